@@ -1,0 +1,59 @@
+package tenants
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Actor is who did something: an admin, the command line, the system, or a
+// user of a tenant.
+type Actor struct {
+	Type string // "admin", "cli", "system", "user"
+	ID   string
+	IP   string
+}
+
+// CLI is the actor for changes made with the miniauth command.
+var CLI = Actor{Type: "cli", ID: "miniauth"}
+
+// AuditEntry is one line of the audit log.
+type AuditEntry struct {
+	TenantID   int64 // 0 for platform-wide events
+	Actor      Actor
+	Action     string // e.g. "tenant.created", "user.banned"
+	TargetType string
+	TargetID   string
+	Details    map[string]any // never secrets
+}
+
+// RecordAudit writes an entry with ex, normally inside the transaction of
+// the change it describes, so that the log and the change commit together.
+func RecordAudit(ctx context.Context, ex sqlx.ExecerContext, e AuditEntry) error {
+	actor := e.Actor
+	if actor.Type == "" {
+		actor = Actor{Type: "system"}
+	}
+	var details any
+	if len(e.Details) > 0 {
+		b, err := json.Marshal(e.Details)
+		if err != nil {
+			return fmt.Errorf("tenants: audit details: %w", err)
+		}
+		details = b
+	}
+	var tenantID any
+	if e.TenantID != 0 {
+		tenantID = e.TenantID
+	}
+	_, err := ex.ExecContext(ctx,
+		`INSERT INTO audit_log (tenant_id, actor_type, actor_id, action, target_type, target_id, ip, details)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		tenantID, actor.Type, actor.ID, e.Action, e.TargetType, e.TargetID, actor.IP, details)
+	if err != nil {
+		return fmt.Errorf("tenants: audit: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,129 @@
+package tenants_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+
+	"miniauth/tenants"
+	"miniauth/tenants/tenantstest"
+)
+
+func newRegistry(t *testing.T) *tenants.Registry {
+	t.Helper()
+	db, _ := tenantstest.DB(t)
+	return tenants.NewRegistry(db, tenantstest.Keyring(t))
+}
+
+func TestRegistryCreate(t *testing.T) {
+	ctx := context.Background()
+	reg := newRegistry(t)
+	secret := "s3cret-s3cret-s3cret-01"
+	tn, err := reg.Create(ctx, tenants.NewTenant{Slug: "acme", Name: "Acme", AppID: "wxacme000001", Secret: secret, Actor: tenants.CLI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tn.Status != tenants.StatusActive || len(tn.Apps) != 1 || !tn.Apps[0].IsDefault {
+		t.Fatalf("created tenant = %+v", tn)
+	}
+	if string(tn.Apps[0].SecretSealed) == secret || tn.Apps[0].SecretKeyID == "" {
+		t.Fatal("AppSecret not sealed, or no key id stored")
+	}
+	got, err := reg.Secret(&tn.Apps[0])
+	if err != nil || got != secret {
+		t.Fatalf("Secret = %q, %v", got, err)
+	}
+	if tn.Settings.SessionIdle() != 7*24*time.Hour || tn.Settings.RegistrationPolicy() != tenants.RegistrationAuto {
+		t.Fatalf("default settings = %+v", tn.Settings)
+	}
+
+	cases := []struct {
+		name string
+		in   tenants.NewTenant
+		want error
+	}{
+		{"slug taken", tenants.NewTenant{Slug: "acme", Name: "x", AppID: "wxother00001", Secret: secret}, tenants.ErrSlugTaken},
+		{"appid taken", tenants.NewTenant{Slug: "other", Name: "x", AppID: "wxacme000001", Secret: secret}, tenants.ErrAppIDTaken},
+		{"bad slug", tenants.NewTenant{Slug: "A!", Name: "x", AppID: "wxother00002", Secret: secret}, tenants.ErrInvalid},
+		{"bad appid", tenants.NewTenant{Slug: "other2", Name: "x", AppID: "nope", Secret: secret}, tenants.ErrInvalid},
+		{"short secret", tenants.NewTenant{Slug: "other3", Name: "x", AppID: "wxother00003", Secret: "short"}, tenants.ErrInvalid},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := reg.Create(ctx, c.in); !errors.Is(err, c.want) {
+				t.Fatalf("Create = %v, want %v", err, c.want)
+			}
+		})
+	}
+	list, err := reg.List(ctx)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("List = %d tenants, %v; failed creates must leave nothing", len(list), err)
+	}
+}
+
+func TestDisableRaisesEpoch(t *testing.T) {
+	ctx := context.Background()
+	reg := newRegistry(t)
+	tn, err := reg.Create(ctx, tenants.NewTenant{Slug: "acme", Name: "Acme", AppID: "wxacme000001", Secret: "0123456789abcdef"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.SetStatus(ctx, tn.ID, tenants.StatusDisabled, tenants.CLI); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := reg.ByID(ctx, tn.ID)
+	if got.Active() || got.SessionEpoch != tn.SessionEpoch+1 {
+		t.Fatalf("after disable: status %s epoch %d", got.Status, got.SessionEpoch)
+	}
+	if err := reg.SetStatus(ctx, 999999, tenants.StatusDisabled, tenants.CLI); !errors.Is(err, tenants.ErrNotFound) {
+		t.Fatalf("SetStatus(unknown) = %v", err)
+	}
+}
+
+func TestCacheServesFromMemoryAndInvalidates(t *testing.T) {
+	ctx := context.Background()
+	db, _ := tenantstest.DB(t)
+	rdb, prefix := tenantstest.Redis(t)
+	reg := tenants.NewRegistry(db, tenantstest.Keyring(t))
+	cache := tenants.NewCache(reg, rdb, tenants.CacheConfig{Prefix: prefix, TTL: time.Hour}, slog.New(slog.DiscardHandler))
+	other := tenants.NewCache(reg, rdb, tenants.CacheConfig{Prefix: prefix, TTL: time.Hour}, slog.New(slog.DiscardHandler))
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go other.Listen(lctx)
+
+	if _, err := cache.BySlug(ctx, "acme"); !errors.Is(err, tenants.ErrNotFound) {
+		t.Fatalf("unknown slug = %v", err)
+	}
+	tn, err := reg.Create(ctx, tenants.NewTenant{Slug: "acme", Name: "Acme", AppID: "wxacme000001", Secret: "0123456789abcdef"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache.Invalidate(ctx, "acme") // drops the negative entry
+	if got, err := cache.BySlug(ctx, "acme"); err != nil || got.ID != tn.ID {
+		t.Fatalf("BySlug = %v, %v", got, err)
+	}
+	if _, err := other.BySlug(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	// With the database closed, only memory can answer.
+	if _, err := db.ExecContext(ctx, "UPDATE tenants SET name = 'Renamed' WHERE id = ?", tn.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := other.BySlug(ctx, "acme"); got.Name != "Acme" {
+		t.Fatalf("cache went to MySQL: name %q", got.Name)
+	}
+	cache.Invalidate(ctx, "acme")
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		got, _ := other.BySlug(ctx, "acme")
+		if got != nil && got.Name == "Renamed" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("invalidation did not reach the other node within 2s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

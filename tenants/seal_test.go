@@ -1,0 +1,88 @@
+package tenants
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"testing"
+)
+
+func newKey(t testing.TB) string {
+	t.Helper()
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(raw)
+}
+
+func TestSealRoundTripAndBinding(t *testing.T) {
+	k, err := NewKeyring(newKey(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	sealed, kid := k.Seal(secret, "app-secret:1:wx1")
+	if bytes.Contains(sealed, secret) {
+		t.Fatal("sealed value contains the plaintext")
+	}
+	again, _ := k.Seal(secret, "app-secret:1:wx1")
+	if bytes.Equal(sealed, again) {
+		t.Fatal("two seals of one value are equal: nonce is not random")
+	}
+	got, err := k.Open(sealed, kid, "app-secret:1:wx1")
+	if err != nil || !bytes.Equal(got, secret) {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+
+	tampered := bytes.Clone(sealed)
+	tampered[len(tampered)-1] ^= 1
+	cases := map[string]struct {
+		sealed []byte
+		kid    string
+		ad     string
+	}{
+		"other tenant": {sealed, kid, "app-secret:2:wx1"},
+		"other app":    {sealed, kid, "app-secret:1:wx2"},
+		"tampered":     {tampered, kid, "app-secret:1:wx1"},
+		"unknown key":  {sealed, "deadbeef", "app-secret:1:wx1"},
+		"truncated":    {sealed[:10], kid, "app-secret:1:wx1"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := k.Open(c.sealed, c.kid, c.ad); !errors.Is(err, ErrUnseal) {
+				t.Fatalf("Open = %v, want ErrUnseal", err)
+			}
+		})
+	}
+}
+
+func TestKeyringRotation(t *testing.T) {
+	oldKey, newKeyB64 := newKey(t), newKey(t)
+	oldRing, _ := NewKeyring(oldKey)
+	sealed, kid := oldRing.Seal([]byte("s"), "ad")
+
+	ring, err := NewKeyring(newKeyB64, oldKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ring.CurrentKeyID() == kid {
+		t.Fatal("current key id did not change")
+	}
+	if got, err := ring.Open(sealed, kid, "ad"); err != nil || string(got) != "s" {
+		t.Fatalf("old value does not open after rotation: %v", err)
+	}
+	_, newKid := ring.Seal([]byte("s"), "ad")
+	if newKid != ring.CurrentKeyID() {
+		t.Fatalf("sealed with %s, want current %s", newKid, ring.CurrentKeyID())
+	}
+}
+
+func TestNewKeyringRejectsBadKeys(t *testing.T) {
+	for _, k := range []string{"", "not base64!", base64.StdEncoding.EncodeToString([]byte("short"))} {
+		if _, err := NewKeyring(k); err == nil {
+			t.Errorf("NewKeyring(%q) accepted a bad key", k)
+		}
+	}
+}

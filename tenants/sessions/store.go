@@ -1,0 +1,233 @@
+package sessions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/redis/go-redis/v9"
+
+	"miniauth/tenants"
+)
+
+// Store keeps sessions in Redis. Keys:
+//
+//	<prefix>:t:<tenant>:s:<session id>   the session record, TTL = idle expiry
+//	<prefix>:t:<tenant>:u:<user>:s       hash of the user's sessions: id → "issued|ip|user agent"
+//
+// The per-user hash is what makes "revoke every session of a user" cost
+// O(sessions of that user) without a SCAN. Revoking a whole tenant raises
+// its session epoch in MySQL instead (see tenants.Registry), O(1).
+type Store struct {
+	rdb    redis.UniversalClient
+	prefix string
+	keys   *tenants.Keyring
+	now    func() time.Time
+}
+
+// NewStore returns a Store. prefix namespaces every key (e.g. "ma").
+func NewStore(rdb redis.UniversalClient, prefix string, keys *tenants.Keyring) *Store {
+	return &Store{rdb: rdb, prefix: prefix, keys: keys, now: time.Now}
+}
+
+func (s *Store) sessionKey(tenantID int64, id string) string {
+	return s.prefix + ":t:" + strconv.FormatInt(tenantID, 10) + ":s:" + id
+}
+
+func (s *Store) userKey(tenantID, userID int64) string {
+	return s.prefix + ":t:" + strconv.FormatInt(tenantID, 10) + ":u:" + strconv.FormatInt(userID, 10) + ":s"
+}
+
+// New describes a session to create.
+type New struct {
+	TenantID    int64
+	UserID      int64
+	AppID       int64
+	SessionKey  string // WeChat's session_key; sealed before it reaches Redis
+	TenantEpoch int64
+	UserEpoch   int64
+	Idle        time.Duration
+	Absolute    time.Duration
+	IP          string
+	UserAgent   string
+}
+
+// Create stores a new session and returns its token, which exists nowhere
+// else: the caller hands it to the client and forgets it.
+func (s *Store) Create(ctx context.Context, n New) (token string, sess *Session, err error) {
+	token, id := newToken()
+	now := s.now()
+	sess = &Session{ID: id, TenantID: n.TenantID, UserID: n.UserID, AppID: n.AppID,
+		IssuedAt: now, ExpiresAt: now.Add(n.Absolute),
+		TenantEpoch: n.TenantEpoch, UserEpoch: n.UserEpoch}
+	sess.SessionKeySealed, sess.KeyID = s.keys.Seal([]byte(n.SessionKey), sessionKeyAD(n.TenantID, id))
+
+	ttl := min(n.Idle, n.Absolute)
+	meta := strconv.FormatInt(now.Unix(), 10) + "|" + clip(n.IP, 45) + "|" + clip(n.UserAgent, 200)
+	pipe := s.rdb.Pipeline()
+	pipe.Set(ctx, s.sessionKey(n.TenantID, id), sess.encode(), ttl)
+	pipe.HSet(ctx, s.userKey(n.TenantID, n.UserID), id, meta)
+	pipe.Expire(ctx, s.userKey(n.TenantID, n.UserID), n.Absolute)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return "", nil, fmt.Errorf("sessions: create: %w", err)
+	}
+	return token, sess, nil
+}
+
+// Policy is what a tenant currently says about its sessions.
+type Policy struct {
+	Idle        time.Duration
+	TenantEpoch int64
+}
+
+// Get returns the session of token in tenant, sliding its idle expiry.
+// Unknown, expired, revoked, malformed and other tenants' tokens all give
+// ErrNotFound, indistinguishably.
+func (s *Store) Get(ctx context.Context, tenantID int64, token string, p Policy) (*Session, error) {
+	if !WellFormed(token) {
+		return nil, ErrNotFound
+	}
+	id := IDOf(token)
+	key := s.sessionKey(tenantID, id)
+	pipe := s.rdb.Pipeline()
+	getCmd := pipe.Get(ctx, key)
+	ttlCmd := pipe.PTTL(ctx, key)
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("sessions: get: %w", err)
+	}
+	v, err := getCmd.Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, ErrNotFound
+	}
+	sess, err := decode(id, tenantID, v)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if !now.Before(sess.ExpiresAt) || sess.TenantEpoch < p.TenantEpoch {
+		return nil, ErrNotFound
+	}
+	// Slide the idle expiry, but write only when it moved noticeably: a
+	// busy session costs one round trip per request, not two.
+	want := min(p.Idle, sess.ExpiresAt.Sub(now))
+	if ttl := ttlCmd.Val(); ttl > 0 && want-ttl > slideStep(p.Idle) {
+		if err := s.rdb.PExpire(ctx, key, want).Err(); err != nil {
+			return nil, fmt.Errorf("sessions: slide: %w", err)
+		}
+	}
+	return sess, nil
+}
+
+// slideStep is how far the idle expiry may lag before Get renews it.
+func slideStep(idle time.Duration) time.Duration {
+	return min(idle/100, time.Minute)
+}
+
+// SessionKey opens the WeChat session_key kept with a session.
+func (s *Store) SessionKey(sess *Session) (string, error) {
+	plain, err := s.keys.Open(sess.SessionKeySealed, sess.KeyID, sessionKeyAD(sess.TenantID, sess.ID))
+	if err != nil {
+		return "", fmt.Errorf("sessions: session_key: %w", err)
+	}
+	return string(plain), nil
+}
+
+// Revoke ends one session by id. Revoking a session that is gone is not an
+// error.
+func (s *Store) Revoke(ctx context.Context, tenantID, userID int64, id string) error {
+	pipe := s.rdb.Pipeline()
+	pipe.Del(ctx, s.sessionKey(tenantID, id))
+	pipe.HDel(ctx, s.userKey(tenantID, userID), id)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("sessions: revoke: %w", err)
+	}
+	return nil
+}
+
+// RevokeUser ends every session of a user, in O(sessions of the user).
+func (s *Store) RevokeUser(ctx context.Context, tenantID, userID int64) (int, error) {
+	ukey := s.userKey(tenantID, userID)
+	ids, err := s.rdb.HKeys(ctx, ukey).Result()
+	if err != nil {
+		return 0, fmt.Errorf("sessions: revoke user: %w", err)
+	}
+	pipe := s.rdb.Pipeline()
+	for _, id := range ids {
+		pipe.Del(ctx, s.sessionKey(tenantID, id))
+	}
+	pipe.Del(ctx, ukey)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, fmt.Errorf("sessions: revoke user: %w", err)
+	}
+	return len(ids), nil
+}
+
+// Info is what an admin may see of a session: never the token.
+type Info struct {
+	ID        string
+	IssuedAt  time.Time
+	IP        string
+	UserAgent string
+	ExpiresIn time.Duration
+}
+
+// ListUser returns the live sessions of a user and forgets dead ones.
+func (s *Store) ListUser(ctx context.Context, tenantID, userID int64) ([]Info, error) {
+	ukey := s.userKey(tenantID, userID)
+	all, err := s.rdb.HGetAll(ctx, ukey).Result()
+	if err != nil {
+		return nil, fmt.Errorf("sessions: list: %w", err)
+	}
+	ids := make([]string, 0, len(all))
+	pipe := s.rdb.Pipeline()
+	ttls := make([]*redis.DurationCmd, 0, len(all))
+	for id := range all {
+		ids = append(ids, id)
+		ttls = append(ttls, pipe.PTTL(ctx, s.sessionKey(tenantID, id)))
+	}
+	if len(ids) > 0 {
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, fmt.Errorf("sessions: list: %w", err)
+		}
+	}
+	var out []Info
+	var dead []string
+	for i, id := range ids {
+		ttl := ttls[i].Val()
+		if ttl <= 0 {
+			dead = append(dead, id)
+			continue
+		}
+		f := strings.SplitN(all[id], "|", 3)
+		info := Info{ID: id, ExpiresIn: ttl}
+		if len(f) == 3 {
+			sec, _ := strconv.ParseInt(f[0], 10, 64)
+			info.IssuedAt, info.IP, info.UserAgent = time.Unix(sec, 0), f[1], f[2]
+		}
+		out = append(out, info)
+	}
+	if len(dead) > 0 {
+		s.rdb.HDel(ctx, ukey, dead...) // best effort tidying
+	}
+	return out, nil
+}
+
+func sessionKeyAD(tenantID int64, id string) string {
+	return "session-key:" + strconv.FormatInt(tenantID, 10) + ":" + id
+}
+
+// clip shortens s to at most n bytes on a rune boundary and drops "|".
+func clip(s string, n int) string {
+	s = strings.ReplaceAll(s, "|", " ")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

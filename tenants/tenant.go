@@ -1,0 +1,151 @@
+// Package tenants is the domain of miniauth's customers: a Tenant, its WeChat
+// Apps with their sealed AppSecrets, the Registry that stores them in MySQL,
+// and a Cache that keeps the login path off MySQL.
+package tenants
+
+import (
+	"errors"
+	"regexp"
+	"time"
+)
+
+// Errors of the tenant domain. Callers test them with errors.Is.
+var (
+	ErrNotFound   = errors.New("tenants: not found")
+	ErrDisabled   = errors.New("tenants: tenant disabled")
+	ErrSlugTaken  = errors.New("tenants: slug already taken")
+	ErrAppIDTaken = errors.New("tenants: appid already registered")
+	ErrAppUnknown = errors.New("tenants: app not found for tenant")
+	ErrInvalid    = errors.New("tenants: invalid input")
+)
+
+// Status of a tenant.
+const (
+	StatusActive   = "active"
+	StatusDisabled = "disabled"
+)
+
+// Registration policies (see Settings.Registration).
+const (
+	RegistrationAuto         = "auto"
+	RegistrationSignup       = "signup"
+	RegistrationExistingOnly = "existing_only"
+)
+
+var (
+	slugRe  = regexp.MustCompile(`^[a-z0-9-]{3,32}$`)
+	appIDRe = regexp.MustCompile(`^wx[0-9a-zA-Z]{6,30}$`)
+)
+
+// ValidSlug reports whether s can name a tenant.
+func ValidSlug(s string) bool { return slugRe.MatchString(s) }
+
+// ValidAppID reports whether s looks like a WeChat AppID.
+func ValidAppID(s string) bool { return appIDRe.MatchString(s) }
+
+// Tenant is a customer of the platform.
+type Tenant struct {
+	ID           int64
+	Slug         string
+	Name         string
+	Status       string
+	Settings     Settings
+	SessionEpoch int64 // raised to revoke every session of the tenant at once
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	Apps         []App
+}
+
+// Active reports whether the tenant may log users in.
+func (t *Tenant) Active() bool { return t.Status == StatusActive }
+
+// App picks the tenant's mini-program by appid, or its default one when
+// appid is empty.
+func (t *Tenant) App(appid string) (*App, error) {
+	for i := range t.Apps {
+		a := &t.Apps[i]
+		if (appid == "" && a.IsDefault) || (appid != "" && a.AppID == appid) {
+			return a, nil
+		}
+	}
+	return nil, ErrAppUnknown
+}
+
+// Settings are a tenant's own choices; zero values mean the defaults.
+type Settings struct {
+	SessionIdleSeconds     int    `json:"session_idle_seconds,omitempty"`
+	SessionAbsoluteSeconds int    `json:"session_absolute_seconds,omitempty"`
+	Registration           string `json:"registration,omitempty"`
+}
+
+// Defaults for Settings.
+const (
+	DefaultSessionIdle     = 7 * 24 * time.Hour
+	DefaultSessionAbsolute = 30 * 24 * time.Hour
+)
+
+// SessionIdle is how long a session lives without being used.
+func (s Settings) SessionIdle() time.Duration {
+	if s.SessionIdleSeconds > 0 {
+		return time.Duration(s.SessionIdleSeconds) * time.Second
+	}
+	return DefaultSessionIdle
+}
+
+// SessionAbsolute is how long a session lives at most, used or not.
+func (s Settings) SessionAbsolute() time.Duration {
+	if s.SessionAbsoluteSeconds > 0 {
+		return time.Duration(s.SessionAbsoluteSeconds) * time.Second
+	}
+	return DefaultSessionAbsolute
+}
+
+// RegistrationPolicy is what happens to an unknown WeChat identity.
+func (s Settings) RegistrationPolicy() string {
+	if s.Registration == "" {
+		return RegistrationAuto
+	}
+	return s.Registration
+}
+
+// Validate checks the settings a tenant admin may set.
+func (s Settings) Validate() error {
+	switch {
+	case s.SessionIdleSeconds < 0 || s.SessionAbsoluteSeconds < 0:
+		return errors.New("tenants: session lifetimes cannot be negative")
+	case s.SessionIdleSeconds > 0 && s.SessionIdleSeconds < 60:
+		return errors.New("tenants: session idle lifetime must be at least 60 seconds")
+	case s.SessionAbsolute() < s.SessionIdle():
+		return errors.New("tenants: absolute session lifetime must not be shorter than the idle one")
+	case s.SessionAbsolute() > 365*24*time.Hour:
+		return errors.New("tenants: absolute session lifetime is at most one year")
+	}
+	switch s.RegistrationPolicy() {
+	case RegistrationAuto, RegistrationSignup, RegistrationExistingOnly:
+		return nil
+	}
+	return errors.New("tenants: unknown registration policy")
+}
+
+// App kinds.
+const (
+	KindMiniProgram     = "miniprogram"
+	KindOfficialAccount = "officialaccount"
+)
+
+// App is one of a tenant's WeChat applications. The AppSecret is kept
+// sealed; Registry.Secret opens it when a WeChat call needs it.
+type App struct {
+	ID           int64
+	TenantID     int64
+	Kind         string
+	AppID        string
+	SecretSealed []byte
+	SecretKeyID  string
+	IsDefault    bool
+}
+
+// secretAD binds a sealed AppSecret to its tenant and app.
+func secretAD(tenantID int64, appid string) string {
+	return "app-secret:" + itoa(tenantID) + ":" + appid
+}

@@ -1,0 +1,117 @@
+package users_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"miniauth/tenants"
+	"miniauth/tenants/tenantstest"
+	"miniauth/tenants/users"
+
+	"github.com/jmoiron/sqlx"
+)
+
+func setup(t *testing.T) (*sqlx.DB, *users.Store, *tenants.Tenant) {
+	t.Helper()
+	db, _ := tenantstest.DB(t)
+	reg := tenants.NewRegistry(db, tenantstest.Keyring(t))
+	tn, err := reg.Create(context.Background(), tenants.NewTenant{Slug: "acme", Name: "Acme", AppID: "wxacme000001", Secret: "0123456789abcdef"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, users.NewStore(db), tn
+}
+
+func count(t *testing.T, db *sqlx.DB, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.Get(&n, query, args...); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestConcurrentFirstLoginsMakeOneUser(t *testing.T) {
+	db, store, tn := setup(t)
+	login := users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oNEWUSER000000000000000000001"}
+	const n = 20
+	var wg sync.WaitGroup
+	ids := make([]string, n)
+	created := make([]bool, n)
+	errs := make([]error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			u, c, err := store.FindOrRegister(context.Background(), login)
+			if err == nil {
+				ids[i], created[i] = u.PublicID, c
+			}
+			errs[i] = err
+		}(i)
+	}
+	wg.Wait()
+	newCount := 0
+	for i := range ids {
+		if errs[i] != nil {
+			t.Fatalf("login %d: %v", i, errs[i])
+		}
+		if ids[i] != ids[0] {
+			t.Fatalf("login %d got user %s, login 0 got %s", i, ids[i], ids[0])
+		}
+		if created[i] {
+			newCount++
+		}
+	}
+	if newCount != 1 {
+		t.Fatalf("%d logins say they created the user, want 1", newCount)
+	}
+	if got := count(t, db, "SELECT COUNT(*) FROM users WHERE tenant_id = ?", tn.ID); got != 1 {
+		t.Fatalf("%d users in MySQL, want 1", got)
+	}
+	if got := count(t, db, "SELECT COUNT(*) FROM identities WHERE tenant_id = ?", tn.ID); got != 1 {
+		t.Fatalf("%d identities in MySQL, want 1", got)
+	}
+}
+
+func TestFindOrRegister(t *testing.T) {
+	ctx := context.Background()
+	db, store, tn := setup(t)
+	app := tn.Apps[0].ID
+
+	u1, created, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: app, OpenID: "oA"})
+	if err != nil || !created {
+		t.Fatalf("first login: created=%v err=%v", created, err)
+	}
+	if len(u1.PublicID) != 28 || u1.PublicID[:2] != "u_" || u1.LastLoginAt == nil {
+		t.Fatalf("user = %+v", u1)
+	}
+	again, created, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: app, OpenID: "oA", UnionID: "uUNION"})
+	if err != nil || created || again.ID != u1.ID {
+		t.Fatalf("returning login: %+v created=%v err=%v", again, created, err)
+	}
+	if again.UnionID == nil || *again.UnionID != "uUNION" {
+		t.Fatal("unionid sent later was not stored")
+	}
+	if got := count(t, db, "SELECT COUNT(*) FROM identities WHERE unionid = 'uUNION'"); got != 1 {
+		t.Fatalf("identity unionid rows = %d", got)
+	}
+	u2, created, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: app, OpenID: "oB"})
+	if err != nil || !created || u2.PublicID == u1.PublicID {
+		t.Fatalf("second person: %+v created=%v err=%v", u2, created, err)
+	}
+
+	nick := "阿狸"
+	got, err := store.UpdateProfile(ctx, tn.ID, u1.ID, users.Profile{Nickname: &nick})
+	if err != nil || got.Nickname != nick {
+		t.Fatalf("UpdateProfile = %+v, %v", got, err)
+	}
+	bad := "javascript:alert(1)"
+	if _, err := store.UpdateProfile(ctx, tn.ID, u1.ID, users.Profile{AvatarURL: &bad}); err == nil {
+		t.Fatal("a javascript: avatar URL was accepted")
+	}
+	if _, err := store.ByID(ctx, tn.ID+1, u1.ID); err != users.ErrNotFound {
+		t.Fatalf("user visible from another tenant: %v", err)
+	}
+}
