@@ -1,0 +1,40 @@
+package wechattest
+
+// WeChat errcodes the fake answers, with the errmsg text WeChat sends.
+const (
+	codeSystemError  = -1
+	codeInvalidGrant = 40002
+	codeInvalidAppID = 40013
+	codeInvalidCode  = 40029
+	codeBadSecret    = 40125
+	codeCodeUsed     = 40163
+	codeNoAppID      = 41002
+	codeNoSecret     = 41004
+	codeNoCode       = 41008
+	codeRequirePOST  = 43002
+	codeEmptyPost    = 44002
+	codeMinuteQuota  = 45011
+	codeDataFormat   = 47001
+)
+
+var errmsgs = map[int]string{
+	codeSystemError:  "system error",
+	codeInvalidGrant: "invalid grant_type",
+	codeInvalidAppID: "invalid appid",
+	codeInvalidCode:  "invalid code",
+	codeBadSecret:    "invalid appsecret",
+	codeCodeUsed:     "code been used",
+	codeNoAppID:      "appid missing",
+	codeNoSecret:     "appsecret missing",
+	codeNoCode:       "missing code",
+	codeRequirePOST:  "require POST method",
+	codeEmptyPost:    "empty post data",
+	codeMinuteQuota:  "api minute-quota reach limit mustslower retry next minute",
+	codeDataFormat:   "data format error",
+}
+
+// errorBody is WeChat's error envelope; errmsg ends with a request id as
+// the real one does, so clients cannot get away with matching on it.
+func errorBody(code int) map[string]any {
+	return map[string]any{"errcode": code, "errmsg": errmsgs[code] + ", rid: " + newRID()}
+}

@@ -1,0 +1,122 @@
+// Package wechattest is an in-process fake of WeChat's server APIs, faithful
+// to what the real ones answer: same paths and parameters, HTTP 200 with
+// {errcode, errmsg} on errors, single-use login codes, per-user rate limits,
+// stable access tokens, and injectable faults. It also plays the phone side
+// (wx.login) so that tests can log many distinct users in.
+package wechattest
+
+import (
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Options configures a Server. Zero fields take the defaults noted.
+type Options struct {
+	Now           func() time.Time // clock for codes, limits and tokens; time.Now
+	CodeTTL       time.Duration    // lifetime of a wx.login code; 5 minutes
+	UserPerMinute int              // jscode2session calls per WeChat user per minute (45011); 100, negative = no limit
+}
+
+// Server is a fake WeChat. It is safe for concurrent use.
+type Server struct {
+	now       func() time.Time
+	codeTTL   time.Duration
+	perMinute int
+	mux       *http.ServeMux
+
+	mu          sync.Mutex
+	apps        map[string]app
+	codes       map[string]grant
+	lastSweep   time.Time
+	users       map[string]window // WeChat user → calls in the current minute
+	sessionKeys map[appUser]string
+	stable      map[string]stableToken // appid → its stable access_token
+	calls       map[string]int
+	faults      Faults
+}
+
+type app struct {
+	secret       string
+	openPlatform string // "" when not bound to an open platform account
+}
+
+type appUser struct{ appid, user string }
+
+// New returns a Server without apps; add them with AddApp.
+func New(opts Options) *Server {
+	s := &Server{
+		now:       opts.Now,
+		codeTTL:   opts.CodeTTL,
+		perMinute: opts.UserPerMinute,
+		apps:      make(map[string]app),
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.codeTTL <= 0 {
+		s.codeTTL = 5 * time.Minute
+	}
+	if s.perMinute == 0 {
+		s.perMinute = 100
+	}
+	s.resetLocked()
+	s.mux = s.routes()
+	return s
+}
+
+// AddApp registers a mini-program, or replaces its secret and binding.
+// openPlatformID "" means not bound: code2Session then returns no unionid.
+func (s *Server) AddApp(appid, secret, openPlatformID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apps[appid] = app{secret: secret, openPlatform: openPlatformID}
+}
+
+// Handler serves WeChat's API paths and the /mock/* control endpoints.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("/sns/jscode2session", s.api("jscode2session", snsContentType, s.jscode2session))
+	mux.Handle("/cgi-bin/stable_token", s.api("stable_token", cgiContentType, s.stableToken))
+	mux.Handle("/cgi-bin/token", s.api("token", cgiContentType, s.token))
+	mux.HandleFunc("POST /mock/wx.login", s.mockLogin)
+	mux.HandleFunc("GET /mock/faults", s.getFaults)
+	mux.HandleFunc("PUT /mock/faults", s.putFaults)
+	mux.HandleFunc("POST /mock/reset", s.postReset)
+	mux.HandleFunc("GET /mock/stats", s.getStats)
+	return mux
+}
+
+// Calls reports how many requests reached api ("jscode2session",
+// "stable_token" or "token"), faulted ones included.
+func (s *Server) Calls(api string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[api]
+}
+
+// SessionKey returns the session_key last issued to user in appid, or "".
+func (s *Server) SessionKey(appid, user string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessionKeys[appUser{appid, user}]
+}
+
+// Reset forgets codes, session keys, tokens, counters and faults; apps stay.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.resetLocked()
+}
+
+func (s *Server) resetLocked() {
+	s.codes = make(map[string]grant)
+	s.users = make(map[string]window)
+	s.sessionKeys = make(map[appUser]string)
+	s.stable = make(map[string]stableToken)
+	s.calls = make(map[string]int)
+	s.faults = Faults{}
+	s.lastSweep = s.now()
+}
