@@ -182,7 +182,7 @@ func (r *Registry) SetStatus(ctx context.Context, id int64, status string, actor
 			}
 		}
 		return RecordAudit(ctx, tx, AuditEntry{TenantID: id, Actor: actor,
-			Action: "tenant." + map[string]string{StatusActive: "enabled", StatusDisabled: "disabled"}[status],
+			Action:     "tenant." + map[string]string{StatusActive: "enabled", StatusDisabled: "disabled"}[status],
 			TargetType: "tenant", TargetID: itoa(id)})
 	})
 }

@@ -1,0 +1,6 @@
+package sessions
+
+import "time"
+
+// SetClock lets tests move a store's clock.
+func SetClock(s *Store, now func() time.Time) { s.now = now }

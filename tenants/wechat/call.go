@@ -1,0 +1,117 @@
+package wechat
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// call is one API request, rebuilt for each attempt.
+type call struct {
+	api    string // name used in errors, e.g. "jscode2session"
+	method string
+	url    string // may hold the AppSecret: never put it in an error
+	body   []byte // JSON, or nil
+}
+
+// envelope is the error part shared by all replies; an absent errcode is 0.
+type envelope struct {
+	Code int    `json:"errcode"`
+	Msg  string `json:"errmsg"`
+}
+
+func (e *envelope) status() *envelope { return e }
+
+// reply is a response body type embedding envelope.
+type reply interface{ status() *envelope }
+
+// do runs cl within the total timeout, retrying once after errcode -1, and
+// decodes a successful body into out.
+func (c *Client) do(ctx context.Context, cl call, out reply) error {
+	ctx, cancel := context.WithTimeout(ctx, c.totalTimeout)
+	defer cancel()
+	for attempt := 1; ; attempt++ {
+		body, err := c.attempt(ctx, cl)
+		if err != nil {
+			return err
+		}
+		err = decode(cl.api, body, out)
+		if attempt == 1 && IsCode(err, -1) {
+			if err := pause(ctx, cl.api, c.retryDelay); err != nil {
+				return err
+			}
+			continue
+		}
+		return err
+	}
+}
+
+// attempt sends cl once under its own timeout and returns the body of a 200.
+func (c *Client) attempt(ctx context.Context, cl call) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.attemptTimeout)
+	defer cancel()
+	req, err := cl.request(ctx)
+	if err != nil {
+		return nil, unavailable(cl.api, "invalid request")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, transportError(cl.api, ctx, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		// Drain a little so that the connection can be reused.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+		return nil, unavailable(cl.api, fmt.Sprintf("http status %d", resp.StatusCode))
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		return nil, transportError(cl.api, ctx, err)
+	}
+	if len(body) > maxBody {
+		return nil, unavailable(cl.api, "response too large")
+	}
+	return body, nil
+}
+
+func (cl call) request(ctx context.Context) (*http.Request, error) {
+	var body io.Reader
+	if cl.body != nil {
+		body = bytes.NewReader(cl.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, cl.method, cl.url, body)
+	if err != nil {
+		return nil, err
+	}
+	if cl.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
+}
+
+// decode parses body as JSON whatever its Content-Type: WeChat serves sns/*
+// replies as text/plain.
+func decode(api string, body []byte, out reply) error {
+	if err := json.Unmarshal(body, out); err != nil {
+		return unavailable(api, "malformed response")
+	}
+	if env := out.status(); env.Code != 0 {
+		return &APIError{API: api, Code: env.Code, Msg: env.Msg}
+	}
+	return nil
+}
+
+func pause(ctx context.Context, api string, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %s: %w", ErrUnavailable, api, ctx.Err())
+	}
+}
