@@ -24,14 +24,9 @@ type envelope struct {
 	Msg  string `json:"errmsg"`
 }
 
-func (e *envelope) status() *envelope { return e }
-
-// reply is a response body type embedding envelope.
-type reply interface{ status() *envelope }
-
 // do runs cl within the total timeout, retrying once after errcode -1, and
 // decodes a successful body into out.
-func (c *Client) do(ctx context.Context, cl call, out reply) error {
+func (c *Client) do(ctx context.Context, cl call, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, c.totalTimeout)
 	defer cancel()
 	for attempt := 1; ; attempt++ {
@@ -94,13 +89,18 @@ func (cl call) request(ctx context.Context) (*http.Request, error) {
 }
 
 // decode parses body as JSON whatever its Content-Type: WeChat serves sns/*
-// replies as text/plain.
-func decode(api string, body []byte, out reply) error {
-	if err := json.Unmarshal(body, out); err != nil {
+// replies as text/plain. Only a success is decoded into out, so that nothing
+// of a failed first attempt lingers in it.
+func decode(api string, body []byte, out any) error {
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
 		return unavailable(api, "malformed response")
 	}
-	if env := out.status(); env.Code != 0 {
+	if env.Code != 0 {
 		return &APIError{API: api, Code: env.Code, Msg: env.Msg}
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return unavailable(api, "malformed response")
 	}
 	return nil
 }

@@ -15,7 +15,6 @@ type Session struct {
 }
 
 type sessionReply struct {
-	envelope
 	OpenID     string `json:"openid"`
 	SessionKey string `json:"session_key"`
 	UnionID    string `json:"unionid"`

@@ -20,7 +20,6 @@ type stableTokenRequest struct {
 }
 
 type tokenReply struct {
-	envelope
 	AccessToken string `json:"access_token"`
 	ExpiresIn   int    `json:"expires_in"`
 }

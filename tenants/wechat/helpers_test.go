@@ -1,0 +1,67 @@
+package wechat_test
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"miniauth/tenants/wechat"
+	"miniauth/tenants/wechat/wechattest"
+)
+
+// A bound and an unbound app; the secrets are distinctive so that a leak
+// into an error string cannot go unnoticed.
+const (
+	appID, appSecret         = "wx1111111111111111", "S3CRET-bound-app-never-in-errors"
+	loneAppID, loneAppSecret = "wx2222222222222222", "S3CRET-lone-app-never-in-errors"
+	openPlatform             = "open-platform-x"
+)
+
+// fake serves a wechattest server over real HTTP.
+type fake struct {
+	*wechattest.Server
+	url string
+}
+
+func newFake(t *testing.T, opts wechattest.Options) *fake {
+	t.Helper()
+	s := wechattest.New(opts)
+	s.AddApp(appID, appSecret, openPlatform)
+	s.AddApp(loneAppID, loneAppSecret, "")
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return &fake{Server: s, url: srv.URL}
+}
+
+func (f *fake) code(t *testing.T, appid, user string) string {
+	t.Helper()
+	code, err := f.IssueCode(appid, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+// newClient has short timeouts so that fault tests end quickly.
+func newClient(url string) *wechat.Client {
+	return wechat.New(wechat.Config{
+		BaseURL:        url,
+		AttemptTimeout: 300 * time.Millisecond,
+		TotalTimeout:   time.Second,
+		RetryDelay:     time.Millisecond,
+	})
+}
+
+// wantClean fails unless err is an error whose text shows none of secrets.
+func wantClean(t *testing.T, err error, secrets ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("err = nil, want an error")
+	}
+	for _, s := range append(secrets, appSecret, loneAppSecret) {
+		if s != "" && strings.Contains(err.Error(), s) {
+			t.Errorf("error %q reveals %q", err, s)
+		}
+	}
+}
