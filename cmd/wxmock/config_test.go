@@ -1,0 +1,75 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestParseConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want config
+	}{
+		{"flag, default addr", []string{"--app", "wxa:sa"},
+			nil, config{addr: "127.0.0.1:8081", apps: []appSpec{{"wxa", "sa", ""}}}},
+		{"repeated flags, open platform", []string{"--addr", ":9000", "--app", "wxa:sa:op", "-app=wxb:sb", "--verbose"},
+			nil, config{addr: ":9000", verbose: true, apps: []appSpec{{"wxa", "sa", "op"}, {"wxb", "sb", ""}}}},
+		{"environment first, then flags", []string{"--app", "wxc:sc"},
+			map[string]string{"WXMOCK_APPS": " wxa:sa:op , ,wxb:sb,"},
+			config{addr: "127.0.0.1:8081", apps: []appSpec{{"wxa", "sa", "op"}, {"wxb", "sb", ""}, {"wxc", "sc", ""}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseConfig(tt.args, env(tt.env), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	const secret = "hush-hush-secret"
+	tests := []struct {
+		name string
+		args []string
+		env  string
+		want error // nil: any error
+	}{
+		{"no apps", nil, "", nil},
+		{"too many parts", []string{"--app", "wxa:" + secret + ":op:x"}, "", nil},
+		{"no secret", []string{"--app", "wxa"}, "", nil},
+		{"empty secret", []string{"--app", "wxa::op"}, "", nil},
+		{"empty open platform", []string{"--app", "wxa:" + secret + ":"}, "", nil},
+		{"bad environment entry", nil, "wxa:" + secret + ":op:x", nil},
+		{"duplicate appid", []string{"--app", "wxa:" + secret}, "wxa:other", nil},
+		{"stray argument", []string{"--app", "wxa:" + secret, "serve"}, "", nil},
+		{"unknown flag", []string{"--nope"}, "", errUsage},
+		{"help", []string{"--help"}, "", flag.ErrHelp},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out strings.Builder
+			_, err := parseConfig(tt.args, env(map[string]string{"WXMOCK_APPS": tt.env}), &out)
+			if err == nil || (tt.want != nil && !errors.Is(err, tt.want)) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			if strings.Contains(err.Error(), secret) || strings.Contains(out.String(), secret) {
+				t.Errorf("the secret was printed: %v / %s", err, out.String())
+			}
+		})
+	}
+}

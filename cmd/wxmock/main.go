@@ -1,0 +1,112 @@
+// Command wxmock runs a local simulator of WeChat's server APIs (see the
+// package tenants/wechat/wechattest) for development, tests and load tests.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"miniauth/tenants/wechat/wechattest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "wxmock:", err)
+		os.Exit(1)
+	}
+}
+
+// run serves the simulator until ctx ends.
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) || errors.Is(err, errUsage) {
+		return err
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "wxmock: %v\nRun wxmock --help for usage.\n", err)
+		return errUsage
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	fake := wechattest.New(wechattest.Options{})
+	for _, a := range cfg.apps {
+		fake.AddApp(a.appid, a.secret, a.openPlatform)
+		logger.Info("app added", "appid", a.appid, "open_platform", a.openPlatform)
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	var h http.Handler = fake.Handler()
+	if cfg.verbose {
+		h = logRequests(logger, h)
+	}
+	logger.Info("wxmock listening", "addr", ln.Addr().String())
+	return serve(ctx, ln, h, logger)
+}
+
+// serve answers on ln until ctx ends, then lets running requests finish for
+// a few seconds.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		// Requests stuck in an injected latency: cut them off.
+		_ = srv.Close()
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// logRequests logs method, path and status only: queries and bodies carry
+// secrets, codes and session keys.
+func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		logger.Info("request", "method", r.Method, "path", r.URL.Path,
+			"status", rec.status, "duration_ms", time.Since(start).Milliseconds())
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"miniauth/tenants/wechat/wechattest"
+)
+
+// syncBuffer collects log output written from the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestServeUntilCanceled(t *testing.T) {
+	fake := wechattest.New(wechattest.Options{})
+	fake.AddApp("wxa", "sa", "")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, ln, logRequests(logger, fake.Handler()), logger) }()
+
+	resp, err := http.Post("http://"+ln.Addr().String()+"/mock/wx.login", "application/json",
+		strings.NewReader(`{"appid":"wxa","user":"u1"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"code"`) {
+		t.Fatalf("wx.login: %d %s", resp.StatusCode, body)
+	}
+	code := strings.Split(string(body), `"`)[3]
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve returned %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop after cancel")
+	}
+	if !strings.Contains(logs.String(), "path=/mock/wx.login status=200") {
+		t.Errorf("request not logged: %s", logs.String())
+	}
+	if strings.Contains(logs.String(), code) {
+		t.Errorf("the code was logged: %s", logs.String())
+	}
+}
+
+func TestRunLogsNoSecret(t *testing.T) {
+	const secret = "run-secret-must-stay-quiet"
+	var logs syncBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	err := run(ctx, []string{"--addr", "127.0.0.1:0", "--verbose"},
+		env(map[string]string{"WXMOCK_APPS": "wxa:" + secret + ":op"}), &logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "appid=wxa") || !strings.Contains(out, "wxmock listening") {
+		t.Errorf("startup not logged: %s", out)
+	}
+	if strings.Contains(out, secret) {
+		t.Errorf("the secret was logged: %s", out)
+	}
+}
