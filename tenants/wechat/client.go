@@ -29,7 +29,7 @@ const maxBody = 64 << 10
 // Config configures a Client. Zero fields take the defaults above.
 type Config struct {
 	BaseURL        string        // e.g. DefaultBaseURL or a simulator's URL
-	HTTPClient     *http.Client  // optional; the default pools up to 100 idle connections per host
+	HTTPClient     *http.Client  // optional; the default pools 100 idle connections per host and follows no redirect
 	AttemptTimeout time.Duration // per HTTP attempt
 	TotalTimeout   time.Duration // whole call, retry included
 	RetryDelay     time.Duration // pause before the single retry on errcode -1

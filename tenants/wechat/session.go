@@ -21,8 +21,9 @@ type sessionReply struct {
 }
 
 // Code2Session exchanges a wx.login code for the user's openid and
-// session_key (GET sns/jscode2session). A code is single use, so a caller
-// must not retry with the same code after anything but ErrUnavailable.
+// session_key (GET sns/jscode2session). It retries only after errcode -1;
+// after a timeout WeChat may have spent the single-use code, so the caller
+// should have the mini-program send a fresh one rather than retry.
 func (c *Client) Code2Session(ctx context.Context, appid, secret, code string) (Session, error) {
 	const api = "jscode2session"
 	q := url.Values{
