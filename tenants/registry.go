@@ -37,13 +37,13 @@ type NewTenant struct {
 func (n NewTenant) validate() error {
 	switch {
 	case !ValidSlug(n.Slug):
-		return fmt.Errorf("%w: slug must match [a-z0-9-]{3,32}", ErrInvalid)
+		return Invalid("slug must match [a-z0-9-]{3,32}")
 	case strings.TrimSpace(n.Name) == "" || len(n.Name) > 128:
-		return fmt.Errorf("%w: name must be 1 to 128 characters", ErrInvalid)
+		return Invalid("name must be 1 to 128 characters")
 	case !ValidAppID(n.AppID):
-		return fmt.Errorf("%w: appid does not look like a WeChat AppID", ErrInvalid)
+		return Invalid("appid does not look like a WeChat AppID")
 	case len(n.Secret) < 16 || len(n.Secret) > 128:
-		return fmt.Errorf("%w: AppSecret must be 16 to 128 characters", ErrInvalid)
+		return Invalid("AppSecret must be 16 to 128 characters")
 	}
 	return nil
 }
@@ -165,7 +165,7 @@ func (r *Registry) List(ctx context.Context) ([]Tenant, error) {
 // session epoch, so every session issued so far stops working at once.
 func (r *Registry) SetStatus(ctx context.Context, id int64, status string, actor Actor) error {
 	if status != StatusActive && status != StatusDisabled {
-		return fmt.Errorf("%w: status must be active or disabled", ErrInvalid)
+		return Invalid("status must be active or disabled")
 	}
 	return r.inTx(ctx, func(tx *sqlx.Tx) error {
 		query := `UPDATE tenants SET status = ? WHERE id = ?`

@@ -112,19 +112,19 @@ func (s Settings) RegistrationPolicy() string {
 func (s Settings) Validate() error {
 	switch {
 	case s.SessionIdleSeconds < 0 || s.SessionAbsoluteSeconds < 0:
-		return errors.New("tenants: session lifetimes cannot be negative")
+		return Invalid("session lifetimes cannot be negative")
 	case s.SessionIdleSeconds > 0 && s.SessionIdleSeconds < 60:
-		return errors.New("tenants: session idle lifetime must be at least 60 seconds")
+		return Invalid("session idle lifetime must be at least 60 seconds")
 	case s.SessionAbsolute() < s.SessionIdle():
-		return errors.New("tenants: absolute session lifetime must not be shorter than the idle one")
+		return Invalid("absolute session lifetime must not be shorter than the idle one")
 	case s.SessionAbsolute() > 365*24*time.Hour:
-		return errors.New("tenants: absolute session lifetime is at most one year")
+		return Invalid("absolute session lifetime is at most one year")
 	}
 	switch s.RegistrationPolicy() {
 	case RegistrationAuto, RegistrationSignup, RegistrationExistingOnly:
 		return nil
 	}
-	return errors.New("tenants: unknown registration policy")
+	return Invalid("unknown registration policy")
 }
 
 // App kinds.
@@ -149,3 +149,15 @@ type App struct {
 func secretAD(tenantID int64, appid string) string {
 	return "app-secret:" + itoa(tenantID) + ":" + appid
 }
+
+// InvalidError is a validation failure whose message is written for the
+// client. It matches ErrInvalid with errors.Is.
+type InvalidError struct{ Msg string }
+
+func (e *InvalidError) Error() string { return "invalid input: " + e.Msg }
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
+
+// Invalid returns an *InvalidError with msg.
+func Invalid(msg string) error { return &InvalidError{Msg: msg} }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
+
+	"miniauth/tenants"
 )
 
 // Store keeps users and identities in MySQL. Every query is scoped by tenant.
@@ -155,12 +157,12 @@ type Profile struct {
 // Validate checks lengths and the avatar URL's scheme.
 func (p Profile) Validate() error {
 	if p.Nickname != nil && (utf8.RuneCountInString(*p.Nickname) > 64 || !utf8.ValidString(*p.Nickname)) {
-		return fmt.Errorf("%w: nickname must be at most 64 characters", ErrInvalid)
+		return tenants.Invalid("nickname must be at most 64 characters")
 	}
 	if p.AvatarURL != nil && *p.AvatarURL != "" {
 		a := *p.AvatarURL
 		if len(a) > 512 || !(strings.HasPrefix(a, "https://") || strings.HasPrefix(a, "http://")) {
-			return fmt.Errorf("%w: avatar_url must be an http(s) URL of at most 512 characters", ErrInvalid)
+			return tenants.Invalid("avatar_url must be an http(s) URL of at most 512 characters")
 		}
 	}
 	return nil

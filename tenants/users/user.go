@@ -6,13 +6,15 @@ import (
 	"crypto/rand"
 	"errors"
 	"time"
+
+	"miniauth/tenants"
 )
 
 // Errors of the users domain.
 var (
 	ErrNotFound = errors.New("users: not found")
 	ErrBanned   = errors.New("users: user banned")
-	ErrInvalid  = errors.New("users: invalid input")
+	ErrInvalid  = tenants.ErrInvalid // validation failures are *tenants.InvalidError
 )
 
 // Status of a user.

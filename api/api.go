@@ -1,0 +1,101 @@
+// Package api is miniauth's HTTP surface: the Fiber app, its routes,
+// middleware, handlers, and the one mapping from domain errors to the JSON
+// error envelope. It is the only package that knows HTTP.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/tenants"
+	"miniauth/tenants/sessions"
+	"miniauth/tenants/users"
+	"miniauth/tenants/wechat"
+)
+
+// BodyLimit is the largest request body accepted (DESIGN §5).
+const BodyLimit = 64 * 1024
+
+// Deps are what the API is built from. Every field is required except
+// TrustedProxies.
+type Deps struct {
+	Tenants  *tenants.Cache
+	Users    *users.Store
+	Sessions *sessions.Store
+	WeChat   *wechat.Client
+	Logger   *slog.Logger
+	// Ready reports whether MySQL and Redis answer; /readyz calls it.
+	Ready func(ctx context.Context) error
+	// TrustedProxies may set X-Forwarded-For; other peers' header is ignored.
+	TrustedProxies []string
+	// RequestTimeout bounds a whole request (default 15s).
+	RequestTimeout time.Duration
+}
+
+// Server is the HTTP API.
+type Server struct {
+	app       *fiber.App
+	deps      Deps
+	log       *slog.Logger
+	draining  chan struct{}
+	drainOnce sync.Once
+}
+
+// New builds the Fiber app with its routes.
+func New(d Deps) *Server {
+	if d.RequestTimeout <= 0 {
+		d.RequestTimeout = 15 * time.Second
+	}
+	s := &Server{deps: d, log: d.Logger, draining: make(chan struct{})}
+	cfg := fiber.Config{
+		AppName:               "miniauth",
+		BodyLimit:             BodyLimit,
+		ReadBufferSize:        16 * 1024, // request line and headers
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.handleError,
+	}
+	if len(d.TrustedProxies) > 0 {
+		cfg.EnableTrustedProxyCheck = true
+		cfg.TrustedProxies = d.TrustedProxies
+		cfg.ProxyHeader = fiber.HeaderXForwardedFor
+	}
+	s.app = fiber.New(cfg)
+	s.routes()
+	return s
+}
+
+// App exposes the Fiber app, for tests (app.Test) and for listening.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until Shutdown.
+func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Shutdown stops taking new requests, makes /readyz fail so that load
+// balancers stop sending traffic, and waits for in-flight requests up to
+// the context's deadline.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.Drain()
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return s.app.Shutdown()
+	}
+	err := s.app.ShutdownWithTimeout(time.Until(deadline))
+	if errors.Is(err, context.DeadlineExceeded) {
+		return errors.New("api: shutdown timed out with requests in flight")
+	}
+	return err
+}
+
+// Drain makes /readyz answer 503 while the server still serves, so that a
+// load balancer stops sending new requests before Shutdown.
+func (s *Server) Drain() {
+	s.drainOnce.Do(func() { close(s.draining) })
+}

@@ -1,0 +1,164 @@
+package api
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"syscall"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/gofiber/fiber/v2"
+	"github.com/redis/go-redis/v9"
+
+	"miniauth/tenants"
+	"miniauth/tenants/sessions"
+	"miniauth/tenants/users"
+	"miniauth/tenants/wechat"
+)
+
+// Error codes of the API (DESIGN §5). Clients match on these, never on the
+// message.
+const (
+	CodeInvalidRequest      = "invalid_request"
+	CodeRequestTooLarge     = "request_too_large"
+	CodeNotFound            = "not_found"
+	CodeMethodNotAllowed    = "method_not_allowed"
+	CodeTenantNotFound      = "tenant_not_found"
+	CodeTenantDisabled      = "tenant_disabled"
+	CodeInvalidCode         = "invalid_code"
+	CodeInvalidSession      = "invalid_session"
+	CodeUserBanned          = "user_banned"
+	CodeRateLimited         = "rate_limited"
+	CodeWeChatUnavailable   = "wechat_unavailable"
+	CodeTenantMisconfigured = "tenant_misconfigured"
+	CodeUnavailable         = "unavailable"
+	CodeInternal            = "internal"
+)
+
+// Error is an API error: a status, a code and a message for the client,
+// and the cause for the log only.
+type Error struct {
+	Status     int
+	Code       string
+	Message    string
+	RetryAfter int // seconds; sent as Retry-After when set
+	cause      error
+}
+
+func (e *Error) Error() string {
+	if e.cause != nil {
+		return e.Code + ": " + e.cause.Error()
+	}
+	return e.Code + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.cause }
+
+func badRequest(msg string) *Error {
+	return &Error{Status: fiber.StatusBadRequest, Code: CodeInvalidRequest, Message: msg}
+}
+
+// classify is the one place that maps domain errors to status and code.
+func classify(err error) *Error {
+	var apiErr *Error
+	var fe *fiber.Error
+	var we *wechat.APIError
+	var invalid *tenants.InvalidError
+	switch {
+	case errors.As(err, &apiErr):
+		return apiErr
+	case errors.As(err, &fe):
+		return fiberError(fe)
+	case errors.Is(err, tenants.ErrNotFound):
+		return &Error{Status: 404, Code: CodeTenantNotFound, Message: "no such tenant"}
+	case errors.Is(err, tenants.ErrDisabled):
+		return &Error{Status: 403, Code: CodeTenantDisabled, Message: "this tenant is disabled"}
+	case errors.Is(err, tenants.ErrAppUnknown):
+		return badRequest("appid is not a mini-program of this tenant")
+	case errors.As(err, &invalid):
+		return badRequest(invalid.Msg)
+	case errors.Is(err, sessions.ErrNotFound), errors.Is(err, users.ErrNotFound):
+		return &Error{Status: 401, Code: CodeInvalidSession, Message: "the session is invalid or expired; log in again"}
+	case errors.Is(err, users.ErrBanned):
+		return &Error{Status: 403, Code: CodeUserBanned, Message: "this user is banned"}
+	case errors.As(err, &we):
+		return wechatError(we, err)
+	case errors.Is(err, wechat.ErrUnavailable):
+		return &Error{Status: 502, Code: CodeWeChatUnavailable, Message: "WeChat did not answer; try again", cause: err}
+	case dependencyDown(err):
+		return &Error{Status: 503, Code: CodeUnavailable, Message: "the service is temporarily unavailable; try again", cause: err}
+	}
+	return &Error{Status: 500, Code: CodeInternal, Message: "internal error", cause: err}
+}
+
+func wechatError(we *wechat.APIError, err error) *Error {
+	switch we.Code {
+	case 40029, 40163, 40226:
+		return &Error{Status: 401, Code: CodeInvalidCode, Message: "the login code is invalid, expired or already used; call wx.login again"}
+	case 40013, 40125, 40164, 41002, 41004, 40243, 40001:
+		return &Error{Status: 502, Code: CodeTenantMisconfigured,
+			Message: "WeChat rejected this tenant's AppID or AppSecret (errcode " + strconv.Itoa(we.Code) + ")", cause: err}
+	case 45011:
+		return &Error{Status: 429, Code: CodeRateLimited, Message: "WeChat limits this user's logins; retry in a minute", RetryAfter: 60, cause: err}
+	}
+	return &Error{Status: 502, Code: CodeWeChatUnavailable, Message: "WeChat did not answer; try again", cause: err}
+}
+
+func fiberError(fe *fiber.Error) *Error {
+	switch fe.Code {
+	case fiber.StatusRequestEntityTooLarge:
+		return &Error{Status: 413, Code: CodeRequestTooLarge, Message: "request body is larger than 64 KiB"}
+	case fiber.StatusNotFound:
+		return &Error{Status: 404, Code: CodeNotFound, Message: "no such endpoint"}
+	case fiber.StatusMethodNotAllowed:
+		return &Error{Status: 405, Code: CodeMethodNotAllowed, Message: "method not allowed"}
+	case fiber.StatusRequestHeaderFieldsTooLarge:
+		return &Error{Status: 431, Code: CodeInvalidRequest, Message: "request headers are too large"}
+	}
+	if fe.Code >= 400 && fe.Code < 500 {
+		return &Error{Status: fe.Code, Code: CodeInvalidRequest, Message: "bad request"}
+	}
+	return &Error{Status: 500, Code: CodeInternal, Message: "internal error", cause: fe}
+}
+
+// dependencyDown recognises MySQL and Redis being unreachable, slow or
+// restarting, as opposed to a bug.
+func dependencyDown(err error) bool {
+	var netErr net.Error
+	var me *mysql.MySQLError
+	switch {
+	case errors.As(err, &netErr),
+		errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, mysql.ErrInvalidConn),
+		errors.Is(err, redis.ErrClosed),
+		errors.Is(err, redis.ErrPoolTimeout),
+		errors.Is(err, io.EOF),
+		errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE):
+		return true
+	case errors.As(err, &me):
+		// too many connections, lock wait timeout, deadlock, server shutdown, read-only
+		switch me.Number {
+		case 1040, 1205, 1213, 1053, 1290, 1836:
+			return true
+		}
+	}
+	return redisLoading(err)
+}
+
+// redisLoading: Redis answers LOADING while it reads its data back after a
+// restart, and a replica may answer READONLY during a failover.
+func redisLoading(err error) bool {
+	var re redis.Error
+	if !errors.As(err, &re) {
+		return false
+	}
+	msg := re.Error()
+	return len(msg) >= 7 && (msg[:7] == "LOADING" || msg[:7] == "READONL" || msg[:7] == "CLUSTER" || msg[:7] == "TRYAGAI" || msg[:7] == "MASTERD")
+}

@@ -1,0 +1,106 @@
+package api
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/tenants/sessions"
+	"miniauth/tenants/users"
+)
+
+type userJSON struct {
+	ID          string     `json:"id"`
+	Nickname    string     `json:"nickname"`
+	AvatarURL   string     `json:"avatar_url"`
+	PhoneBound  bool       `json:"phone_bound"`
+	IsNew       *bool      `json:"is_new,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
+}
+
+func newUserJSON(u *users.User, isNew bool) userJSON {
+	j := userJSON{ID: u.PublicID, Nickname: u.Nickname, AvatarURL: u.AvatarURL,
+		PhoneBound: u.PhoneBound(), CreatedAt: u.CreatedAt.UTC(), LastLoginAt: u.LastLoginAt}
+	j.IsNew = &isNew
+	return j
+}
+
+// requireSession checks the bearer token against the tenant in the path
+// and loads its user. A token of another tenant is simply unknown here.
+func (s *Server) requireSession(c *fiber.Ctx) error {
+	auth := c.Get(fiber.HeaderAuthorization)
+	token, ok := strings.CutPrefix(auth, "Bearer ")
+	if !ok || !sessions.WellFormed(token) {
+		return sessions.ErrNotFound
+	}
+	ctx, t := c.UserContext(), tenantOf(c)
+	sess, err := s.deps.Sessions.Get(ctx, t.ID, token,
+		sessions.Policy{Idle: t.Settings.SessionIdle(), TenantEpoch: t.SessionEpoch})
+	if err != nil {
+		return err
+	}
+	u, err := s.deps.Users.ByID(ctx, t.ID, sess.UserID)
+	if err != nil {
+		return err // a deleted user's session is invalid
+	}
+	if sess.UserEpoch < u.SessionEpoch {
+		return sessions.ErrNotFound
+	}
+	if u.Banned() {
+		return users.ErrBanned
+	}
+	c.Locals(localSession, sess)
+	c.Locals(localUser, u)
+	return c.Next()
+}
+
+func sessionOf(c *fiber.Ctx) *sessions.Session {
+	s, _ := c.Locals(localSession).(*sessions.Session)
+	return s
+}
+
+func userOf(c *fiber.Ctx) *users.User {
+	u, _ := c.Locals(localUser).(*users.User)
+	return u
+}
+
+type meResponse struct {
+	User userJSON `json:"user"`
+}
+
+func (s *Server) me(c *fiber.Ctx) error {
+	j := newUserJSON(userOf(c), false)
+	j.IsNew = nil
+	return c.JSON(meResponse{User: j})
+}
+
+type updateMeRequest struct {
+	Nickname  *string `json:"nickname"`
+	AvatarURL *string `json:"avatar_url"`
+}
+
+func (s *Server) updateMe(c *fiber.Ctx) error {
+	var req updateMeRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	t, u := tenantOf(c), userOf(c)
+	updated, err := s.deps.Users.UpdateProfile(c.UserContext(), t.ID, u.ID,
+		users.Profile{Nickname: req.Nickname, AvatarURL: req.AvatarURL})
+	if err != nil {
+		return err
+	}
+	j := newUserJSON(updated, false)
+	j.IsNew = nil
+	return c.JSON(meResponse{User: j})
+}
+
+func (s *Server) logout(c *fiber.Ctx) error {
+	sess := sessionOf(c)
+	if err := s.deps.Sessions.Revoke(c.UserContext(), sess.TenantID, sess.UserID, sess.ID); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}

@@ -1,0 +1,122 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+const (
+	headerRequestID = "X-Request-Id"
+	localRequestID  = "request_id"
+	localTenant     = "tenant"
+	localSession    = "session"
+	localUser       = "user"
+)
+
+// requestID takes a sane X-Request-Id from the caller or makes one, and
+// echoes it back.
+func (s *Server) requestID(c *fiber.Ctx) error {
+	id := c.Get(headerRequestID)
+	if !saneRequestID(id) {
+		var b [12]byte
+		_, _ = rand.Read(b[:])
+		id = base64.RawURLEncoding.EncodeToString(b[:])
+	} else {
+		id = string([]byte(id)) // fasthttp reuses the header's memory
+	}
+	c.Locals(localRequestID, id)
+	c.Set(headerRequestID, id)
+	return c.Next()
+}
+
+func saneRequestID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func requestIDOf(c *fiber.Ctx) string {
+	id, _ := c.Locals(localRequestID).(string)
+	return id
+}
+
+// accessLog writes one structured line per request. It logs the route
+// pattern, never the path's query, headers or body: those carry tokens.
+func (s *Server) accessLog(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	if err != nil {
+		// Write the error response now so that the status logged is the one sent.
+		if herr := s.app.ErrorHandler(c, err); herr != nil {
+			_ = c.SendStatus(fiber.StatusInternalServerError)
+		}
+	}
+	status := c.Response().StatusCode()
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelWarn
+	}
+	s.log.LogAttrs(c.UserContext(), level, "request",
+		slog.String("request_id", requestIDOf(c)),
+		slog.String("method", c.Method()),
+		slog.String("route", c.Route().Path),
+		slog.String("tenant", tenantSlug(c)),
+		slog.Int("status", status),
+		slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
+		slog.String("ip", c.IP()),
+	)
+	return nil
+}
+
+// withTimeout gives every request a deadline, so that nothing downstream
+// can hold it forever.
+func (s *Server) withTimeout(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.deps.RequestTimeout)
+	defer cancel()
+	c.SetUserContext(ctx)
+	return c.Next()
+}
+
+func (s *Server) logPanic(c *fiber.Ctx, e any) {
+	s.log.Error("panic", "request_id", requestIDOf(c), "route", c.Route().Path, "panic", fmt.Sprint(e))
+}
+
+func secureHeaders(c *fiber.Ctx) error {
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Cache-Control", "no-store")
+	c.Set("Referrer-Policy", "no-referrer")
+	return c.Next()
+}
+
+func (s *Server) notFound(c *fiber.Ctx) error {
+	return fiber.ErrNotFound
+}
+
+// handleError writes the error envelope. The cause goes to the log, never
+// to the client.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	e := classify(err)
+	if e.Status >= 500 || e.cause != nil {
+		s.log.Warn("request failed",
+			"request_id", requestIDOf(c), "route", c.Route().Path, "tenant", tenantSlug(c),
+			"code", e.Code, "status", e.Status, "err", e.Error())
+	}
+	if e.RetryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, fmt.Sprint(e.RetryAfter))
+	}
+	return c.Status(e.Status).JSON(fiber.Map{"error": fiber.Map{
+		"code": e.Code, "message": e.Message, "request_id": requestIDOf(c),
+	}})
+}

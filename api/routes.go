@@ -1,0 +1,19 @@
+package api
+
+import "github.com/gofiber/fiber/v2/middleware/recover"
+
+func (s *Server) routes() {
+	a := s.app
+	a.Use(s.requestID, s.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}), s.withTimeout, secureHeaders)
+
+	a.Get("/healthz", s.healthz)
+	a.Get("/readyz", s.readyz)
+
+	t := a.Group("/t/:tenant", s.resolveTenant)
+	t.Post("/login", s.login)
+	t.Get("/me", s.requireSession, s.me)
+	t.Patch("/me", s.requireSession, s.updateMe)
+	t.Post("/logout", s.requireSession, s.logout)
+
+	a.Use(s.notFound)
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// Config is miniauth's whole configuration, read once from the environment
+// (DESIGN §7) and validated at boot.
+type Config struct {
+	Addr           string
+	MySQLDSN       string
+	RedisURL       string
+	RedisPrefix    string
+	MasterKey      string   `print:"secret"`
+	OldMasterKeys  []string `print:"secret"`
+	WeChatBaseURL  string
+	PublicURL      string
+	AutoMigrate    bool
+	TrustedProxies []string
+	DrainDelay     time.Duration
+	LogLevel       string
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func loadConfig() (Config, error) {
+	c := Config{
+		Addr:          env("MINIAUTH_ADDR", ":8080"),
+		MySQLDSN:      env("MINIAUTH_MYSQL_DSN", "root:@tcp(127.0.0.1:3306)/miniauth?parseTime=true&charset=utf8mb4"),
+		RedisURL:      env("MINIAUTH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+		RedisPrefix:   env("MINIAUTH_REDIS_PREFIX", "ma"),
+		MasterKey:     os.Getenv("MINIAUTH_MASTER_KEY"),
+		OldMasterKeys: list(os.Getenv("MINIAUTH_OLD_MASTER_KEYS")),
+		WeChatBaseURL: env("MINIAUTH_WECHAT_BASE_URL", "https://api.weixin.qq.com"),
+		PublicURL:     env("MINIAUTH_PUBLIC_URL", "http://localhost:8080"),
+		LogLevel:      env("MINIAUTH_LOG_LEVEL", "info"),
+	}
+	var errs []error
+	var err error
+	if c.AutoMigrate, err = strconv.ParseBool(env("MINIAUTH_AUTO_MIGRATE", "false")); err != nil {
+		errs = append(errs, errors.New("MINIAUTH_AUTO_MIGRATE must be true or false"))
+	}
+	if c.DrainDelay, err = time.ParseDuration(env("MINIAUTH_DRAIN_DELAY", "0s")); err != nil {
+		errs = append(errs, errors.New("MINIAUTH_DRAIN_DELAY must be a duration such as 5s"))
+	}
+	c.TrustedProxies = list(os.Getenv("MINIAUTH_TRUSTED_PROXIES"))
+	if c.MySQLDSN, err = mysqlDSN(c.MySQLDSN); err != nil {
+		errs = append(errs, err)
+	}
+	return c, errors.Join(errs...)
+}
+
+// mysqlDSN adds what miniauth relies on to the DSN: parsed times, utf8mb4,
+// and timeouts so that a dead MySQL fails requests fast instead of hanging
+// them.
+func mysqlDSN(dsn string) (string, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return "", errors.New("MINIAUTH_MYSQL_DSN is not a valid DSN")
+	}
+	cfg.ParseTime = true
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 3 * time.Second
+	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = 10 * time.Second
+	}
+	if cfg.WriteTimeout == 0 {
+		cfg.WriteTimeout = 10 * time.Second
+	}
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	if _, ok := cfg.Params["charset"]; !ok {
+		cfg.Params["charset"] = "utf8mb4"
+	}
+	cfg.Loc = time.UTC
+	return cfg.FormatDSN(), nil
+}
+
+func list(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// String prints the configuration with secrets masked, for the boot log.
+func (c Config) String() string {
+	dsn := c.MySQLDSN
+	if cfg, err := mysql.ParseDSN(dsn); err == nil && cfg.Passwd != "" {
+		cfg.Passwd = "***"
+		dsn = cfg.FormatDSN()
+	}
+	return fmt.Sprintf("addr=%s mysql=%s redis=%s prefix=%s master_key=%s wechat=%s public_url=%s auto_migrate=%t",
+		c.Addr, dsn, maskURL(c.RedisURL), c.RedisPrefix, mask(c.MasterKey), c.WeChatBaseURL, c.PublicURL, c.AutoMigrate)
+}
+
+func mask(s string) string {
+	if s == "" {
+		return "(unset)"
+	}
+	return "(set)"
+}
+
+// maskURL hides a password in redis://user:pass@host URLs.
+func maskURL(u string) string {
+	at := strings.LastIndex(u, "@")
+	scheme := strings.Index(u, "://")
+	if at < 0 || scheme < 0 {
+		return u
+	}
+	return u[:scheme+3] + "***" + u[at:]
+}

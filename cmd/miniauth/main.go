@@ -1,0 +1,92 @@
+// Command miniauth runs the login platform and administers it:
+//
+//	miniauth serve                  run the HTTP server
+//	miniauth migrate                bring the MySQL schema up to date
+//	miniauth tenant create|list     register and list tenants
+//	miniauth admin create           add a console admin
+//	miniauth version                print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `usage: miniauth <command> [flags]
+
+commands:
+  serve                                   run the HTTP server
+  migrate                                 apply pending database migrations
+  tenant create --slug S --name N --appid A [--if-not-exists]
+                                          register a tenant; reads the AppSecret from stdin
+  tenant list                             list tenants as JSON
+  admin create --email E [--role platform|tenant] [--tenant S] [--if-not-exists]
+                                          add a console admin; reads the password from stdin
+  version                                 print the version
+
+Configuration comes from MINIAUTH_* environment variables (see README).
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	if errors.Is(err, errUsage) {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "miniauth:", err)
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("usage")
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errUsage
+	}
+	cmd, rest := args[0], args[1:]
+	if cmd == "version" {
+		fmt.Fprintln(stdout, "miniauth", version)
+		return nil
+	}
+	if cmd == "help" || cmd == "-h" || cmd == "--help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	logger := newLogger(stderr, cfg.LogLevel)
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, logger)
+	case "migrate":
+		return migrate(ctx, cfg, logger, stdout)
+	case "tenant":
+		return tenantCmd(ctx, cfg, rest, stdin, stdout)
+	case "admin":
+		return adminCmd(ctx, cfg, rest, stdin, stdout)
+	}
+	return errUsage
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"miniauth/api"
+	"miniauth/migrations"
+	"miniauth/tenants"
+	"miniauth/tenants/sessions"
+	"miniauth/tenants/users"
+	"miniauth/tenants/wechat"
+)
+
+func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+	if cfg.MasterKey == "" {
+		return errors.New("MINIAUTH_MASTER_KEY is required (32 random bytes, base64)")
+	}
+	keys, err := tenants.NewKeyring(cfg.MasterKey, cfg.OldMasterKeys...)
+	if err != nil {
+		return err
+	}
+	log.Info("starting", "version", version, "config", cfg.String())
+	db, err := openMySQL(ctx, cfg.MySQLDSN)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if cfg.AutoMigrate {
+		if _, err := migrations.Up(ctx, db.DB, log); err != nil {
+			return err
+		}
+	}
+	if cur, want, err := migrations.Check(ctx, db.DB); err != nil {
+		return fmt.Errorf("schema version %d, binary needs %d: %w", cur, want, err)
+	}
+	rdb, err := openRedis(ctx, cfg.RedisURL)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+
+	cache := tenants.NewCache(tenants.NewRegistry(db, keys), rdb, tenants.CacheConfig{Prefix: cfg.RedisPrefix}, log)
+	go cache.Listen(ctx)
+	srv := api.New(api.Deps{
+		Tenants:        cache,
+		Users:          users.NewStore(db),
+		Sessions:       sessions.NewStore(rdb, cfg.RedisPrefix, keys),
+		WeChat:         wechat.New(wechat.Config{BaseURL: cfg.WeChatBaseURL}),
+		Logger:         log,
+		TrustedProxies: cfg.TrustedProxies,
+		Ready: func(ctx context.Context) error {
+			if err := db.PingContext(ctx); err != nil {
+				return fmt.Errorf("mysql: %w", err)
+			}
+			if err := rdb.Ping(ctx).Err(); err != nil {
+				return fmt.Errorf("redis: %w", err)
+			}
+			return nil
+		},
+	})
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Listen(cfg.Addr) }()
+	log.Info("listening", "addr", cfg.Addr)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "drain_delay", cfg.DrainDelay.String())
+	return shutdown(srv, cfg.DrainDelay, log)
+}
+
+// shutdown fails readiness first, waits drainDelay for load balancers to
+// notice, then lets in-flight requests finish.
+func shutdown(srv *api.Server, drainDelay time.Duration, log *slog.Logger) error {
+	srv.Drain()
+	time.Sleep(drainDelay)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func migrate(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) error {
+	db, err := openMySQL(ctx, cfg.MySQLDSN)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := migrations.Up(ctx, db.DB, log)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "schema at version %d\n", v)
+	return nil
+}

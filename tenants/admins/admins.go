@@ -1,0 +1,168 @@
+// Package admins keeps the people who run the platform (role "platform")
+// and the tenants (role "tenant"), with their password hashes.
+package admins
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jmoiron/sqlx"
+	"golang.org/x/crypto/bcrypt"
+
+	"miniauth/tenants"
+)
+
+// Roles.
+const (
+	RolePlatform = "platform"
+	RoleTenant   = "tenant"
+)
+
+// Errors of the admins domain.
+var (
+	ErrNotFound    = errors.New("admins: not found")
+	ErrEmailTaken  = errors.New("admins: email already registered")
+	ErrBadPassword = errors.New("admins: wrong email or password")
+)
+
+// Admin is a console account.
+type Admin struct {
+	ID           int64         `db:"id"`
+	Email        string        `db:"email"`
+	PasswordHash string        `db:"password_hash"`
+	Role         string        `db:"role"`
+	TenantID     sql.NullInt64 `db:"tenant_id"`
+	Status       string        `db:"status"`
+	CreatedAt    time.Time     `db:"created_at"`
+}
+
+// Store keeps admins in MySQL.
+type Store struct{ db *sqlx.DB }
+
+// NewStore returns a Store over db.
+func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+
+// New describes an admin to create.
+type New struct {
+	Email    string
+	Password string
+	Role     string
+	TenantID int64 // required for RoleTenant, zero for RolePlatform
+	Actor    tenants.Actor
+}
+
+func (n *New) validate() error {
+	n.Email = strings.ToLower(strings.TrimSpace(n.Email))
+	addr, err := mail.ParseAddress(n.Email)
+	switch {
+	case err != nil || addr.Address != n.Email || len(n.Email) > 254:
+		return tenants.Invalid("email is not a valid address")
+	case utf8.RuneCountInString(n.Password) < 12:
+		return tenants.Invalid("password must be at least 12 characters")
+	case len(n.Password) > 72:
+		return tenants.Invalid("password must be at most 72 bytes") // bcrypt's limit
+	case n.Role == RolePlatform && n.TenantID != 0:
+		return tenants.Invalid("a platform admin belongs to no tenant")
+	case n.Role == RoleTenant && n.TenantID == 0:
+		return tenants.Invalid("a tenant admin needs a tenant")
+	case n.Role != RolePlatform && n.Role != RoleTenant:
+		return tenants.Invalid("role must be platform or tenant")
+	}
+	return nil
+}
+
+// bcryptCost is bcrypt's work factor: about 0.2 s per hash on a server core.
+const bcryptCost = 12
+
+// Create adds an admin, with an audit entry in the same transaction.
+func (s *Store) Create(ctx context.Context, n New) (*Admin, error) {
+	if err := n.validate(); err != nil {
+		return nil, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(n.Password), bcryptCost)
+	if err != nil {
+		return nil, fmt.Errorf("admins: hash: %w", err)
+	}
+	var tenantID any
+	if n.TenantID != 0 {
+		tenantID = n.TenantID
+	}
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("admins: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	res, err := tx.ExecContext(ctx,
+		`INSERT INTO admins (email, password_hash, role, tenant_id) VALUES (?, ?, ?, ?)`,
+		n.Email, hash, n.Role, tenantID)
+	if err != nil {
+		var me *mysql.MySQLError
+		if errors.As(err, &me) && me.Number == 1062 {
+			return nil, ErrEmailTaken
+		}
+		return nil, fmt.Errorf("admins: insert: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	if err := tenants.RecordAudit(ctx, tx, tenants.AuditEntry{TenantID: n.TenantID, Actor: n.Actor,
+		Action: "admin.created", TargetType: "admin", TargetID: n.Email,
+		Details: map[string]any{"role": n.Role}}); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("admins: commit: %w", err)
+	}
+	return s.ByID(ctx, id)
+}
+
+// ByID loads an admin.
+func (s *Store) ByID(ctx context.Context, id int64) (*Admin, error) {
+	return s.one(ctx, `WHERE id = ?`, id)
+}
+
+// ByEmail loads an admin by email, case-insensitively.
+func (s *Store) ByEmail(ctx context.Context, email string) (*Admin, error) {
+	return s.one(ctx, `WHERE email = ?`, strings.ToLower(strings.TrimSpace(email)))
+}
+
+func (s *Store) one(ctx context.Context, where string, arg any) (*Admin, error) {
+	var a Admin
+	err := s.db.GetContext(ctx, &a, `SELECT id, email, password_hash, role, tenant_id, status, created_at FROM admins `+where, arg)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("admins: load: %w", err)
+	}
+	return &a, nil
+}
+
+// dummyHash is compared against when an email is unknown, so that a wrong
+// email costs as long as a wrong password and timing tells nothing.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("miniauth-dummy-password"), bcryptCost)
+	return h
+})
+
+// Authenticate checks an email and password. Every failure is ErrBadPassword.
+func (s *Store) Authenticate(ctx context.Context, email, password string) (*Admin, error) {
+	a, err := s.ByEmail(ctx, email)
+	if errors.Is(err, ErrNotFound) {
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
+		return nil, ErrBadPassword
+	}
+	if err != nil {
+		return nil, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) != nil || a.Status != "active" {
+		return nil, ErrBadPassword
+	}
+	return a, nil
+}
