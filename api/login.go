@@ -60,20 +60,23 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u, created, err := s.deps.Users.FindOrRegister(ctx, users.Login{
-		TenantID: t.ID, AppID: app.ID, OpenID: ws.OpenID, UnionID: ws.UnionID})
-	if err != nil {
-		return err
-	}
-	if u.Banned() {
-		return users.ErrBanned
-	}
+	// The session is made inside the user transaction: if Redis fails, the
+	// new user is not written either.
 	idle, abs := t.Settings.SessionIdle(), t.Settings.SessionAbsolute()
-	token, _, err := s.deps.Sessions.Create(ctx, sessions.New{
-		TenantID: t.ID, UserID: u.ID, AppID: app.ID, SessionKey: ws.SessionKey,
-		TenantEpoch: t.SessionEpoch, UserEpoch: u.SessionEpoch,
-		Idle: idle, Absolute: abs, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent),
-	})
+	var token string
+	u, created, err := s.deps.Users.FindOrRegister(ctx, users.Login{
+		TenantID: t.ID, AppID: app.ID, OpenID: ws.OpenID, UnionID: ws.UnionID},
+		func(u *users.User, _ bool) error {
+			if u.Banned() {
+				return users.ErrBanned
+			}
+			token, _, err = s.deps.Sessions.Create(ctx, sessions.New{
+				TenantID: t.ID, UserID: u.ID, AppID: app.ID, SessionKey: ws.SessionKey,
+				TenantEpoch: t.SessionEpoch, UserEpoch: u.SessionEpoch,
+				Idle: idle, Absolute: abs, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent),
+			})
+			return err
+		})
 	if err != nil {
 		return err
 	}

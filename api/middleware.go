@@ -24,9 +24,7 @@ const (
 func (s *Server) requestID(c *fiber.Ctx) error {
 	id := c.Get(headerRequestID)
 	if !saneRequestID(id) {
-		var b [12]byte
-		_, _ = rand.Read(b[:])
-		id = base64.RawURLEncoding.EncodeToString(b[:])
+		id = newRequestID()
 	} else {
 		id = string([]byte(id)) // fasthttp reuses the header's memory
 	}
@@ -47,9 +45,22 @@ func saneRequestID(id string) bool {
 	return true
 }
 
+// requestIDOf returns the request's id, making one for errors that happen
+// before the middleware ran (an oversized body, say).
 func requestIDOf(c *fiber.Ctx) string {
-	id, _ := c.Locals(localRequestID).(string)
+	if id, ok := c.Locals(localRequestID).(string); ok {
+		return id
+	}
+	id := newRequestID()
+	c.Locals(localRequestID, id)
+	c.Set(headerRequestID, id)
 	return id
+}
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // accessLog writes one structured line per request. It logs the route

@@ -2,6 +2,7 @@ package users_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 
@@ -44,7 +45,7 @@ func TestConcurrentFirstLoginsMakeOneUser(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			u, c, err := store.FindOrRegister(context.Background(), login)
+			u, c, err := store.FindOrRegister(context.Background(), login, nil)
 			if err == nil {
 				ids[i], created[i] = u.PublicID, c
 			}
@@ -80,14 +81,14 @@ func TestFindOrRegister(t *testing.T) {
 	db, store, tn := setup(t)
 	app := tn.Apps[0].ID
 
-	u1, created, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: app, OpenID: "oA"})
+	u1, created, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: app, OpenID: "oA"}, nil)
 	if err != nil || !created {
 		t.Fatalf("first login: created=%v err=%v", created, err)
 	}
 	if len(u1.PublicID) != 28 || u1.PublicID[:2] != "u_" || u1.LastLoginAt == nil {
 		t.Fatalf("user = %+v", u1)
 	}
-	again, created, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: app, OpenID: "oA", UnionID: "uUNION"})
+	again, created, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: app, OpenID: "oA", UnionID: "uUNION"}, nil)
 	if err != nil || created || again.ID != u1.ID {
 		t.Fatalf("returning login: %+v created=%v err=%v", again, created, err)
 	}
@@ -97,7 +98,7 @@ func TestFindOrRegister(t *testing.T) {
 	if got := count(t, db, "SELECT COUNT(*) FROM identities WHERE unionid = 'uUNION'"); got != 1 {
 		t.Fatalf("identity unionid rows = %d", got)
 	}
-	u2, created, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: app, OpenID: "oB"})
+	u2, created, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: app, OpenID: "oB"}, nil)
 	if err != nil || !created || u2.PublicID == u1.PublicID {
 		t.Fatalf("second person: %+v created=%v err=%v", u2, created, err)
 	}
@@ -113,5 +114,58 @@ func TestFindOrRegister(t *testing.T) {
 	}
 	if _, err := store.ByID(ctx, tn.ID+1, u1.ID); err != users.ErrNotFound {
 		t.Fatalf("user visible from another tenant: %v", err)
+	}
+}
+
+func TestFailedLoginWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	db, store, tn := setup(t)
+	boom := errors.New("redis is down")
+	login := users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oFAIL", UnionID: "uFAIL"}
+	_, _, err := store.FindOrRegister(ctx, login, func(*users.User, bool) error { return boom })
+	if !errors.Is(err, boom) {
+		t.Fatalf("FindOrRegister = %v, want the callback's error", err)
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM users") + count(t, db, "SELECT COUNT(*) FROM identities"); n != 0 {
+		t.Fatalf("%d rows left behind by a failed first login", n)
+	}
+	u, _, err := store.FindOrRegister(ctx, login, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := count(t, db, "SELECT COUNT(*) FROM users WHERE last_login_at = ?", u.LastLoginAt)
+	if _, _, err := store.FindOrRegister(ctx, login, func(*users.User, bool) error { return boom }); !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if after := count(t, db, "SELECT COUNT(*) FROM users WHERE last_login_at = ?", u.LastLoginAt); after != before || before != 1 {
+		t.Fatal("a failed returning login still moved last_login_at")
+	}
+}
+
+func TestUnionIDJoinsAppsOfOneTenant(t *testing.T) {
+	ctx := context.Background()
+	db, store, tn := setup(t)
+	var app2 int64
+	res, err := db.Exec(`INSERT INTO apps (tenant_id, appid, secret_sealed, secret_key_id) VALUES (?, 'wxsecond0001', x'00', 'k')`, tn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app2, _ = res.LastInsertId()
+	a, _, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oApp1", UnionID: "uSAME"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, created, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: app2, OpenID: "oApp2", UnionID: "uSAME"}, nil)
+	if err != nil || created || b.ID != a.ID {
+		t.Fatalf("second app's login: user %d created=%v err=%v, want user %d", b.ID, created, err, a.ID)
+	}
+	// An identity that learns a unionid held by someone else keeps working.
+	c, _, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oOther"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oOther", UnionID: "uSAME"}, nil)
+	if err != nil || got.ID != c.ID {
+		t.Fatalf("login with a unionid held by another user failed: %v", err)
 	}
 }

@@ -1,0 +1,245 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jmoiron/sqlx"
+	"github.com/redis/go-redis/v9"
+
+	"miniauth/api"
+	"miniauth/tenants"
+	"miniauth/tenants/sessions"
+	"miniauth/tenants/tenantstest"
+	"miniauth/tenants/users"
+	"miniauth/tenants/wechat"
+	"miniauth/tenants/wechat/wechattest"
+)
+
+const (
+	demoAppID  = "wxacme00000001"
+	demoSecret = "acme-app-secret-0123456789"
+	otherAppID = "wxother0000001"
+)
+
+// env is one API under test with its own database, Redis namespace and
+// WeChat simulator (reached over HTTP).
+type env struct {
+	t      *testing.T
+	srv    *api.Server
+	db     *sqlx.DB
+	rdb    redis.UniversalClient
+	prefix string
+	wx     *wechattest.Server
+	clock  *clock
+	reg    *tenants.Registry
+	cache  *tenants.Cache
+	tenant *tenants.Tenant
+	logs   *logBuffer
+	base   string // the API's real HTTP address
+	// mysqlProxy and redisProxy stand between the API and the real
+	// services, so a test can take them down.
+	mysqlProxy, redisProxy *tenantstest.Proxy
+}
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// logBuffer collects every log line the API writes, so tests can check
+// what was (and was not) logged.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{t: t, clock: &clock{now: time.Now()}, logs: &logBuffer{}}
+	db, dsn := tenantstest.DB(t)
+	e.db = db
+	// The API reaches MySQL and Redis through proxies that tests can cut.
+	cfg, _ := mysql.ParseDSN(dsn)
+	e.mysqlProxy = tenantstest.NewProxy(t, cfg.Addr)
+	cfg.Addr = e.mysqlProxy.Addr()
+	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = 2*time.Second, 5*time.Second, 5*time.Second
+	apiDB := sqlx.MustOpen("mysql", cfg.FormatDSN())
+	t.Cleanup(func() { apiDB.Close() })
+
+	rdb, prefix := tenantstest.Redis(t)
+	e.rdb, e.prefix = rdb, prefix
+	ropt, _ := redis.ParseURL(tenantstest.RedisURL())
+	e.redisProxy = tenantstest.NewProxy(t, ropt.Addr)
+	ropt.Addr = e.redisProxy.Addr()
+	ropt.DialTimeout, ropt.ReadTimeout, ropt.WriteTimeout, ropt.PoolTimeout = time.Second, time.Second, time.Second, time.Second
+	ropt.MaxRetries = 1
+	apiRedis := redis.NewClient(ropt)
+	t.Cleanup(func() { apiRedis.Close() })
+
+	e.wx = wechattest.New(wechattest.Options{Now: e.clock.Now})
+	e.wx.AddApp(demoAppID, demoSecret, "")
+	e.wx.AddApp(otherAppID, "other-app-secret-0123456789", "")
+	wxHTTP := httptest.NewServer(e.wx.Handler())
+	t.Cleanup(wxHTTP.Close)
+
+	keys := tenantstest.Keyring(t)
+	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e.reg = tenants.NewRegistry(apiDB, keys)
+	e.cache = tenants.NewCache(e.reg, apiRedis, tenants.CacheConfig{Prefix: prefix, TTL: time.Minute}, logger)
+	e.srv = api.New(api.Deps{
+		Tenants:  e.cache,
+		Users:    users.NewStore(apiDB),
+		Sessions: sessions.NewStore(apiRedis, prefix, keys),
+		WeChat: wechat.New(wechat.Config{BaseURL: wxHTTP.URL,
+			AttemptTimeout: 300 * time.Millisecond, TotalTimeout: time.Second, RetryDelay: 10 * time.Millisecond}),
+		Logger: logger,
+		Ready: func(ctx context.Context) error {
+			if err := apiDB.PingContext(ctx); err != nil {
+				return err
+			}
+			return apiRedis.Ping(ctx).Err()
+		},
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = e.srv.App().Listener(ln) }()
+	t.Cleanup(func() { _ = e.srv.App().ShutdownWithTimeout(5 * time.Second) })
+	e.base = "http://" + ln.Addr().String()
+
+	tn, err := tenants.NewRegistry(db, keys).Create(context.Background(), tenants.NewTenant{
+		Slug: "acme", Name: "Acme", AppID: demoAppID, Secret: demoSecret, Actor: tenants.CLI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.tenant = tn
+	return e
+}
+
+// code is what wx.login would give user on the phone.
+func (e *env) code(user string) string {
+	e.t.Helper()
+	c, err := e.wx.IssueCode(demoAppID, user)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   map[string]any
+	Raw    string
+}
+
+// errCode is the "error.code" of an error envelope, or "".
+func (r response) errCode() string {
+	if e, ok := r.Body["error"].(map[string]any); ok {
+		code, _ := e["code"].(string)
+		return code
+	}
+	return ""
+}
+
+func (e *env) do(method, path, body string, header ...string) response {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.base+path, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := httpClient.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	r := response{Status: res.StatusCode, Header: res.Header, Raw: string(raw)}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &r.Body); err != nil {
+			e.t.Fatalf("%s %s: response is not JSON: %q", method, path, raw)
+		}
+	}
+	if r.Status >= 400 {
+		env, _ := r.Body["error"].(map[string]any)
+		if env == nil || env["code"] == "" || env["message"] == "" || env["request_id"] == "" {
+			e.t.Fatalf("%s %s: %d without the error envelope: %s", method, path, r.Status, raw)
+		}
+	}
+	return r
+}
+
+var httpClient = &http.Client{Timeout: 20 * time.Second}
+
+// login logs user in and returns the session token.
+func (e *env) login(user string) string {
+	e.t.Helper()
+	r := e.do("POST", "/t/acme/login", `{"code":"`+e.code(user)+`"}`)
+	if r.Status != 200 {
+		e.t.Fatalf("login %s: %d %s", user, r.Status, r.Raw)
+	}
+	return r.Body["session"].(string)
+}
+
+func bearer(token string) []string { return []string{"Authorization", "Bearer " + token} }
+
+// count runs a COUNT(*) query on the test's database.
+func (e *env) count(query string, args ...any) int {
+	e.t.Helper()
+	var n int
+	if err := e.db.Get(&n, query, args...); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// sessionKeys counts the tenant's session records in Redis.
+func (e *env) sessionKeys() int {
+	e.t.Helper()
+	keys, err := e.rdb.Keys(context.Background(), e.prefix+":t:*:s:*").Result()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return len(keys)
+}
+
+// state is what a request may change; scenarios compare it before and after.
+type state struct{ users, identities, sessions int }
+
+func (e *env) state() state {
+	return state{users: e.count("SELECT COUNT(*) FROM users"),
+		identities: e.count("SELECT COUNT(*) FROM identities"), sessions: e.sessionKeys()}
+}

@@ -1,0 +1,163 @@
+package api_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"miniauth/tenants"
+	"miniauth/tenants/wechat/wechattest"
+)
+
+func TestLogin(t *testing.T) {
+	e := newEnv(t)
+	returning := e.login("returning")
+
+	type scenario struct {
+		name   string
+		path   string
+		body   func(e *env) string
+		header []string
+		before func(e *env)
+		status int
+		code   string        // error code, "" on success
+		delta  state         // what must change in MySQL and Redis
+		check  func(r response)
+	}
+	codeBody := func(user string) func(*env) string {
+		return func(e *env) string { return `{"code":"` + e.code(user) + `"}` }
+	}
+	fixed := func(s string) func(*env) string { return func(*env) string { return s } }
+	used := e.code("used")
+	e.do("POST", "/t/acme/login", `{"code":"`+used+`"}`)
+
+	scenarios := []scenario{
+		{name: "new user", body: codeBody("alice"), status: 200, delta: state{1, 1, 1},
+			check: func(r response) {
+				u := r.Body["user"].(map[string]any)
+				if r.Body["expires_in"].(float64) != (7 * 24 * time.Hour).Seconds() || u["is_new"] != true ||
+					!strings.HasPrefix(u["id"].(string), "u_") || u["phone_bound"] != false {
+					t.Errorf("login body = %s", r.Raw)
+				}
+			}},
+		{name: "returning user", body: codeBody("returning"), status: 200, delta: state{0, 0, 1},
+			check: func(r response) {
+				if r.Body["user"].(map[string]any)["is_new"] != false || r.Body["session"] == returning {
+					t.Errorf("login body = %s", r.Raw)
+				}
+			}},
+		{name: "explicit default appid", body: func(e *env) string {
+			return `{"code":"` + e.code("bob") + `","appid":"` + demoAppID + `"}`
+		}, status: 200, delta: state{1, 1, 1}},
+		{name: "broken JSON", body: fixed(`{"code":`), status: 400, code: "invalid_request"},
+		{name: "not an object", body: fixed(`["code"]`), status: 400, code: "invalid_request"},
+		{name: "empty body", body: fixed(``), status: 400, code: "invalid_request"},
+		{name: "missing code", body: fixed(`{"appid":"` + demoAppID + `"}`), status: 400, code: "invalid_request"},
+		{name: "code of wrong type", body: fixed(`{"code":42}`), status: 400, code: "invalid_request"},
+		{name: "oversized code", body: fixed(`{"code":"` + strings.Repeat("a", 200) + `"}`), status: 400, code: "invalid_request"},
+		{name: "body over 64 KiB", body: fixed(`{"code":"x","pad":"` + strings.Repeat("a", 70_000) + `"}`), status: 413, code: "request_too_large"},
+		{name: "wrong content type", body: codeBody("carol"), header: []string{"Content-Type", "text/plain"}, status: 400, code: "invalid_request"},
+		{name: "appid of no tenant app", body: func(e *env) string {
+			return `{"code":"` + e.code("dave") + `","appid":"` + otherAppID + `"}`
+		}, status: 400, code: "invalid_request"},
+		{name: "malformed appid", body: fixed(`{"code":"abc","appid":"../x"}`), status: 400, code: "invalid_request"},
+		{name: "unknown tenant", path: "/t/nobody/login", body: codeBody("erin"), status: 404, code: "tenant_not_found"},
+		{name: "malformed tenant", path: "/t/NO%20PE/login", body: codeBody("erin"), status: 404, code: "tenant_not_found"},
+		{name: "reused code", body: fixed(`{"code":"` + used + `"}`), status: 401, code: "invalid_code"},
+		{name: "unknown code", body: fixed(`{"code":"0123456789abcdefABCDEF0123456789"}`), status: 401, code: "invalid_code"},
+		{name: "code of another mini-program", body: func(e *env) string {
+			c, _ := e.wx.IssueCode(otherAppID, "frank")
+			return `{"code":"` + c + `"}`
+		}, status: 401, code: "invalid_code"},
+		{name: "expired code", body: func(e *env) string {
+			c := e.code("gina")
+			e.clock.Add(6 * time.Minute)
+			return `{"code":"` + c + `"}`
+		}, status: 401, code: "invalid_code"},
+		{name: "WeChat busy once is retried", body: codeBody("hank"), before: func(e *env) {
+			e.wx.SetFaults(wechattest.Faults{SystemErrors: 1})
+		}, status: 200, delta: state{1, 1, 1}},
+		{name: "WeChat busy", body: codeBody("ivy"), before: func(e *env) {
+			e.wx.SetFaults(wechattest.Faults{SystemErrors: 2})
+		}, status: 502, code: "wechat_unavailable"},
+		{name: "WeChat answers garbage", body: codeBody("jack"), before: func(e *env) {
+			e.wx.SetFaults(wechattest.Faults{Garbage: true})
+		}, status: 502, code: "wechat_unavailable"},
+		{name: "WeChat stalls", body: codeBody("kate"), before: func(e *env) {
+			e.wx.SetFaults(wechattest.Faults{Latency: 5 * time.Second})
+		}, status: 502, code: "wechat_unavailable"},
+		{name: "WeChat success with errcode 0", body: codeBody("liam"), before: func(e *env) {
+			e.wx.SetFaults(wechattest.Faults{ErrcodeZero: true})
+		}, status: 200, delta: state{1, 1, 1}},
+		{name: "WeChat rejects the AppSecret", body: codeBody("mia"), before: func(e *env) {
+			e.wx.AddApp(demoAppID, "rotated-on-wechat-side-000", "")
+		}, status: 502, code: "tenant_misconfigured"},
+		{name: "WeChat limits the user", body: codeBody("noah"), before: func(e *env) {
+			for i := 0; i < 100; i++ {
+				c := e.code("noah")
+				e.do("POST", "/t/acme/login", `{"code":"`+c+`"}`)
+			}
+		}, status: 429, code: "rate_limited", check: func(r response) {
+			if r.Header.Get("Retry-After") == "" {
+				t.Error("429 without Retry-After")
+			}
+		}},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			e.t = t
+			defer func() {
+				e.wx.SetFaults(wechattest.Faults{})
+				e.wx.AddApp(demoAppID, demoSecret, "")
+			}()
+			body := sc.body(e)
+			if sc.before != nil {
+				sc.before(e)
+			}
+			path := sc.path
+			if path == "" {
+				path = "/t/acme/login"
+			}
+			before := e.state()
+			r := e.do("POST", path, body, sc.header...)
+			if r.Status != sc.status || r.errCode() != sc.code {
+				t.Fatalf("status %d code %q, want %d %q: %s", r.Status, r.errCode(), sc.status, sc.code, r.Raw)
+			}
+			after := e.state()
+			if got := (state{after.users - before.users, after.identities - before.identities, after.sessions - before.sessions}); got != sc.delta {
+				t.Fatalf("changed %+v, want %+v", got, sc.delta)
+			}
+			if sc.check != nil {
+				sc.check(r)
+			}
+		})
+	}
+}
+
+func TestLoginDisabledTenant(t *testing.T) {
+	e := newEnv(t)
+	token := e.login("alice")
+	if err := e.reg.SetStatus(context.Background(), e.tenant.ID, tenants.StatusDisabled, tenants.CLI); err != nil {
+		t.Fatal(err)
+	}
+	e.cache.Invalidate(context.Background(), "acme")
+	before := e.state()
+	if r := e.do("POST", "/t/acme/login", `{"code":"`+e.code("bob")+`"}`); r.Status != 403 || r.errCode() != "tenant_disabled" {
+		t.Fatalf("login to disabled tenant: %d %s", r.Status, r.Raw)
+	}
+	if r := e.do("GET", "/t/acme/me", "", bearer(token)...); r.Status != 403 || r.errCode() != "tenant_disabled" {
+		t.Fatalf("/me of disabled tenant: %d %s", r.Status, r.Raw)
+	}
+	if after := e.state(); after != before {
+		t.Fatalf("refused requests changed state: %+v → %+v", before, after)
+	}
+	if err := e.reg.SetStatus(context.Background(), e.tenant.ID, tenants.StatusActive, tenants.CLI); err != nil {
+		t.Fatal(err)
+	}
+	e.cache.Invalidate(context.Background(), "acme")
+	if r := e.do("GET", "/t/acme/me", "", bearer(token)...); r.Status != 401 {
+		t.Fatalf("session from before the disable works again: %d", r.Status)
+	}
+	e.login("carol")
+}
