@@ -21,8 +21,8 @@ func TestLogin(t *testing.T) {
 		header []string
 		before func(e *env)
 		status int
-		code   string        // error code, "" on success
-		delta  state         // what must change in MySQL and Redis
+		code   string // error code, "" on success
+		delta  state  // what must change in MySQL and Redis
 		check  func(r response)
 	}
 	codeBody := func(user string) func(*env) string {
@@ -36,7 +36,7 @@ func TestLogin(t *testing.T) {
 		{name: "new user", body: codeBody("alice"), status: 200, delta: state{1, 1, 1},
 			check: func(r response) {
 				u := r.Body["user"].(map[string]any)
-				if r.Body["expires_in"].(float64) != (7 * 24 * time.Hour).Seconds() || u["is_new"] != true ||
+				if r.Body["expires_in"].(float64) != (7*24*time.Hour).Seconds() || u["is_new"] != true ||
 					!strings.HasPrefix(u["id"].(string), "u_") || u["phone_bound"] != false {
 					t.Errorf("login body = %s", r.Raw)
 				}
