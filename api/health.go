@@ -17,14 +17,14 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 func (s *Server) readyz(c *fiber.Ctx) error {
 	select {
 	case <-s.draining:
-		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "draining"})
+		return &Error{Status: fiber.StatusServiceUnavailable, Code: CodeUnavailable, Message: "shutting down"}
 	default:
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
 	if err := s.deps.Ready(ctx); err != nil {
-		s.log.Warn("not ready", "err", err)
-		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
+		return &Error{Status: fiber.StatusServiceUnavailable, Code: CodeUnavailable,
+			Message: "a dependency is not answering", cause: err}
 	}
 	return c.JSON(fiber.Map{"status": "ok"})
 }

@@ -1,0 +1,118 @@
+package api_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// Redis and MySQL go away and come back; the API answers 503 fast while
+// they are gone, writes nothing half-way, and recovers by itself.
+func TestDependenciesDownAndBack(t *testing.T) {
+	e := newEnv(t)
+	alice := e.login("alice")
+
+	t.Run("redis", func(t *testing.T) {
+		e.t = t
+		e.redisProxy.Down()
+		before := e.state()
+		start := time.Now()
+		if r := e.do("POST", "/t/acme/login", `{"code":"`+e.code("newcomer")+`"}`); r.Status != 503 || r.errCode() != "unavailable" {
+			t.Fatalf("login with Redis down: %d %s", r.Status, r.Raw)
+		}
+		if r := e.do("GET", "/t/acme/me", "", bearer(alice)...); r.Status != 503 || r.errCode() != "unavailable" {
+			t.Fatalf("/me with Redis down: %d %s", r.Status, r.Raw)
+		}
+		if r := e.do("GET", "/readyz", ""); r.Status != 503 {
+			t.Fatalf("/readyz with Redis down: %d", r.Status)
+		}
+		if r := e.do("GET", "/healthz", ""); r.Status != 200 {
+			t.Fatalf("/healthz with Redis down: %d", r.Status)
+		}
+		if elapsed := time.Since(start); elapsed > 15*time.Second {
+			t.Fatalf("requests hung for %v with Redis down", elapsed) // a hang, not a speed assertion
+		}
+		if after := e.state(); after != before {
+			t.Fatalf("failed login left a half-written user: %+v → %+v", before, after)
+		}
+		e.redisProxy.Up(t)
+		if r := e.do("GET", "/t/acme/me", "", bearer(alice)...); r.Status != 200 {
+			t.Fatalf("/me after Redis came back: %d %s", r.Status, r.Raw)
+		}
+		if r := e.do("GET", "/readyz", ""); r.Status != 200 {
+			t.Fatalf("/readyz after Redis came back: %d", r.Status)
+		}
+		e.login("newcomer")
+	})
+
+	t.Run("mysql", func(t *testing.T) {
+		e.t = t
+		e.mysqlProxy.Down()
+		before := e.state()
+		if r := e.do("POST", "/t/acme/login", `{"code":"`+e.code("second")+`"}`); r.Status != 503 || r.errCode() != "unavailable" {
+			t.Fatalf("login with MySQL down: %d %s", r.Status, r.Raw)
+		}
+		if r := e.do("GET", "/t/acme/me", "", bearer(alice)...); r.Status != 503 {
+			t.Fatalf("/me with MySQL down: %d %s", r.Status, r.Raw)
+		}
+		if r := e.do("GET", "/readyz", ""); r.Status != 503 {
+			t.Fatalf("/readyz with MySQL down: %d", r.Status)
+		}
+		if after := e.state(); after != before {
+			t.Fatalf("failed login changed state: %+v → %+v", before, after)
+		}
+		e.mysqlProxy.Up(t)
+		if r := e.do("GET", "/t/acme/me", "", bearer(alice)...); r.Status != 200 {
+			t.Fatalf("/me after MySQL came back: %d %s", r.Status, r.Raw)
+		}
+		e.login("second")
+	})
+
+	t.Run("logs", func(t *testing.T) {
+		e.t = t
+		logs := e.logs.String()
+		if !strings.Contains(logs, `"code":"unavailable"`) {
+			t.Fatal("dependency failures were not logged")
+		}
+		for _, secret := range []string{demoSecret, alice, alice[len("mas_"):], e.wx.SessionKey(demoAppID, "alice")} {
+			if strings.Contains(logs, secret) {
+				t.Fatalf("a secret appears in the logs")
+			}
+		}
+	})
+}
+
+func TestOperationalEndpoints(t *testing.T) {
+	e := newEnv(t)
+	for _, sc := range []struct {
+		method, path string
+		status       int
+		code         string
+	}{
+		{"GET", "/healthz", 200, ""},
+		{"GET", "/readyz", 200, ""},
+		{"GET", "/nowhere", 404, "not_found"},
+		{"GET", "/t/acme/login", 404, "not_found"},
+		{"DELETE", "/t/acme/me", 404, "not_found"},
+	} {
+		t.Run(sc.method+" "+sc.path, func(t *testing.T) {
+			e.t = t
+			r := e.do(sc.method, sc.path, "")
+			if r.Status != sc.status || r.errCode() != sc.code {
+				t.Fatalf("%d %q, want %d %q", r.Status, r.errCode(), sc.status, sc.code)
+			}
+			if r.Header.Get("X-Request-Id") == "" {
+				t.Fatal("no X-Request-Id")
+			}
+		})
+	}
+	e.t = t
+	r := e.do("GET", "/healthz", "", "X-Request-Id", "trace-123")
+	if r.Header.Get("X-Request-Id") != "trace-123" {
+		t.Fatal("the caller's request id was not kept")
+	}
+	e.srv.Drain()
+	if r := e.do("GET", "/readyz", ""); r.Status != 503 {
+		t.Fatalf("/readyz while draining: %d", r.Status)
+	}
+}

@@ -1,0 +1,157 @@
+package api_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"miniauth/tenants"
+	"miniauth/tenants/sessions"
+)
+
+func TestMe(t *testing.T) {
+	e := newEnv(t)
+	alice := e.login("alice")
+	bob := e.login("bob")
+
+	// A second tenant with its own users: its tokens mean nothing to acme.
+	other, err := e.reg.Create(context.Background(), tenants.NewTenant{Slug: "globex", Name: "Globex",
+		AppID: otherAppID, Secret: "other-app-secret-0123456789"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := e.wx.IssueCode(otherAppID, "alice")
+	r := e.do("POST", "/t/globex/login", `{"code":"`+c+`"}`)
+	if r.Status != 200 {
+		t.Fatalf("globex login: %d %s", r.Status, r.Raw)
+	}
+	globexToken := r.Body["session"].(string)
+	if r.Body["user"].(map[string]any)["is_new"] != true {
+		t.Fatal("the same WeChat user in another tenant must be another user")
+	}
+	_ = other
+
+	scenarios := []struct {
+		name   string
+		header []string
+		status int
+		code   string
+	}{
+		{"valid", bearer(alice), 200, ""},
+		{"no header", nil, 401, "invalid_session"},
+		{"not bearer", []string{"Authorization", "Basic " + alice}, 401, "invalid_session"},
+		{"forged token", bearer(sessions.TokenPrefix + strings.Repeat("A", 43)), 401, "invalid_session"},
+		{"garbage token", bearer("'; DROP TABLE users; --"), 401, "invalid_session"},
+		{"oversized token", bearer(strings.Repeat("x", 4000)), 401, "invalid_session"},
+		{"token of another tenant", bearer(globexToken), 401, "invalid_session"},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			e.t = t
+			r := e.do("GET", "/t/acme/me", "", sc.header...)
+			if r.Status != sc.status || r.errCode() != sc.code {
+				t.Fatalf("status %d code %q, want %d %q: %s", r.Status, r.errCode(), sc.status, sc.code, r.Raw)
+			}
+		})
+	}
+	e.t = t
+	r = e.do("GET", "/t/acme/me", "", bearer(alice)...)
+	me := r.Body["user"].(map[string]any)
+	if _, has := me["is_new"]; has || me["id"] == "" {
+		t.Fatalf("/me body = %s", r.Raw)
+	}
+	if r2 := e.do("GET", "/t/acme/me", "", bearer(bob)...); r2.Body["user"].(map[string]any)["id"] == me["id"] {
+		t.Fatal("two users share an id")
+	}
+	if r := e.do("GET", "/t/globex/me", "", bearer(globexToken)...); r.Status != 200 {
+		t.Fatalf("globex token on globex: %d", r.Status)
+	}
+}
+
+func TestUpdateMe(t *testing.T) {
+	e := newEnv(t)
+	token := e.login("alice")
+	scenarios := []struct {
+		name     string
+		body     string
+		status   int
+		code     string
+		nickname string // in MySQL afterwards
+	}{
+		{"set nickname and avatar", `{"nickname":"小明","avatar_url":"https://example.com/a.png"}`, 200, "", "小明"},
+		{"empty patch changes nothing", `{}`, 200, "", "小明"},
+		{"nickname too long", `{"nickname":"` + strings.Repeat("名", 65) + `"}`, 400, "invalid_request", "小明"},
+		{"avatar not http", `{"avatar_url":"javascript:alert(1)"}`, 400, "invalid_request", "小明"},
+		{"broken JSON", `{"nickname":`, 400, "invalid_request", "小明"},
+		{"wrong type", `{"nickname":7}`, 400, "invalid_request", "小明"},
+		{"clear nickname", `{"nickname":""}`, 200, "", ""},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			e.t = t
+			r := e.do("PATCH", "/t/acme/me", sc.body, bearer(token)...)
+			if r.Status != sc.status || r.errCode() != sc.code {
+				t.Fatalf("status %d code %q, want %d %q: %s", r.Status, r.errCode(), sc.status, sc.code, r.Raw)
+			}
+			var nick string
+			if err := e.db.Get(&nick, "SELECT nickname FROM users"); err != nil || nick != sc.nickname {
+				t.Fatalf("nickname in MySQL = %q (%v), want %q", nick, err, sc.nickname)
+			}
+		})
+	}
+	e.t = t
+	if r := e.do("PATCH", "/t/acme/me", `{"nickname":"x"}`); r.Status != 401 {
+		t.Fatalf("PATCH without a session: %d", r.Status)
+	}
+}
+
+func TestLogout(t *testing.T) {
+	e := newEnv(t)
+	a1, a2 := e.login("alice"), e.login("alice")
+	before := e.sessionKeys()
+	if r := e.do("POST", "/t/acme/logout", "", bearer(a1)...); r.Status != 204 {
+		t.Fatalf("logout: %d %s", r.Status, r.Raw)
+	}
+	if got := e.sessionKeys(); got != before-1 {
+		t.Fatalf("session records %d → %d, want one fewer", before, got)
+	}
+	if r := e.do("GET", "/t/acme/me", "", bearer(a1)...); r.Status != 401 {
+		t.Fatalf("/me after logout: %d", r.Status)
+	}
+	if r := e.do("POST", "/t/acme/logout", "", bearer(a1)...); r.Status != 401 {
+		t.Fatalf("second logout: %d", r.Status)
+	}
+	if r := e.do("GET", "/t/acme/me", "", bearer(a2)...); r.Status != 200 {
+		t.Fatalf("logout ended the user's other session: %d", r.Status)
+	}
+}
+
+func TestBannedAndRevoked(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	alice, bob := e.login("alice"), e.login("bob")
+	if _, err := e.db.Exec("UPDATE users SET status = 'banned' WHERE id = (SELECT user_id FROM identities WHERE openid = ?)", e.wx.OpenID(demoAppID, "alice")); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.do("GET", "/t/acme/me", "", bearer(alice)...); r.Status != 403 || r.errCode() != "user_banned" {
+		t.Fatalf("/me of a banned user: %d %s", r.Status, r.Raw)
+	}
+	before := e.state()
+	if r := e.do("POST", "/t/acme/login", `{"code":"`+e.code("alice")+`"}`); r.Status != 403 || r.errCode() != "user_banned" {
+		t.Fatalf("login of a banned user: %d %s", r.Status, r.Raw)
+	}
+	if after := e.state(); after != before {
+		t.Fatalf("a banned login changed state: %+v → %+v", before, after)
+	}
+	// Revoking every session of the tenant is one epoch bump in MySQL.
+	if err := e.reg.RevokeAllSessions(ctx, e.tenant.ID, tenants.CLI); err != nil {
+		t.Fatal(err)
+	}
+	e.cache.Invalidate(ctx, "acme")
+	if r := e.do("GET", "/t/acme/me", "", bearer(bob)...); r.Status != 401 {
+		t.Fatalf("session survived revoke-all: %d", r.Status)
+	}
+	if r := e.do("GET", "/t/acme/me", "", bearer(e.login("bob"))...); r.Status != 200 {
+		t.Fatalf("a new login after revoke-all: %d", r.Status)
+	}
+}
