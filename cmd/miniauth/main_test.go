@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/go-sql-driver/mysql"
+
+	"miniauth/migrations"
+	"miniauth/tenants/tenantstest"
+)
+
+// emptyDatabase makes a database with no schema and points the CLI at it.
+func emptyDatabase(t *testing.T) string {
+	t.Helper()
+	cfg, _ := mysql.ParseDSN(tenantstest.MySQLDSN())
+	cfg.DBName = ""
+	admin, err := openMySQL(context.Background(), cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	name := tenantstest.Name("macli_")
+	admin.MustExec("CREATE DATABASE " + name)
+	t.Cleanup(func() {
+		if a, err := openMySQL(context.Background(), cfg.FormatDSN()); err == nil {
+			a.MustExec("DROP DATABASE IF EXISTS " + name)
+			a.Close()
+		}
+	})
+	cfg.DBName = name
+	t.Setenv("MINIAUTH_MYSQL_DSN", cfg.FormatDSN())
+	t.Setenv("MINIAUTH_REDIS_URL", tenantstest.RedisURL())
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	t.Setenv("MINIAUTH_MASTER_KEY", base64.StdEncoding.EncodeToString(key))
+	return cfg.FormatDSN()
+}
+
+func runCLI(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	return out.String(), err
+}
+
+func TestServeRefusesStaleSchema(t *testing.T) {
+	emptyDatabase(t)
+	t.Setenv("MINIAUTH_ADDR", "127.0.0.1:0")
+	_, err := runCLI(t, "", "serve")
+	if !errors.Is(err, migrations.ErrStale) {
+		t.Fatalf("serve on an empty database = %v, want ErrStale", err)
+	}
+}
+
+func TestMigrateTenantAdmin(t *testing.T) {
+	emptyDatabase(t)
+	for i := 0; i < 2; i++ { // migrate twice: the second is a no-op
+		if out, err := runCLI(t, "", "migrate"); err != nil || !strings.Contains(out, "schema at version") {
+			t.Fatalf("migrate #%d: %q %v", i+1, out, err)
+		}
+	}
+	secret := "cli-app-secret-0123456789"
+	out, err := runCLI(t, secret+"\n", "tenant", "create", "--slug", "demo", "--name", "Demo", "--appid", "wx0123456789abcdef")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created struct {
+		Slug string
+		Apps []struct{ AppID string }
+	}
+	if err := json.Unmarshal([]byte(out), &created); err != nil || created.Slug != "demo" || created.Apps[0].AppID != "wx0123456789abcdef" {
+		t.Fatalf("tenant create printed %q (%v)", out, err)
+	}
+	if strings.Contains(out, secret) {
+		t.Fatal("tenant create printed the AppSecret")
+	}
+	if _, err := runCLI(t, secret+"\n", "tenant", "create", "--slug", "demo", "--name", "Demo", "--appid", "wx0123456789abcdef"); err == nil {
+		t.Fatal("a second create of the same slug succeeded")
+	}
+	if _, err := runCLI(t, "", "tenant", "create", "--slug", "demo", "--name", "Demo", "--appid", "wx0123456789abcdef", "--if-not-exists"); err != nil {
+		t.Fatalf("--if-not-exists on an existing tenant: %v", err)
+	}
+	if _, err := runCLI(t, "", "tenant", "create", "--slug", "other", "--name", "Other", "--appid", "wxabcdef0123456789"); err == nil {
+		t.Fatal("tenant create without a secret on stdin succeeded")
+	}
+	out, err = runCLI(t, "", "tenant", "list")
+	if err != nil || strings.Count(out, `"slug"`) != 1 {
+		t.Fatalf("tenant list = %q %v", out, err)
+	}
+
+	if _, err := runCLI(t, "correct horse battery staple\n", "admin", "create", "--email", "ops@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runCLI(t, "correct horse battery staple\n", "admin", "create", "--email", "boss@example.com", "--role", "tenant", "--tenant", "demo"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runCLI(t, "short\n", "admin", "create", "--email", "weak@example.com"); err == nil {
+		t.Fatal("a short password was accepted")
+	}
+	if _, err := runCLI(t, "correct horse battery staple\n", "admin", "create", "--email", "x@example.com", "--role", "tenant", "--tenant", "nope"); err == nil {
+		t.Fatal("a tenant admin of an unknown tenant was created")
+	}
+}
+
+func TestUsageAndVersion(t *testing.T) {
+	if _, err := runCLI(t, ""); !errors.Is(err, errUsage) {
+		t.Fatalf("no command = %v", err)
+	}
+	if _, err := runCLI(t, "", "frobnicate"); !errors.Is(err, errUsage) {
+		t.Fatalf("unknown command = %v", err)
+	}
+	if out, err := runCLI(t, "", "version"); err != nil || !strings.HasPrefix(out, "miniauth ") {
+		t.Fatalf("version = %q %v", out, err)
+	}
+}
+
+func TestConfigMasksSecrets(t *testing.T) {
+	t.Setenv("MINIAUTH_MYSQL_DSN", "app:hunter2@tcp(db:3306)/miniauth")
+	t.Setenv("MINIAUTH_REDIS_URL", "redis://:redispass@cache:6379/0")
+	t.Setenv("MINIAUTH_MASTER_KEY", "c2VjcmV0LW1hc3Rlci1rZXktMzItYnl0ZXMtbG9uZyE=")
+	cfg, err := loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.String()
+	for _, secret := range []string{"hunter2", "redispass", "c2VjcmV0"} {
+		if strings.Contains(s, secret) {
+			t.Fatalf("config string shows a secret: %s", s)
+		}
+	}
+	t.Setenv("MINIAUTH_AUTO_MIGRATE", "perhaps")
+	if _, err := loadConfig(); err == nil {
+		t.Fatal("a bad MINIAUTH_AUTO_MIGRATE was accepted")
+	}
+}
