@@ -2,6 +2,8 @@ package api
 
 import "github.com/gofiber/fiber/v2/middleware/recover"
 
+// routes is the whole route table. Each area registers its own routes in
+// its file; this function only says where they hang.
 func (s *Server) routes() {
 	a := s.app
 	a.Use(s.requestID, s.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}), s.withTimeout, secureHeaders)
@@ -9,6 +11,7 @@ func (s *Server) routes() {
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
 
+	// Mini-program and tenant-backend facing, per tenant.
 	t := a.Group("/t/:tenant", s.resolveTenant)
 	t.Post("/login", s.login)
 	t.Get("/me", s.requireSession, s.me)
