@@ -109,7 +109,7 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(wxHTTP.Close)
 
 	keys := tenantstest.Keyring(t)
-	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logger := slog.New(api.Redact(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	e.reg = tenants.NewRegistry(apiDB, keys)
 	e.cache = tenants.NewCache(e.reg, apiRedis, tenants.CacheConfig{Prefix: prefix, TTL: time.Minute}, logger)
 	e.srv = api.New(api.Deps{

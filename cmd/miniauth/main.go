@@ -16,6 +16,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"miniauth/api"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -88,5 +90,5 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+	return slog.New(api.Redact(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})))
 }
