@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -30,11 +32,15 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, c.totalTimeout)
 	defer cancel()
 	for attempt := 1; ; attempt++ {
+		start := time.Now()
 		body, err := c.attempt(ctx, cl)
-		if err != nil {
+		if err == nil {
+			err = decode(cl.api, body, out)
+		}
+		c.record(cl.api, err, time.Since(start))
+		if body == nil {
 			return err
 		}
-		err = decode(cl.api, body, out)
 		if attempt == 1 && IsCode(err, -1) {
 			if err := pause(ctx, cl.api, c.retryDelay); err != nil {
 				return err
@@ -43,6 +49,22 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		}
 		return err
 	}
+}
+
+// record tells the observer how an attempt went.
+func (c *Client) record(api string, err error, elapsed time.Duration) {
+	if c.observe == nil {
+		return
+	}
+	outcome := "ok"
+	var apiErr *APIError
+	switch {
+	case errors.As(err, &apiErr):
+		outcome = strconv.Itoa(apiErr.Code)
+	case err != nil:
+		outcome = "unavailable"
+	}
+	c.observe(api, outcome, elapsed)
 }
 
 // attempt sends cl once under its own timeout and returns the body of a 200.

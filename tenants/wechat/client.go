@@ -33,6 +33,10 @@ type Config struct {
 	AttemptTimeout time.Duration // per HTTP attempt
 	TotalTimeout   time.Duration // whole call, retry included
 	RetryDelay     time.Duration // pause before the single retry on errcode -1
+	// Observe, when set, hears of every attempt: the API, its outcome ("ok",
+	// the errcode as text, or "unavailable") and how long it took. Metrics
+	// hang here; nothing secret is passed.
+	Observe func(api, outcome string, elapsed time.Duration)
 }
 
 // Client calls WeChat's server APIs. It is safe for concurrent use.
@@ -42,6 +46,7 @@ type Client struct {
 	attemptTimeout time.Duration
 	totalTimeout   time.Duration
 	retryDelay     time.Duration
+	observe        func(api, outcome string, elapsed time.Duration)
 }
 
 // New returns a Client for cfg, filling in defaults.
@@ -52,6 +57,7 @@ func New(cfg Config) *Client {
 		attemptTimeout: orDefault(cfg.AttemptTimeout, DefaultAttemptTimeout),
 		totalTimeout:   orDefault(cfg.TotalTimeout, DefaultTotalTimeout),
 		retryDelay:     orDefault(cfg.RetryDelay, DefaultRetryDelay),
+		observe:        cfg.Observe,
 	}
 	if c.baseURL == "" {
 		c.baseURL = DefaultBaseURL
