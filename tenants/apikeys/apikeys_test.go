@@ -1,0 +1,80 @@
+package apikeys_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"miniauth/tenants"
+	"miniauth/tenants/apikeys"
+	"miniauth/tenants/tenantstest"
+)
+
+func TestKeys(t *testing.T) {
+	ctx := context.Background()
+	db, _ := tenantstest.DB(t)
+	reg := tenants.NewRegistry(db, tenantstest.Keyring(t))
+	a, err := reg.Create(ctx, tenants.NewTenant{Slug: "alpha", Name: "A", AppID: "wxalpha00001", Secret: "0123456789abcdef"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := reg.Create(ctx, tenants.NewTenant{Slug: "bravo", Name: "B", AppID: "wxbravo00001", Secret: "0123456789abcdef"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := apikeys.NewStore(db)
+	secret, key, err := store.Create(ctx, a.ID, "orders backend", tenants.CLI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(secret, "mak_") || len(secret) != 47 || !strings.HasPrefix(secret, key.Prefix) || key.Name != "orders backend" {
+		t.Fatalf("Create = %q, %+v", secret, key)
+	}
+	var stored int
+	if err := db.Get(&stored, `SELECT COUNT(*) FROM api_keys WHERE key_hash = ? OR prefix = ?`, secret, secret); err != nil || stored != 0 {
+		t.Fatalf("the key is stored in clear (%d rows, %v)", stored, err)
+	}
+
+	got, err := store.Authenticate(ctx, a.ID, secret)
+	if err != nil || got.ID != key.ID || got.LastUsedAt == nil {
+		t.Fatalf("Authenticate = %+v, %v", got, err)
+	}
+	for name, try := range map[string]struct {
+		tenant int64
+		secret string
+	}{
+		"other tenant": {b.ID, secret},
+		"one char off": {a.ID, secret[:len(secret)-1] + map[bool]string{true: "A", false: "B"}[secret[len(secret)-1] != 'A']},
+		"truncated":    {a.ID, secret[:20]},
+		"no prefix":    {a.ID, "xxx_" + secret[4:]},
+		"empty":        {a.ID, ""},
+	} {
+		if _, err := store.Authenticate(ctx, try.tenant, try.secret); !errors.Is(err, apikeys.ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid", name, err)
+		}
+	}
+	if err := store.Revoke(ctx, b.ID, key.ID, tenants.CLI); !errors.Is(err, apikeys.ErrNotFound) {
+		t.Fatalf("revoke from another tenant: %v", err)
+	}
+	if err := store.Revoke(ctx, a.ID, key.ID, tenants.CLI); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Revoke(ctx, a.ID, key.ID, tenants.CLI); err != nil {
+		t.Fatalf("second revoke: %v", err)
+	}
+	if _, err := store.Authenticate(ctx, a.ID, secret); !errors.Is(err, apikeys.ErrInvalid) {
+		t.Fatalf("revoked key: %v", err)
+	}
+	list, err := store.List(ctx, a.ID)
+	if err != nil || len(list) != 1 || list[0].RevokedAt == nil {
+		t.Fatalf("List = %+v, %v", list, err)
+	}
+	if other, _ := store.List(ctx, b.ID); len(other) != 0 {
+		t.Fatalf("tenant b sees %d keys", len(other))
+	}
+	var audits int
+	if err := db.Get(&audits, `SELECT COUNT(*) FROM audit_log WHERE action IN ('api_key.created', 'api_key.revoked') AND tenant_id = ?`, a.ID); err != nil || audits != 2 {
+		t.Fatalf("audit rows = %d, %v", audits, err)
+	}
+}
