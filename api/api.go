@@ -33,8 +33,18 @@ type Deps struct {
 	Ready func(ctx context.Context) error
 	// TrustedProxies may set X-Forwarded-For; other peers' header is ignored.
 	TrustedProxies []string
+	// Codes exchanges login codes with WeChat. Normally the guard (single
+	// use across nodes, circuit breaker); WeChat itself when nil.
+	Codes CodeExchanger
+	// Metrics, when set, are served at /metrics and fed by every request.
+	Metrics *Metrics
 	// RequestTimeout bounds a whole request (default 15s).
 	RequestTimeout time.Duration
+}
+
+// CodeExchanger is what login needs of WeChat: code2session.
+type CodeExchanger interface {
+	Code2Session(ctx context.Context, appid, secret, code string) (wechat.Session, error)
 }
 
 // Server is the HTTP API.
@@ -51,10 +61,16 @@ func New(d Deps) *Server {
 	if d.RequestTimeout <= 0 {
 		d.RequestTimeout = 15 * time.Second
 	}
+	if d.Codes == nil {
+		d.Codes = d.WeChat
+	}
 	s := &Server{deps: d, log: d.Logger, draining: make(chan struct{})}
 	cfg := fiber.Config{
-		AppName:               "miniauth",
-		BodyLimit:             BodyLimit,
+		AppName: "miniauth",
+		// The server reads bodies up to 1 MiB so that a client sending a bit
+		// too much gets a clean 413 envelope (limitBody) rather than a reset
+		// connection; beyond that fasthttp cuts it off.
+		BodyLimit:             16 * BodyLimit,
 		ReadBufferSize:        16 * 1024, // request line and headers
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"miniauth/api"
@@ -23,6 +24,7 @@ import (
 	"miniauth/tenants/tenantstest"
 	"miniauth/tenants/users"
 	"miniauth/tenants/wechat"
+	"miniauth/tenants/wechat/guard"
 	"miniauth/tenants/wechat/wechattest"
 )
 
@@ -112,13 +114,16 @@ func newEnv(t *testing.T) *env {
 	logger := slog.New(api.Redact(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	e.reg = tenants.NewRegistry(apiDB, keys)
 	e.cache = tenants.NewCache(e.reg, apiRedis, tenants.CacheConfig{Prefix: prefix, TTL: time.Minute}, logger)
+	wxClient := wechat.New(wechat.Config{BaseURL: wxHTTP.URL,
+		AttemptTimeout: 300 * time.Millisecond, TotalTimeout: time.Second, RetryDelay: 10 * time.Millisecond})
 	e.srv = api.New(api.Deps{
 		Tenants:  e.cache,
 		Users:    users.NewStore(apiDB),
 		Sessions: sessions.NewStore(apiRedis, prefix, keys),
-		WeChat: wechat.New(wechat.Config{BaseURL: wxHTTP.URL,
-			AttemptTimeout: 300 * time.Millisecond, TotalTimeout: time.Second, RetryDelay: 10 * time.Millisecond}),
-		Logger: logger,
+		WeChat:   wxClient,
+		Codes:    guard.New(wxClient, apiRedis, guard.Config{KeyPrefix: prefix, Failures: 1000}, nil),
+		Metrics:  api.NewMetrics(prometheus.NewRegistry()),
+		Logger:   logger,
 		Ready: func(ctx context.Context) error {
 			if err := apiDB.PingContext(ctx); err != nil {
 				return err

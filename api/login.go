@@ -56,7 +56,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ws, err := s.deps.WeChat.Code2Session(ctx, app.AppID, secret, req.Code)
+	ws, err := s.deps.Codes.Code2Session(ctx, app.AppID, secret, req.Code)
 	if err != nil {
 		return err
 	}

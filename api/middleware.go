@@ -17,6 +17,7 @@ const (
 	localTenant     = "tenant"
 	localSession    = "session"
 	localUser       = "user"
+	localErrorCode  = "error_code"
 )
 
 // requestID takes a sane X-Request-Id from the caller or makes one, and
@@ -75,6 +76,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		}
 	}
 	status := c.Response().StatusCode()
+	s.deps.Metrics.observe(c, c.Route().Path, status, time.Since(start))
 	level := slog.LevelInfo
 	if status >= 500 {
 		level = slog.LevelWarn
@@ -89,6 +91,14 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		slog.String("ip", c.IP()),
 	)
 	return nil
+}
+
+// limitBody refuses bodies over BodyLimit with 413.
+func limitBody(c *fiber.Ctx) error {
+	if len(c.Request().Body()) > BodyLimit {
+		return fiber.ErrRequestEntityTooLarge
+	}
+	return c.Next()
 }
 
 // withTimeout gives every request a deadline, so that nothing downstream
@@ -119,6 +129,7 @@ func (s *Server) notFound(c *fiber.Ctx) error {
 // to the client.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	e := classify(err)
+	c.Locals(localErrorCode, e.Code)
 	if e.Status >= 500 || e.cause != nil {
 		s.log.Warn("request failed",
 			"request_id", requestIDOf(c), "route", c.Route().Path, "tenant", tenantSlug(c),

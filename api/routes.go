@@ -6,10 +6,13 @@ import "github.com/gofiber/fiber/v2/middleware/recover"
 // its file; this function only says where they hang.
 func (s *Server) routes() {
 	a := s.app
-	a.Use(s.requestID, s.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}), s.withTimeout, secureHeaders)
+	a.Use(s.requestID, s.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}), limitBody, s.withTimeout, secureHeaders)
 
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
+	if s.deps.Metrics != nil {
+		a.Get("/metrics", s.deps.Metrics.handler())
+	}
 
 	// Mini-program and tenant-backend facing, per tenant.
 	t := a.Group("/t/:tenant", s.resolveTenant)

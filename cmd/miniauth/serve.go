@@ -8,12 +8,15 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"miniauth/api"
 	"miniauth/migrations"
 	"miniauth/tenants"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/users"
 	"miniauth/tenants/wechat"
+	"miniauth/tenants/wechat/guard"
 )
 
 func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
@@ -44,13 +47,19 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer rdb.Close()
 
+	redis.SetLogger(redisLogger{log})
+
 	cache := tenants.NewCache(tenants.NewRegistry(db, keys), rdb, tenants.CacheConfig{Prefix: cfg.RedisPrefix}, log)
 	go cache.Listen(ctx)
+	reg := newRegistry(db, rdb)
+	wx := wechat.New(wechat.Config{BaseURL: cfg.WeChatBaseURL, Observe: guard.CallMetrics(reg)})
 	srv := api.New(api.Deps{
+		Metrics:        api.NewMetrics(reg),
+		Codes:          guard.New(wx, rdb, guard.Config{KeyPrefix: cfg.RedisPrefix}, reg),
 		Tenants:        cache,
 		Users:          users.NewStore(db),
 		Sessions:       sessions.NewStore(rdb, cfg.RedisPrefix, keys),
-		WeChat:         wechat.New(wechat.Config{BaseURL: cfg.WeChatBaseURL}),
+		WeChat:         wx,
 		Logger:         log,
 		TrustedProxies: cfg.TrustedProxies,
 		Ready: func(ctx context.Context) error {

@@ -1,0 +1,63 @@
+package api
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are the API's Prometheus collectors. Domain packages register
+// their own (WeChat calls, breakers, pools) on the same registry.
+type Metrics struct {
+	gatherer prometheus.Gatherer
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	logins   *prometheus.CounterVec
+}
+
+// NewMetrics registers the API's collectors on reg.
+func NewMetrics(reg *prometheus.Registry) *Metrics {
+	m := &Metrics{
+		gatherer: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "miniauth_http_requests_total", Help: "HTTP requests by route pattern, method and status.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "miniauth_http_request_duration_seconds",
+			Help:    "HTTP request latency by route pattern.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"route"}),
+		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "miniauth_logins_total", Help: "Logins by tenant and outcome (ok or the error code).",
+		}, []string{"tenant", "outcome"}),
+	}
+	reg.MustRegister(m.requests, m.latency, m.logins)
+	return m
+}
+
+// observe records one finished request.
+func (m *Metrics) observe(c *fiber.Ctx, route string, status int, elapsed time.Duration) {
+	if m == nil {
+		return
+	}
+	m.requests.WithLabelValues(route, c.Method(), strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(route).Observe(elapsed.Seconds())
+	if route == "/t/:tenant/login" || route == "/t/:tenant/register" {
+		outcome := "ok"
+		if code, _ := c.Locals(localErrorCode).(string); code != "" {
+			outcome = code
+		}
+		if t := tenantOf(c); t != nil || outcome != "tenant_not_found" {
+			m.logins.WithLabelValues(tenantSlug(c), outcome).Inc()
+		}
+	}
+}
+
+// handler serves the registry in the Prometheus text format.
+func (m *Metrics) handler() fiber.Handler {
+	return adaptor.HTTPHandler(promhttp.HandlerFor(m.gatherer, promhttp.HandlerOpts{}))
+}
