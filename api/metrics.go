@@ -2,6 +2,7 @@ package api
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -44,7 +45,8 @@ func (m *Metrics) observe(c *fiber.Ctx, route string, status int, elapsed time.D
 	if m == nil {
 		return
 	}
-	m.requests.WithLabelValues(route, c.Method(), strconv.Itoa(status)).Inc()
+	// Labels outlive the request: copy what fasthttp would reuse.
+	m.requests.WithLabelValues(route, strings.Clone(c.Method()), strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(route).Observe(elapsed.Seconds())
 	if route == "/t/:tenant/login" || route == "/t/:tenant/register" {
 		outcome := "ok"
