@@ -76,6 +76,11 @@ type Settings struct {
 	SessionIdleSeconds     int    `json:"session_idle_seconds,omitempty"`
 	SessionAbsoluteSeconds int    `json:"session_absolute_seconds,omitempty"`
 	Registration           string `json:"registration,omitempty"`
+	// AllowedOrigins are the tenant's web origins ("https://h5.example.com")
+	// that get CORS headers; RedirectURIs are where web OAuth may send the
+	// browser back to (see web.go).
+	AllowedOrigins []string `json:"allowed_origins,omitempty"`
+	RedirectURIs   []string `json:"redirect_uris,omitempty"`
 }
 
 // Defaults for Settings.
@@ -122,9 +127,10 @@ func (s Settings) Validate() error {
 	}
 	switch s.RegistrationPolicy() {
 	case RegistrationAuto, RegistrationSignup, RegistrationExistingOnly:
-		return nil
+	default:
+		return Invalid("unknown registration policy")
 	}
-	return Invalid("unknown registration policy")
+	return s.validateWeb()
 }
 
 // App kinds.

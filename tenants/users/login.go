@@ -112,32 +112,15 @@ func register(ctx context.Context, tx *sqlx.Tx, l Login) (u *User, created bool,
 }
 
 // touch records a returning login, and stores the unionid when WeChat
-// sends one the user did not have yet.
+// sends one the user did not have yet, merging with the user that already
+// holds it (see merge.go).
 func touch(ctx context.Context, tx *sqlx.Tx, u *User, l Login) error {
 	if l.UnionID != "" && u.UnionID == nil {
-		// A unionid already held by another user of the tenant is left for
-		// an explicit merge; it must not fail the login.
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT unionid`); err != nil {
-			return fmt.Errorf("users: touch: %w", err)
+		w, err := learnUnionID(ctx, tx, u, l)
+		if err != nil {
+			return err
 		}
-		_, err := tx.ExecContext(ctx,
-			`UPDATE users SET unionid = ? WHERE id = ? AND tenant_id = ? AND unionid IS NULL`,
-			l.UnionID, u.ID, l.TenantID)
-		switch {
-		case err == nil:
-			u.UnionID = &l.UnionID
-		case isDuplicate(err):
-			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT unionid`); err != nil {
-				return fmt.Errorf("users: touch: %w", err)
-			}
-		default:
-			return fmt.Errorf("users: touch: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx,
-			`UPDATE identities SET unionid = ? WHERE app_id = ? AND openid = ? AND tenant_id = ?`,
-			l.UnionID, l.AppID, l.OpenID, l.TenantID); err != nil {
-			return fmt.Errorf("users: touch identity: %w", err)
-		}
+		*u = *w
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	if _, err := tx.ExecContext(ctx,

@@ -18,6 +18,9 @@ type call struct {
 	method string
 	url    string // may hold the AppSecret: never put it in an error
 	body   []byte // JSON, or nil
+	// once: no retry after errcode -1, for calls that spend a single-use
+	// code WeChat may already have consumed (a retry would only get 40163).
+	once bool
 }
 
 // envelope is the error part shared by all replies; an absent errcode is 0.
@@ -41,7 +44,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		if body == nil {
 			return err
 		}
-		if attempt == 1 && IsCode(err, -1) {
+		if attempt == 1 && !cl.once && IsCode(err, -1) {
 			if err := pause(ctx, cl.api, c.retryDelay); err != nil {
 				return err
 			}

@@ -33,7 +33,7 @@ func (s *Server) IssueCode(appid, user string) (string, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.apps[appid]; !ok {
+	if a, ok := s.apps[appid]; !ok || a.official {
 		return "", ErrUnknownApp
 	}
 	now := s.now()
@@ -93,6 +93,26 @@ func (s *Server) sweepLocked(now time.Time) {
 	for user, w := range s.users {
 		if now.Sub(w.start) >= time.Minute {
 			delete(s.users, user)
+		}
+	}
+	for code, g := range s.phoneCodes {
+		if now.Sub(g.issued) >= s.codeTTL {
+			delete(s.phoneCodes, code)
+		}
+	}
+	for code, g := range s.oauthCodes {
+		if now.Sub(g.issued) >= s.codeTTL {
+			delete(s.oauthCodes, code)
+		}
+	}
+	for tok, t := range s.tokens {
+		if !now.Before(t.expires) {
+			delete(s.tokens, tok)
+		}
+	}
+	for tok, g := range s.oauthTokens {
+		if !now.Before(g.expires) {
+			delete(s.oauthTokens, tok)
 		}
 	}
 }

@@ -3,6 +3,14 @@ package wechattest
 // WeChat errcodes the fake answers, with the errmsg text WeChat sends.
 const (
 	codeSystemError  = -1
+	codeBadToken     = 40001
+	codeBadOpenID    = 40003
+	codeNoToken      = 41001
+	codeNoOpenID     = 41009
+	codeTokenExpired = 42001
+	codeUnauthorized = 48001
+	codeBadSigMethod = 87008
+	codeBadSignature = 87009
 	codeInvalidGrant = 40002
 	codeInvalidAppID = 40013
 	codeInvalidCode  = 40029
@@ -19,6 +27,14 @@ const (
 
 var errmsgs = map[int]string{
 	codeSystemError:  "system error",
+	codeBadToken:     "invalid credential, access_token is invalid or not latest",
+	codeBadOpenID:    "invalid openid",
+	codeNoToken:      "access_token missing",
+	codeNoOpenID:     "missing openid",
+	codeTokenExpired: "access_token expired",
+	codeUnauthorized: "api unauthorized",
+	codeBadSigMethod: "invalid sig_method",
+	codeBadSignature: "invalid signature",
 	codeInvalidGrant: "invalid grant_type",
 	codeInvalidAppID: "invalid appid",
 	codeInvalidCode:  "invalid code",

@@ -16,6 +16,9 @@ type Options struct {
 	Now           func() time.Time // clock for codes, limits and tokens; time.Now
 	CodeTTL       time.Duration    // lifetime of a wx.login code; 5 minutes
 	UserPerMinute int              // jscode2session calls per WeChat user per minute (45011); 100, negative = no limit
+	// PhonePerMinute limits getuserphonenumber calls per app per minute
+	// (45011); 0 = no limit (WeChat documents no number).
+	PhonePerMinute int
 }
 
 // Server is a fake WeChat. It is safe for concurrent use.
@@ -23,6 +26,7 @@ type Server struct {
 	now       func() time.Time
 	codeTTL   time.Duration
 	perMinute int
+	phoneMax  int
 	mux       *http.ServeMux
 
 	mu          sync.Mutex
@@ -34,11 +38,22 @@ type Server struct {
 	stable      map[string]stableToken // appid → its stable access_token
 	calls       map[string]int
 	faults      Faults
+
+	tokens      map[string]issuedToken // every access_token handed out, until it expires
+	lastToken   map[string]string      // appid → its latest cgi-bin/token
+	openids     map[string]appUser     // openid → whom it names, for checksession
+	phoneCodes  map[string]grant       // getPhoneNumber button codes
+	phoneCalls  map[string]window      // appid → getuserphonenumber calls this minute
+	people      map[string]person      // phone numbers and profiles set by tests
+	oauthCodes  map[string]oauthGrant  // web OAuth codes
+	oauthTokens map[string]oauthGrant  // web OAuth access tokens
 }
 
 type app struct {
 	secret       string
 	openPlatform string // "" when not bound to an open platform account
+	official     bool   // an official account (web OAuth), not a mini-program
+	domain       string // official account's web-auth domain; "" accepts any
 }
 
 type appUser struct{ appid, user string }
@@ -49,6 +64,7 @@ func New(opts Options) *Server {
 		now:       opts.Now,
 		codeTTL:   opts.CodeTTL,
 		perMinute: opts.UserPerMinute,
+		phoneMax:  opts.PhonePerMinute,
 		apps:      make(map[string]app),
 	}
 	if s.now == nil {
@@ -81,6 +97,15 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("/sns/jscode2session", s.api("jscode2session", snsContentType, s.jscode2session))
 	mux.Handle("/cgi-bin/stable_token", s.api("stable_token", cgiContentType, s.stableToken))
 	mux.Handle("/cgi-bin/token", s.api("token", cgiContentType, s.token))
+	mux.Handle("/wxa/business/getuserphonenumber", s.api("getuserphonenumber", cgiContentType, s.getUserPhoneNumber))
+	mux.Handle("/wxa/checksession", s.api("checksession", cgiContentType, s.checkSession))
+	mux.Handle("/sns/oauth2/access_token", s.api("oauth2/access_token", snsContentType, s.oauthAccessToken))
+	mux.Handle("/sns/userinfo", s.api("userinfo", snsContentType, s.oauthUserInfo))
+	mux.HandleFunc("GET /connect/oauth2/authorize", s.authorize)
+	mux.HandleFunc("POST /mock/getPhoneNumber", s.mockPhoneCode)
+	mux.HandleFunc("POST /mock/wx.getUserInfo", s.mockUserInfo)
+	mux.HandleFunc("POST /mock/user", s.mockUser)
+	mux.HandleFunc("POST /mock/expire", s.mockExpire)
 	mux.HandleFunc("POST /mock/wx.login", s.mockLogin)
 	mux.HandleFunc("GET /mock/faults", s.getFaults)
 	mux.HandleFunc("PUT /mock/faults", s.putFaults)
@@ -90,7 +115,8 @@ func (s *Server) routes() *http.ServeMux {
 }
 
 // Calls reports how many requests reached api ("jscode2session",
-// "stable_token" or "token"), faulted ones included.
+// "stable_token", "token", "getuserphonenumber", "checksession",
+// "oauth2/access_token" or "userinfo"), faulted ones included.
 func (s *Server) Calls(api string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -104,7 +130,8 @@ func (s *Server) SessionKey(appid, user string) string {
 	return s.sessionKeys[appUser{appid, user}]
 }
 
-// Reset forgets codes, session keys, tokens, counters and faults; apps stay.
+// Reset forgets codes, session keys, tokens, counters and faults; apps and
+// the phone numbers and profiles set with SetPerson stay.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -118,5 +145,15 @@ func (s *Server) resetLocked() {
 	s.stable = make(map[string]stableToken)
 	s.calls = make(map[string]int)
 	s.faults = Faults{}
+	s.tokens = make(map[string]issuedToken)
+	s.lastToken = make(map[string]string)
+	s.openids = make(map[string]appUser)
+	s.phoneCodes = make(map[string]grant)
+	s.phoneCalls = make(map[string]window)
+	s.oauthCodes = make(map[string]oauthGrant)
+	s.oauthTokens = make(map[string]oauthGrant)
+	if s.people == nil {
+		s.people = make(map[string]person)
+	}
 	s.lastSweep = s.now()
 }

@@ -69,8 +69,12 @@ func (s *Server) stableTokenLocked(appid string, force bool, now time.Time) stab
 		t.forcedAt = now
 	}
 	if renew {
+		if force && ok {
+			delete(s.tokens, t.value) // a forced refresh invalidates the old token at once
+		}
 		t.value, t.expires = newAccessToken(), now.Add(tokenLifetime)
 		s.stable[appid] = t
+		s.tokens[t.value] = issuedToken{appid: appid, expires: t.expires}
 	}
 	return t
 }
@@ -88,5 +92,52 @@ func (s *Server) token(r *http.Request) outcome {
 	if q.Get("grant_type") != "client_credential" {
 		return fail(codeInvalidGrant)
 	}
-	return succeed(map[string]any{"access_token": newAccessToken(), "expires_in": int(tokenLifetime / time.Second)})
+	now := s.now()
+	// Each call invalidates the previous token, which stays usable for 5
+	// more minutes.
+	if old, ok := s.tokens[s.lastToken[q.Get("appid")]]; ok && old.expires.After(now.Add(stableRenewal)) {
+		old.expires = now.Add(stableRenewal)
+		s.tokens[s.lastToken[q.Get("appid")]] = old
+	}
+	tok := newAccessToken()
+	s.tokens[tok] = issuedToken{appid: q.Get("appid"), expires: now.Add(tokenLifetime)}
+	s.lastToken[q.Get("appid")] = tok
+	return succeed(map[string]any{"access_token": tok, "expires_in": int(tokenLifetime / time.Second)})
+}
+
+// issuedToken is an access_token WeChat would accept until it expires.
+type issuedToken struct {
+	appid   string
+	expires time.Time
+}
+
+// checkTokenLocked authenticates the access_token of a call and returns
+// its app: 41001 when absent, 40001 when unknown or replaced, 42001 when
+// expired.
+func (s *Server) checkTokenLocked(token string) (string, int) {
+	if token == "" {
+		return "", codeNoToken
+	}
+	t, ok := s.tokens[token]
+	switch {
+	case !ok:
+		return "", codeBadToken
+	case !s.now().Before(t.expires):
+		return "", codeTokenExpired
+	}
+	return t.appid, 0
+}
+
+// InvalidateTokens makes every access_token of appid invalid (40001), as
+// when another party force-refreshes it or WeChat resets it; the next
+// stable_token call hands out a new one.
+func (s *Server) InvalidateTokens(appid string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for tok, t := range s.tokens {
+		if t.appid == appid {
+			delete(s.tokens, tok)
+		}
+	}
+	delete(s.stable, appid)
 }

@@ -1,0 +1,165 @@
+package users
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"miniauth/tenants"
+)
+
+// Errors of registration.
+var (
+	// ErrUnknownIdentity: the tenant does not know this person and its
+	// policy does not let a login create them; offer a sign-up ticket.
+	ErrUnknownIdentity = errors.New("users: identity not registered")
+	// ErrNotRegistered: under existing_only, no user of the tenant has the
+	// phone number WeChat verified (or none was given).
+	ErrNotRegistered = errors.New("users: no existing user matches")
+)
+
+// Attempt is a login or a sign-up, with what the tenant's registration
+// policy needs to decide about an unknown identity.
+type Attempt struct {
+	Login
+	Policy   string  // tenants.Registration*; "" means auto
+	Register bool    // an explicit sign-up (POST /register with a ticket)
+	Phone    string  // a phone number WeChat verified, normalized; "" for none
+	Profile  Profile // for a user created by this attempt
+}
+
+// Enter logs a WeChat identity in, registering or binding it as the policy
+// says, binds Phone when given, and runs then inside the same transaction:
+// when anything fails, nothing is written.
+//
+//   - A known identity is the user it is bound to.
+//   - An unknown identity whose unionid the tenant knows joins that user.
+//   - Otherwise: auto creates a user; signup creates one only on Register;
+//     existing_only binds the identity to the user holding Phone, or fails
+//     with ErrNotRegistered. Anything else is ErrUnknownIdentity.
+func (s *Store) Enter(ctx context.Context, a Attempt, then func(u *User, created bool) error) (u *User, created bool, err error) {
+	if err := a.Profile.Validate(); err != nil {
+		return nil, false, err
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		u, created, err = s.enterOnce(ctx, a, then)
+		if err == nil || !isRetryable(err) {
+			return u, created, err
+		}
+	}
+	return nil, false, fmt.Errorf("users: enter did not settle: %w", err)
+}
+
+func (s *Store) enterOnce(ctx context.Context, a Attempt, then func(*User, bool) error) (*User, bool, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, false, fmt.Errorf("users: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+
+	u, err := byIdentity(ctx, tx, a.Login)
+	created := false
+	switch {
+	case errors.Is(err, ErrNotFound):
+		u, created, err = admit(ctx, tx, a)
+	case err == nil:
+		err = touch(ctx, tx, u, a.Login)
+	}
+	if err == nil && a.Phone != "" {
+		err = bindPhoneTx(ctx, tx, u, a.Phone)
+	}
+	if err == nil && then != nil {
+		err = then(u, created)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, false, fmt.Errorf("users: commit: %w", err)
+	}
+	return u, created, nil
+}
+
+// admit decides about an identity the tenant has never seen.
+func admit(ctx context.Context, tx *sqlx.Tx, a Attempt) (*User, bool, error) {
+	if a.UnionID != "" {
+		var id int64
+		err := tx.GetContext(ctx, &id, `SELECT id FROM users WHERE tenant_id = ? AND unionid = ? FOR UPDATE`, a.TenantID, a.UnionID)
+		switch {
+		case err == nil:
+			u, err := bindIdentity(ctx, tx, a.Login, id)
+			return u, false, err
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, false, fmt.Errorf("users: lookup unionid: %w", err)
+		}
+	}
+	policy := a.Policy
+	if policy == "" {
+		policy = tenants.RegistrationAuto
+	}
+	switch {
+	case policy == tenants.RegistrationAuto, policy == tenants.RegistrationSignup && a.Register:
+		return createUser(ctx, tx, a)
+	case policy == tenants.RegistrationExistingOnly && (a.Register || a.Phone != ""):
+		if a.Phone == "" {
+			return nil, false, ErrNotRegistered
+		}
+		var id int64
+		err := tx.GetContext(ctx, &id, `SELECT id FROM users WHERE tenant_id = ? AND phone = ? FOR UPDATE`, a.TenantID, a.Phone)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, false, ErrNotRegistered
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("users: lookup phone: %w", err)
+		}
+		u, err := bindIdentity(ctx, tx, a.Login, id)
+		return u, false, err
+	}
+	return nil, false, ErrUnknownIdentity
+}
+
+func createUser(ctx context.Context, tx *sqlx.Tx, a Attempt) (*User, bool, error) {
+	var nick, avatar string
+	if a.Profile.Nickname != nil {
+		nick = *a.Profile.Nickname
+	}
+	if a.Profile.AvatarURL != nil {
+		avatar = *a.Profile.AvatarURL
+	}
+	res, err := tx.ExecContext(ctx,
+		`INSERT INTO users (tenant_id, public_id, nickname, avatar_url, unionid, last_login_at) VALUES (?, ?, ?, ?, ?, NOW(3))`,
+		a.TenantID, newPublicID(), nick, avatar, nullable(a.UnionID))
+	if err != nil {
+		return nil, false, fmt.Errorf("users: insert user: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	u, err := bindIdentity(ctx, tx, a.Login, id)
+	return u, true, err
+}
+
+// bindIdentity adds the identity l to user id, gives the user l's unionid
+// when it has none, records the login and returns the user.
+func bindIdentity(ctx context.Context, tx *sqlx.Tx, l Login, id int64) (*User, error) {
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO identities (tenant_id, user_id, app_id, openid, unionid, last_login_at) VALUES (?, ?, ?, ?, ?, NOW(3))`,
+		l.TenantID, id, l.AppID, l.OpenID, nullable(l.UnionID)); err != nil {
+		return nil, fmt.Errorf("users: insert identity: %w", err)
+	}
+	if l.UnionID != "" {
+		// The unionid is free: admit looked it up under lock.
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET unionid = ? WHERE id = ? AND unionid IS NULL`, l.UnionID, id); err != nil {
+			return nil, fmt.Errorf("users: set unionid: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = NOW(3) WHERE id = ?`, id); err != nil {
+		return nil, fmt.Errorf("users: touch: %w", err)
+	}
+	u := new(User)
+	if err := tx.GetContext(ctx, u, `SELECT `+userColumns+` FROM users WHERE id = ? AND tenant_id = ?`, id, l.TenantID); err != nil {
+		return nil, fmt.Errorf("users: reload: %w", err)
+	}
+	return u, nil
+}
