@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/tenants"
+	"miniauth/tenants/admins"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/users"
 	"miniauth/tenants/wechat"
@@ -40,6 +41,15 @@ type Deps struct {
 	Metrics *Metrics
 	// RequestTimeout bounds a whole request (default 15s).
 	RequestTimeout time.Duration
+
+	// The admin API and console (/admin/api/, /console/).
+	Admins       *admins.Store
+	Console      *admins.Console // console sign-ins (Redis)
+	Lockout      *admins.Lockout // sign-in failure counting (Redis)
+	WeChatErrors *tenants.WeChatErrors
+	// PublicURL: when it is https, the console cookie is Secure even if TLS
+	// ends at a proxy.
+	PublicURL string
 }
 
 // CodeExchanger is what login needs of WeChat: code2session.

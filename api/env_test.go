@@ -20,6 +20,7 @@ import (
 
 	"miniauth/api"
 	"miniauth/tenants"
+	"miniauth/tenants/admins"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/tenantstest"
 	"miniauth/tenants/users"
@@ -124,6 +125,11 @@ func newEnv(t *testing.T) *env {
 		Codes:    guard.New(wxClient, apiRedis, guard.Config{KeyPrefix: prefix, Failures: 1000}, nil),
 		Metrics:  api.NewMetrics(prometheus.NewRegistry()),
 		Logger:   logger,
+		// The admin API (admin_env_test.go).
+		Admins:       admins.NewStore(apiDB),
+		Console:      admins.NewConsole(apiRedis, prefix, 0, 0),
+		Lockout:      admins.NewLockout(apiRedis, prefix, admins.DefaultLockoutPolicy),
+		WeChatErrors: tenants.NewWeChatErrors(apiRedis, prefix),
 		Ready: func(ctx context.Context) error {
 			if err := apiDB.PingContext(ctx); err != nil {
 				return err

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"miniauth/tenants"
+	"miniauth/tenants/admins"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/users"
 	"miniauth/tenants/wechat"
@@ -36,6 +37,13 @@ const (
 	CodeTenantMisconfigured = "tenant_misconfigured"
 	CodeUnavailable         = "unavailable"
 	CodeInternal            = "internal"
+
+	// Admin API.
+	CodeUnauthenticated    = "unauthenticated"     // 401: no console session
+	CodeInvalidCredentials = "invalid_credentials" // 401: wrong email or password
+	CodeCSRFFailed         = "csrf_failed"         // 403: missing or wrong X-CSRF-Token
+	CodeForbidden          = "forbidden"           // 403: a platform admin's action
+	CodeConflict           = "conflict"            // 409: slug, appid or email taken
 )
 
 // Error is an API error: a status, a code and a message for the client,
@@ -72,6 +80,16 @@ func classify(err error) *Error {
 		return apiErr
 	case errors.As(err, &fe):
 		return fiberError(fe)
+	case errors.Is(err, admins.ErrNoSession):
+		return &Error{Status: 401, Code: CodeUnauthenticated, Message: "sign in to the console first"}
+	case errors.Is(err, admins.ErrNotFound):
+		return &Error{Status: 404, Code: CodeNotFound, Message: "no such admin"}
+	case errors.Is(err, admins.ErrEmailTaken):
+		return &Error{Status: 409, Code: CodeConflict, Message: "an admin with this email already exists"}
+	case errors.Is(err, tenants.ErrSlugTaken):
+		return &Error{Status: 409, Code: CodeConflict, Message: "this slug is taken"}
+	case errors.Is(err, tenants.ErrAppIDTaken):
+		return &Error{Status: 409, Code: CodeConflict, Message: "this AppID is already registered"}
 	case errors.Is(err, tenants.ErrNotFound):
 		return &Error{Status: 404, Code: CodeTenantNotFound, Message: "no such tenant"}
 	case errors.Is(err, tenants.ErrDisabled):

@@ -15,11 +15,14 @@ func (s *Server) routes() {
 	}
 
 	// Mini-program and tenant-backend facing, per tenant.
+	a.Use("/t", s.noteWeChatErrors) // for the console's overview (admin_wxerrors.go)
 	t := a.Group("/t/:tenant", s.resolveTenant)
 	t.Post("/login", s.login)
 	t.Get("/me", s.requireSession, s.me)
 	t.Patch("/me", s.requireSession, s.updateMe)
 	t.Post("/logout", s.requireSession, s.logout)
+
+	s.adminRoutes(a) // admin API at /admin/api/, console at /console/ (admin.go)
 
 	a.Use(s.notFound)
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"regexp"
 	"time"
+
+	"miniauth/tenants/ratelimit"
 )
 
 // Errors of the tenant domain. Callers test them with errors.Is.
@@ -81,6 +83,8 @@ type Settings struct {
 	// browser back to (see web.go).
 	AllowedOrigins []string `json:"allowed_origins,omitempty"`
 	RedirectURIs   []string `json:"redirect_uris,omitempty"`
+	// RateLimits are the tenant's request budgets (see tenants/ratelimit).
+	RateLimits ratelimit.Limits `json:"rate_limits,omitempty"`
 }
 
 // Defaults for Settings.
@@ -129,6 +133,9 @@ func (s Settings) Validate() error {
 	case RegistrationAuto, RegistrationSignup, RegistrationExistingOnly:
 	default:
 		return Invalid("unknown registration policy")
+	}
+	if err := s.RateLimits.Validate(); err != nil {
+		return Invalid(err.Error())
 	}
 	return s.validateWeb()
 }

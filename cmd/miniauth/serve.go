@@ -13,6 +13,7 @@ import (
 	"miniauth/api"
 	"miniauth/migrations"
 	"miniauth/tenants"
+	"miniauth/tenants/admins"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/users"
 	"miniauth/tenants/wechat"
@@ -62,6 +63,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		WeChat:         wx,
 		Logger:         log,
 		TrustedProxies: cfg.TrustedProxies,
+		Admins:         admins.NewStore(db),
+		Console:        admins.NewConsole(rdb, cfg.RedisPrefix, 0, 0),
+		Lockout:        admins.NewLockout(rdb, cfg.RedisPrefix, admins.DefaultLockoutPolicy),
+		WeChatErrors:   tenants.NewWeChatErrors(rdb, cfg.RedisPrefix),
+		PublicURL:      cfg.PublicURL,
 		Ready: func(ctx context.Context) error {
 			if err := db.PingContext(ctx); err != nil {
 				return fmt.Errorf("mysql: %w", err)

@@ -1,0 +1,120 @@
+package api
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/tenants"
+	"miniauth/tenants/wechat"
+)
+
+var errNoSuchApp = &Error{Status: 404, Code: CodeNotFound, Message: "no such app in this tenant"}
+
+func (s *Server) adminListApps(c *fiber.Ctx) error {
+	t, _ := s.adminTenant(c)
+	return c.JSON(fiber.Map{"apps": newTenantJSON(t).Apps})
+}
+
+type addAppRequest struct {
+	AppID   string `json:"appid"`
+	Secret  string `json:"secret"`
+	Default bool   `json:"default"`
+}
+
+func (s *Server) adminAddApp(c *fiber.Ctx) error {
+	var req addAppRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	t, _ := s.adminTenant(c)
+	if err := s.deps.Tenants.Registry().AddApp(c.UserContext(), t.ID, tenants.NewApp{
+		AppID: strings.TrimSpace(req.AppID), Secret: req.Secret, IsDefault: req.Default, Actor: adminActor(c)}); err != nil {
+		return err
+	}
+	s.changedTenant(c, t)
+	return s.appsAfterChange(c, t, fiber.StatusCreated)
+}
+
+type rotateSecretRequest struct {
+	Secret string `json:"secret"`
+}
+
+// adminRotateSecret replaces an AppSecret. Logins use the new one as soon
+// as the cache entry is dropped, on every node.
+func (s *Server) adminRotateSecret(c *fiber.Ctx) error {
+	var req rotateSecretRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	t, _ := s.adminTenant(c)
+	err := s.deps.Tenants.Registry().RotateSecret(c.UserContext(), t.ID, c.Params("appid"), req.Secret, adminActor(c))
+	if errors.Is(err, tenants.ErrAppUnknown) {
+		return errNoSuchApp
+	}
+	if err != nil {
+		return err
+	}
+	s.changedTenant(c, t)
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) adminDefaultApp(c *fiber.Ctx) error {
+	t, _ := s.adminTenant(c)
+	err := s.deps.Tenants.Registry().SetDefaultApp(c.UserContext(), t.ID, c.Params("appid"), adminActor(c))
+	if errors.Is(err, tenants.ErrAppUnknown) {
+		return errNoSuchApp
+	}
+	if err != nil {
+		return err
+	}
+	s.changedTenant(c, t)
+	return s.appsAfterChange(c, t, fiber.StatusOK)
+}
+
+func (s *Server) appsAfterChange(c *fiber.Ctx, t *tenants.Tenant, status int) error {
+	fresh, err := s.deps.Tenants.Registry().ByID(c.UserContext(), t.ID)
+	if err != nil {
+		return err
+	}
+	return c.Status(status).JSON(fiber.Map{"apps": newTenantJSON(fresh).Apps})
+}
+
+type testAppResponse struct {
+	OK      bool   `json:"ok"`
+	ErrCode int    `json:"errcode,omitempty"`
+	ErrMsg  string `json:"errmsg,omitempty"`
+	Message string `json:"message"`
+}
+
+// adminTestApp asks WeChat for an access token with the stored AppSecret
+// and reports whether WeChat accepts it. The token itself is dropped.
+func (s *Server) adminTestApp(c *fiber.Ctx) error {
+	t, _ := s.adminTenant(c)
+	app, err := t.App(c.Params("appid"))
+	if err != nil || c.Params("appid") == "" {
+		return errNoSuchApp
+	}
+	ctx := c.UserContext()
+	secret, err := s.deps.Tenants.Registry().Secret(app)
+	if err != nil {
+		return err
+	}
+	_, err = s.deps.WeChat.StableToken(ctx, app.AppID, secret, false)
+	_ = s.deps.Tenants.Registry().RecordAuditNow(ctx, tenants.AuditEntry{TenantID: t.ID, Actor: adminActor(c),
+		Action: "app.tested", TargetType: "app", TargetID: app.AppID, Details: map[string]any{"ok": err == nil}})
+	var we *wechat.APIError
+	switch {
+	case err == nil:
+		return c.JSON(testAppResponse{OK: true, Message: "WeChat accepts this AppID and AppSecret"})
+	case errors.As(err, &we):
+		s.noteWeChatError(c, t.ID, app.AppID, err)
+		return c.JSON(testAppResponse{ErrCode: we.Code, ErrMsg: we.Msg,
+			Message: "WeChat refused the stored credentials"})
+	case errors.Is(err, wechat.ErrUnavailable):
+		s.noteWeChatError(c, t.ID, app.AppID, err)
+		return c.JSON(testAppResponse{Message: "WeChat did not answer; try again"})
+	}
+	return err
+}

@@ -1,0 +1,115 @@
+package api
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/tenants"
+)
+
+type auditJSON struct {
+	ID         int64           `json:"id"`
+	Tenant     string          `json:"tenant,omitempty"`
+	ActorType  string          `json:"actor_type"`
+	ActorID    string          `json:"actor_id"`
+	Action     string          `json:"action"`
+	TargetType string          `json:"target_type"`
+	TargetID   string          `json:"target_id"`
+	IP         string          `json:"ip"`
+	Details    json.RawMessage `json:"details,omitempty"`
+	CreatedAt  time.Time       `json:"created_at"`
+}
+
+// auditPage answers one page of audit lines matching f and the query's
+// filters (action, actor, target, before).
+func (s *Server) auditPage(c *fiber.Ctx, f tenants.AuditFilter) error {
+	f.Action = strings.Clone(c.Query("action"))
+	f.Actor = strings.Clone(c.Query("actor"))
+	f.TargetID = strings.Clone(c.Query("target"))
+	f.Before = int64(c.QueryInt("before", 0))
+	f.Limit = c.QueryInt("limit", 50)
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	recs, err := s.deps.Tenants.Registry().Audit(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	slugs := map[int64]string{}
+	out := make([]auditJSON, 0, len(recs))
+	for _, r := range recs {
+		j := auditJSON{ID: r.ID, ActorType: r.ActorType, ActorID: r.ActorID, Action: r.Action,
+			TargetType: r.TargetType, TargetID: r.TargetID, IP: r.IP, CreatedAt: r.CreatedAt.UTC()}
+		if len(r.Details) > 0 && json.Valid(r.Details) {
+			j.Details = json.RawMessage(r.Details)
+		}
+		if r.TenantID != nil {
+			if _, ok := slugs[*r.TenantID]; !ok {
+				if t, err := s.deps.Tenants.Registry().ByID(c.UserContext(), *r.TenantID); err == nil {
+					slugs[*r.TenantID] = t.Slug
+				} else {
+					slugs[*r.TenantID] = "#" + strconv.FormatInt(*r.TenantID, 10) // deleted tenant
+				}
+			}
+			j.Tenant = slugs[*r.TenantID]
+		}
+		out = append(out, j)
+	}
+	next := int64(0)
+	if len(recs) == f.Limit {
+		next = recs[len(recs)-1].ID
+	}
+	return c.JSON(fiber.Map{"entries": out, "next": next})
+}
+
+func (s *Server) adminTenantAudit(c *fiber.Ctx) error {
+	t, _ := s.adminTenant(c)
+	return s.auditPage(c, tenants.AuditFilter{TenantID: t.ID})
+}
+
+// adminPlatformAudit (platform admins): platform-wide lines, or every
+// tenant's with ?scope=all.
+func (s *Server) adminPlatformAudit(c *fiber.Ctx) error {
+	return s.auditPage(c, tenants.AuditFilter{AllTenants: c.Query("scope") == "all"})
+}
+
+type overviewResponse struct {
+	Tenant         tenantJSON            `json:"tenant"`
+	Users          int                   `json:"users"`
+	Banned         int                   `json:"banned"`
+	LoginsToday    int                   `json:"logins_today"`
+	ActiveSessions int                   `json:"active_sessions"`
+	WeChatErrors   []tenants.WeChatError `json:"wechat_errors"`
+}
+
+// maxSessionUsers bounds the work of counting active sessions for the
+// overview: the most recent users are counted, the figure is a floor.
+const maxSessionUsers = 5000
+
+func (s *Server) adminOverview(c *fiber.Ctx) error {
+	t, _ := s.adminTenant(c)
+	ctx := c.UserContext()
+	now := time.Now().UTC()
+	st, err := s.deps.Users.Stats(ctx, t.ID, now.Truncate(24*time.Hour))
+	if err != nil {
+		return err
+	}
+	ids, err := s.deps.Users.RecentlyActive(ctx, t.ID, now.Add(-t.Settings.SessionAbsolute()), maxSessionUsers)
+	if err != nil {
+		return err
+	}
+	active, err := s.deps.Sessions.CountUsers(ctx, t.ID, ids)
+	if err != nil {
+		return err
+	}
+	wx, err := s.deps.WeChatErrors.Recent(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(overviewResponse{Tenant: newTenantJSON(t), Users: st.Users, Banned: st.Banned,
+		LoginsToday: st.LoginsToday, ActiveSessions: active, WeChatErrors: wx})
+}

@@ -1,0 +1,43 @@
+package api
+
+import (
+	"io/fs"
+	"mime"
+	"path"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/web"
+)
+
+// consoleCSP allows nothing but the console's own files and API: no inline
+// script or style, no other origin, no framing.
+const consoleCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// consoleRoutes serves the embedded console at /console/.
+func (s *Server) consoleRoutes(a *fiber.App) {
+	files := web.Console()
+	a.Get("/console", func(c *fiber.Ctx) error { return c.Redirect("/console/", fiber.StatusMovedPermanently) })
+	a.Get("/console/*", func(c *fiber.Ctx) error {
+		name := path.Clean("/" + c.Params("*"))[1:]
+		if name == "" {
+			name = "index.html"
+		}
+		b, err := fs.ReadFile(files, name)
+		if err != nil || strings.HasPrefix(name, ".") {
+			return fiber.ErrNotFound
+		}
+		ct := mime.TypeByExtension(path.Ext(name))
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		c.Set(fiber.HeaderContentType, ct)
+		c.Set("Content-Security-Policy", consoleCSP)
+		c.Set("X-Frame-Options", "DENY")
+		c.Set("Cross-Origin-Opener-Policy", "same-origin")
+		c.Set("Cache-Control", "no-cache")
+		return c.Send(b)
+	})
+}

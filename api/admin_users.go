@@ -1,0 +1,233 @@
+package api
+
+import (
+	"errors"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/tenants"
+	"miniauth/tenants/users"
+)
+
+var (
+	errNoSuchUser    = &Error{Status: 404, Code: CodeNotFound, Message: "no such user in this tenant"}
+	errNoSuchSession = &Error{Status: 404, Code: CodeNotFound, Message: "no such session of this user"}
+)
+
+// adminUserJSON is a user as the tenant's admins see it.
+type adminUserJSON struct {
+	ID          string     `json:"id"`
+	Nickname    string     `json:"nickname"`
+	AvatarURL   string     `json:"avatar_url"`
+	Phone       string     `json:"phone,omitempty"`
+	UnionID     string     `json:"unionid,omitempty"`
+	Status      string     `json:"status"`
+	CreatedAt   time.Time  `json:"created_at"`
+	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
+}
+
+func newAdminUserJSON(u *users.User) adminUserJSON {
+	j := adminUserJSON{ID: u.PublicID, Nickname: u.Nickname, AvatarURL: u.AvatarURL, Status: u.Status,
+		CreatedAt: u.CreatedAt.UTC(), LastLoginAt: u.LastLoginAt}
+	if u.Phone != nil {
+		j.Phone = *u.Phone
+	}
+	if u.UnionID != nil {
+		j.UnionID = *u.UnionID
+	}
+	return j
+}
+
+type identityJSON struct {
+	AppID       string     `json:"appid"`
+	OpenID      string     `json:"openid"`
+	UnionID     string     `json:"unionid,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
+}
+
+// sessionJSON shows a session without its token; the id is the token's
+// hash, enough to revoke it.
+type sessionInfoJSON struct {
+	ID        string    `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"idle_expires_at"`
+	IP        string    `json:"ip"`
+	UserAgent string    `json:"user_agent"`
+}
+
+func (s *Server) adminListUsers(c *fiber.Ctx) error {
+	t, _ := s.adminTenant(c)
+	page, err := s.deps.Users.List(c.UserContext(), t.ID, users.Query{
+		Search: strings.Clone(c.Query("q")), After: strings.Clone(c.Query("after")), Limit: c.QueryInt("limit", 20)})
+	if err != nil {
+		return err
+	}
+	out := make([]adminUserJSON, 0, len(page.Users))
+	for i := range page.Users {
+		out = append(out, newAdminUserJSON(&page.Users[i]))
+	}
+	return c.JSON(fiber.Map{"users": out, "next": page.Next})
+}
+
+// adminUser loads the :user of the admin's tenant.
+func (s *Server) adminUser(c *fiber.Ctx) (*tenants.Tenant, *users.User, error) {
+	t, err := s.adminTenant(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := s.deps.Users.ByPublicID(c.UserContext(), t.ID, c.Params("user"))
+	if errors.Is(err, users.ErrNotFound) {
+		return nil, nil, errNoSuchUser
+	}
+	return t, u, err
+}
+
+func (s *Server) adminGetUser(c *fiber.Ctx) error {
+	t, u, err := s.adminUser(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	ids, err := s.deps.Users.Identities(ctx, t.ID, u.ID)
+	if err != nil {
+		return err
+	}
+	idj := make([]identityJSON, 0, len(ids))
+	for _, i := range ids {
+		j := identityJSON{AppID: i.AppID, OpenID: i.OpenID, CreatedAt: i.CreatedAt.UTC(), LastLoginAt: i.LastLoginAt}
+		if i.UnionID != nil {
+			j.UnionID = *i.UnionID
+		}
+		idj = append(idj, j)
+	}
+	sess, err := s.userSessions(c, t, u)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"user": newAdminUserJSON(u), "identities": idj, "sessions": sess})
+}
+
+func (s *Server) userSessions(c *fiber.Ctx, t *tenants.Tenant, u *users.User) ([]sessionInfoJSON, error) {
+	list, err := s.deps.Sessions.ListUser(c.UserContext(), t.ID, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	out := make([]sessionInfoJSON, 0, len(list))
+	for _, i := range list {
+		out = append(out, sessionInfoJSON{ID: i.ID, CreatedAt: i.IssuedAt.UTC(),
+			ExpiresAt: now.Add(i.ExpiresIn).UTC().Truncate(time.Second), IP: i.IP, UserAgent: i.UserAgent})
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].CreatedAt.After(out[b].CreatedAt) })
+	return out, nil
+}
+
+// adminBanUser bans (its sessions die at once, its next login gets 403
+// user_banned) or unbans a user.
+func (s *Server) adminBanUser(ban bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		t, u, err := s.adminUser(c)
+		if err != nil {
+			return err
+		}
+		ctx := c.UserContext()
+		if err := s.deps.Users.SetBanned(ctx, t.ID, u.ID, ban, adminActor(c)); err != nil {
+			return err
+		}
+		if ban {
+			// The epoch already refuses them; deleting them frees Redis.
+			if _, err := s.deps.Sessions.RevokeUser(ctx, t.ID, u.ID); err != nil {
+				return err
+			}
+		}
+		u, err = s.deps.Users.ByID(ctx, t.ID, u.ID)
+		if err != nil {
+			return err
+		}
+		return c.JSON(fiber.Map{"user": newAdminUserJSON(u)})
+	}
+}
+
+// adminDeleteUser removes the user, its identities and sessions; the audit
+// log keeps a tombstone.
+func (s *Server) adminDeleteUser(c *fiber.Ctx) error {
+	t, u, err := s.adminUser(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	if err := s.deps.Users.Delete(ctx, t.ID, u.ID, adminActor(c)); err != nil {
+		return err
+	}
+	if _, err := s.deps.Sessions.RevokeUser(ctx, t.ID, u.ID); err != nil {
+		return err // the sessions are dead anyway: their user is gone
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) adminUserSessions(c *fiber.Ctx) error {
+	t, u, err := s.adminUser(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.userSessions(c, t, u)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"sessions": list})
+}
+
+func (s *Server) adminRevokeSession(c *fiber.Ctx) error {
+	t, u, err := s.adminUser(c)
+	if err != nil {
+		return err
+	}
+	ctx, id := c.UserContext(), c.Params("session")
+	list, err := s.deps.Sessions.ListUser(ctx, t.ID, u.ID)
+	if err != nil {
+		return err
+	}
+	found := false
+	for _, i := range list {
+		found = found || i.ID == id
+	}
+	if !found {
+		return errNoSuchSession
+	}
+	if err := s.deps.Sessions.Revoke(ctx, t.ID, u.ID, id); err != nil {
+		return err
+	}
+	_ = s.deps.Tenants.Registry().RecordAuditNow(ctx, tenants.AuditEntry{TenantID: t.ID, Actor: adminActor(c),
+		Action: "session.revoked", TargetType: "user", TargetID: u.PublicID, Details: map[string]any{"session": id[:8]}})
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) adminRevokeUserSessions(c *fiber.Ctx) error {
+	t, u, err := s.adminUser(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	n, err := s.deps.Sessions.RevokeUser(ctx, t.ID, u.ID)
+	if err != nil {
+		return err
+	}
+	_ = s.deps.Tenants.Registry().RecordAuditNow(ctx, tenants.AuditEntry{TenantID: t.ID, Actor: adminActor(c),
+		Action: "sessions.revoked_user", TargetType: "user", TargetID: u.PublicID, Details: map[string]any{"count": n}})
+	return c.JSON(fiber.Map{"revoked": n})
+}
+
+// adminRevokeTenantSessions ends every session of the tenant at once (an
+// epoch bump, O(1)).
+func (s *Server) adminRevokeTenantSessions(c *fiber.Ctx) error {
+	t, _ := s.adminTenant(c)
+	if err := s.deps.Tenants.Registry().RevokeAllSessions(c.UserContext(), t.ID, adminActor(c)); err != nil {
+		return err
+	}
+	s.changedTenant(c, t)
+	return c.SendStatus(fiber.StatusNoContent)
+}

@@ -1,0 +1,61 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/tenants"
+	"miniauth/tenants/wechat"
+)
+
+// noteWeChatErrors runs around the per-tenant routes and remembers WeChat
+// failures (rejected credentials, WeChat down) for the tenant's overview in
+// the console. A user's bad or reused code is the client's business and is
+// not kept.
+func (s *Server) noteWeChatErrors(c *fiber.Ctx) error {
+	err := c.Next()
+	if err == nil {
+		return nil
+	}
+	var we *wechat.APIError
+	if !errors.As(err, &we) && !errors.Is(err, wechat.ErrUnavailable) {
+		return err
+	}
+	if wechat.IsCode(err, 40029, 40163, 40226, 45011) {
+		return err
+	}
+	t := tenantOf(c)
+	if t == nil {
+		return err
+	}
+	var body struct {
+		AppID string `json:"appid"`
+	}
+	_ = json.Unmarshal(c.Body(), &body)
+	appid := body.AppID
+	if app, aerr := t.App(appid); aerr == nil {
+		appid = app.AppID
+	} else {
+		appid = ""
+	}
+	s.noteWeChatError(c, t.ID, appid, err)
+	return err
+}
+
+// noteWeChatError records err (a WeChat failure) in the tenant's recent
+// WeChat errors; failing to record it is only logged.
+func (s *Server) noteWeChatError(c *fiber.Ctx, tenantID int64, appid string, err error) {
+	e := tenants.WeChatError{AppID: appid, API: "wechat", Code: -1, Msg: "WeChat did not answer"}
+	var we *wechat.APIError
+	if errors.As(err, &we) {
+		e.API, e.Code, e.Msg = we.API, we.Code, we.Msg
+	}
+	if s.deps.WeChatErrors == nil {
+		return
+	}
+	if rerr := s.deps.WeChatErrors.Record(c.UserContext(), tenantID, e); rerr != nil {
+		s.log.Warn("wechat error not recorded", "request_id", requestIDOf(c), "err", rerr)
+	}
+}
