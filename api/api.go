@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/tenants"
+	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/admins"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/users"
@@ -37,6 +38,8 @@ type Deps struct {
 	// Codes exchanges login codes with WeChat. Normally the guard (single
 	// use across nodes, circuit breaker); WeChat itself when nil.
 	Codes CodeExchanger
+	// Limiter, when set, enforces the tenants' rate budgets.
+	Limiter *ratelimit.Limiter
 	// Metrics, when set, are served at /metrics and fed by every request.
 	Metrics *Metrics
 	// RequestTimeout bounds a whole request (default 15s).

@@ -21,6 +21,7 @@ import (
 	"miniauth/api"
 	"miniauth/tenants"
 	"miniauth/tenants/admins"
+	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/tenantstest"
 	"miniauth/tenants/users"
@@ -82,7 +83,8 @@ func (l *logBuffer) Write(p []byte) (int, error) {
 
 func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
-func newEnv(t *testing.T) *env {
+// newEnv starts an API; opts may change its dependencies before it starts.
+func newEnv(t *testing.T, opts ...func(*api.Deps)) *env {
 	t.Helper()
 	e := &env{t: t, clock: &clock{now: time.Now()}, logs: &logBuffer{}}
 	db, dsn := tenantstest.DB(t)
@@ -117,7 +119,8 @@ func newEnv(t *testing.T) *env {
 	e.cache = tenants.NewCache(e.reg, apiRedis, tenants.CacheConfig{Prefix: prefix, TTL: time.Minute}, logger)
 	wxClient := wechat.New(wechat.Config{BaseURL: wxHTTP.URL,
 		AttemptTimeout: 300 * time.Millisecond, TotalTimeout: time.Second, RetryDelay: 10 * time.Millisecond})
-	e.srv = api.New(api.Deps{
+	deps := api.Deps{
+		Limiter:  ratelimit.New(apiRedis, prefix),
 		Tenants:  e.cache,
 		Users:    users.NewStore(apiDB),
 		Sessions: sessions.NewStore(apiRedis, prefix, keys),
@@ -136,7 +139,11 @@ func newEnv(t *testing.T) *env {
 			}
 			return apiRedis.Ping(ctx).Err()
 		},
-	})
+	}
+	for _, opt := range opts {
+		opt(&deps)
+	}
+	e.srv = api.New(deps)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"strconv"
 	"syscall"
@@ -14,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"miniauth/tenants"
+	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/admins"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/users"
@@ -74,6 +76,7 @@ func classify(err error) *Error {
 	var apiErr *Error
 	var fe *fiber.Error
 	var we *wechat.APIError
+	var exceeded *ratelimit.Exceeded
 	var invalid *tenants.InvalidError
 	switch {
 	case errors.As(err, &apiErr):
@@ -102,6 +105,9 @@ func classify(err error) *Error {
 		return &Error{Status: 401, Code: CodeInvalidSession, Message: "the session is invalid or expired; log in again"}
 	case errors.Is(err, users.ErrBanned):
 		return &Error{Status: 403, Code: CodeUserBanned, Message: "this user is banned"}
+	case errors.As(err, &exceeded):
+		return &Error{Status: 429, Code: CodeRateLimited, Message: "too many requests; retry later",
+			RetryAfter: max(1, int(math.Ceil(exceeded.RetryAfter.Seconds())))}
 	case errors.As(err, &we):
 		return wechatError(we, err)
 	case errors.Is(err, wechat.ErrUnavailable):

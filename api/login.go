@@ -60,6 +60,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := s.limitIdentity(c, t, app.ID, ws.OpenID); err != nil {
+		return err
+	}
 	// The session is made inside the user transaction: if Redis fails, the
 	// new user is not written either.
 	idle, abs := t.Settings.SessionIdle(), t.Settings.SessionAbsolute()

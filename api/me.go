@@ -41,6 +41,9 @@ func (s *Server) requireSession(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := s.limitSession(c, t, sess.ID); err != nil {
+		return err
+	}
 	u, err := s.deps.Users.ByID(ctx, t.ID, sess.UserID)
 	if err != nil {
 		return err // a deleted user's session is invalid

@@ -17,7 +17,7 @@ func (s *Server) routes() {
 	// Mini-program and tenant-backend facing, per tenant.
 	a.Use("/t", s.noteWeChatErrors) // for the console's overview (admin_wxerrors.go)
 	t := a.Group("/t/:tenant", s.resolveTenant)
-	t.Post("/login", s.login)
+	t.Post("/login", s.limitLogin, s.login)
 	t.Get("/me", s.requireSession, s.me)
 	t.Patch("/me", s.requireSession, s.updateMe)
 	t.Post("/logout", s.requireSession, s.logout)

@@ -14,6 +14,7 @@ import (
 	"miniauth/migrations"
 	"miniauth/tenants"
 	"miniauth/tenants/admins"
+	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/users"
 	"miniauth/tenants/wechat"
@@ -56,6 +57,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	wx := wechat.New(wechat.Config{BaseURL: cfg.WeChatBaseURL, Observe: guard.CallMetrics(reg)})
 	srv := api.New(api.Deps{
 		Metrics:        api.NewMetrics(reg),
+		Limiter:        ratelimit.New(rdb, cfg.RedisPrefix),
 		Codes:          guard.New(wx, rdb, guard.Config{KeyPrefix: cfg.RedisPrefix}, reg),
 		Tenants:        cache,
 		Users:          users.NewStore(db),

@@ -1,0 +1,59 @@
+package ratelimit_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"miniauth/tenants/ratelimit"
+	"miniauth/tenants/tenantstest"
+)
+
+func TestBudgets(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := tenantstest.Redis(t)
+	lim := ratelimit.New(rdb, prefix)
+	l := ratelimit.Limits{LoginPerIPPerMinute: 5, LoginPerIdentityPerMinute: 2, SessionPerTokenPerMinute: 3, APIKeyPerSecond: 4}
+
+	spend := func(n int, f func() error) (allowed int, last error) {
+		for range n {
+			if last = f(); last == nil {
+				allowed++
+			}
+		}
+		return allowed, last
+	}
+	cases := []struct {
+		name  string
+		f     func() error
+		want  int
+		other func() error // the same budget of someone else: untouched
+	}{
+		{"login per ip", func() error { return lim.Login(ctx, 1, "10.0.0.1", l) }, 5,
+			func() error { return lim.Login(ctx, 1, "10.0.0.2", l) }},
+		{"login per identity", func() error { return lim.Identity(ctx, 1, 7, "oALICE", l) }, 2,
+			func() error { return lim.Identity(ctx, 1, 7, "oBOB", l) }},
+		{"session", func() error { return lim.Session(ctx, 1, "sid-a", l) }, 3,
+			func() error { return lim.Session(ctx, 2, "sid-a", l) }}, // same id, other tenant
+		{"api key", func() error { return lim.APIKey(ctx, 1, "key-a", l) }, 4,
+			func() error { return lim.APIKey(ctx, 1, "key-b", l) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			allowed, last := spend(c.want+3, c.f)
+			if allowed != c.want {
+				t.Fatalf("allowed %d of %d, want %d", allowed, c.want+3, c.want)
+			}
+			var ex *ratelimit.Exceeded
+			if !errors.As(last, &ex) || ex.RetryAfter <= 0 {
+				t.Fatalf("over budget: %v, want *Exceeded with a RetryAfter", last)
+			}
+			if err := c.other(); err != nil {
+				t.Fatalf("another's budget was spent too: %v", err)
+			}
+		})
+	}
+	if err := (ratelimit.Limits{LoginPerIPPerMinute: -1}).Validate(); err == nil {
+		t.Fatal("a negative limit was accepted")
+	}
+}
