@@ -71,6 +71,9 @@ func (s *Store) enterOnce(ctx context.Context, a Attempt, then func(*User, bool)
 	if err == nil && a.Phone != "" {
 		err = bindPhoneTx(ctx, tx, u, a.Phone)
 	}
+	if err == nil {
+		err = s.emitLogin(ctx, tx, u, created, a.OpenID)
+	}
 	if err == nil && then != nil {
 		err = then(u, created)
 	}

@@ -47,6 +47,9 @@ func (s *Store) findOrRegisterOnce(ctx context.Context, l Login, then func(*User
 	case err == nil:
 		err = touch(ctx, tx, u, l)
 	}
+	if err == nil {
+		err = s.emitLogin(ctx, tx, u, created, l.OpenID)
+	}
 	if err != nil {
 		return nil, false, err
 	}

@@ -124,6 +124,14 @@ func (s *Store) SetBanned(ctx context.Context, tenantID, userID int64, banned bo
 		if _, err := tx.ExecContext(ctx, query, userID); err != nil {
 			return fmt.Errorf("users: ban: %w", err)
 		}
+		event, after := EventUpdated, *u
+		after.Status = StatusActive
+		if banned {
+			event, after.Status, after.SessionEpoch = EventBanned, StatusBanned, u.SessionEpoch+1
+		}
+		if err := s.emit(ctx, tx, event, &after, ""); err != nil {
+			return err
+		}
 		return tenants.RecordAudit(ctx, tx, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
 			Action: action, TargetType: "user", TargetID: u.PublicID})
 	})
@@ -148,6 +156,9 @@ func (s *Store) Delete(ctx context.Context, tenantID, userID int64, actor tenant
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE tenant_id = ? AND id = ?`, tenantID, userID); err != nil {
 			return fmt.Errorf("users: delete: %w", err)
+		}
+		if err := s.emit(ctx, tx, EventDeleted, u, ""); err != nil {
+			return err
 		}
 		return tenants.RecordAudit(ctx, tx, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
 			Action: "user.deleted", TargetType: "user", TargetID: u.PublicID,

@@ -16,7 +16,8 @@ import (
 
 // Store keeps users and identities in MySQL. Every query is scoped by tenant.
 type Store struct {
-	db *sqlx.DB
+	db     *sqlx.DB
+	events EventSink // nil: changes are not reported (see SetEvents)
 }
 
 // NewStore returns a Store over db.
@@ -67,14 +68,28 @@ func (s *Store) UpdateProfile(ctx context.Context, tenantID, id int64, p Profile
 	if p.AvatarURL != nil {
 		sets, args = append(sets, "avatar_url = ?"), append(args, *p.AvatarURL)
 	}
-	if len(sets) > 0 {
-		args = append(args, id, tenantID)
-		if _, err := s.db.ExecContext(ctx,
-			`UPDATE users SET `+strings.Join(sets, ", ")+` WHERE id = ? AND tenant_id = ?`, args...); err != nil {
-			return nil, fmt.Errorf("users: update profile: %w", err)
-		}
+	if len(sets) == 0 {
+		return s.ByID(ctx, tenantID, id)
 	}
-	return s.ByID(ctx, tenantID, id)
+	// In a transaction, so that the user.updated event commits with it.
+	var updated *User
+	err := s.manageTx(ctx, func(tx *sqlx.Tx) error {
+		args = append(args, id, tenantID)
+		if _, err := tx.ExecContext(ctx,
+			`UPDATE users SET `+strings.Join(sets, ", ")+` WHERE id = ? AND tenant_id = ?`, args...); err != nil {
+			return fmt.Errorf("users: update profile: %w", err)
+		}
+		u, err := lockUser(ctx, tx, tenantID, id)
+		if err != nil {
+			return err
+		}
+		updated = u
+		return s.emit(ctx, tx, EventUpdated, u, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return updated, nil
 }
 
 func nullable(s string) any {
