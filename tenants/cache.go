@@ -111,6 +111,13 @@ func (c *Cache) Forget(slug string) {
 	c.mu.Unlock()
 }
 
+// ForgetAll empties this node's memory.
+func (c *Cache) ForgetAll() {
+	c.mu.Lock()
+	c.bySlug = make(map[string]cacheEntry)
+	c.mu.Unlock()
+}
+
 // Invalidate drops slug here and tells every other node to drop it too.
 // Call it after any change to a tenant or its apps.
 func (c *Cache) Invalidate(ctx context.Context, slug string) {
@@ -126,9 +133,15 @@ func (c *Cache) Invalidate(ctx context.Context, slug string) {
 func (c *Cache) Listen(ctx context.Context) {
 	for ctx.Err() == nil {
 		sub := c.rdb.Subscribe(ctx, c.channel)
-		ch := sub.Channel()
-		for msg := range ch {
-			c.Forget(msg.Payload)
+		for msg := range sub.ChannelWithSubscriptions() {
+			switch m := msg.(type) {
+			case *redis.Message:
+				c.Forget(m.Payload)
+			case *redis.Subscription:
+				// (Re)subscribed: invalidations sent while the connection
+				// was down are lost, so forget everything once.
+				c.ForgetAll()
+			}
 		}
 		_ = sub.Close()
 		// go-redis reconnects a PubSub by itself; a closed channel means ctx
