@@ -11,11 +11,11 @@ import (
 	"miniauth/tenants/tenantstest"
 )
 
-func newStore(t *testing.T) (*sessions.Store, func(pattern string) []string) {
+func newStore(t *testing.T, b backend) (*sessions.Store, func(pattern string) []string) {
 	t.Helper()
-	rdb, prefix := tenantstest.Redis(t)
+	rdb, prefix := b.open(t)
 	keys := func(pattern string) []string {
-		k, err := rdb.Keys(context.Background(), prefix+pattern).Result()
+		k, err := tenantstest.Keys(context.Background(), rdb, prefix+pattern)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,127 +37,135 @@ func create(t *testing.T, s *sessions.Store, tenantID, userID int64) string {
 }
 
 func TestCreateGet(t *testing.T) {
-	ctx := context.Background()
-	s, keys := newStore(t)
-	token := create(t, s, 1, 42)
-	if !strings.HasPrefix(token, sessions.TokenPrefix) || len(token) != 47 {
-		t.Fatalf("token %q has the wrong shape", token)
-	}
-	sess, err := s.Get(ctx, 1, token, policy)
-	if err != nil || sess.UserID != 42 || sess.AppID != 1 {
-		t.Fatalf("Get = %+v, %v", sess, err)
-	}
-	if key, err := s.SessionKey(sess); err != nil || key != "o0q0otL8aEzpcZL/FT9WsQ==" {
-		t.Fatalf("SessionKey = %q, %v", key, err)
-	}
-	// Redis holds the hash of the token, never the token or the session_key.
-	all := keys(":*")
-	if len(all) != 2 {
-		t.Fatalf("keys = %v, want the session and the user index", all)
-	}
-	for _, k := range all {
-		if strings.Contains(k, token[len(sessions.TokenPrefix):]) {
-			t.Fatal("a Redis key contains the token")
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		s, keys := newStore(t, b)
+		token := create(t, s, 1, 42)
+		if !strings.HasPrefix(token, sessions.TokenPrefix) || len(token) != 47 {
+			t.Fatalf("token %q has the wrong shape", token)
 		}
-	}
-	if len(keys(":t:1:s:"+sessions.IDOf(token))) != 1 {
-		t.Fatal("session not stored under the tenant namespace and the token's hash")
-	}
-
-	for name, c := range map[string]struct {
-		tenant int64
-		token  string
-		policy sessions.Policy
-	}{
-		"other tenant":       {2, token, policy},
-		"forged":             {1, sessions.TokenPrefix + strings.Repeat("A", 43), policy},
-		"garbage":            {1, "not a token", policy},
-		"tenant epoch moved": {1, token, sessions.Policy{Idle: time.Hour, TenantEpoch: 1}},
-	} {
-		t.Run(name, func(t *testing.T) {
-			if _, err := s.Get(ctx, c.tenant, c.token, c.policy); !errors.Is(err, sessions.ErrNotFound) {
-				t.Fatalf("Get = %v, want ErrNotFound", err)
+		sess, err := s.Get(ctx, 1, token, policy)
+		if err != nil || sess.UserID != 42 || sess.AppID != 1 {
+			t.Fatalf("Get = %+v, %v", sess, err)
+		}
+		if key, err := s.SessionKey(sess); err != nil || key != "o0q0otL8aEzpcZL/FT9WsQ==" {
+			t.Fatalf("SessionKey = %q, %v", key, err)
+		}
+		// Redis holds the hash of the token, never the token or the session_key.
+		all := keys(":*")
+		if len(all) != 2 {
+			t.Fatalf("keys = %v, want the session and the user index", all)
+		}
+		for _, k := range all {
+			if strings.Contains(k, token[len(sessions.TokenPrefix):]) {
+				t.Fatal("a Redis key contains the token")
 			}
-		})
-	}
+		}
+		if len(keys(":t:1:s:"+sessions.IDOf(token))) != 1 {
+			t.Fatal("session not stored under the tenant namespace and the token's hash")
+		}
+
+		for name, c := range map[string]struct {
+			tenant int64
+			token  string
+			policy sessions.Policy
+		}{
+			"other tenant":       {2, token, policy},
+			"forged":             {1, sessions.TokenPrefix + strings.Repeat("A", 43), policy},
+			"garbage":            {1, "not a token", policy},
+			"tenant epoch moved": {1, token, sessions.Policy{Idle: time.Hour, TenantEpoch: 1}},
+		} {
+			t.Run(name, func(t *testing.T) {
+				if _, err := s.Get(ctx, c.tenant, c.token, c.policy); !errors.Is(err, sessions.ErrNotFound) {
+					t.Fatalf("Get = %v, want ErrNotFound", err)
+				}
+			})
+		}
+	})
 }
 
 func TestRevoke(t *testing.T) {
-	ctx := context.Background()
-	s, keys := newStore(t)
-	a1, a2, b := create(t, s, 1, 42), create(t, s, 1, 42), create(t, s, 1, 43)
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		s, keys := newStore(t, b)
+		a1, a2, other := create(t, s, 1, 42), create(t, s, 1, 42), create(t, s, 1, 43)
 
-	list, err := s.ListUser(ctx, 1, 42)
-	if err != nil || len(list) != 2 || list[0].IP != "10.0.0.1" {
-		t.Fatalf("ListUser = %+v, %v", list, err)
-	}
-	if err := s.Revoke(ctx, 1, 42, sessions.IDOf(a1)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Get(ctx, 1, a1, policy); !errors.Is(err, sessions.ErrNotFound) {
-		t.Fatal("revoked session still valid")
-	}
-	if _, err := s.Get(ctx, 1, a2, policy); err != nil {
-		t.Fatal("revoking one session ended another")
-	}
-	create(t, s, 1, 42)
-	n, err := s.RevokeUser(ctx, 1, 42)
-	if err != nil || n != 2 {
-		t.Fatalf("RevokeUser = %d, %v", n, err)
-	}
-	if _, err := s.Get(ctx, 1, a2, policy); !errors.Is(err, sessions.ErrNotFound) {
-		t.Fatal("session survived RevokeUser")
-	}
-	if _, err := s.Get(ctx, 1, b, policy); err != nil {
-		t.Fatal("RevokeUser ended another user's session")
-	}
-	if got := keys(":t:1:u:42:*"); len(got) != 0 {
-		t.Fatalf("user index left behind: %v", got)
-	}
+		list, err := s.ListUser(ctx, 1, 42)
+		if err != nil || len(list) != 2 || list[0].IP != "10.0.0.1" {
+			t.Fatalf("ListUser = %+v, %v", list, err)
+		}
+		if err := s.Revoke(ctx, 1, 42, sessions.IDOf(a1)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Get(ctx, 1, a1, policy); !errors.Is(err, sessions.ErrNotFound) {
+			t.Fatal("revoked session still valid")
+		}
+		if _, err := s.Get(ctx, 1, a2, policy); err != nil {
+			t.Fatal("revoking one session ended another")
+		}
+		create(t, s, 1, 42)
+		n, err := s.RevokeUser(ctx, 1, 42)
+		if err != nil || n != 2 {
+			t.Fatalf("RevokeUser = %d, %v", n, err)
+		}
+		if _, err := s.Get(ctx, 1, a2, policy); !errors.Is(err, sessions.ErrNotFound) {
+			t.Fatal("session survived RevokeUser")
+		}
+		if _, err := s.Get(ctx, 1, other, policy); err != nil {
+			t.Fatal("RevokeUser ended another user's session")
+		}
+		if got := keys(":t:1:u:42:*"); len(got) != 0 {
+			t.Fatalf("user index left behind: %v", got)
+		}
+	})
 }
 
 func TestIdleExpiry(t *testing.T) {
-	ctx := context.Background()
-	rdb, prefix := tenantstest.Redis(t)
-	s := sessions.NewStore(rdb, prefix, tenantstest.Keyring(t))
-	token, _, err := s.Create(ctx, sessions.New{TenantID: 1, UserID: 1, AppID: 1, SessionKey: "k",
-		Idle: 2 * time.Hour, Absolute: 24 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := prefix + ":t:1:s:" + sessions.IDOf(token)
-	if ttl := rdb.TTL(ctx, key).Val(); ttl <= time.Hour || ttl > 2*time.Hour {
-		t.Fatalf("TTL after create = %v, want the idle lifetime", ttl)
-	}
-	rdb.Expire(ctx, key, time.Hour) // as if an hour went by unused
-	if _, err := s.Get(ctx, 1, token, sessions.Policy{Idle: 2 * time.Hour}); err != nil {
-		t.Fatal(err)
-	}
-	if ttl := rdb.TTL(ctx, key).Val(); ttl <= time.Hour+30*time.Minute {
-		t.Fatalf("TTL after use = %v: idle expiry did not slide", ttl)
-	}
-	rdb.Del(ctx, key) // what Redis does when the TTL runs out
-	if _, err := s.Get(ctx, 1, token, sessions.Policy{Idle: 2 * time.Hour}); !errors.Is(err, sessions.ErrNotFound) {
-		t.Fatal("expired session still valid")
-	}
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		rdb, prefix := b.open(t)
+		s := sessions.NewStore(rdb, prefix, tenantstest.Keyring(t))
+		token, _, err := s.Create(ctx, sessions.New{TenantID: 1, UserID: 1, AppID: 1, SessionKey: "k",
+			Idle: 2 * time.Hour, Absolute: 24 * time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := prefix + ":t:1:s:" + sessions.IDOf(token)
+		if ttl := rdb.TTL(ctx, key).Val(); ttl <= time.Hour || ttl > 2*time.Hour {
+			t.Fatalf("TTL after create = %v, want the idle lifetime", ttl)
+		}
+		rdb.Expire(ctx, key, time.Hour) // as if an hour went by unused
+		if _, err := s.Get(ctx, 1, token, sessions.Policy{Idle: 2 * time.Hour}); err != nil {
+			t.Fatal(err)
+		}
+		if ttl := rdb.TTL(ctx, key).Val(); ttl <= time.Hour+30*time.Minute {
+			t.Fatalf("TTL after use = %v: idle expiry did not slide", ttl)
+		}
+		rdb.Del(ctx, key) // what Redis does when the TTL runs out
+		if _, err := s.Get(ctx, 1, token, sessions.Policy{Idle: 2 * time.Hour}); !errors.Is(err, sessions.ErrNotFound) {
+			t.Fatal("expired session still valid")
+		}
+	})
 }
 
 func TestAbsoluteExpiry(t *testing.T) {
-	ctx := context.Background()
-	s, _ := newStore(t)
-	now := time.Now()
-	sessions.SetClock(s, func() time.Time { return now })
-	token, _, err := s.Create(ctx, sessions.New{TenantID: 1, UserID: 1, AppID: 1, SessionKey: "k",
-		Idle: time.Hour, Absolute: 2 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	now = now.Add(119 * time.Minute)
-	if _, err := s.Get(ctx, 1, token, policy); err != nil {
-		t.Fatalf("session died before its absolute expiry: %v", err)
-	}
-	now = now.Add(2 * time.Minute) // used all along, but past its absolute lifetime
-	if _, err := s.Get(ctx, 1, token, policy); !errors.Is(err, sessions.ErrNotFound) {
-		t.Fatal("session outlived its absolute expiry")
-	}
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		s, _ := newStore(t, b)
+		now := time.Now()
+		sessions.SetClock(s, func() time.Time { return now })
+		token, _, err := s.Create(ctx, sessions.New{TenantID: 1, UserID: 1, AppID: 1, SessionKey: "k",
+			Idle: time.Hour, Absolute: 2 * time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(119 * time.Minute)
+		if _, err := s.Get(ctx, 1, token, policy); err != nil {
+			t.Fatalf("session died before its absolute expiry: %v", err)
+		}
+		now = now.Add(2 * time.Minute) // used all along, but past its absolute lifetime
+		if _, err := s.Get(ctx, 1, token, policy); !errors.Is(err, sessions.ErrNotFound) {
+			t.Fatal("session outlived its absolute expiry")
+		}
+	})
 }
