@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-const usage = `Usage: wxmock [--addr HOST:PORT] [--app APPID:SECRET[:OPEN_PLATFORM_ID]]... [--verbose]
+const usage = `Usage: wxmock [--addr HOST:PORT] [--app APPID:SECRET[:OPEN_PLATFORM_ID]]... [--user-per-minute N] [--verbose]
 
 wxmock simulates WeChat's server APIs (sns/jscode2session, cgi-bin/token,
 cgi-bin/stable_token) and the phone side of wx.login, for development,
@@ -38,6 +38,9 @@ type config struct {
 	addr    string
 	apps    []appSpec
 	verbose bool
+	// userPerMinute is jscode2session calls per WeChat user per minute
+	// before 45011; 0 keeps the simulator's default, negative is no limit.
+	userPerMinute int
 }
 
 // errUsage reports a bad command line whose explanation is already printed.
@@ -59,6 +62,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	}
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8081", "listen on `HOST:PORT`")
 	fs.BoolVar(&cfg.verbose, "verbose", false, "log every request (method, path, status; never parameters)")
+	fs.IntVar(&cfg.userPerMinute, "user-per-minute", 0,
+		"jscode2session calls per WeChat user per minute before 45011 (`N`; 0 = WeChat's 100, negative = no limit, for load tests)")
 	// --app values are parsed after fs.Parse: the flag package would quote
 	// a rejected value, secret included, in its message.
 	var flagApps []string

@@ -27,6 +27,8 @@ func TestParseConfig(t *testing.T) {
 		{"environment first, then flags", []string{"--app", "wxc:sc"},
 			map[string]string{"WXMOCK_APPS": " wxa:sa:op , ,wxb:sb,"},
 			config{addr: "127.0.0.1:8081", apps: []appSpec{{"wxa", "sa", "op"}, {"wxb", "sb", ""}, {"wxc", "sc", ""}}}},
+		{"per-user limit off for load tests", []string{"--app", "wxa:sa", "--user-per-minute", "-1"},
+			nil, config{addr: "127.0.0.1:8081", userPerMinute: -1, apps: []appSpec{{"wxa", "sa", ""}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

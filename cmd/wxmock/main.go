@@ -44,7 +44,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return errUsage
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	fake := wechattest.New(wechattest.Options{})
+	fake := wechattest.New(wechattest.Options{UserPerMinute: cfg.userPerMinute})
 	for _, a := range cfg.apps {
 		fake.AddApp(a.appid, a.secret, a.openPlatform)
 		logger.Info("app added", "appid", a.appid, "open_platform", a.openPlatform)
