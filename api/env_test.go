@@ -114,7 +114,7 @@ func newEnv(t *testing.T, opts ...func(*api.Deps)) *env {
 	t.Cleanup(wxHTTP.Close)
 
 	keys := tenantstest.Keyring(t)
-	logger := slog.New(api.Redact(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	logger := slog.New(api.Redact(slog.NewJSONHandler(io.MultiWriter(e.logs, &suiteLogs), &slog.HandlerOptions{Level: slog.LevelDebug})))
 	e.reg = tenants.NewRegistry(apiDB, keys)
 	e.cache = tenants.NewCache(e.reg, apiRedis, tenants.CacheConfig{Prefix: prefix, TTL: time.Minute}, logger)
 	wxClient := wechat.New(wechat.Config{BaseURL: wxHTTP.URL,
@@ -168,6 +168,7 @@ func (e *env) code(user string) string {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	remember(c, "code")
 	return c
 }
 
@@ -205,6 +206,8 @@ func (e *env) do(method, path, body string, header ...string) response {
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
+	rememberJSON(body)
+	rememberJSON(string(raw))
 	r := response{Status: res.StatusCode, Header: res.Header, Raw: string(raw)}
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &r.Body); err != nil {
@@ -229,6 +232,7 @@ func (e *env) login(user string) string {
 	if r.Status != 200 {
 		e.t.Fatalf("login %s: %d %s", user, r.Status, r.Raw)
 	}
+	remember(e.wx.SessionKey(demoAppID, user), "session_key")
 	return r.Body["session"].(string)
 }
 

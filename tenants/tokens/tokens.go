@@ -97,6 +97,11 @@ func (c *Cache) Do(ctx context.Context, t Target, fn func(token string) error) e
 	return fn(fresh.Value)
 }
 
+// Renew returns a token other than stale, which WeChat refused.
+func (c *Cache) Renew(ctx context.Context, t Target, stale string) (Token, error) {
+	return c.renew(ctx, t, stale)
+}
+
 // renew returns a token other than stale, fetching one from WeChat if no
 // other caller (on this node or another) has done so.
 func (c *Cache) renew(ctx context.Context, t Target, stale string) (Token, error) {

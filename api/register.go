@@ -1,0 +1,89 @@
+package api
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/tenants"
+	"miniauth/tenants/signup"
+	"miniauth/tenants/users"
+)
+
+// signupResponse answers a login of an identity the tenant does not know
+// when its policy is signup or existing_only.
+type signupResponse struct {
+	Registered bool   `json:"registered"`
+	Ticket     string `json:"signup_ticket"`
+	ExpiresIn  int    `json:"expires_in"`
+}
+
+// offerSignup keeps what the login learned under a single-use ticket.
+func (s *Server) offerSignup(c *fiber.Ctx, p signup.Pending) error {
+	ticket, err := s.deps.Signup.Issue(c.UserContext(), tenantOf(c).ID, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(signupResponse{Registered: false, Ticket: ticket, ExpiresIn: int(signup.TicketTTL.Seconds())})
+}
+
+type registerRequest struct {
+	Ticket    string  `json:"signup_ticket"`
+	Nickname  *string `json:"nickname"`
+	AvatarURL *string `json:"avatar_url"`
+	PhoneCode string  `json:"phone_code"`
+}
+
+func (r *registerRequest) validate() error {
+	switch {
+	case r.Ticket == "":
+		return badRequest("signup_ticket is required")
+	case r.PhoneCode != "" && !codeRe.MatchString(r.PhoneCode):
+		return badRequest("phone_code is malformed")
+	}
+	return users.Profile{Nickname: r.Nickname, AvatarURL: r.AvatarURL}.Validate()
+}
+
+// register turns a sign-up ticket into a user (signup) or binds it to the
+// imported user with the verified phone number (existing_only), and answers
+// like a login. A refused sign-up leaves the ticket usable until it expires.
+func (s *Server) register(c *fiber.Ctx) error {
+	var req registerRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := req.validate(); err != nil {
+		return err
+	}
+	ctx, t := c.UserContext(), tenantOf(c)
+	p, err := s.deps.Signup.Peek(ctx, t.ID, req.Ticket)
+	if err != nil {
+		return err
+	}
+	app, err := t.AppByID(p.AppID)
+	if errors.Is(err, tenants.ErrAppUnknown) {
+		return signup.ErrInvalid // the app was removed since
+	}
+	phone := p.Phone
+	if req.PhoneCode != "" {
+		if phone, err = s.verifiedPhone(ctx, t, app, req.PhoneCode, p.OpenID); err != nil {
+			return err
+		}
+	}
+	policy := t.Settings.RegistrationPolicy()
+	if policy == tenants.RegistrationExistingOnly && phone == "" {
+		return badRequest("phone_code is required: this tenant only admits users it already has, found by phone number")
+	}
+	a := users.Attempt{
+		Login:  users.Login{TenantID: t.ID, AppID: app.ID, OpenID: p.OpenID, UnionID: p.UnionID},
+		Policy: policy, Register: true, Phone: phone,
+		Profile: users.Profile{Nickname: req.Nickname, AvatarURL: req.AvatarURL},
+	}
+	u, created, token, err := s.enter(c, a, p.SessionKey, func() error {
+		return s.deps.Signup.Spend(ctx, t.ID, req.Ticket)
+	})
+	if err != nil {
+		return err
+	}
+	return s.loginAnswer(c, u, created, token)
+}
