@@ -13,10 +13,14 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/tenants"
-	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/admins"
+	"miniauth/tenants/apikeys"
+	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
+	"miniauth/tenants/signup"
+	"miniauth/tenants/tokens"
 	"miniauth/tenants/users"
+	"miniauth/tenants/webhooks"
 	"miniauth/tenants/wechat"
 )
 
@@ -51,8 +55,21 @@ type Deps struct {
 	Lockout      *admins.Lockout // sign-in failure counting (Redis)
 	WeChatErrors *tenants.WeChatErrors
 	// PublicURL: when it is https, the console cookie is Secure even if TLS
-	// ends at a proxy.
+	// ends at a proxy. Web OAuth callbacks are built on it too.
 	PublicURL string
+
+	// Registration and the rest of WeChat login (docs/registration.md).
+	Tokens *tokens.Cache // WeChat access tokens shared by every node
+	Signup *signup.Store // sign-up tickets and web OAuth states
+	// WeChatAuthorizeURL is where browsers authorize web OAuth (default
+	// open.weixin.qq.com; the simulator serves one too).
+	WeChatAuthorizeURL string
+
+	// Tenant backends (backend.go, docs/backends.md): API keys, JWT access
+	// tokens with their signing keys, webhooks.
+	APIKeys      *apikeys.Store
+	AccessTokens *sessions.AccessTokens
+	Webhooks     *webhooks.Store
 }
 
 // CodeExchanger is what login needs of WeChat: code2session.

@@ -21,10 +21,14 @@ import (
 	"miniauth/api"
 	"miniauth/tenants"
 	"miniauth/tenants/admins"
+	"miniauth/tenants/apikeys"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
+	"miniauth/tenants/signup"
 	"miniauth/tenants/tenantstest"
+	"miniauth/tenants/tokens"
 	"miniauth/tenants/users"
+	"miniauth/tenants/webhooks"
 	"miniauth/tenants/wechat"
 	"miniauth/tenants/wechat/guard"
 	"miniauth/tenants/wechat/wechattest"
@@ -54,6 +58,10 @@ type env struct {
 	// mysqlProxy and redisProxy stand between the API and the real
 	// services, so a test can take them down.
 	mysqlProxy, redisProxy *tenantstest.Proxy
+	// Tenant backends (backend_env_test.go).
+	apiKeys *apikeys.Store
+	tokens  *sessions.AccessTokens
+	hooks   *webhooks.Store // the tests deliver with hooks.DeliverDue
 }
 
 type clock struct {
@@ -119,10 +127,15 @@ func newEnv(t *testing.T, opts ...func(*api.Deps)) *env {
 	e.cache = tenants.NewCache(e.reg, apiRedis, tenants.CacheConfig{Prefix: prefix, TTL: time.Minute}, logger)
 	wxClient := wechat.New(wechat.Config{BaseURL: wxHTTP.URL,
 		AttemptTimeout: 300 * time.Millisecond, TotalTimeout: time.Second, RetryDelay: 10 * time.Millisecond})
+	e.apiKeys = apikeys.NewStore(apiDB)
+	e.tokens = sessions.NewAccessTokens(sessions.NewSigningKeys(apiDB, keys, sessions.KeyPolicy{}, e.clock.Now))
+	e.hooks = webhooks.NewStore(apiDB, keys, webhooks.Config{AllowPrivate: true})
+	userStore := users.NewStore(apiDB)
+	userStore.SetEvents(e.hooks)
 	deps := api.Deps{
 		Limiter:  ratelimit.New(apiRedis, prefix),
 		Tenants:  e.cache,
-		Users:    users.NewStore(apiDB),
+		Users:    userStore,
 		Sessions: sessions.NewStore(apiRedis, prefix, keys),
 		WeChat:   wxClient,
 		Codes:    guard.New(wxClient, apiRedis, guard.Config{KeyPrefix: prefix, Failures: 1000}, nil),
@@ -133,6 +146,10 @@ func newEnv(t *testing.T, opts ...func(*api.Deps)) *env {
 		Console:      admins.NewConsole(apiRedis, prefix, 0, 0),
 		Lockout:      admins.NewLockout(apiRedis, prefix, admins.DefaultLockoutPolicy),
 		WeChatErrors: tenants.NewWeChatErrors(apiRedis, prefix),
+		// Tenant backends.
+		APIKeys:      e.apiKeys,
+		AccessTokens: e.tokens,
+		Webhooks:     e.hooks,
 		Ready: func(ctx context.Context) error {
 			if err := apiDB.PingContext(ctx); err != nil {
 				return err
@@ -140,14 +157,19 @@ func newEnv(t *testing.T, opts ...func(*api.Deps)) *env {
 			return apiRedis.Ping(ctx).Err()
 		},
 	}
-	for _, opt := range opts {
-		opt(&deps)
-	}
-	e.srv = api.New(deps)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Registration and the rest of WeChat login (register_env_test.go).
+	deps.Tokens = tokens.New(apiRedis, prefix, wxClient)
+	deps.Signup = signup.NewStore(apiRedis, prefix, keys)
+	deps.WeChatAuthorizeURL = wxHTTP.URL
+	deps.PublicURL = "http://" + ln.Addr().String()
+	for _, opt := range opts {
+		opt(&deps)
+	}
+	e.srv = api.New(deps)
 	go func() { _ = e.srv.App().Listener(ln) }()
 	t.Cleanup(func() { _ = e.srv.App().ShutdownWithTimeout(5 * time.Second) })
 	e.base = "http://" + ln.Addr().String()

@@ -9,16 +9,20 @@ import (
 	"net"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/gofiber/fiber/v2"
 	"github.com/redis/go-redis/v9"
 
 	"miniauth/tenants"
-	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/admins"
+	"miniauth/tenants/apikeys"
+	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
+	"miniauth/tenants/signup"
 	"miniauth/tenants/users"
+	"miniauth/tenants/webhooks"
 	"miniauth/tenants/wechat"
 )
 
@@ -46,6 +50,18 @@ const (
 	CodeCSRFFailed         = "csrf_failed"         // 403: missing or wrong X-CSRF-Token
 	CodeForbidden          = "forbidden"           // 403: a platform admin's action
 	CodeConflict           = "conflict"            // 409: slug, appid or email taken
+
+	// Registration and the rest of WeChat login (docs/registration.md).
+	CodeNotRegistered        = "not_registered"         // 403: existing_only and no user has the phone number
+	CodePhoneInUse           = "phone_in_use"           // 409: the number is bound to another user of the tenant
+	CodeSessionKeyStale      = "session_key_stale"      // 409: WeChat replaced the session_key; log in again
+	CodeInvalidTicket        = "invalid_ticket"         // 400: sign-up ticket unknown, expired or used
+	CodeInvalidPhoneCode     = "invalid_phone_code"     // 400: getPhoneNumber code invalid, expired, used, other app
+	CodeInvalidEncryptedData = "invalid_encrypted_data" // 400: does not decrypt, or made for another app
+	CodeInvalidSignature     = "invalid_signature"      // 400: raw_data signature does not match
+	CodeInvalidState         = "invalid_state"          // 400: web OAuth state unknown, expired or not this browser's
+	CodeInvalidRedirectURI   = "invalid_redirect_uri"   // 400: not on the tenant's redirect allow-list
+	CodeInvalidAPIKey        = "invalid_api_key"        // 401: tenant backend without a valid API key
 )
 
 // Error is an API error: a status, a code and a message for the client,
@@ -78,6 +94,7 @@ func classify(err error) *Error {
 	var we *wechat.APIError
 	var exceeded *ratelimit.Exceeded
 	var invalid *tenants.InvalidError
+	var tooSoon *sessions.TooSoonError
 	switch {
 	case errors.As(err, &apiErr):
 		return apiErr
@@ -105,6 +122,12 @@ func classify(err error) *Error {
 		return &Error{Status: 401, Code: CodeInvalidSession, Message: "the session is invalid or expired; log in again"}
 	case errors.Is(err, users.ErrBanned):
 		return &Error{Status: 403, Code: CodeUserBanned, Message: "this user is banned"}
+	case errors.Is(err, users.ErrNotRegistered):
+		return &Error{Status: 403, Code: CodeNotRegistered, Message: "no user of this tenant has this phone number; ask the business to register you"}
+	case errors.Is(err, users.ErrPhoneInUse):
+		return &Error{Status: 409, Code: CodePhoneInUse, Message: "this phone number is bound to another user"}
+	case errors.Is(err, signup.ErrInvalid):
+		return &Error{Status: 400, Code: CodeInvalidTicket, Message: "the sign-up ticket is invalid, expired or already used; log in again"}
 	case errors.As(err, &exceeded):
 		return &Error{Status: 429, Code: CodeRateLimited, Message: "too many requests; retry later",
 			RetryAfter: max(1, int(math.Ceil(exceeded.RetryAfter.Seconds())))}
@@ -112,6 +135,14 @@ func classify(err error) *Error {
 		return wechatError(we, err)
 	case errors.Is(err, wechat.ErrUnavailable):
 		return &Error{Status: 502, Code: CodeWeChatUnavailable, Message: "WeChat did not answer; try again", cause: err}
+	case errors.Is(err, apikeys.ErrNotFound), errors.Is(err, webhooks.ErrNotFound):
+		return &Error{Status: 404, Code: CodeNotFound, Message: "no such item"}
+	case errors.Is(err, webhooks.ErrRefused):
+		return badRequest("url points at a loopback, private or link-local address; webhooks go to public addresses only")
+	case errors.As(err, &tooSoon):
+		return &Error{Status: 409, Code: CodeConflict, RetryAfter: max(1, int(time.Until(tooSoon.At).Seconds())),
+			Message: "the next signing key was published too recently for every verifier to have it; rotate after " +
+				tooSoon.At.UTC().Format(time.RFC3339)}
 	case dependencyDown(err):
 		return &Error{Status: 503, Code: CodeUnavailable, Message: "the service is temporarily unavailable; try again", cause: err}
 	}
@@ -119,6 +150,9 @@ func classify(err error) *Error {
 }
 
 func wechatError(we *wechat.APIError, err error) *Error {
+	if e := wechatAPIError(we, err); e != nil { // APIs other than jscode2session (wechat_errors.go)
+		return e
+	}
 	switch we.Code {
 	case 40029, 40163, 40226:
 		return &Error{Status: 401, Code: CodeInvalidCode, Message: "the login code is invalid, expired or already used; call wx.login again"}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"regexp"
 	"strings"
 
@@ -9,12 +10,14 @@ import (
 
 	"miniauth/tenants"
 	"miniauth/tenants/sessions"
+	"miniauth/tenants/signup"
 	"miniauth/tenants/users"
 )
 
 type loginRequest struct {
-	Code  string `json:"code"`
-	AppID string `json:"appid"`
+	Code      string `json:"code"`
+	AppID     string `json:"appid"`
+	PhoneCode string `json:"phone_code"` // optional: the getPhoneNumber button's code, bound in the same step
 }
 
 var codeRe = regexp.MustCompile(`^[0-9A-Za-z_-]{1,128}$`)
@@ -27,6 +30,8 @@ func (r *loginRequest) validate() error {
 		return badRequest("code is malformed")
 	case r.AppID != "" && !tenants.ValidAppID(r.AppID):
 		return badRequest("appid is malformed")
+	case r.PhoneCode != "" && !codeRe.MatchString(r.PhoneCode):
+		return badRequest("phone_code is malformed")
 	}
 	return nil
 }
@@ -36,9 +41,14 @@ type loginResponse struct {
 	TokenType string   `json:"token_type"`
 	ExpiresIn int      `json:"expires_in"`
 	User      userJSON `json:"user"`
+	// A short-lived JWT for the tenant's backend (token.go).
+	AccessToken          string `json:"access_token,omitempty"`
+	AccessTokenExpiresIn int    `json:"access_token_expires_in,omitempty"`
 }
 
-// login exchanges a wx.login code for a session (DESIGN §1).
+// login exchanges a wx.login code for a session (DESIGN §1). What happens
+// to an unknown identity is the tenant's registration policy
+// (docs/registration.md): a new user, or a sign-up ticket.
 func (s *Server) login(c *fiber.Ctx) error {
 	var req loginRequest
 	if err := decodeJSON(c, &req); err != nil {
@@ -48,7 +58,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return err
 	}
 	ctx, t := c.UserContext(), tenantOf(c)
-	app, err := t.App(req.AppID)
+	app, err := t.MiniProgram(req.AppID)
 	if err != nil {
 		return err
 	}
@@ -63,28 +73,63 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err := s.limitIdentity(c, t, app.ID, ws.OpenID); err != nil {
 		return err
 	}
-	// The session is made inside the user transaction: if Redis fails, the
-	// new user is not written either.
-	idle, abs := t.Settings.SessionIdle(), t.Settings.SessionAbsolute()
-	var token string
-	u, created, err := s.deps.Users.FindOrRegister(ctx, users.Login{
-		TenantID: t.ID, AppID: app.ID, OpenID: ws.OpenID, UnionID: ws.UnionID},
-		func(u *users.User, _ bool) error {
-			if u.Banned() {
-				return users.ErrBanned
-			}
-			token, _, err = s.deps.Sessions.Create(ctx, sessions.New{
-				TenantID: t.ID, UserID: u.ID, AppID: app.ID, SessionKey: ws.SessionKey,
-				TenantEpoch: t.SessionEpoch, UserEpoch: u.SessionEpoch,
-				Idle: idle, Absolute: abs, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent),
-			})
-			return err
-		})
+	phone, err := s.verifiedPhone(ctx, t, app, req.PhoneCode, ws.OpenID) // "" without phone_code
 	if err != nil {
 		return err
 	}
-	return c.JSON(loginResponse{Session: token, TokenType: "Bearer",
-		ExpiresIn: int(min(idle, abs).Seconds()), User: newUserJSON(u, created)})
+	who := users.Login{TenantID: t.ID, AppID: app.ID, OpenID: ws.OpenID, UnionID: ws.UnionID}
+	u, created, token, err := s.enter(c, users.Attempt{Login: who, Policy: t.Settings.RegistrationPolicy(), Phone: phone}, ws.SessionKey, nil)
+	if errors.Is(err, users.ErrUnknownIdentity) {
+		return s.offerSignup(c, signup.Pending{AppID: app.ID, OpenID: ws.OpenID, UnionID: ws.UnionID,
+			SessionKey: ws.SessionKey, Phone: phone})
+	}
+	if err != nil {
+		return err
+	}
+	return s.loginAnswer(c, u, created, token)
+}
+
+// enter logs the attempt in (registering as the policy says) and creates
+// the session inside the user transaction: if Redis fails, the new user is
+// not written either. inTx, when set, runs in the transaction too (a
+// sign-up spends its ticket there).
+func (s *Server) enter(c *fiber.Ctx, a users.Attempt, sessionKey string, inTx func() error) (u *users.User, created bool, token string, err error) {
+	ctx, t := c.UserContext(), tenantOf(c)
+	u, created, err = s.deps.Users.Enter(ctx, a, func(u *users.User, _ bool) error {
+		if u.Banned() {
+			return users.ErrBanned
+		}
+		if inTx != nil {
+			if err := inTx(); err != nil {
+				return err
+			}
+		}
+		var err error
+		token, _, err = s.deps.Sessions.Create(ctx, sessions.New{
+			TenantID: t.ID, UserID: u.ID, AppID: a.AppID, SessionKey: sessionKey,
+			TenantEpoch: t.SessionEpoch, UserEpoch: u.SessionEpoch,
+			Idle: t.Settings.SessionIdle(), Absolute: t.Settings.SessionAbsolute(),
+			IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent),
+		})
+		return err
+	})
+	return u, created, token, err
+}
+
+// loginAnswer is the answer of every way in (login, register, web OAuth's
+// JSON twin): the session token once, and the user.
+func (s *Server) loginAnswer(c *fiber.Ctx, u *users.User, created bool, token string) error {
+	body := s.loginBody(c, u, created, token)
+	if err := s.withAccessToken(c, &body, u, token); err != nil {
+		return err
+	}
+	return c.JSON(body)
+}
+
+func (s *Server) loginBody(c *fiber.Ctx, u *users.User, created bool, token string) loginResponse {
+	st := tenantOf(c).Settings
+	return loginResponse{Session: token, TokenType: "Bearer",
+		ExpiresIn: int(min(st.SessionIdle(), st.SessionAbsolute()).Seconds()), User: newUserJSON(u, created)}
 }
 
 // decodeJSON parses the body into v, refusing anything but one JSON object.

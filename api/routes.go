@@ -16,13 +16,26 @@ func (s *Server) routes() {
 
 	// Mini-program and tenant-backend facing, per tenant.
 	a.Use("/t", s.noteWeChatErrors) // for the console's overview (admin_wxerrors.go)
+	s.backendRoutes(a)              // introspection, JWKS, access tokens: ahead of the group (backend.go)
 	t := a.Group("/t/:tenant", s.resolveTenant)
+	t.Use(s.cors) // the tenant's own web origins only (cors.go)
 	t.Post("/login", s.limitLogin, s.login)
 	t.Get("/me", s.requireSession, s.me)
 	t.Patch("/me", s.requireSession, s.updateMe)
 	t.Post("/logout", s.requireSession, s.logout)
 
-	s.adminRoutes(a) // admin API at /admin/api/, console at /console/ (admin.go)
+	// Registration and the rest of WeChat login (docs/registration.md).
+	t.Post("/register", s.limitLogin, s.register)
+	t.Post("/me/phone", s.requireSession, s.bindPhone)
+	t.Post("/me/decrypt", s.requireSession, s.decrypt)
+	t.Get("/me/session-key", s.requireSession, s.sessionKeyStatus)
+	t.Get("/oauth/wechat/start", s.oauthStart)
+	t.Get("/oauth/wechat/callback", s.limitLogin, s.oauthCallback)
+	t.Get("/wechat/access-token", s.requireAPIKey, s.wechatAccessToken) // tenant backends (backend.go)
+
+	s.adminRoutes(a)             // admin API at /admin/api/, console at /console/ (admin.go)
+	s.adminBackendRoutes(a)      // API keys, signing keys, webhooks (admin_backends.go)
+	s.registrationAdminRoutes(a) // user import, web origins, official accounts (admin_registration.go)
 
 	a.Use(s.notFound)
 }

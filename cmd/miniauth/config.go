@@ -21,11 +21,13 @@ type Config struct {
 	MasterKey      string   `print:"secret"`
 	OldMasterKeys  []string `print:"secret"`
 	WeChatBaseURL  string
+	WeChatAuthURL  string // where browsers authorize web OAuth
 	PublicURL      string
 	AutoMigrate    bool
 	TrustedProxies []string
 	DrainDelay     time.Duration
 	LogLevel       string
+	Backends       BackendsConfig // API keys, access tokens, webhooks (backends.go)
 }
 
 func env(name, def string) string {
@@ -44,6 +46,7 @@ func loadConfig() (Config, error) {
 		MasterKey:     os.Getenv("MINIAUTH_MASTER_KEY"),
 		OldMasterKeys: list(os.Getenv("MINIAUTH_OLD_MASTER_KEYS")),
 		WeChatBaseURL: env("MINIAUTH_WECHAT_BASE_URL", "https://api.weixin.qq.com"),
+		WeChatAuthURL: env("MINIAUTH_WECHAT_AUTH_URL", "https://open.weixin.qq.com"),
 		PublicURL:     env("MINIAUTH_PUBLIC_URL", "http://localhost:8080"),
 		LogLevel:      env("MINIAUTH_LOG_LEVEL", "info"),
 	}
@@ -56,6 +59,9 @@ func loadConfig() (Config, error) {
 		errs = append(errs, errors.New("MINIAUTH_DRAIN_DELAY must be a duration such as 5s"))
 	}
 	c.TrustedProxies = list(os.Getenv("MINIAUTH_TRUSTED_PROXIES"))
+	if c.Backends, err = loadBackendsConfig(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.MySQLDSN, err = mysqlDSN(c.MySQLDSN); err != nil {
 		errs = append(errs, err)
 	}

@@ -16,6 +16,8 @@ import (
 	"miniauth/tenants/admins"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
+	"miniauth/tenants/signup"
+	"miniauth/tenants/tokens"
 	"miniauth/tenants/users"
 	"miniauth/tenants/wechat"
 	"miniauth/tenants/wechat/guard"
@@ -55,12 +57,16 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	go cache.Listen(ctx)
 	reg := newRegistry(db, rdb)
 	wx := wechat.New(wechat.Config{BaseURL: cfg.WeChatBaseURL, Observe: guard.CallMetrics(reg)})
+	back := newBackends(db, keys, cfg.Backends)
+	userStore := users.NewStore(db)
+	userStore.SetEvents(back.webhooks) // webhooks hear of user changes in their transaction
+	back.run(ctx, log)
 	srv := api.New(api.Deps{
 		Metrics:        api.NewMetrics(reg),
 		Limiter:        ratelimit.New(rdb, cfg.RedisPrefix),
 		Codes:          guard.New(wx, rdb, guard.Config{KeyPrefix: cfg.RedisPrefix}, reg),
 		Tenants:        cache,
-		Users:          users.NewStore(db),
+		Users:          userStore,
 		Sessions:       sessions.NewStore(rdb, cfg.RedisPrefix, keys),
 		WeChat:         wx,
 		Logger:         log,
@@ -70,6 +76,13 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Lockout:        admins.NewLockout(rdb, cfg.RedisPrefix, admins.DefaultLockoutPolicy),
 		WeChatErrors:   tenants.NewWeChatErrors(rdb, cfg.RedisPrefix),
 		PublicURL:      cfg.PublicURL,
+		APIKeys:        back.apiKeys,
+		AccessTokens:   back.tokens,
+		Webhooks:       back.webhooks,
+		// Registration and the rest of WeChat login (docs/registration.md).
+		Tokens:             tokens.New(rdb, cfg.RedisPrefix, wx),
+		Signup:             signup.NewStore(rdb, cfg.RedisPrefix, keys),
+		WeChatAuthorizeURL: cfg.WeChatAuthURL,
 		Ready: func(ctx context.Context) error {
 			if err := db.PingContext(ctx); err != nil {
 				return fmt.Errorf("mysql: %w", err)

@@ -1,0 +1,332 @@
+package api
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/tenants/webhooks"
+)
+
+// The admin API of tenant backends: API keys, JWT signing keys, webhooks
+// and their deliveries. The routes hang below /admin/api/tenants/:tenant,
+// where requireAdmin and loadAdminTenant (admin.go) already run; each
+// handler still resolves the tenant through adminTenant, which refuses a
+// request that reached it without a signed-in admin.
+func (s *Server) adminBackendRoutes(a *fiber.App) {
+	p := "/admin/api/tenants/:tenant"
+	a.Get(p+"/api-keys", s.adminListAPIKeys)
+	a.Post(p+"/api-keys", s.adminCreateAPIKey)
+	a.Delete(p+"/api-keys/:id", s.adminRevokeAPIKey)
+
+	a.Get(p+"/signing-keys", s.adminListSigningKeys)
+	a.Post(p+"/signing-keys/rotate", s.adminRotateSigningKey)
+
+	a.Get(p+"/webhooks", s.adminListWebhooks)
+	a.Post(p+"/webhooks", s.adminCreateWebhook)
+	a.Get(p+"/webhooks/:id", s.adminGetWebhook)
+	a.Patch(p+"/webhooks/:id", s.adminUpdateWebhook)
+	a.Delete(p+"/webhooks/:id", s.adminDeleteWebhook)
+	a.Post(p+"/webhooks/:id/rotate-secret", s.adminRotateWebhookSecret)
+	a.Get(p+"/webhook-deliveries", s.adminListDeliveries)
+	a.Get(p+"/webhook-deliveries/:id", s.adminGetDelivery)
+	a.Post(p+"/webhook-deliveries/:id/replay", s.adminReplayDelivery)
+}
+
+// idParam is a positive integer path parameter, or 404 for anything else.
+func idParam(c *fiber.Ctx, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Params(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errNotFoundHere
+	}
+	return id, nil
+}
+
+var errNotFoundHere = &Error{Status: fiber.StatusNotFound, Code: CodeNotFound, Message: "no such item"}
+
+// --- API keys
+
+func (s *Server) adminListAPIKeys(c *fiber.Ctx) error {
+	t, err := s.adminTenant(c)
+	if err != nil {
+		return err
+	}
+	keys, err := s.deps.APIKeys.List(c.UserContext(), t.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"api_keys": keys})
+}
+
+type createAPIKeyRequest struct {
+	Name string `json:"name"`
+}
+
+// adminCreateAPIKey answers with the key in clear: the only time anyone
+// sees it.
+func (s *Server) adminCreateAPIKey(c *fiber.Ctx) error {
+	t, err := s.adminTenant(c)
+	if err != nil {
+		return err
+	}
+	var req createAPIKeyRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	secret, k, err := s.deps.APIKeys.Create(c.UserContext(), t.ID, req.Name, adminActor(c))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"api_key": k, "key": secret})
+}
+
+func (s *Server) adminRevokeAPIKey(c *fiber.Ctx) error {
+	t, err := s.adminTenant(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.deps.APIKeys.Revoke(c.UserContext(), t.ID, id, adminActor(c)); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// --- signing keys
+
+type signingKeyJSON struct {
+	KID         string     `json:"kid"`
+	Alg         string     `json:"alg"`
+	State       string     `json:"state"`
+	CreatedAt   time.Time  `json:"created_at"`
+	ActivatedAt *time.Time `json:"activated_at,omitempty"`
+	RetiredAt   *time.Time `json:"retired_at,omitempty"`
+	RetireAfter *time.Time `json:"retire_after,omitempty"`
+}
+
+func (s *Server) adminListSigningKeys(c *fiber.Ctx) error {
+	t, err := s.adminTenant(c)
+	if err != nil {
+		return err
+	}
+	keys, err := s.deps.AccessTokens.Keys().Published(c.UserContext(), t.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]signingKeyJSON, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, signingKeyJSON{KID: k.KID, Alg: k.Alg, State: k.State, CreatedAt: k.CreatedAt,
+			ActivatedAt: k.ActivatedAt, RetiredAt: k.RetiredAt, RetireAfter: k.RetireAfter})
+	}
+	return c.JSON(fiber.Map{"signing_keys": out, "jwks_uri": s.issuer(t) + "/.well-known/jwks.json"})
+}
+
+type rotateRequest struct {
+	Alg string `json:"alg"` // of the new next key; "" keeps the algorithm
+}
+
+func (s *Server) adminRotateSigningKey(c *fiber.Ctx) error {
+	t, err := s.adminTenant(c)
+	if err != nil {
+		return err
+	}
+	var req rotateRequest
+	if len(c.Body()) > 0 {
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+	}
+	rot, err := s.deps.AccessTokens.Keys().Rotate(c.UserContext(), t.ID, req.Alg, adminActor(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"rotation": rot})
+}
+
+// --- webhooks
+
+type webhookRequest struct {
+	URL         *string  `json:"url"`
+	Description *string  `json:"description"`
+	Events      []string `json:"events"`
+	Status      string   `json:"status"`
+}
+
+// input applies the request onto an endpoint's current settings (PATCH),
+// or onto nothing (POST).
+func (r *webhookRequest) input(cur *webhooks.Endpoint) webhooks.EndpointInput {
+	in := webhooks.EndpointInput{Events: r.Events, Status: r.Status}
+	if cur != nil {
+		in.URL, in.Description = cur.URL, cur.Description
+		if in.Events == nil {
+			in.Events = cur.Events()
+		}
+	}
+	if r.URL != nil {
+		in.URL = *r.URL
+	}
+	if r.Description != nil {
+		in.Description = *r.Description
+	}
+	return in
+}
+
+type webhookJSON struct {
+	*webhooks.Endpoint
+	Events []string `json:"events"`
+}
+
+func newWebhookJSON(e *webhooks.Endpoint) webhookJSON { return webhookJSON{e, e.Events()} }
+
+func (s *Server) adminListWebhooks(c *fiber.Ctx) error {
+	t, err := s.adminTenant(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.deps.Webhooks.Endpoints(c.UserContext(), t.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]webhookJSON, 0, len(list))
+	for i := range list {
+		out = append(out, newWebhookJSON(&list[i]))
+	}
+	return c.JSON(fiber.Map{"webhooks": out, "event_types": webhooks.Types})
+}
+
+// adminCreateWebhook answers with the signing secret in clear, this once.
+func (s *Server) adminCreateWebhook(c *fiber.Ctx) error {
+	t, err := s.adminTenant(c)
+	if err != nil {
+		return err
+	}
+	var req webhookRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	ep, secret, err := s.deps.Webhooks.CreateEndpoint(c.UserContext(), t.ID, req.input(nil), adminActor(c))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"webhook": newWebhookJSON(ep), "secret": secret})
+}
+
+func (s *Server) adminWebhook(c *fiber.Ctx) (int64, *webhooks.Endpoint, error) {
+	t, err := s.adminTenant(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return 0, nil, err
+	}
+	ep, err := s.deps.Webhooks.Endpoint(c.UserContext(), t.ID, id)
+	return t.ID, ep, err
+}
+
+func (s *Server) adminGetWebhook(c *fiber.Ctx) error {
+	_, ep, err := s.adminWebhook(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"webhook": newWebhookJSON(ep)})
+}
+
+func (s *Server) adminUpdateWebhook(c *fiber.Ctx) error {
+	tid, ep, err := s.adminWebhook(c)
+	if err != nil {
+		return err
+	}
+	var req webhookRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	ep, err = s.deps.Webhooks.UpdateEndpoint(c.UserContext(), tid, ep.ID, req.input(ep), adminActor(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"webhook": newWebhookJSON(ep)})
+}
+
+func (s *Server) adminDeleteWebhook(c *fiber.Ctx) error {
+	tid, ep, err := s.adminWebhook(c)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Webhooks.DeleteEndpoint(c.UserContext(), tid, ep.ID, adminActor(c)); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) adminRotateWebhookSecret(c *fiber.Ctx) error {
+	tid, ep, err := s.adminWebhook(c)
+	if err != nil {
+		return err
+	}
+	secret, err := s.deps.Webhooks.RotateSecret(c.UserContext(), tid, ep.ID, adminActor(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"secret": secret})
+}
+
+// adminListDeliveries lists deliveries with the endpoint's last answer;
+// ?webhook=, ?status= and ?before= (a delivery id, for the next page) narrow it.
+func (s *Server) adminListDeliveries(c *fiber.Ctx) error {
+	t, err := s.adminTenant(c)
+	if err != nil {
+		return err
+	}
+	q := webhooks.DeliveryQuery{Status: c.Query("status"), Limit: c.QueryInt("limit", 50)}
+	for name, dst := range map[string]*int64{"webhook": &q.EndpointID, "before": &q.Before} {
+		if v := c.Query(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				return badRequest(name + " must be a positive integer")
+			}
+			*dst = n
+		}
+	}
+	list, err := s.deps.Webhooks.Deliveries(c.UserContext(), t.ID, q)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"deliveries": list})
+}
+
+func (s *Server) adminGetDelivery(c *fiber.Ctx) error {
+	t, err := s.adminTenant(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.deps.Webhooks.Delivery(c.UserContext(), t.ID, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"delivery": d})
+}
+
+func (s *Server) adminReplayDelivery(c *fiber.Ctx) error {
+	t, err := s.adminTenant(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.deps.Webhooks.Replay(c.UserContext(), t.ID, id, adminActor(c))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"delivery": d})
+}

@@ -1,0 +1,91 @@
+package api
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/tenants"
+	"miniauth/tenants/sessions"
+	"miniauth/tenants/users"
+)
+
+// JWT access tokens (docs/backends.md): short-lived, signed with the
+// tenant's own key, verifiable by a tenant backend with the JWKS alone.
+
+// issuer is the iss of a tenant's access tokens: <public URL>/t/<slug>.
+func (s *Server) issuer(t *tenants.Tenant) string {
+	return strings.TrimRight(s.deps.PublicURL, "/") + "/t/" + t.Slug
+}
+
+type accessTokenJSON struct {
+	AccessToken          string `json:"access_token"`
+	TokenType            string `json:"token_type"`
+	AccessTokenExpiresIn int    `json:"access_token_expires_in"`
+}
+
+// identityOf names the WeChat identity a session was made for: the
+// mini-program's AppID and the user's openid there.
+func (s *Server) identityOf(ctx context.Context, t *tenants.Tenant, userID, appID int64) (appid, openid string, err error) {
+	for _, a := range t.Apps {
+		if a.ID == appID {
+			appid = a.AppID
+		}
+	}
+	ids, err := s.deps.Users.Identities(ctx, t.ID, userID)
+	if err != nil {
+		return "", "", err
+	}
+	for _, i := range ids {
+		if i.AppID == appid {
+			openid = i.OpenID
+		}
+	}
+	return appid, openid, nil
+}
+
+// issueAccessToken signs an access token for a live session of u.
+func (s *Server) issueAccessToken(ctx context.Context, t *tenants.Tenant, sess *sessions.Session, u *users.User) (accessTokenJSON, error) {
+	appid, openid, err := s.identityOf(ctx, t, u.ID, sess.AppID)
+	if err != nil {
+		return accessTokenJSON{}, err
+	}
+	m := sessions.Mint{TenantID: t.ID, Issuer: s.issuer(t), Audience: t.Slug, Subject: u.PublicID,
+		SessionID: sess.ID, OpenID: openid, AppID: appid}
+	if u.UnionID != nil {
+		m.UnionID = *u.UnionID
+	}
+	tok, _, err := s.deps.AccessTokens.Issue(ctx, m)
+	if err != nil {
+		return accessTokenJSON{}, err
+	}
+	return accessTokenJSON{AccessToken: tok, TokenType: "Bearer",
+		AccessTokenExpiresIn: int(s.deps.AccessTokens.TTL().Seconds())}, nil
+}
+
+// withAccessToken adds an access token for the session just made to a
+// login answer.
+func (s *Server) withAccessToken(c *fiber.Ctx, body *loginResponse, u *users.User, token string) error {
+	ctx, t := c.UserContext(), tenantOf(c)
+	sess, err := s.deps.Sessions.ByID(ctx, t.ID, sessions.IDOf(token), sessions.Policy{TenantEpoch: t.SessionEpoch})
+	if err != nil {
+		return err
+	}
+	at, err := s.issueAccessToken(ctx, t, sess, u)
+	if err != nil {
+		return err
+	}
+	body.AccessToken, body.AccessTokenExpiresIn = at.AccessToken, at.AccessTokenExpiresIn
+	return nil
+}
+
+// token answers POST /t/{tenant}/token: a fresh access token for the
+// session presented (requireSession ran).
+func (s *Server) token(c *fiber.Ctx) error {
+	at, err := s.issueAccessToken(c.UserContext(), tenantOf(c), sessionOf(c), userOf(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(at)
+}
