@@ -17,6 +17,7 @@ type Config struct {
 	Addr           string
 	MySQLDSN       string
 	RedisURL       string
+	RedisMaster    string // with Sentinel: the master's name; RedisURL lists the sentinels
 	RedisPrefix    string
 	MasterKey      string   `print:"secret"`
 	OldMasterKeys  []string `print:"secret"`
@@ -42,6 +43,7 @@ func loadConfig() (Config, error) {
 		Addr:          env("MINIAUTH_ADDR", ":8080"),
 		MySQLDSN:      env("MINIAUTH_MYSQL_DSN", "root:@tcp(127.0.0.1:3306)/miniauth?parseTime=true&charset=utf8mb4"),
 		RedisURL:      env("MINIAUTH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+		RedisMaster:   os.Getenv("MINIAUTH_REDIS_SENTINEL_MASTER"),
 		RedisPrefix:   env("MINIAUTH_REDIS_PREFIX", "ma"),
 		MasterKey:     os.Getenv("MINIAUTH_MASTER_KEY"),
 		OldMasterKeys: list(os.Getenv("MINIAUTH_OLD_MASTER_KEYS")),

@@ -30,11 +30,27 @@ func openMySQL(ctx context.Context, dsn string) (*sqlx.DB, error) {
 	return db, nil
 }
 
-// openRedis returns a client for one Redis, or for a Redis Cluster when the
-// URL lists several addresses separated by commas.
-func openRedis(ctx context.Context, raw string) (redis.UniversalClient, error) {
+// openRedis returns a client for one Redis, for a Redis Cluster when the
+// URL lists several addresses separated by commas, or for a Sentinel-managed
+// master when sentinelMaster names it (the URLs are then the sentinels).
+func openRedis(ctx context.Context, raw, sentinelMaster string) (redis.UniversalClient, error) {
 	var rdb redis.UniversalClient
-	if parts := strings.Split(raw, ","); len(parts) > 1 {
+	if sentinelMaster != "" {
+		opt := &redis.FailoverOptions{MasterName: sentinelMaster}
+		for _, p := range strings.Split(raw, ",") {
+			u, err := url.Parse(strings.TrimSpace(p))
+			if err != nil || u.Host == "" {
+				return nil, fmt.Errorf("redis: %q is not a redis:// URL of a sentinel", p)
+			}
+			opt.SentinelAddrs = append(opt.SentinelAddrs, u.Host)
+			if u.User != nil {
+				opt.Password, _ = u.User.Password()
+			}
+		}
+		opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.PoolTimeout = time.Second, time.Second, time.Second, time.Second
+		opt.MaxRetries, opt.PoolSize = 1, 64
+		rdb = redis.NewFailoverClient(opt)
+	} else if parts := strings.Split(raw, ","); len(parts) > 1 {
 		opt := &redis.ClusterOptions{}
 		for _, p := range parts {
 			u, err := url.Parse(strings.TrimSpace(p))

@@ -45,7 +45,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cur, want, err := migrations.Check(ctx, db.DB); err != nil {
 		return fmt.Errorf("schema version %d, binary needs %d: %w", cur, want, err)
 	}
-	rdb, err := openRedis(ctx, cfg.RedisURL)
+	rdb, err := openRedis(ctx, cfg.RedisURL, cfg.RedisMaster)
 	if err != nil {
 		return err
 	}
