@@ -19,8 +19,10 @@ const consoleCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img
 // consoleRoutes serves the embedded console at /console/.
 func (s *Server) consoleRoutes(a *fiber.App) {
 	files := web.Console()
-	a.Get("/console", func(c *fiber.Ctx) error { return c.Redirect("/console/", fiber.StatusMovedPermanently) })
 	a.Get("/console/*", func(c *fiber.Ctx) error {
+		if c.Path() == "/console" { // relative URLs in index.html need the slash
+			return c.Redirect("/console/", fiber.StatusMovedPermanently)
+		}
 		name := path.Clean("/" + c.Params("*"))[1:]
 		if name == "" {
 			name = "index.html"

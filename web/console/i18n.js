@@ -1,0 +1,153 @@
+// Simplified Chinese and English. The choice is remembered in localStorage;
+// the first visit follows the browser's language.
+
+const KEY = "miniauth.lang";
+
+const en = {
+  signOut: "Sign out", tenants: "Tenants", platformAudit: "Platform audit log",
+  networkError: "The server cannot be reached.", unexpected: "Something went wrong.",
+  confirm: "Confirm", cancel: "Cancel",
+  signIn: "Sign in", signInTitle: "Sign in to miniauth", email: "Email", password: "Password",
+  tooManyAttempts: "Too many failed attempts.",
+  status_active: "active", status_disabled: "disabled", status_banned: "banned",
+  slug: "Slug", name: "Name", status: "Status", created: "Created",
+  createTenant: "Create tenant", newTenant: "New tenant", tenantCreated: "Tenant created.",
+  secretWriteOnly: "The AppSecret is write-only: it is stored sealed and never shown again.",
+  noTenants: "No tenants yet.", tenantNotFound: "No such tenant.",
+  tab_overview: "Overview", tab_apps: "Apps", tab_users: "Users", tab_sessions: "Sessions",
+  tab_audit: "Audit log", tab_settings: "Settings",
+  users: "Users", loginsToday: "Logins today", activeSessions: "Active sessions", banned: "Banned",
+  lastWeChatErrors: "Last WeChat errors", time: "Time", noWeChatErrors: "No WeChat errors recently.",
+  testCredentials: "Test credentials", credentialsOK: "WeChat accepts the stored credentials.",
+  credentialsBad: "WeChat refused the stored credentials", makeDefault: "Make default", saved: "Saved.",
+  newSecret: "New AppSecret", rotateSecret: "Rotate secret",
+  confirmRotate: "Replace the AppSecret of {appid}? Logins use the new one at once.",
+  secretRotated: "AppSecret replaced.", default: "default", writeOnly: "write-only",
+  addApp: "Add app", addMiniProgram: "Add a mini-program",
+  searchUsers: "User id, openid, unionid, phone or nickname", search: "Search",
+  searchHint: "Ids, openids, unionids and phone numbers match exactly; nicknames by their beginning.",
+  previous: "Previous", next: "Next", userId: "User id", nickname: "Nickname", lastLogin: "Last login",
+  noUsers: "No users found.", userNotFound: "No such user.", backToUsers: "Back to users",
+  unban: "Unban", ban: "Ban", confirmBan: "Ban this user? Their sessions end now and they cannot log in.",
+  userUnbanned: "User unbanned.", userBanned: "User banned.",
+  revokeUserSessions: "Revoke all sessions", confirmRevokeUser: "End every session of this user?",
+  revoke: "Revoke", sessionsRevoked: "{n} session(s) revoked.",
+  deleteUser: "Delete user",
+  confirmDeleteUser: "Delete this user with their identities and sessions? This cannot be undone; the same WeChat user logging in again becomes a new user.",
+  userDeleted: "User deleted.", confirmRevokeOne: "End this session?", sessionRevoked: "Session revoked.",
+  unnamed: "(no nickname)", phone: "Phone", identities: "WeChat identities", session: "Session",
+  idleExpires: "Expires if idle", userAgent: "User agent", noSessions: "No active sessions.",
+  revokeAllTenant: "Revoke every session of this tenant",
+  confirmRevokeTenant: "End every session of every user of {tenant}? Everyone must log in again.",
+  tenantSessionsRevoked: "All sessions of the tenant revoked.",
+  revokeAllHint: "Every user of the tenant is logged out at once, on every server. Use it after a leak.",
+  userSessions: "Sessions of one user", userSessionsHint: "Find the user to list and revoke their sessions.",
+  idleSeconds: "Idle session lifetime (seconds)", absoluteSeconds: "Absolute session lifetime (seconds)",
+  registration: "Registration of new users", reg_auto: "Automatic", reg_signup: "Sign-up required",
+  reg_existing_only: "Existing users only", save: "Save", remove: "Remove",
+  confirmRemoveAdmin: "Remove the admin {email}?", tenantAdmins: "Tenant admins", noAdmins: "No tenant admins.",
+  addAdmin: "Add admin", enableTenant: "Enable tenant", disableTenant: "Disable tenant",
+  confirmDisable: "Disable {tenant}? Every login is refused and every session ends at once.",
+  deleteTenant: "Delete tenant",
+  confirmDeleteTenant: "Delete {tenant} with all its apps, users and admins? This cannot be undone.",
+  tenantDeleted: "Tenant deleted.", dangerZone: "Danger zone",
+  disableHint: "Disabling refuses every login with tenant_disabled and ends every session; enabling restores logins.",
+  actionFilter: "Action, e.g. user. or user.banned", action: "Action", actorFilter: "Actor", actor: "Actor",
+  targetFilter: "Target id", target: "Target", filter: "Filter", older: "Older entries", tenant: "Tenant",
+  details: "Details", noAudit: "No entries.",
+};
+
+const zh = {
+  signOut: "退出登录", tenants: "租户", platformAudit: "平台审计日志",
+  networkError: "无法连接服务器。", unexpected: "出错了。",
+  confirm: "确认", cancel: "取消",
+  signIn: "登录", signInTitle: "登录 miniauth", email: "邮箱", password: "密码",
+  tooManyAttempts: "失败次数过多。",
+  status_active: "正常", status_disabled: "已停用", status_banned: "已封禁",
+  slug: "标识", name: "名称", status: "状态", created: "创建时间",
+  createTenant: "创建租户", newTenant: "新建租户", tenantCreated: "租户已创建。",
+  secretWriteOnly: "AppSecret 只写不读：加密保存后不再显示。",
+  noTenants: "还没有租户。", tenantNotFound: "租户不存在。",
+  tab_overview: "概览", tab_apps: "小程序", tab_users: "用户", tab_sessions: "会话",
+  tab_audit: "审计日志", tab_settings: "设置",
+  users: "用户数", loginsToday: "今日登录", activeSessions: "活跃会话", banned: "已封禁",
+  lastWeChatErrors: "最近的微信错误", time: "时间", noWeChatErrors: "最近没有微信错误。",
+  testCredentials: "测试凭据", credentialsOK: "微信接受已保存的凭据。",
+  credentialsBad: "微信拒绝了已保存的凭据", makeDefault: "设为默认", saved: "已保存。",
+  newSecret: "新的 AppSecret", rotateSecret: "更换密钥",
+  confirmRotate: "更换 {appid} 的 AppSecret？登录将立即使用新密钥。",
+  secretRotated: "AppSecret 已更换。", default: "默认", writeOnly: "只写",
+  addApp: "添加", addMiniProgram: "添加小程序",
+  searchUsers: "用户 ID、openid、unionid、手机号或昵称", search: "搜索",
+  searchHint: "ID、openid、unionid 和手机号需完全匹配；昵称按开头匹配。",
+  previous: "上一页", next: "下一页", userId: "用户 ID", nickname: "昵称", lastLogin: "最近登录",
+  noUsers: "没有找到用户。", userNotFound: "用户不存在。", backToUsers: "返回用户列表",
+  unban: "解除封禁", ban: "封禁", confirmBan: "封禁该用户？其会话立即失效且无法再登录。",
+  userUnbanned: "已解除封禁。", userBanned: "用户已封禁。",
+  revokeUserSessions: "撤销全部会话", confirmRevokeUser: "结束该用户的所有会话？",
+  revoke: "撤销", sessionsRevoked: "已撤销 {n} 个会话。",
+  deleteUser: "删除用户",
+  confirmDeleteUser: "删除该用户及其微信身份和会话？此操作不可恢复；同一微信用户再次登录将成为新用户。",
+  userDeleted: "用户已删除。", confirmRevokeOne: "结束这个会话？", sessionRevoked: "会话已撤销。",
+  unnamed: "（无昵称）", phone: "手机号", identities: "微信身份", session: "会话",
+  idleExpires: "闲置过期时间", userAgent: "客户端", noSessions: "没有活跃会话。",
+  revokeAllTenant: "撤销本租户的所有会话",
+  confirmRevokeTenant: "结束 {tenant} 所有用户的全部会话？所有人都需要重新登录。",
+  tenantSessionsRevoked: "本租户的所有会话已撤销。",
+  revokeAllHint: "租户的所有用户会在所有服务器上立即退出登录。适用于凭据泄露之后。",
+  userSessions: "单个用户的会话", userSessionsHint: "找到用户后可查看并撤销其会话。",
+  idleSeconds: "会话闲置有效期（秒）", absoluteSeconds: "会话最长有效期（秒）",
+  registration: "新用户注册", reg_auto: "自动注册", reg_signup: "需要注册",
+  reg_existing_only: "仅限已有用户", save: "保存", remove: "移除",
+  confirmRemoveAdmin: "移除管理员 {email}？", tenantAdmins: "租户管理员", noAdmins: "没有租户管理员。",
+  addAdmin: "添加管理员", enableTenant: "启用租户", disableTenant: "停用租户",
+  confirmDisable: "停用 {tenant}？所有登录将被拒绝，所有会话立即失效。",
+  deleteTenant: "删除租户",
+  confirmDeleteTenant: "删除 {tenant} 及其全部小程序、用户和管理员？此操作不可恢复。",
+  tenantDeleted: "租户已删除。", dangerZone: "危险操作",
+  disableHint: "停用后所有登录返回 tenant_disabled，所有会话失效；重新启用后可以再次登录。",
+  actionFilter: "操作，例如 user. 或 user.banned", action: "操作", actorFilter: "操作者", actor: "操作者",
+  targetFilter: "对象 ID", target: "对象", filter: "筛选", older: "更早的记录", tenant: "租户",
+  details: "详情", noAudit: "没有记录。",
+};
+
+const dicts = { en, "zh-CN": zh };
+const listeners = [];
+
+function initial() {
+  try {
+    const saved = localStorage.getItem(KEY);
+    if (saved && dicts[saved]) return saved;
+  } catch {
+    // storage disabled: fall back to the browser's language
+  }
+  return (navigator.language || "").toLowerCase().startsWith("zh") ? "zh-CN" : "en";
+}
+
+let current = initial();
+
+export function lang() {
+  return current;
+}
+
+export function setLang(l) {
+  if (!dicts[l] || l === current) return;
+  current = l;
+  try {
+    localStorage.setItem(KEY, l);
+  } catch {
+    // not remembered, still switched
+  }
+  document.documentElement.lang = l;
+  listeners.forEach((f) => f());
+}
+
+export function onLangChange(f) {
+  listeners.push(f);
+}
+
+// t translates key, filling {name} placeholders from params.
+export function t(key, params = {}) {
+  const s = dicts[current][key] ?? en[key] ?? key;
+  return s.replace(/\{(\w+)\}/g, (_, k) => String(params[k] ?? ""));
+}

@@ -1,0 +1,27 @@
+import { api } from "../api.js";
+import { h, mount, table, fmtTime } from "../dom.js";
+import { t, lang } from "../i18n.js";
+import { showError } from "../app.js";
+
+export async function overviewView(root, ctx) {
+  let o;
+  try {
+    o = await api("GET", ctx.path + "/overview");
+  } catch (e) {
+    return showError(e);
+  }
+  const stat = (key, value) => h("div", { class: "stat", "data-test": "stat-" + key },
+    h("span", { class: "num" }, String(value)), h("span", { class: "label" }, t(key)));
+  const errs = o.wechat_errors || [];
+  mount(root,
+    h("div", { class: "stats" },
+      stat("users", o.users), stat("loginsToday", o.logins_today),
+      stat("activeSessions", o.active_sessions), stat("banned", o.banned)),
+    h("section", { class: "card" },
+      h("h2", {}, t("lastWeChatErrors")),
+      errs.length
+        ? table([t("time"), "AppID", "API", "errcode", "errmsg"], errs.map((e) =>
+          h("tr", {}, h("td", {}, fmtTime(e.at, lang())), h("td", {}, e.appid || "—"), h("td", {}, e.api),
+            h("td", {}, String(e.errcode)), h("td", { class: "wrap" }, e.errmsg))), { "data-test": "wechat-errors" })
+        : h("p", { class: "empty" }, t("noWeChatErrors"))));
+}
