@@ -23,7 +23,9 @@ var seq atomic.Int64
 
 func fresh(prefix string) string { return fmt.Sprintf("%s%d", prefix, seq.Add(1)) }
 
-func fixed(p string) func(*adminEnv, caller) string { return func(*adminEnv, caller) string { return p } }
+func fixed(p string) func(*adminEnv, caller) string {
+	return func(*adminEnv, caller) string { return p }
+}
 
 // freshUser: a user of acme just logged in; returns "/admin/api/tenants/acme/users/<id>".
 func freshUser(suffix string) func(*adminEnv, caller) string {
