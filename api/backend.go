@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -58,6 +59,9 @@ func (s *Server) requireAPIKey(c *fiber.Ctx) error {
 		return errInvalidAPIKey
 	}
 	if err != nil {
+		return err
+	}
+	if err := s.LimitAPIKey(c, tenantOf(c), strconv.FormatInt(k.ID, 10)); err != nil {
 		return err
 	}
 	c.Locals(localAPIKey, k)
