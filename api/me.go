@@ -105,5 +105,10 @@ func (s *Server) logout(c *fiber.Ctx) error {
 	if err := s.deps.Sessions.Revoke(c.UserContext(), sess.TenantID, sess.UserID, sess.ID); err != nil {
 		return err
 	}
+	// The session is gone whatever happens to the event; a lost event is
+	// logged, not turned into a failed logout.
+	if err := s.deps.Webhooks.SessionRevoked(c.UserContext(), sess.TenantID, userOf(c).PublicID, sess.ID, "logout"); err != nil {
+		s.log.Warn("session.revoked webhook not written", "request_id", requestIDOf(c), "tenant", tenantSlug(c), "err", err)
+	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
