@@ -3,6 +3,7 @@ package wechat_test
 import (
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,16 +23,30 @@ const (
 type fake struct {
 	*wechattest.Server
 	url string
+	mu  sync.Mutex
+	now time.Time
+}
+
+// clockAdd moves the fake's clock (when the test did not bring its own).
+func (f *fake) clockAdd(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = f.now.Add(d)
 }
 
 func newFake(t *testing.T, opts wechattest.Options) *fake {
 	t.Helper()
+	f := &fake{now: time.Now()}
+	if opts.Now == nil {
+		opts.Now = func() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now }
+	}
 	s := wechattest.New(opts)
 	s.AddApp(appID, appSecret, openPlatform)
 	s.AddApp(loneAppID, loneAppSecret, "")
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	return &fake{Server: s, url: srv.URL}
+	f.Server, f.url = s, srv.URL
+	return f
 }
 
 func (f *fake) code(t *testing.T, appid, user string) string {

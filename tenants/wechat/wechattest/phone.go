@@ -89,3 +89,12 @@ func (s *Server) allowPhoneLocked(appid string, now time.Time) bool {
 	s.phoneCalls[appid] = w
 	return w.calls <= s.phoneMax
 }
+
+// SetPhonePerMinute changes the per-app limit of getuserphonenumber calls
+// per minute (45011); 0 lifts it.
+func (s *Server) SetPhonePerMinute(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.phoneMax = n
+	s.phoneCalls = make(map[string]window)
+}
