@@ -1,0 +1,107 @@
+// Command mabench is the load half of `make bench`: it starts miniauth, the
+// WeChat simulator (wxmock) and a floor server as real processes against
+// MariaDB and Redis, seeds tenants, users and sessions directly, drives
+// /login, /me and /introspect with vegeta, and prints each result beside
+// the floor's (the least any server must do for that path) as a ratio.
+//
+// Everything it writes goes to a database and a Redis database of its own
+// (miniauth_bench and db 9 by default), which it empties before and after.
+//
+//	mabench [--quick] [--report FILE]      the whole run
+//	mabench floor --addr ... --mysql ...   the floor server (started by the run)
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// options are the run's knobs.
+type options struct {
+	bin         string // directory holding miniauth and wxmock
+	mysqlAddr   string // host:port, root with an empty password
+	database    string
+	redisAddr   string
+	redisDB     int
+	prefix      string
+	duration    time.Duration
+	concurrency int
+	tenants     int
+	users       int // users at scale, spread over the tenants
+	sessions    int // live sessions at scale, spread over the users
+	baseUsers   int // users (each with one session) of the single-tenant runs
+	report      string
+	keep        bool
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "floor" {
+		if err := runFloor(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "mabench floor:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	o := options{}
+	quick := false
+	fs := flag.NewFlagSet("mabench", flag.ExitOnError)
+	fs.StringVar(&o.bin, "bin", "bin", "directory with the miniauth and wxmock binaries")
+	fs.StringVar(&o.mysqlAddr, "mysql", envOr("MARIADB_HOST", "127.0.0.1")+":"+envOr("MARIADB_PORT", "3306"), "MariaDB host:port (root, empty password)")
+	fs.StringVar(&o.database, "database", "miniauth_bench", "database for the bench's data (dropped afterwards)")
+	fs.StringVar(&o.redisAddr, "redis", envOr("REDIS_HOST", "127.0.0.1")+":"+envOr("REDIS_PORT", "6379"), "Redis host:port")
+	fs.IntVar(&o.redisDB, "redis-db", 9, "Redis database number for the bench's keys (flushed before and after; not 0)")
+	fs.StringVar(&o.prefix, "prefix", "mabench", "Redis key prefix")
+	fs.BoolVar(&quick, "quick", os.Getenv("BENCH_QUICK") != "", "short runs and a small data set (also BENCH_QUICK=1)")
+	fs.DurationVar(&o.duration, "duration", 0, "length of each timed run (default 8s, quick 3s)")
+	fs.IntVar(&o.concurrency, "c", 64, "concurrent connections and workers, the same for miniauth and the floor")
+	fs.IntVar(&o.tenants, "tenants", 0, "tenants at scale (default 1000, quick 100)")
+	fs.IntVar(&o.users, "users", 0, "users at scale (default 100000, quick 10000)")
+	fs.IntVar(&o.sessions, "sessions", 0, "live sessions at scale (default 1000000, quick 50000)")
+	fs.IntVar(&o.baseUsers, "base-users", 2000, "users with one session each in the single-tenant runs")
+	fs.StringVar(&o.report, "report", "", "also write the Markdown report to this file")
+	fs.BoolVar(&o.keep, "keep", false, "leave the bench database and Redis keys in place")
+	_ = fs.Parse(os.Args[1:])
+	def := func(v *int, full, q int) {
+		if *v == 0 {
+			*v = full
+			if quick {
+				*v = q
+			}
+		}
+	}
+	def(&o.tenants, 1000, 100)
+	def(&o.users, 100_000, 10_000)
+	def(&o.sessions, 1_000_000, 50_000)
+	if o.duration == 0 {
+		o.duration = 8 * time.Second
+		if quick {
+			o.duration = 3 * time.Second
+		}
+	}
+	if o.redisDB == 0 {
+		fmt.Fprintln(os.Stderr, "mabench: --redis-db 0 is the tests' database; choose another")
+		os.Exit(2)
+	}
+	if o.users < o.tenants || o.sessions < o.users {
+		fmt.Fprintln(os.Stderr, "mabench: want tenants ≤ users ≤ sessions")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "mabench:", err)
+		os.Exit(1)
+	}
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,523 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"math"
+	mrand "math/rand/v2"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/redis/go-redis/v9"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"miniauth/migrations"
+	"miniauth/tenants"
+	"miniauth/tenants/apikeys"
+	"miniauth/tenants/sessions"
+)
+
+// bench is one whole run's state.
+type bench struct {
+	o        options
+	out      io.Writer
+	db       *sqlx.DB
+	rdb      *redis.Client
+	keys     *tenants.Keyring
+	reg      *tenants.Registry
+	sessions *sessions.Store
+	wxURL    string
+	apiURL   string
+	floorURL string
+	server   *proc
+	floor    *proc
+	wx       *proc
+	redisPID int
+	mysqlPID int
+	results  []result
+	notes    []string
+	runID    int
+	apiKeys  map[string]string
+	// introspect is whether miniauth serves POST /t/{tenant}/introspect.
+	introspect bool
+}
+
+func (b *bench) logf(format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "mabench: "+format+"\n", a...)
+}
+
+func run(ctx context.Context, o options) error {
+	b := &bench{o: o, apiKeys: map[string]string{}}
+	rootDSN := "root:@tcp(" + o.mysqlAddr + ")/?parseTime=true&charset=utf8mb4&multiStatements=true"
+	root, err := sqlx.Open("mysql", rootDSN)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	if _, err := root.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+o.database+"`"); err != nil {
+		return err
+	}
+	if _, err := root.ExecContext(ctx, "CREATE DATABASE `"+o.database+"` CHARACTER SET utf8mb4"); err != nil {
+		return err
+	}
+	dsn := "root:@tcp(" + o.mysqlAddr + ")/" + o.database + "?parseTime=true&charset=utf8mb4&loc=UTC"
+	if b.db, err = sqlx.Open("mysql", dsn); err != nil {
+		return err
+	}
+	b.db.SetMaxOpenConns(32)
+	defer b.db.Close()
+	if _, err := migrations.Up(ctx, b.db.DB, nil); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := b.db.ExecContext(ctx, floorTable); err != nil {
+		return err
+	}
+	b.rdb = redis.NewClient(&redis.Options{Addr: o.redisAddr, DB: o.redisDB, PoolSize: 128})
+	defer b.rdb.Close()
+	if err := b.rdb.FlushDB(ctx).Err(); err != nil {
+		return err
+	}
+	if !o.keep {
+		defer func() {
+			cctx := context.Background()
+			_ = b.rdb.FlushDB(cctx).Err()
+			_, _ = root.ExecContext(cctx, "DROP DATABASE IF EXISTS `"+o.database+"`")
+		}()
+	}
+
+	var mk [32]byte
+	_, _ = rand.Read(mk[:])
+	masterKey := base64.StdEncoding.EncodeToString(mk[:])
+	if b.keys, err = tenants.NewKeyring(masterKey); err != nil {
+		return err
+	}
+	b.reg = tenants.NewRegistry(b.db, b.keys)
+	b.sessions = sessions.NewStore(b.rdb, o.prefix, b.keys)
+
+	logDir, err := os.MkdirTemp("", "mabench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(logDir)
+
+	// The simulator knows every tenant's app from the start.
+	var apps []string
+	for i := 1; i <= o.tenants; i++ {
+		t := tenantSpec(i)
+		apps = append(apps, t.appid+":"+t.secret)
+	}
+	appsEnv := strings.Join(apps, ",")
+	wxAddr, _ := freeAddr()
+	wx, err := start("wxmock", logDir, []string{"WXMOCK_APPS=" + appsEnv}, o.bin+"/wxmock",
+		"--addr", wxAddr, "--user-per-minute", "-1")
+	if err != nil {
+		return err
+	}
+	defer wx.stop()
+	b.wxURL = "http://" + wxAddr
+	if err := waitHTTP(ctx, wx, b.wxURL+"/mock/stats", 200); err != nil {
+		return err
+	}
+	apiAddr, _ := freeAddr()
+	redisURL := "redis://" + o.redisAddr + "/" + strconv.Itoa(o.redisDB)
+	b.server, err = start("miniauth", logDir, []string{
+		"MINIAUTH_ADDR=" + apiAddr, "MINIAUTH_MYSQL_DSN=" + dsn, "MINIAUTH_REDIS_URL=" + redisURL,
+		"MINIAUTH_REDIS_PREFIX=" + o.prefix, "MINIAUTH_MASTER_KEY=" + masterKey,
+		"MINIAUTH_WECHAT_BASE_URL=" + b.wxURL, "MINIAUTH_AUTO_MIGRATE=false",
+	}, o.bin+"/miniauth", "serve")
+	if err != nil {
+		return err
+	}
+	defer b.server.stop()
+	b.apiURL = "http://" + apiAddr
+	if err := waitHTTP(ctx, b.server, b.apiURL+"/readyz", 200); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	floorAddr, _ := freeAddr()
+	fl, err := start("floor", logDir, []string{"MABENCH_APPS=" + appsEnv}, self, "floor",
+		"--addr", floorAddr, "--mysql", dsn, "--redis", redisURL, "--wx", b.wxURL, "--prefix", o.prefix+"-floor")
+	if err != nil {
+		return err
+	}
+	defer fl.stop()
+	b.floor, b.wx = fl, wx
+	b.redisPID, b.mysqlPID = pidOf("redis-server"), pidOf("mariadbd")
+	b.floorURL = "http://" + floorAddr
+	if err := waitHTTP(ctx, fl, b.floorURL+"/t/x/me", 401); err != nil {
+		return err
+	}
+
+	if err := b.runAll(ctx); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (b *bench) runAll(ctx context.Context) error {
+	o := b.o
+	started := time.Now()
+	// One tenant first: the single-tenant runs.
+	t0 := time.Now()
+	ts, err := seedTenants(ctx, b.db, b.reg, 1, 2)
+	if err != nil {
+		return err
+	}
+	one := ts[:1]
+
+	// One live session: memory of one session and the idle server.
+	code, err := issueCodes(ctx, b.wxURL, []loginUser{{one[0].slug, one[0].appid, "first"}})
+	if err != nil {
+		return err
+	}
+	if r := attack("first login", loginTargets(b.apiURL, code), 1, 0, 5*time.Second); r.Errors != 0 || r.Requests != 1 {
+		return fmt.Errorf("first login failed: %s", r.StatusCodes)
+	}
+	mem := memory{rssIdle: b.server.rssMiB()}
+	if err := b.sessionBytes(ctx, one[0].id, &mem); err != nil {
+		return err
+	}
+	if b.introspect, err = b.probeIntrospect(ctx, one); err != nil {
+		return err
+	}
+
+	users, err := seedUsers(ctx, b.db, one, 0, o.baseUsers)
+	if err != nil {
+		return err
+	}
+	toks, err := seedSessions(ctx, b.sessions, users, 1, 1)
+	if err != nil {
+		return err
+	}
+	if err := seedFloor(ctx, b.rdb, o.prefix+"-floor", toks); err != nil {
+		return err
+	}
+	b.logf("single tenant: %d users with a session each, seeded in %s", len(users), since(t0))
+
+	// Warm both servers (connections, caches) outside the measurement.
+	attack("warm-up", meTargets(b.apiURL, toks), o.concurrency, 0, time.Second)
+	attack("warm-up", meTargets(b.floorURL, toks), o.concurrency, 0, time.Second)
+
+	b.pair("me", "/me", meTargets(b.apiURL, toks), meTargets(b.floorURL, toks))
+	if b.introspect {
+		b.pair("introspect", "/introspect", introspectTargets(b.apiURL, toks, b.apiKeys),
+			introspectTargets(b.floorURL, toks, b.apiKeys))
+	}
+	if err := b.loginPair(ctx, "login", one, o.baseUsers); err != nil {
+		return err
+	}
+	mem.rssBase = b.server.rssMiB()
+
+	// Scale: the other tenants, users and sessions, then the same runs.
+	t0 = time.Now()
+	rest, err := seedTenants(ctx, b.db, b.reg, 2, o.tenants+1)
+	if err != nil {
+		return err
+	}
+	all := append(one, rest...)
+	perTenant := o.users / o.tenants
+	// Tenant 1 already has baseUsers users; the others get perTenant each.
+	more, err := seedUsers(ctx, b.db, rest, 0, perTenant)
+	if err != nil {
+		return err
+	}
+	b.logf("scale: %d tenants and %d more users seeded in %s", len(rest), len(more), since(t0))
+	if err := b.rdb.Do(ctx, "MEMORY", "PURGE").Err(); err != nil {
+		b.logf("MEMORY PURGE: %v", err)
+	}
+	before, err := usedMemory(ctx, b.rdb)
+	if err != nil {
+		return err
+	}
+	t0 = time.Now()
+	liveBefore := b.rdb.DBSize(ctx).Val()
+	perUser := max(1, (o.sessions-o.baseUsers-1)/len(more))
+	keep := max(1, perUser*len(more)/100_000)
+	scaleToks, err := seedSessions(ctx, b.sessions, more, perUser, keep)
+	if err != nil {
+		return err
+	}
+	liveAfter := b.rdb.DBSize(ctx).Val()
+	after, err := usedMemory(ctx, b.rdb)
+	if err != nil {
+		return err
+	}
+	mem.sessionsAdded = perUser * len(more)
+	mem.liveSessions = o.baseUsers + 1 + mem.sessionsAdded
+	mem.perSessionScale = float64(after-before) / float64(mem.sessionsAdded)
+	mem.perUserSessions = perUser
+	b.logf("scale: %d sessions (%d per user) seeded in %s (%.0f/s); Redis keys %d → %d", mem.sessionsAdded, perUser,
+		since(t0), float64(mem.sessionsAdded)/time.Since(t0).Seconds(), liveBefore, liveAfter)
+	if err := seedFloor(ctx, b.rdb, o.prefix+"-floor", scaleToks); err != nil {
+		return err
+	}
+	mem.userBytes, mem.userRows, err = mysqlBytesPerUser(ctx, b.db)
+	if err != nil {
+		return err
+	}
+
+	attack("warm-up", meTargets(b.apiURL, scaleToks), o.concurrency, 0, 2*time.Second)
+	attack("warm-up", meTargets(b.floorURL, scaleToks), o.concurrency, 0, time.Second)
+	b.pair("me @ scale", "/me", meTargets(b.apiURL, scaleToks), meTargets(b.floorURL, scaleToks))
+	if err := b.loginPair(ctx, "login @ scale", all, perTenant); err != nil {
+		return err
+	}
+	mem.rssScale = b.server.rssMiB()
+	mem.redisTotal, _ = usedMemory(ctx, b.rdb)
+
+	b.report(mem, time.Since(started))
+	return nil
+}
+
+// pair measures miniauth and the floor at full speed, then miniauth at
+// half its maximum rate for the latency under a normal load.
+func (b *bench) pair(name, path string, api, fl vegeta.Targeter) {
+	o := b.o
+	r := b.timed(b.server, func() result { return attack(name, api, o.concurrency, 0, o.duration) })
+	b.logf("%-16s max  %8.0f req/s p99 %v errors %d [%s] cpu µs/req %.0f", name, r.Throughput, r.P99, r.Errors, r.StatusCodes, r.CPU)
+	f := b.timed(b.floor, func() result { return attack("floor "+path, fl, o.concurrency, 0, o.duration) })
+	b.logf("%-16s floor %7.0f req/s p99 %v errors %d cpu µs/req %.0f", name, f.Throughput, f.P99, f.Errors, f.CPU)
+	h := b.timed(b.server, func() result {
+		return attack(name+" @ ½", api, o.concurrency, math.Max(1, r.Throughput/2), o.duration)
+	})
+	b.logf("%-16s half %8.0f req/s p99 %v errors %d", name, h.Throughput, h.P99, h.Errors)
+	b.results = append(b.results, r, f, h)
+}
+
+// loginPair is pair for logins: each run gets fresh codes, half for users
+// the tenant knows (returning) and half for new ones.
+func (b *bench) loginPair(ctx context.Context, name string, ts []benchTenant, known int) error {
+	o := b.o
+	codesFor := func(n int) ([]codeOf, error) {
+		b.runID++
+		us := make([]loginUser, n)
+		for i := range us {
+			t := ts[mrand.IntN(len(ts))]
+			user := fmt.Sprintf("new%d-%d", b.runID, i)
+			if i%2 == 0 {
+				user = userName(mrand.IntN(known))
+			}
+			us[i] = loginUser{slug: t.slug, appid: t.appid, user: user}
+		}
+		t0 := time.Now()
+		cs, err := issueCodes(ctx, b.wxURL, us)
+		b.logf("%d codes issued by the simulator in %s", n, since(t0))
+		return cs, err
+	}
+	// Enough codes for the maximum rate seen so far on this machine; a run
+	// that spends them all ends early, which the rate accounts for.
+	n := int(o.duration.Seconds() * 3000)
+	cs, err := codesFor(n)
+	if err != nil {
+		return err
+	}
+	r := b.timed(b.server, func() result { return attack(name, loginTargets(b.apiURL, cs), o.concurrency, 0, o.duration) })
+	b.logf("%-16s max  %8.0f req/s p99 %v errors %d [%s] cpu µs/req %.0f", name, r.Throughput, r.P99, r.Errors, r.StatusCodes, r.CPU)
+	if cs, err = codesFor(n); err != nil {
+		return err
+	}
+	f := b.timed(b.floor, func() result {
+		return attack("floor /login", loginTargets(b.floorURL, cs), o.concurrency, 0, o.duration)
+	})
+	b.logf("%-16s floor %7.0f req/s p99 %v errors %d [%s]", name, f.Throughput, f.P99, f.Errors, f.StatusCodes)
+	rate := math.Max(1, r.Throughput/2)
+	if cs, err = codesFor(int(rate*o.duration.Seconds()*1.05) + 10); err != nil {
+		return err
+	}
+	h := b.timed(b.server, func() result {
+		return attack(name+" @ ½", loginTargets(b.apiURL, cs), o.concurrency, rate, o.duration)
+	})
+	b.logf("%-16s half %8.0f req/s p99 %v errors %d", name, h.Throughput, h.P99, h.Errors)
+	b.results = append(b.results, r, f, h)
+	return nil
+}
+
+// timed runs fn and charges the CPU time each process spent to the run's
+// requests: the load generator, the server under test, the simulator,
+// Redis and MariaDB, in microseconds per request.
+func (b *bench) timed(server *proc, fn func() result) result {
+	pids := []int{os.Getpid(), server.cmd.Process.Pid, b.wx.cmd.Process.Pid, b.redisPID, b.mysqlPID}
+	before := make([]int64, len(pids))
+	for i, p := range pids {
+		before[i] = cpuTicks(p)
+	}
+	r := fn()
+	for i, p := range pids {
+		if p == 0 || r.Requests == 0 {
+			continue
+		}
+		r.CPU[i] = float64(cpuTicks(p)-before[i]) * 1e4 / float64(r.Requests) // 1 tick = 10 ms
+	}
+	return r
+}
+
+// probeIntrospect tells whether miniauth serves introspection, and if so
+// makes an API key for the first tenant.
+func (b *bench) probeIntrospect(ctx context.Context, ts []benchTenant) (bool, error) {
+	resp, err := http.Post(b.apiURL+"/t/"+ts[0].slug+"/introspect", "application/json", strings.NewReader(`{"token":"x"}`))
+	if err != nil {
+		return false, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		b.notes = append(b.notes, "POST /t/{tenant}/introspect is not served by this build: not measured.")
+		return false, nil
+	}
+	keys := apikeys.NewStore(b.db)
+	for _, t := range ts {
+		secret, _, err := keys.Create(ctx, t.id, "mabench", tenants.Actor{Type: "system", ID: "mabench"})
+		if err != nil {
+			return false, err
+		}
+		b.apiKeys[t.slug] = secret
+	}
+	return true, nil
+}
+
+// memory is what the run measured of memory.
+type memory struct {
+	rssIdle, rssBase, rssScale float64 // miniauth's RSS, MiB
+	recordBytes, indexBytes    int64   // MEMORY USAGE of one session's record and its user's index
+	perSessionScale            float64 // used_memory growth per seeded session
+	perUserSessions            int
+	sessionsAdded              int
+	liveSessions               int
+	redisTotal                 int64
+	userBytes                  float64 // MySQL data+index bytes per user (users + identities)
+	userRows                   int64
+}
+
+// sessionBytes reads MEMORY USAGE of the one live session's keys.
+func (b *bench) sessionBytes(ctx context.Context, tenantID int64, m *memory) error {
+	pat := b.o.prefix + ":t:" + strconv.FormatInt(tenantID, 10) + ":"
+	var rec, idx string
+	iter := b.rdb.Scan(ctx, 0, pat+"*", 1000).Iterator()
+	for iter.Next(ctx) {
+		k := iter.Val()
+		switch {
+		case strings.Contains(k, ":s:"):
+			rec = k
+		case strings.HasSuffix(k, ":s") && strings.Contains(k, ":u:"):
+			idx = k
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return err
+	}
+	if rec == "" || idx == "" {
+		return fmt.Errorf("the first login's session keys are not under %s*", pat)
+	}
+	var err error
+	if m.recordBytes, err = b.rdb.MemoryUsage(ctx, rec, 0).Result(); err != nil {
+		return err
+	}
+	m.indexBytes, err = b.rdb.MemoryUsage(ctx, idx, 0).Result()
+	return err
+}
+
+func usedMemory(ctx context.Context, rdb *redis.Client) (int64, error) {
+	info, err := rdb.Info(ctx, "memory").Result()
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
+			return strconv.ParseInt(v, 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("no used_memory in INFO memory")
+}
+
+// mysqlBytesPerUser is InnoDB's data and index size of users and
+// identities, per user, after fresh statistics.
+func mysqlBytesPerUser(ctx context.Context, db *sqlx.DB) (float64, int64, error) {
+	if _, err := db.ExecContext(ctx, `ANALYZE TABLE users, identities`); err != nil {
+		return 0, 0, err
+	}
+	var bytes int64
+	if err := db.GetContext(ctx, &bytes, `SELECT COALESCE(SUM(data_length + index_length), 0)
+		FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN ('users', 'identities')`); err != nil {
+		return 0, 0, err
+	}
+	var n int64
+	if err := db.GetContext(ctx, &n, `SELECT COUNT(*) FROM users`); err != nil {
+		return 0, 0, err
+	}
+	return float64(bytes) / float64(max(n, 1)), n, nil
+}
+
+// report prints the Markdown tables.
+func (b *bench) report(m memory, took time.Duration) {
+	var sb strings.Builder
+	o := b.o
+	fmt.Fprintf(&sb, "### mabench run, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&sb, "Machine: %d CPU cores (GOMAXPROCS %d), %s/%s, %s. Concurrency %d, %s per run; the load generator, miniauth, the floor, the simulator, MariaDB and Redis share these cores. Whole run: %s.\n\n",
+		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version(), o.concurrency, o.duration, took.Round(time.Second))
+	sb.WriteString("| run | offered | req/s ok | p50 | p99 | p99.9 | errors | vs floor | CPU µs/req: load · server · wxmock · Redis · MariaDB |\n|---|---|---|---|---|---|---|---|---|\n")
+	floors := map[string]float64{}
+	for i, r := range b.results {
+		// Results come in threes: miniauth max, floor max, miniauth at half.
+		if i%3 == 0 && i+1 < len(b.results) {
+			floors[r.Name] = b.results[i+1].Throughput
+		}
+	}
+	for i, r := range b.results {
+		offered := "max"
+		if r.Rate > 0 {
+			offered = fmt.Sprintf("%.0f/s", r.Rate)
+		}
+		ratio := ""
+		if f, ok := floors[r.Name]; ok && f > 0 && i%3 == 0 {
+			ratio = fmt.Sprintf("**%.2f**", r.Throughput/f)
+		}
+		fmt.Fprintf(&sb, "| %s | %s | %.0f | %s | %s | %s | %d | %s | %.0f · %.0f · %.0f · %.0f · %.0f |\n", r.Name, offered, r.Throughput,
+			ms(r.P50), ms(r.P99), ms(r.P999), r.Errors, ratio, r.CPU[0], r.CPU[1], r.CPU[2], r.CPU[3], r.CPU[4])
+	}
+	var meBase, meScale float64
+	for _, r := range b.results {
+		switch {
+		case r.Name == "me" && r.Rate == 0:
+			meBase = r.Throughput
+		case r.Name == "me @ scale" && r.Rate == 0:
+			meScale = r.Throughput
+		}
+	}
+	sb.WriteString("\n| memory | value |\n|---|---|\n")
+	fmt.Fprintf(&sb, "| Redis, one session's record (MEMORY USAGE) | %d B |\n", m.recordBytes)
+	fmt.Fprintf(&sb, "| Redis, its user's session index with one entry (MEMORY USAGE) | %d B |\n", m.indexBytes)
+	fmt.Fprintf(&sb, "| Redis, one session all told (record + index) | %d B |\n", m.recordBytes+m.indexBytes)
+	fmt.Fprintf(&sb, "| Redis used_memory growth per session, %d sessions seeded (%d per user, index included) | %.0f B |\n",
+		m.sessionsAdded, m.perUserSessions, m.perSessionScale)
+	fmt.Fprintf(&sb, "| Redis used_memory with %d live sessions | %.0f MiB |\n", m.liveSessions, float64(m.redisTotal)/(1<<20))
+	fmt.Fprintf(&sb, "| MySQL users + identities, data and indexes, per user (%d users) | %.0f B |\n", m.userRows, m.userBytes)
+	fmt.Fprintf(&sb, "| miniauth RSS, 1 live session, idle | %.1f MiB |\n", m.rssIdle)
+	fmt.Fprintf(&sb, "| miniauth RSS after the single-tenant runs | %.1f MiB |\n", m.rssBase)
+	fmt.Fprintf(&sb, "| miniauth RSS, %d live sessions, after the scale runs | %.1f MiB |\n", m.liveSessions, m.rssScale)
+	if meBase > 0 && meScale > 0 {
+		fmt.Fprintf(&sb, "| /me throughput at scale vs one tenant | %+.1f%% |\n", 100*(meScale/meBase-1))
+	}
+	for _, n := range b.notes {
+		fmt.Fprintf(&sb, "\n%s\n", n)
+	}
+	fmt.Println(sb.String())
+	if o.report != "" {
+		if err := os.WriteFile(o.report, []byte(sb.String()), 0o644); err != nil {
+			b.logf("write report: %v", err)
+		}
+	}
+}
+
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) + " ms"
+}
