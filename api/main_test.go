@@ -79,7 +79,9 @@ func rememberJSON(raw string) {
 		switch x := v.(type) {
 		case map[string]any:
 			for k, e := range x {
-				walk(k, e)
+				if k != "error" { // the error envelope's "code" is no secret
+					walk(k, e)
+				}
 			}
 		case []any:
 			for _, e := range x {
