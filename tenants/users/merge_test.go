@@ -1,0 +1,200 @@
+package users_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"miniauth/tenants"
+	"miniauth/tenants/users"
+)
+
+func TestMergeRule(t *testing.T) {
+	ctx := context.Background()
+	db, store, tn := setup(t)
+	res, err := db.Exec(`INSERT INTO apps (tenant_id, appid, secret_sealed, secret_key_id) VALUES (?, 'wxsecond0001', x'00', 'k')`, tn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app1, _ := res.LastInsertId()
+	app0 := tn.Apps[0].ID
+
+	tests := []struct {
+		name string
+		// older logs in first through app0 without a unionid; newer holds
+		// the unionid through app1; then older's identity learns it.
+		olderBanned, newerBanned bool
+		olderPhone, newerPhone   string
+		wantPhone                string
+		wantBanned               bool
+	}{
+		{name: "phone taken from the loser", newerPhone: "+8613000000001", wantPhone: "+8613000000001"},
+		{name: "winner keeps its own phone", olderPhone: "+8613000000002", newerPhone: "+8613000000003", wantPhone: "+8613000000002"},
+		{name: "a ban is never lifted", newerBanned: true, wantBanned: true},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			union := "uMERGE" + string(rune('A'+i))
+			oOld, oNew := "oOld"+union, "oNew"+union
+			older, _, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: app0, OpenID: oOld}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			newer, _, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: app1, OpenID: oNew, UnionID: union}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			nick := "新名字"
+			if _, err := store.UpdateProfile(ctx, tn.ID, newer.ID, users.Profile{Nickname: &nick}); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range []struct {
+				id    int64
+				phone string
+			}{{older.ID, tt.olderPhone}, {newer.ID, tt.newerPhone}} {
+				if p.phone != "" {
+					if _, err := store.BindPhone(ctx, tn.ID, p.id, p.phone); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if tt.newerBanned {
+				db.MustExec(`UPDATE users SET status = 'banned' WHERE id = ?`, newer.ID)
+			}
+
+			got, _, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: app0, OpenID: oOld, UnionID: union}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.ID != older.ID || got.PublicID != older.PublicID {
+				t.Fatalf("winner %s, want the older user %s", got.PublicID, older.PublicID)
+			}
+			if got.UnionID == nil || *got.UnionID != union || got.Nickname != nick || got.Banned() != tt.wantBanned {
+				t.Fatalf("winner %+v: want the unionid, the loser's nickname, banned=%v", got, tt.wantBanned)
+			}
+			if tt.wantPhone != "" && (got.Phone == nil || *got.Phone != tt.wantPhone) {
+				t.Fatalf("winner's phone %v, want %s", got.Phone, tt.wantPhone)
+			}
+			if _, err := store.ByID(ctx, tn.ID, newer.ID); err != users.ErrNotFound {
+				t.Fatalf("the loser still exists: %v", err)
+			}
+			if n := count(t, db, `SELECT COUNT(*) FROM identities WHERE user_id = ?`, older.ID); n != 2 {
+				t.Fatalf("winner has %d identities, want both", n)
+			}
+			// Nothing lost: the loser's row and identities are in the snapshot.
+			var snap []byte
+			if err := db.Get(&snap, `SELECT snapshot FROM user_merges WHERE loser_public_id = ? AND winner_id = ?`, newer.PublicID, older.ID); err != nil {
+				t.Fatal(err)
+			}
+			var s struct {
+				User struct {
+					PublicID string  `json:"public_id"`
+					Phone    *string `json:"phone"`
+					Status   string  `json:"status"`
+				} `json:"user"`
+				Identities []struct {
+					OpenID string `json:"openid"`
+				} `json:"identities"`
+			}
+			if err := json.Unmarshal(snap, &s); err != nil || s.User.PublicID != newer.PublicID || len(s.Identities) != 1 || s.Identities[0].OpenID != oNew {
+				t.Fatalf("snapshot %s", snap)
+			}
+			if tt.newerPhone != "" && (s.User.Phone == nil || *s.User.Phone != tt.newerPhone) {
+				t.Fatalf("the loser's phone is not in the snapshot: %s", snap)
+			}
+			if n := count(t, db, `SELECT COUNT(*) FROM audit_log WHERE action = 'user.merged' AND target_id = ? AND JSON_EXTRACT(details, '$.merged') = ?`,
+				older.PublicID, newer.PublicID); n != 1 {
+				t.Fatalf("%d audit entries for the merge", n)
+			}
+			if w, err := store.MergedInto(ctx, tn.ID, newer.PublicID); err != nil || w.ID != older.ID {
+				t.Fatalf("MergedInto = %v, %v", w, err)
+			}
+			// The loser's identity now logs the winner in.
+			again, _, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: app1, OpenID: oNew, UnionID: union}, nil)
+			if err != nil || again.ID != older.ID {
+				t.Fatalf("loser's identity logs in %v, %v", again, err)
+			}
+		})
+	}
+}
+
+func TestMergeFailureWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	db, store, tn := setup(t)
+	res, _ := db.Exec(`INSERT INTO apps (tenant_id, appid, secret_sealed, secret_key_id) VALUES (?, 'wxsecond0001', x'00', 'k')`, tn.ID)
+	app1, _ := res.LastInsertId()
+	if _, _, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oA"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: app1, OpenID: "oB", UnionID: "uX"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	boom := tenants.Invalid("session could not be made")
+	_, _, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oA", UnionID: "uX"},
+		func(*users.User, bool) error { return boom })
+	if err != boom {
+		t.Fatalf("err = %v", err)
+	}
+	if count(t, db, "SELECT COUNT(*) FROM users") != 2 || count(t, db, "SELECT COUNT(*) FROM user_merges") != 0 ||
+		count(t, db, "SELECT COUNT(*) FROM audit_log WHERE action = 'user.merged'") != 0 {
+		t.Fatal("a failed login still merged")
+	}
+}
+
+func TestImport(t *testing.T) {
+	ctx := context.Background()
+	db, store, tn := setup(t)
+	rows, err := users.ParseImportCSV(stringsReader("\ufeffname,phone,external_id\n王小明,138 0013 8000,crm-1\n李雷,+852 5123 4567,\n"))
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("parse: %v %v", rows, err)
+	}
+	res, err := store.Import(ctx, tn.ID, rows, tenants.CLI)
+	if err != nil || res.Created != 2 || len(res.Errors) != 0 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	if u, err := store.ByPhone(ctx, tn.ID, "13800138000"); err != nil || u.Nickname != "王小明" {
+		t.Fatalf("ByPhone: %v %v", u, err)
+	}
+	// Again with a changed name: matched by external_id, updated.
+	res, err = store.Import(ctx, tn.ID, []users.ImportRow{{Line: 1, Phone: "13800138000", Name: "王明", ExternalID: "crm-1"}}, tenants.CLI)
+	if err != nil || res.Updated != 1 || res.Created != 0 {
+		t.Fatalf("re-import: %+v %v", res, err)
+	}
+	bad := []users.ImportRow{
+		{Line: 1, Phone: "13900000000", Name: "ok"},
+		{Line: 2, Phone: "12345", Name: "short"},
+		{Line: 3, Phone: "13900000000", Name: "twice"},
+	}
+	res, err = store.Import(ctx, tn.ID, bad, tenants.CLI)
+	if err != nil || len(res.Errors) != 2 || res.Errors[0].Line != 2 || res.Errors[1].Line != 3 {
+		t.Fatalf("bad import: %+v %v", res, err)
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM users WHERE tenant_id = ?", tn.ID); n != 2 {
+		t.Fatalf("%d users after a refused import, want 2", n)
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM audit_log WHERE action = 'users.imported'"); n != 2 {
+		t.Fatalf("%d import audit entries, want 2", n)
+	}
+}
+
+func TestNormalizePhone(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"13800138000", "+8613800138000"},
+		{"+86 138-0013-8000", "+8613800138000"},
+		{"0086 13800138000", "+8613800138000"},
+		{"(+1) 202 555 0123", "+12025550123"},
+		{"12345", ""},
+		{"+0123456789", ""},
+		{"+86 abc", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		got, err := users.NormalizePhone(tt.in)
+		if (tt.want == "") != (err != nil) || got != tt.want {
+			t.Errorf("NormalizePhone(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
