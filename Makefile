@@ -27,6 +27,8 @@ export REDIS_HOST ?= 127.0.0.1
 export REDIS_PORT ?= 6379
 export MINIAUTH_TEST_MYSQL_DSN ?= root:@tcp($(MARIADB_HOST):$(MARIADB_PORT))/?parseTime=true&charset=utf8mb4&multiStatements=true
 export MINIAUTH_TEST_REDIS_URL ?= redis://$(REDIS_HOST):$(REDIS_PORT)/0
+# The mini-program SDK's Node tests (run by TestMiniProgramSDK) fail rather than skip without node.
+export MINIAUTH_TEST_REQUIRE_NODE ?= 1
 
 # Run a command as root: directly when root, else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -47,7 +49,8 @@ services: ## make sure MariaDB and Redis run (installing them from Debian packag
 
 # Console tests will need Chromium: once they land, make `test` depend on deps-chromium:
 # test: deps-chromium
-test: services ## go vet and the whole test suite against real MariaDB and Redis
+test: services ## go vet and the whole test suite (SDK tests under Node included) against real MariaDB and Redis
+	@command -v node >/dev/null || { echo "make test needs Node 20+ for the mini-program SDK tests"; exit 1; }
 	$(GO) vet ./...
 	$(GO) test -count=1 $(TESTFLAGS) ./...
 

@@ -23,6 +23,9 @@ import (
 func TestMiniProgramSDK(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
+		if os.Getenv("MINIAUTH_TEST_REQUIRE_NODE") != "" {
+			t.Fatal("node is not installed; the SDK tests need Node 20 or later")
+		}
 		t.Skip("node is not installed; the SDK tests need Node 20 or later")
 	}
 	e := newEnv(t)
