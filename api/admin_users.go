@@ -212,6 +212,11 @@ func (s *Server) adminRevokeUserSessions(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
+	// The epoch in MySQL is what keeps them revoked if Redis ever comes
+	// back from an older snapshot; deleting them frees Redis.
+	if err := s.deps.Users.RevokeSessions(ctx, t.ID, u.ID); err != nil {
+		return err
+	}
 	n, err := s.deps.Sessions.RevokeUser(ctx, t.ID, u.ID)
 	if err != nil {
 		return err

@@ -1,0 +1,90 @@
+package e2e
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestSIGTERMDrains sends SIGTERM while logins stalled in WeChat are in
+// flight and /me requests keep coming: /readyz turns 503 at once while the
+// node still serves during MINIAUTH_DRAIN_DELAY, the load balancer (the
+// load here) stops sending, every in-flight request completes with 200, no
+// request sees a reset, and the process exits 0.
+func TestSIGTERMDrains(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackConfig{})
+	n := s.start("MINIAUTH_DRAIN_DELAY=1s")
+	token, _ := n.mustLogin(s.wx, "acme", appID, "steady")
+
+	// Logins that will still wait on WeChat when the drain delay is over.
+	s.wx.setFaults(faults{LatencyMS: 1800})
+	before := s.wx.calls()
+	inflight := make([]result, 4)
+	var wg sync.WaitGroup
+	for k := range inflight {
+		code := s.wx.code(appID, fmt.Sprintf("inflight-%d", k))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			inflight[k] = n.do("POST", "/t/acme/login", `{"code":"`+code+`"}`)
+		}()
+	}
+	eventually(t, 5*time.Second, "logins waiting on WeChat", func() string {
+		if c := s.wx.calls() - before; c < len(inflight) {
+			return fmt.Sprintf("%d of %d in flight", c, len(inflight))
+		}
+		return ""
+	})
+
+	// The load balancer sends /me until readiness fails.
+	var clock phaseClock
+	clock.set("serving")
+	l := runLoad(4, clock.get, func(w, i int) (string, result) { return "me", n.me("acme", token) })
+	time.Sleep(100 * time.Millisecond)
+
+	var ready atomic.Bool
+	ready.Store(true)
+	if err := n.proc.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	clock.set("sigterm")
+	sent := time.Now()
+	eventually(t, time.Second, "/readyz fails after SIGTERM", func() string {
+		if r := n.do("GET", "/readyz", ""); r.status != 503 || r.code != "unavailable" {
+			return r.String()
+		}
+		return ""
+	})
+	t.Logf("/readyz answered 503 %dms after SIGTERM", time.Since(sent).Milliseconds())
+	clock.set("draining")
+	// Still serving while the load balancer notices.
+	if r := n.me("acme", token); r.status != 200 {
+		t.Errorf("/me during the drain delay: %s", r)
+	}
+	results := l.finish()
+	summarize(t, results)
+	for _, r := range results {
+		if r.err != nil || r.status != 200 {
+			t.Errorf("%s %s: %s", r.phase, r.what, r.result)
+		}
+	}
+
+	wg.Wait()
+	for k, r := range inflight {
+		if r.err != nil || r.status != 200 {
+			t.Errorf("in-flight login %d: %s", k, r)
+		} else {
+			t.Logf("in-flight login %d finished with 200 after %dms", k, r.took.Milliseconds())
+		}
+	}
+	if code := n.exit(25 * time.Second); code != 0 {
+		t.Fatalf("miniauth exited %d after SIGTERM; log:\n%s", code, n.proc.Log.String())
+	}
+	if r := n.do("GET", "/healthz", ""); r.err == nil {
+		t.Errorf("a request after exit got an answer: %s", r)
+	}
+}

@@ -1,0 +1,479 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"miniauth/tenants/tenantstest"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	tenantstest.CleanupProcs()
+	os.Exit(code)
+}
+
+const (
+	appID      = "wx0123456789abcdef"
+	appSecret  = "e2e-app-secret-0123456789"
+	otherAppID = "wxfedcba9876543210"
+	otherSec   = "e2e-other-secret-0123456789"
+
+	adminEmail    = "ops@example.com"
+	adminPassword = "correct horse battery staple"
+)
+
+// client bounds every request: a request that has not finished after this
+// long counts as hung and fails the test.
+var client = &http.Client{Timeout: 30 * time.Second}
+
+// stack is one deployment: MySQL, Redis, wxmock, the miniauth binary and
+// its configuration, and the tenants acme (appID) and globex (otherAppID).
+type stack struct {
+	t   *testing.T
+	bin string
+	env []string
+	db  *sqlx.DB
+	wx  *wxmock
+}
+
+type stackConfig struct {
+	mysql *tenantstest.MariaDB     // nil: a database of its own on the shared server
+	redis *tenantstest.RedisServer // nil: a prefix of its own on the shared server
+}
+
+func newStack(t *testing.T, cfg stackConfig) *stack {
+	t.Helper()
+	s := &stack{t: t, bin: tenantstest.Build(t, "miniauth/cmd/miniauth"), wx: startWxmock(t)}
+	var dsn string
+	if cfg.mysql == nil {
+		s.db, dsn = tenantstest.DB(t)
+	} else {
+		root, err := sqlx.Open("mysql", cfg.mysql.DSN(""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		root.MustExec("CREATE DATABASE e2e CHARACTER SET utf8mb4")
+		root.Close()
+		dsn = cfg.mysql.DSN("e2e")
+		if s.db, err = sqlx.Open("mysql", dsn); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.db.Close() })
+	}
+	redisURL, prefix := tenantstest.RedisURL(), ""
+	if cfg.redis == nil {
+		_, prefix = tenantstest.Redis(t)
+	} else {
+		redisURL, prefix = cfg.redis.URL(), "ma"
+	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	s.env = []string{
+		"MINIAUTH_MYSQL_DSN=" + dsn,
+		"MINIAUTH_REDIS_URL=" + redisURL,
+		"MINIAUTH_REDIS_PREFIX=" + prefix,
+		"MINIAUTH_MASTER_KEY=" + base64.StdEncoding.EncodeToString(key),
+		"MINIAUTH_WECHAT_BASE_URL=" + s.wx.url,
+		"MINIAUTH_LOG_LEVEL=warn",
+	}
+	if cfg.mysql != nil {
+		s.cli("", "migrate")
+	}
+	s.cli(appSecret+"\n", "tenant", "create", "--slug", "acme", "--name", "Acme", "--appid", appID)
+	s.cli(otherSec+"\n", "tenant", "create", "--slug", "globex", "--name", "Globex", "--appid", otherAppID)
+	s.cli(adminPassword+"\n", "admin", "create", "--email", adminEmail)
+	return s
+}
+
+// cli runs a miniauth command with the stack's configuration.
+func (s *stack) cli(stdin string, args ...string) string {
+	s.t.Helper()
+	cmd := exec.Command(s.bin, args...)
+	cmd.Env = append(os.Environ(), s.env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		s.t.Fatalf("miniauth %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+	}
+	return out.String()
+}
+
+// node is one `miniauth serve` process.
+type node struct {
+	t    *testing.T
+	url  string
+	proc *tenantstest.Process
+}
+
+// start runs `miniauth serve` and waits until it is ready.
+func (s *stack) start(env ...string) *node {
+	s.t.Helper()
+	addr := "127.0.0.1:" + strconv.Itoa(tenantstest.FreePort(s.t))
+	n := &node{t: s.t, url: "http://" + addr}
+	n.proc = tenantstest.StartProcess(s.t, s.bin, []string{"serve"},
+		append(append(slices.Clone(s.env), "MINIAUTH_ADDR="+addr), env...))
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if r := n.do("GET", "/readyz", ""); r.status == 200 {
+			return n
+		}
+		if n.proc.Exited() || time.Now().After(deadline) {
+			s.t.Fatalf("miniauth serve did not become ready; log:\n%s", n.proc.Log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// result is one request's outcome.
+type result struct {
+	status int
+	code   string // error.code of the envelope
+	body   map[string]any
+	raw    string
+	header http.Header
+	err    error // transport error: reset, timeout (hung), refused
+	took   time.Duration
+}
+
+func (r result) String() string {
+	if r.err != nil {
+		return "error: " + r.err.Error()
+	}
+	return fmt.Sprintf("%d %s", r.status, strings.TrimSpace(r.raw))
+}
+
+func (n *node) do(method, path, body string, header ...string) result {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, n.url+path, rd)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	start := time.Now()
+	resp, err := client.Do(req)
+	r := result{err: err}
+	if err == nil {
+		b, rerr := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		r.status, r.raw, r.header, r.err = resp.StatusCode, string(b), resp.Header, rerr
+		_ = json.Unmarshal(b, &r.body)
+		if e, ok := r.body["error"].(map[string]any); ok {
+			r.code, _ = e["code"].(string)
+		}
+	}
+	r.took = time.Since(start)
+	return r
+}
+
+// login signs user in to tenant slug through app and returns the result;
+// the session token is sessionOf(r).
+func (n *node) login(wx *wxmock, slug, app, user string) result {
+	n.t.Helper()
+	code := wx.code(app, user)
+	return n.do("POST", "/t/"+slug+"/login", `{"code":"`+code+`"}`)
+}
+
+// mustLogin logs in and returns the session token and the user's public id.
+func (n *node) mustLogin(wx *wxmock, slug, app, user string) (token, id string) {
+	n.t.Helper()
+	r := n.login(wx, slug, app, user)
+	if r.status != 200 {
+		n.t.Fatalf("login %s on %s: %s", user, n.url, r)
+	}
+	u, _ := r.body["user"].(map[string]any)
+	id, _ = u["id"].(string)
+	return sessionOf(r), id
+}
+
+func sessionOf(r result) string {
+	s, _ := r.body["session"].(string)
+	return s
+}
+
+func (n *node) me(slug, token string) result {
+	return n.do("GET", "/t/"+slug+"/me", "", "Authorization", "Bearer "+token)
+}
+
+// admin is a signed-in console admin on one node.
+type admin struct {
+	n            *node
+	cookie, csrf string
+}
+
+func (n *node) signIn() *admin {
+	n.t.Helper()
+	r := n.do("POST", "/admin/api/session", fmt.Sprintf(`{"email":%q,"password":%q}`, adminEmail, adminPassword))
+	if r.status != 200 {
+		n.t.Fatalf("admin sign-in: %s", r)
+	}
+	a := &admin{n: n}
+	a.csrf, _ = r.body["csrf_token"].(string)
+	for _, c := range (&http.Response{Header: r.header}).Cookies() {
+		if c.Name == "miniauth_admin" {
+			a.cookie = c.Value
+		}
+	}
+	if a.cookie == "" || a.csrf == "" {
+		n.t.Fatalf("admin sign-in gave no cookie or CSRF token: %s", r)
+	}
+	return a
+}
+
+// do makes an admin API request and fails the test unless it answers want.
+func (a *admin) do(want int, method, path, body string) result {
+	a.n.t.Helper()
+	r := a.n.do(method, "/admin/api"+path, body, "Cookie", "miniauth_admin="+a.cookie, "X-CSRF-Token", a.csrf)
+	if r.status != want {
+		a.n.t.Fatalf("admin %s %s = %s, want %d", method, path, r, want)
+	}
+	return r
+}
+
+// wxmock is the WeChat simulator process, knowing acme's and globex's apps.
+type wxmock struct {
+	t   *testing.T
+	url string
+}
+
+func startWxmock(t *testing.T) *wxmock {
+	t.Helper()
+	bin := tenantstest.Build(t, "miniauth/cmd/wxmock")
+	addr := "127.0.0.1:" + strconv.Itoa(tenantstest.FreePort(t))
+	w := &wxmock{t: t, url: "http://" + addr}
+	p := tenantstest.StartProcess(t, bin, []string{"--addr", addr},
+		[]string{"WXMOCK_APPS=" + appID + ":" + appSecret + "," + otherAppID + ":" + otherSec})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if r, err := client.Get(w.url + "/mock/faults"); err == nil {
+			r.Body.Close()
+			if r.StatusCode == 200 {
+				return w
+			}
+		}
+		if p.Exited() || time.Now().After(deadline) {
+			t.Fatalf("wxmock did not start; log:\n%s", p.Log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// code plays wx.login for user on app.
+func (w *wxmock) code(app, user string) string {
+	w.t.Helper()
+	var out struct{ Code string }
+	w.call("POST", "/mock/wx.login", fmt.Sprintf(`{"appid":%q,"user":%q}`, app, user), &out)
+	if out.Code == "" {
+		w.t.Fatalf("wxmock gave no code for %s", user)
+	}
+	return out.Code
+}
+
+type faults struct {
+	LatencyMS    int  `json:"latency_ms,omitempty"`
+	SystemErrors int  `json:"system_errors,omitempty"`
+	Garbage      bool `json:"garbage,omitempty"`
+}
+
+func (w *wxmock) setFaults(f faults) {
+	w.t.Helper()
+	b, _ := json.Marshal(f)
+	w.call("PUT", "/mock/faults", string(b), nil)
+}
+
+// calls is how many jscode2session calls reached the simulator.
+func (w *wxmock) calls() int {
+	w.t.Helper()
+	var out struct{ Calls map[string]int }
+	w.call("GET", "/mock/stats", "", &out)
+	return out.Calls["jscode2session"]
+}
+
+func (w *wxmock) call(method, path, body string, out any) {
+	w.t.Helper()
+	req, _ := http.NewRequest(method, w.url+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		w.t.Fatalf("wxmock %s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		w.t.Fatalf("wxmock %s %s: %d %s", method, path, resp.StatusCode, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			w.t.Fatalf("wxmock %s %s: %v", method, path, err)
+		}
+	}
+}
+
+// eventually polls check until it returns "" (success) or the time is up,
+// and then fails with check's last complaint.
+func eventually(t *testing.T, within time.Duration, what string, check func() string) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		msg := check()
+		if msg == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not so after %s: %s", what, within, msg)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// load runs requests from several workers until stop is closed and keeps
+// every outcome, to check afterwards that each one finished as allowed.
+type load struct {
+	mu      sync.Mutex
+	results []loadResult
+	wg      sync.WaitGroup
+	stop    chan struct{}
+}
+
+type loadResult struct {
+	phase string // when the request started
+	ended string // when it finished
+	what  string
+	result
+}
+
+func runLoad(workers int, phase func() string, work func(worker, i int) (string, result)) *load {
+	l := &load{stop: make(chan struct{})}
+	for w := range workers {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-l.stop:
+					return
+				default:
+				}
+				p := phase()
+				what, r := work(w, i)
+				l.mu.Lock()
+				l.results = append(l.results, loadResult{phase: p, ended: phase(), what: what, result: r})
+				l.mu.Unlock()
+			}
+		}()
+	}
+	return l
+}
+
+// finish stops the workers and returns every outcome.
+func (l *load) finish() []loadResult {
+	close(l.stop)
+	l.wg.Wait()
+	return l.results
+}
+
+// phaseClock names the phase a request starts in.
+type phaseClock struct {
+	mu   sync.Mutex
+	name string
+}
+
+func (p *phaseClock) set(name string) {
+	p.mu.Lock()
+	p.name = name
+	p.mu.Unlock()
+}
+
+func (p *phaseClock) get() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.name
+}
+
+// summarize logs, per phase, the count, statuses and longest request.
+func summarize(t *testing.T, results []loadResult) {
+	t.Helper()
+	type agg struct {
+		n, failed int
+		statuses  map[string]int
+		longest   time.Duration
+	}
+	by := map[string]*agg{}
+	var order []string
+	for _, r := range results {
+		a := by[r.phase]
+		if a == nil {
+			a = &agg{statuses: map[string]int{}}
+			by[r.phase] = a
+			order = append(order, r.phase)
+		}
+		a.n++
+		key := strconv.Itoa(r.status)
+		if r.code != "" {
+			key += " " + r.code
+		}
+		if r.err != nil {
+			key = "transport error"
+		}
+		a.statuses[key]++
+		if r.status != 200 && r.status != 204 {
+			a.failed++
+		}
+		a.longest = max(a.longest, r.took)
+	}
+	for _, p := range order {
+		a := by[p]
+		t.Logf("%-10s %4d requests, %5.1f%% not 2xx, longest %4dms, %v", p, a.n,
+			100*float64(a.failed)/float64(a.n), a.longest.Milliseconds(), a.statuses)
+	}
+}
+
+// exit waits for a stopping node to exit and returns its exit code; if it
+// does not exit in time, it dumps its goroutines (SIGQUIT) into the failure.
+func (n *node) exit(within time.Duration) int {
+	n.t.Helper()
+	select {
+	case <-n.proc.Done():
+	case <-time.After(within):
+		_ = n.proc.Signal(syscall.SIGQUIT)
+		select {
+		case <-n.proc.Done():
+		case <-time.After(5 * time.Second):
+		}
+		n.t.Fatalf("miniauth did not exit within %s; log and goroutines:\n%s", within, n.proc.Log.String())
+	}
+	return n.proc.Wait(n.t, 0)
+}
+
+// waitCtx is a context for the test's own database and Redis checks.
+func waitCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}

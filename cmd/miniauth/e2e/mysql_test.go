@@ -1,0 +1,121 @@
+package e2e
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"miniauth/tenants/tenantstest"
+)
+
+// TestMariaDBKilledUnderLoad SIGKILLs MariaDB while logins (which write
+// users and identities) and /me run: every request finishes, failing ones
+// with 503 unavailable; the same process serves again once MariaDB has
+// recovered; no user is left without its identity or the other way round,
+// and every login that answered 200 kept its user and its session.
+func TestMariaDBKilledUnderLoad(t *testing.T) {
+	t.Parallel()
+	db := tenantstest.StartMariaDB(t)
+	s := newStack(t, stackConfig{mysql: db})
+	n := s.start()
+	pid := n.proc.Pid()
+
+	var tokens []string
+	for i := range 8 {
+		tok, _ := n.mustLogin(s.wx, "acme", appID, fmt.Sprintf("before-%d", i))
+		tokens = append(tokens, tok)
+	}
+
+	var clock phaseClock
+	clock.set("before")
+	l := runLoad(6, clock.get, func(w, i int) (string, result) {
+		if i%2 == 0 {
+			return "login", n.login(s.wx, "acme", appID, fmt.Sprintf("load-%d-%d", w, i))
+		}
+		return "me", n.me("acme", tokens[(w+i)%len(tokens)])
+	})
+	time.Sleep(300 * time.Millisecond)
+
+	clock.set("down")
+	db.Kill()
+	eventually(t, 10*time.Second, "a 503 while MariaDB is down", func() string {
+		if r := n.me("acme", tokens[0]); r.status != 503 || r.code != "unavailable" {
+			return r.String()
+		}
+		return ""
+	})
+	time.Sleep(1500 * time.Millisecond)
+
+	clock.set("restarted")
+	db.Start()
+	eventually(t, 15*time.Second, "service recovered after MariaDB restart", func() string {
+		r := n.login(s.wx, "acme", appID, "after")
+		if r.status != 200 {
+			return "login: " + r.String()
+		}
+		if r := n.me("acme", sessionOf(r)); r.status != 200 {
+			return "me: " + r.String()
+		}
+		return ""
+	})
+	clock.set("recovered")
+	time.Sleep(300 * time.Millisecond)
+	results := l.finish()
+	summarize(t, results)
+
+	if n.proc.Exited() || n.proc.Pid() != pid {
+		t.Fatal("the miniauth process did not survive the MariaDB outage")
+	}
+	var down503 int
+	var loggedIn []result
+	for _, r := range results {
+		switch {
+		case r.err != nil:
+			t.Errorf("%s %s request did not finish cleanly: %v (after %s)", r.phase, r.what, r.err, r.took)
+		case r.status == 200:
+			if r.what == "login" {
+				loggedIn = append(loggedIn, r.result)
+			}
+		case r.status == 503 && r.code == "unavailable":
+			down503++
+		default:
+			t.Errorf("%s %s: %s", r.phase, r.what, r.result)
+		}
+		if r.ended == "before" && r.status != 200 {
+			t.Errorf("before the fault: %s %s", r.what, r.result)
+		}
+		if r.phase == "recovered" && r.status == 503 {
+			t.Errorf("after recovery: %s %s", r.what, r.result)
+		}
+	}
+	if down503 == 0 {
+		t.Error("no request of the load failed with 503 while MariaDB was down")
+	}
+
+	// Nothing half-written: users and identities come in pairs.
+	ctx := waitCtx(t)
+	var orphans struct{ Users, Identities int }
+	if err := s.db.GetContext(ctx, &orphans.Users,
+		`SELECT COUNT(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.user_id = u.id)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.GetContext(ctx, &orphans.Identities,
+		`SELECT COUNT(*) FROM identities i WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = i.user_id)`); err != nil {
+		t.Fatal(err)
+	}
+	if orphans.Users != 0 || orphans.Identities != 0 {
+		t.Errorf("half-written rows after the crash: %d users without identity, %d identities without user",
+			orphans.Users, orphans.Identities)
+	}
+	// Every login that answered 200 was committed: its user and session work.
+	for _, r := range loggedIn {
+		if me := n.me("acme", sessionOf(r)); me.status != 200 {
+			t.Errorf("a login answered 200 but its session fails after recovery: %s", me)
+		}
+	}
+	var users int
+	if err := s.db.GetContext(ctx, &users, `SELECT COUNT(*) FROM users`); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d users in MySQL, %d logins answered 200 during the load", users, len(loggedIn))
+}

@@ -1,0 +1,160 @@
+package e2e
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"miniauth/tenants/tenantstest"
+)
+
+// TestRedisKilledUnderLoad SIGKILLs Redis while logins and /me run: every
+// request finishes, failing ones with 503 unavailable, and the same
+// process serves again once Redis is back (its data lost: old sessions
+// are gone, new logins work).
+func TestRedisKilledUnderLoad(t *testing.T) {
+	t.Parallel()
+	rs := tenantstest.StartRedis(t)
+	s := newStack(t, stackConfig{redis: rs})
+	n := s.start()
+	pid := n.proc.Pid()
+
+	var tokens []string
+	for i := range 8 {
+		tok, _ := n.mustLogin(s.wx, "acme", appID, fmt.Sprintf("before-%d", i))
+		tokens = append(tokens, tok)
+	}
+
+	var clock phaseClock
+	clock.set("before")
+	l := runLoad(6, clock.get, func(w, i int) (string, result) {
+		if i%2 == 0 {
+			return "login", n.login(s.wx, "acme", appID, fmt.Sprintf("load-%d-%d", w, i))
+		}
+		return "me", n.me("acme", tokens[(w+i)%len(tokens)])
+	})
+	time.Sleep(300 * time.Millisecond)
+
+	clock.set("down")
+	rs.Kill()
+	// While Redis is gone, requests fail with 503 unavailable.
+	eventually(t, 10*time.Second, "a 503 while Redis is down", func() string {
+		if r := n.me("acme", tokens[0]); r.status != 503 || r.code != "unavailable" {
+			return r.String()
+		}
+		return ""
+	})
+	time.Sleep(1500 * time.Millisecond)
+
+	clock.set("restarted")
+	rs.Start()
+	// The node recovers by itself: a new login and its /me work.
+	eventually(t, 10*time.Second, "service recovered after Redis restart", func() string {
+		r := n.login(s.wx, "acme", appID, "after")
+		if r.status != 200 {
+			return "login: " + r.String()
+		}
+		if r := n.me("acme", sessionOf(r)); r.status != 200 {
+			return "me: " + r.String()
+		}
+		return ""
+	})
+	clock.set("recovered")
+	time.Sleep(300 * time.Millisecond)
+	results := l.finish()
+	summarize(t, results)
+
+	if n.proc.Exited() || n.proc.Pid() != pid {
+		t.Fatal("the miniauth process did not survive the Redis outage")
+	}
+	var down503 int
+	for _, r := range results {
+		switch {
+		case r.err != nil:
+			t.Errorf("%s %s request did not finish cleanly: %v (after %s)", r.phase, r.what, r.err, r.took)
+		case r.status == 200:
+		case r.status == 503 && r.code == "unavailable":
+			down503++
+		// Redis came back empty: the old sessions are gone, a silent re-login.
+		case r.status == 401 && r.code == "invalid_session" && r.what == "me" && r.phase != "before":
+		default:
+			t.Errorf("%s %s: %s", r.phase, r.what, r.result)
+		}
+		if r.ended == "before" && r.status != 200 {
+			t.Errorf("before the fault: %s %s", r.what, r.result)
+		}
+		if r.phase == "recovered" && r.status == 503 {
+			t.Errorf("after recovery: %s %s", r.what, r.result)
+		}
+	}
+	if down503 == 0 {
+		t.Error("no request of the load failed with 503 while Redis was down")
+	}
+}
+
+// TestRedisRestoredSnapshotKeepsRevocations revokes sessions, bans a user
+// and revokes a whole tenant, then brings Redis back from a snapshot taken
+// before: what MySQL remembers (bans, user and tenant epochs) stays
+// refused although the sessions are back in Redis. A single-session logout
+// is only in Redis; that gap is reported in the log, not failed.
+func TestRedisRestoredSnapshotKeepsRevocations(t *testing.T) {
+	t.Parallel()
+	rs := tenantstest.StartRedis(t)
+	s := newStack(t, stackConfig{redis: rs})
+	n := s.start()
+	adm := n.signIn()
+
+	alice1, _ := n.mustLogin(s.wx, "acme", appID, "alice")
+	alice2, _ := n.mustLogin(s.wx, "acme", appID, "alice")
+	bob, bobID := n.mustLogin(s.wx, "acme", appID, "bob")
+	carol, carolID := n.mustLogin(s.wx, "acme", appID, "carol")
+	dave, _ := n.mustLogin(s.wx, "acme", appID, "dave")
+	erin, _ := n.mustLogin(s.wx, "globex", otherAppID, "erin")
+
+	rs.Save() // the snapshot an operator might restore
+	if r := n.do("POST", "/t/acme/logout", "", "Authorization", "Bearer "+alice1); r.status != 204 {
+		t.Fatalf("logout: %s", r)
+	}
+	adm.do(200, "DELETE", "/tenants/acme/users/"+bobID+"/sessions", "")
+	adm.do(200, "POST", "/tenants/acme/users/"+carolID+"/ban", "")
+	adm.do(204, "POST", "/tenants/globex/sessions/revoke-all", "")
+
+	rs.Kill()
+	rs.Start() // loads the snapshot: every session above exists again
+	eventually(t, 10*time.Second, "dave's session back from the snapshot", func() string {
+		if r := n.me("acme", dave); r.status != 200 {
+			return r.String()
+		}
+		return ""
+	})
+
+	refused := func(r result) bool {
+		return r.status == 401 && r.code == "invalid_session" || r.status == 403 && r.code == "user_banned"
+	}
+	for _, c := range []struct {
+		what, slug, token string
+		valid             bool
+		gap               string // a known gap: reported, not failed
+	}{
+		{what: "dave, untouched", slug: "acme", token: dave, valid: true},
+		{what: "alice's other session", slug: "acme", token: alice2, valid: true},
+		{what: "banned carol", slug: "acme", token: carol},
+		{what: "erin after globex's revoke-all", slug: "globex", token: erin},
+		{what: "bob after an admin revoked all his sessions", slug: "acme", token: bob},
+		{what: "alice's logged-out session", slug: "acme", token: alice1,
+			gap: "a single-session logout is recorded only in Redis, so a Redis restored from an older snapshot brings the session back"},
+	} {
+		r := n.me(c.slug, c.token)
+		switch {
+		case c.valid && r.status != 200:
+			t.Errorf("%s: /me = %s, want 200", c.what, r)
+		case !c.valid && !refused(r) && c.gap != "":
+			t.Logf("KNOWN GAP, %s: /me = %d: %s", c.what, r.status, c.gap)
+		case !c.valid && !refused(r):
+			t.Errorf("%s came back with the snapshot: /me = %s, want 401 invalid_session or 403 user_banned", c.what, r)
+		}
+	}
+	if r := n.login(s.wx, "acme", appID, "carol"); r.status != 403 || r.code != "user_banned" {
+		t.Errorf("banned carol logs in again: %s", r)
+	}
+}
