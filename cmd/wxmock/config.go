@@ -8,11 +8,20 @@ import (
 	"strings"
 )
 
-const usage = `Usage: wxmock [--addr HOST:PORT] [--app APPID:SECRET[:OPEN_PLATFORM_ID]]... [--user-per-minute N] [--verbose]
+const usage = `Usage: wxmock [--addr HOST:PORT] [--app APPID:SECRET[:OPEN_PLATFORM_ID]]...
+              [--oa APPID:SECRET[:OPEN_PLATFORM_ID]]... [--user-per-minute N] [--verbose]
 
 wxmock simulates WeChat's server APIs (sns/jscode2session, cgi-bin/token,
-cgi-bin/stable_token) and the phone side of wx.login, for development,
-tests and load tests.
+cgi-bin/stable_token, wxa/business/getuserphonenumber, wxa/checksession,
+sns/oauth2/access_token, sns/userinfo), WeChat's web OAuth authorize page
+(/connect/oauth2/authorize, which consents at once and redirects back with
+a code), and the phone side of wx.login, getPhoneNumber and wx.getUserInfo,
+for development, tests and load tests.
+
+Official accounts (web OAuth of H5 pages) come from --oa and from
+WXMOCK_OFFICIAL_ACCOUNTS, in the same format as apps. The authorize page
+plays the user named by its mock_user parameter, else the wxmock_user
+cookie, else "h5-user"; mock_deny=1 plays a refusal.
 
 Apps come from --app, which may be repeated, and from the environment
 variable WXMOCK_APPS, a comma-separated list in the same format:
@@ -29,6 +38,12 @@ Besides WeChat's paths it serves:
   GET, PUT /mock/faults                  {"latency_ms","system_errors","garbage","errcode_zero"}
   POST /mock/reset                       forget codes, tokens, counters and faults
   GET /mock/stats                        {"calls":{"jscode2session":N,...}}
+  POST /mock/getPhoneNumber {"appid","user"}   a getPhoneNumber button's code
+  POST /mock/wx.getUserInfo {"appid","user"}   rawData, signature, encryptedData, iv
+  POST /mock/user {"user","country_code","phone","nickname","avatar_url"}
+                                         what WeChat reports about a user
+  POST /mock/expire {"appid","user"?}    expire the app's access tokens, or
+                                         the user's session_key
 
 Flags:
 `
@@ -49,6 +64,7 @@ var errUsage = errors.New("wxmock: bad usage")
 // appSpec is one simulated mini-program. Its secret must never be printed.
 type appSpec struct {
 	appid, secret, openPlatform string
+	official                    bool // an official account (web OAuth)
 }
 
 // parseConfig reads args and WXMOCK_APPS (through getenv). Usage goes to out.
@@ -69,6 +85,11 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	var flagApps []string
 	fs.Func("app", "simulate the mini-program `APPID:SECRET[:OPEN_PLATFORM_ID]` (repeatable)", func(s string) error {
 		flagApps = append(flagApps, s)
+		return nil
+	})
+	var flagOAs []string
+	fs.Func("oa", "simulate the official account `APPID:SECRET[:OPEN_PLATFORM_ID]` (repeatable)", func(s string) error {
+		flagOAs = append(flagOAs, s)
 		return nil
 	})
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
@@ -94,6 +115,25 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		if err != nil {
 			return config{}, fmt.Errorf("--app #%d: %w", i+1, err)
 		}
+		cfg.apps = append(cfg.apps, a)
+	}
+	for i, s := range strings.Split(getenv("WXMOCK_OFFICIAL_ACCOUNTS"), ",") {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		a, err := parseApp(s)
+		if err != nil {
+			return config{}, fmt.Errorf("WXMOCK_OFFICIAL_ACCOUNTS entry %d: %w", i+1, err)
+		}
+		a.official = true
+		cfg.apps = append(cfg.apps, a)
+	}
+	for i, s := range flagOAs {
+		a, err := parseApp(s)
+		if err != nil {
+			return config{}, fmt.Errorf("--oa #%d: %w", i+1, err)
+		}
+		a.official = true
 		cfg.apps = append(cfg.apps, a)
 	}
 	return cfg, cfg.validate()

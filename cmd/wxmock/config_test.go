@@ -21,14 +21,17 @@ func TestParseConfig(t *testing.T) {
 		want config
 	}{
 		{"flag, default addr", []string{"--app", "wxa:sa"},
-			nil, config{addr: "127.0.0.1:8081", apps: []appSpec{{"wxa", "sa", ""}}}},
+			nil, config{addr: "127.0.0.1:8081", apps: []appSpec{{"wxa", "sa", "", false}}}},
 		{"repeated flags, open platform", []string{"--addr", ":9000", "--app", "wxa:sa:op", "-app=wxb:sb", "--verbose"},
-			nil, config{addr: ":9000", verbose: true, apps: []appSpec{{"wxa", "sa", "op"}, {"wxb", "sb", ""}}}},
+			nil, config{addr: ":9000", verbose: true, apps: []appSpec{{"wxa", "sa", "op", false}, {"wxb", "sb", "", false}}}},
 		{"environment first, then flags", []string{"--app", "wxc:sc"},
 			map[string]string{"WXMOCK_APPS": " wxa:sa:op , ,wxb:sb,"},
-			config{addr: "127.0.0.1:8081", apps: []appSpec{{"wxa", "sa", "op"}, {"wxb", "sb", ""}, {"wxc", "sc", ""}}}},
+			config{addr: "127.0.0.1:8081", apps: []appSpec{{"wxa", "sa", "op", false}, {"wxb", "sb", "", false}, {"wxc", "sc", "", false}}}},
+		{"official accounts", []string{"--app", "wxa:sa:op", "--oa", "wxo:so:op"},
+			map[string]string{"WXMOCK_OFFICIAL_ACCOUNTS": "wxp:sp"},
+			config{addr: "127.0.0.1:8081", apps: []appSpec{{"wxa", "sa", "op", false}, {"wxp", "sp", "", true}, {"wxo", "so", "op", true}}}},
 		{"per-user limit off for load tests", []string{"--app", "wxa:sa", "--user-per-minute", "-1"},
-			nil, config{addr: "127.0.0.1:8081", userPerMinute: -1, apps: []appSpec{{"wxa", "sa", ""}}}},
+			nil, config{addr: "127.0.0.1:8081", userPerMinute: -1, apps: []appSpec{{"wxa", "sa", "", false}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

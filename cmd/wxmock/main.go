@@ -46,8 +46,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	fake := wechattest.New(wechattest.Options{UserPerMinute: cfg.userPerMinute})
 	for _, a := range cfg.apps {
-		fake.AddApp(a.appid, a.secret, a.openPlatform)
-		logger.Info("app added", "appid", a.appid, "open_platform", a.openPlatform)
+		if a.official {
+			fake.AddOfficialAccount(a.appid, a.secret, a.openPlatform, "")
+		} else {
+			fake.AddApp(a.appid, a.secret, a.openPlatform)
+		}
+		logger.Info("app added", "appid", a.appid, "official_account", a.official, "open_platform", a.openPlatform)
 	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
