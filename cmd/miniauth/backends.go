@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
 	"log/slog"
 	"strconv"
 	"time"
@@ -68,4 +72,108 @@ func newBackends(db *sqlx.DB, keys *tenants.Keyring, c BackendsConfig) backends 
 func (b backends) run(ctx context.Context, log *slog.Logger) {
 	go b.tokens.Keys().RunRotation(ctx, time.Hour, log)
 	go b.webhooks.Run(ctx, log)
+}
+
+// apikeyCmd: miniauth apikey create|list|revoke --tenant S. The new key is
+// printed once, on standard output, and nowhere else.
+func apikeyCmd(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return errUsage
+	}
+	fs := flag.NewFlagSet("apikey "+args[0], flag.ContinueOnError)
+	slug := fs.String("tenant", "", "tenant slug")
+	name := fs.String("name", "", "what the key is for (create)")
+	id := fs.Int64("id", 0, "key id (revoke)")
+	if err := fs.Parse(args[1:]); err != nil || *slug == "" {
+		return errUsage
+	}
+	db, keys, err := openWithKeys(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	t, err := tenants.NewRegistry(db, keys).BySlug(ctx, *slug)
+	if err != nil {
+		return fmt.Errorf("tenant %q: %w", *slug, err)
+	}
+	store := apikeys.NewStore(db)
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	switch args[0] {
+	case "create":
+		secret, k, err := store.Create(ctx, t.ID, *name, tenants.CLI)
+		if err != nil {
+			return err
+		}
+		return enc.Encode(map[string]any{"api_key": k, "key": secret})
+	case "list":
+		list, err := store.List(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		return enc.Encode(list)
+	case "revoke":
+		if *id <= 0 {
+			return errUsage
+		}
+		return store.Revoke(ctx, t.ID, *id, tenants.CLI)
+	}
+	return errUsage
+}
+
+// signingKeyCmd: miniauth signing-key rotate|list --tenant S [--alg EdDSA].
+func signingKeyCmd(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return errUsage
+	}
+	fs := flag.NewFlagSet("signing-key "+args[0], flag.ContinueOnError)
+	slug := fs.String("tenant", "", "tenant slug")
+	alg := fs.String("alg", "", "algorithm of the new next key: ES256 or EdDSA (default: unchanged)")
+	if err := fs.Parse(args[1:]); err != nil || *slug == "" {
+		return errUsage
+	}
+	db, keys, err := openWithKeys(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	t, err := tenants.NewRegistry(db, keys).BySlug(ctx, *slug)
+	if err != nil {
+		return fmt.Errorf("tenant %q: %w", *slug, err)
+	}
+	signing := newBackends(db, keys, cfg.Backends).tokens.Keys()
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	switch args[0] {
+	case "rotate":
+		rot, err := signing.Rotate(ctx, t.ID, *alg, tenants.CLI)
+		if err != nil {
+			return err
+		}
+		return enc.Encode(rot)
+	case "list":
+		list, err := signing.Published(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		out := make([]map[string]any, 0, len(list))
+		for _, k := range list {
+			out = append(out, map[string]any{"kid": k.KID, "alg": k.Alg, "state": k.State,
+				"created_at": k.CreatedAt, "retire_after": k.RetireAfter})
+		}
+		return enc.Encode(out)
+	}
+	return errUsage
+}
+
+func openWithKeys(ctx context.Context, cfg Config) (*sqlx.DB, *tenants.Keyring, error) {
+	keys, err := tenants.NewKeyring(cfg.MasterKey, cfg.OldMasterKeys...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("MINIAUTH_MASTER_KEY: %w", err)
+	}
+	db, err := openMySQL(ctx, cfg.MySQLDSN)
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, keys, nil
 }

@@ -33,6 +33,10 @@ commands:
   tenant list                             list tenants as JSON
   admin create --email E [--role platform|tenant] [--tenant S] [--if-not-exists]
                                           add a console admin; reads the password from stdin
+  apikey create|list|revoke --tenant S [--name N] [--id K]
+                                          a tenant backend's API key; create prints the key once
+  signing-key rotate|list --tenant S [--alg ES256|EdDSA]
+                                          rotate or list a tenant's JWT signing keys
   version                                 print the version
 
 Configuration comes from MINIAUTH_* environment variables (see README).
@@ -81,6 +85,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return tenantCmd(ctx, cfg, rest, stdin, stdout)
 	case "admin":
 		return adminCmd(ctx, cfg, rest, stdin, stdout)
+	case "apikey":
+		return apikeyCmd(ctx, cfg, rest, stdout)
+	case "signing-key":
+		return signingKeyCmd(ctx, cfg, rest, stdout)
 	}
 	return errUsage
 }
