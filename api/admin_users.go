@@ -201,6 +201,9 @@ func (s *Server) adminRevokeSession(c *fiber.Ctx) error {
 	if err := s.deps.Sessions.Revoke(ctx, t.ID, u.ID, id); err != nil {
 		return err
 	}
+	if err := s.deps.Webhooks.SessionRevoked(ctx, t.ID, u.PublicID, id, "admin"); err != nil {
+		s.log.Warn("session.revoked webhook not written", "request_id", requestIDOf(c), "tenant", t.Slug, "err", err)
+	}
 	_ = s.deps.Tenants.Registry().RecordAuditNow(ctx, tenants.AuditEntry{TenantID: t.ID, Actor: adminActor(c),
 		Action: "session.revoked", TargetType: "user", TargetID: u.PublicID, Details: map[string]any{"session": id[:8]}})
 	return c.SendStatus(fiber.StatusNoContent)

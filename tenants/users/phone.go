@@ -72,6 +72,9 @@ func (s *Store) BindPhone(ctx context.Context, tenantID, userID int64, phone str
 	if err := bindPhoneTx(ctx, tx, u, phone); err != nil {
 		return nil, err
 	}
+	if err := s.emit(ctx, tx, EventUpdated, u, ""); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("users: commit: %w", err)
 	}

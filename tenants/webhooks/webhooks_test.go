@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -261,4 +262,31 @@ func TestDeliveryGivesUpAfterADay(t *testing.T) {
 	if elapsed := f.clock.Now().Sub(last.CreatedAt); elapsed < 22*time.Hour || elapsed > 25*time.Hour {
 		t.Fatalf("gave up after %v, want about a day", elapsed)
 	}
+}
+
+func TestRunDeliversInTheBackground(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := setup(t, true)
+	got := make(chan string, 1)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("miniauth-event")
+	}))
+	defer recv.Close()
+	if _, _, err := f.store.CreateEndpoint(ctx, f.a.ID, webhooks.EndpointInput{URL: recv.URL, Events: []string{webhooks.UserDeleted}}, tenants.CLI); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { f.store.Run(ctx, slog.New(slog.DiscardHandler)); close(done) }()
+	f.enqueue(t, f.a.ID, webhooks.UserDeleted, true)
+	select {
+	case ev := <-got:
+		if ev != webhooks.UserDeleted {
+			t.Fatalf("got %q", ev)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the worker did not deliver")
+	}
+	cancel()
+	<-done // Run returns when its context ends
 }
