@@ -197,7 +197,9 @@ func TestWebOAuthUnderSignup(t *testing.T) {
 
 func TestCORS(t *testing.T) {
 	e := newEnv(t)
-	e.settings(func(s *tenants.Settings) { s.AllowedOrigins = []string{"https://h5.acme.example", "http://localhost:5173"} })
+	e.settings(func(s *tenants.Settings) {
+		s.AllowedOrigins = []string{"https://h5.acme.example", "http://localhost:5173"}
+	})
 	token := e.login("alice")
 	preflight := func(origin string) *http.Response {
 		req, _ := http.NewRequest("OPTIONS", e.base+"/t/acme/me", nil)

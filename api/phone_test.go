@@ -23,13 +23,13 @@ func TestBindPhone(t *testing.T) {
 	e.do("POST", "/t/acme/me/phone", `{"code":"`+used+`"}`, bearer(alice)...)
 
 	scenarios := []struct {
-		name    string
-		token   string
-		body    func() string
-		before  func()
-		status  int
-		code    string
-		phone   string // what alice's (or abroad's) row must then hold
+		name   string
+		token  string
+		body   func() string
+		before func()
+		status int
+		code   string
+		phone  string // what alice's (or abroad's) row must then hold
 	}{
 		{name: "no session", token: "", body: func() string { return `{"code":"x"}` }, status: 401, code: "invalid_session"},
 		{name: "no code", token: alice, body: func() string { return `{}` }, status: 400, code: "invalid_request"},
