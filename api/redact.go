@@ -81,7 +81,10 @@ func redactAttr(a slog.Attr) slog.Attr {
 }
 
 func scrub(s string) string {
-	if !secretValue.MatchString(s) {
+	// Every alternative of secretValue needs a "_", a "=" or a space: most
+	// log values (routes, methods, addresses, slugs) have none and skip the
+	// regexp, which took about 8% of the CPU of a /me request (BenchmarkMe).
+	if !strings.ContainsAny(s, "_= \t\n\f\r") || !secretValue.MatchString(s) {
 		return s
 	}
 	return secretValue.ReplaceAllStringFunc(s, func(m string) string {

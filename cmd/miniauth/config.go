@@ -79,6 +79,12 @@ func mysqlDSN(dsn string) (string, error) {
 		return "", errors.New("MINIAUTH_MYSQL_DSN is not a valid DSN")
 	}
 	cfg.ParseTime = true
+	// Send each query with its arguments in one round trip instead of a
+	// server-side prepare, execute and close for every query: fewer round
+	// trips and much less MariaDB CPU per request (docs/performance.md).
+	// Safe with utf8mb4; the driver refuses it for the multibyte charsets
+	// where escaping could be fooled.
+	cfg.InterpolateParams = true
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 3 * time.Second
 	}
