@@ -47,9 +47,8 @@ run: ## build, bring up MariaDB/Redis, seed a demo tenant, run wxmock and the se
 services: ## make sure MariaDB and Redis run (installing them from Debian packages if missing)
 	scripts/services.sh
 
-# Console tests will need Chromium: once they land, make `test` depend on deps-chromium:
-# test: deps-chromium
-test: services ## go vet and the whole test suite (SDK tests under Node included) against real MariaDB and Redis
+# The console tests drive Debian's chromium (api/console_browser_test.go).
+test: services deps-chromium ## go vet and the whole test suite (SDK tests under Node included) against real MariaDB and Redis
 	@command -v node >/dev/null || { echo "make test needs Node 20+ for the mini-program SDK tests"; exit 1; }
 	$(GO) vet ./...
 	$(GO) test -count=1 $(TESTFLAGS) ./...
@@ -75,10 +74,10 @@ lint: ## fail when a Go file is not gofmt-formatted
 clean: ## remove build and test outputs (keeps .miniauth/dev.env, which the local database depends on)
 	rm -rf bin coverage* *.out *.test
 
-deps-chromium: ## install Debian's chromium for the console tests, if missing
-	@if command -v chromium >/dev/null 2>&1; then \
+deps-chromium: ## install Debian's chromium and a Chinese font (for the zh-CN screenshots) for the console tests, if missing
+	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; then \
 		echo "chromium: $$(command -v chromium)"; \
 	else \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-wqy-microhei; \
 	fi

@@ -12,7 +12,12 @@ export const state = { admin: null };
 const app = document.getElementById("app");
 
 // Routes: #/signin, #/tenants, #/audit, #/t/<slug>[/<tab>[/<id>]].
+// Every call renders into a fresh container: when calls overlap (a click
+// while the previous screen still loads), the last one wins and the older
+// ones finish into a detached element.
 async function route() {
+  const view = h("div", { class: "view" });
+  mount(app, view);
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
   if (!state.admin) {
     try {
@@ -20,17 +25,17 @@ async function route() {
       signedIn(s);
     } catch (e) {
       if (!(e instanceof ApiError) || e.status !== 401) return showError(e);
-      return signInView(app, signedIn);
+      return signInView(view, signedIn);
     }
   }
   const a = state.admin;
-  if (parts[0] === "t" && parts[1]) return tenantView(app, parts[1], parts[2] || "overview", parts[3]);
-  if (parts[0] === "audit" && a.role === "platform") return auditView(app, null);
+  if (parts[0] === "t" && parts[1]) return tenantView(view, parts[1], parts[2] || "overview", parts[3]);
+  if (parts[0] === "audit" && a.role === "platform") return auditView(view, null);
   if (a.role === "tenant") {
     location.replace("#/t/" + encodeURIComponent(a.tenant));
     return;
   }
-  return tenantsView(app);
+  return tenantsView(view);
 }
 
 function signedIn(s) {

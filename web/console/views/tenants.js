@@ -17,10 +17,9 @@ export async function tenantsView(root) {
       h("td", {}, h("a", { href: "#/t/" + encodeURIComponent(x.slug), "data-test": "tenant-link" }, x.slug)),
       h("td", {}, x.name),
       h("td", {}, h("span", { class: "badge " + x.status }, t("status_" + x.status))),
-      h("td", {}, (x.apps || []).map((a) => a.appid).join(", ")),
       h("td", {}, fmtTime(x.created_at, lang()))));
 
-  const slug = h("input", { name: "slug", required: true, pattern: "[a-z0-9-]{3,32}", placeholder: "acme", "data-test": "new-slug" });
+  const slug = h("input", { name: "slug", required: true, pattern: "[a-z0-9\\-]{3,32}", placeholder: "acme", "data-test": "new-slug" });
   const name = h("input", { name: "name", required: true, "data-test": "new-name" });
   const appid = h("input", { name: "appid", required: true, placeholder: "wx…", "data-test": "new-appid" });
   const secret = h("input", { name: "secret", type: "password", autocomplete: "off", required: true, "data-test": "new-secret" });
@@ -43,7 +42,7 @@ export async function tenantsView(root) {
   mount(root,
     h("section", {},
       h("h1", {}, t("tenants")),
-      rows.length ? table([t("slug"), t("name"), t("status"), "AppID", t("created")], rows, { "data-test": "tenants-table" })
+      rows.length ? table([t("slug"), t("name"), t("status"), t("created")], rows, { "data-test": "tenants-table" })
         : h("p", { class: "empty" }, t("noTenants"))),
     form);
 }
