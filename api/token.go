@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -28,21 +29,17 @@ type accessTokenJSON struct {
 // identityOf names the WeChat identity a session was made for: the
 // mini-program's AppID and the user's openid there.
 func (s *Server) identityOf(ctx context.Context, t *tenants.Tenant, userID, appID int64) (appid, openid string, err error) {
-	for _, a := range t.Apps {
-		if a.ID == appID {
-			appid = a.AppID
-		}
+	if app, err := t.AppByID(appID); err == nil {
+		appid = app.AppID
 	}
-	ids, err := s.deps.Users.Identities(ctx, t.ID, userID)
-	if err != nil {
+	id, err := s.deps.Users.IdentityOf(ctx, t.ID, userID, appID)
+	switch {
+	case errors.Is(err, users.ErrNotFound):
+		return appid, "", nil // a user bound by phone or web OAuth may have no identity in this app
+	case err != nil:
 		return "", "", err
 	}
-	for _, i := range ids {
-		if i.AppID == appid {
-			openid = i.OpenID
-		}
-	}
-	return appid, openid, nil
+	return appid, id.OpenID, nil
 }
 
 // issueAccessToken signs an access token for a live session of u.

@@ -94,3 +94,22 @@ func (s *Store) Replay(ctx context.Context, tenantID, id int64, actor tenants.Ac
 	s.Wake()
 	return s.Delivery(ctx, tenantID, newID)
 }
+
+// Prune deletes events older than the retention period, with their
+// deliveries, in batches, and returns how many events it deleted. Pending
+// deliveries are never that old: they give up after RetryFor.
+func (s *Store) Prune(ctx context.Context) (int64, error) {
+	cutoff := s.cfg.Now().UTC().Add(-s.cfg.Retention)
+	var total int64
+	for {
+		res, err := s.db.ExecContext(ctx, `DELETE FROM webhook_events WHERE created_at < ? ORDER BY id LIMIT 1000`, cutoff)
+		if err != nil {
+			return total, fmt.Errorf("webhooks: prune: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < 1000 {
+			return total, nil
+		}
+	}
+}

@@ -31,6 +31,7 @@ type Config struct {
 	Poll         time.Duration // how often the worker looks for due deliveries (default 1s)
 	Lease        time.Duration // how long a claimed delivery is left alone (default 2m)
 	Concurrency  int           // parallel sends per node (default 8)
+	Retention    time.Duration // how long events and their deliveries are kept (default 30 days)
 	Now          func() time.Time
 }
 
@@ -46,6 +47,7 @@ func (c *Config) defaults() {
 	set(&c.MaxDelay, 4*time.Hour)
 	set(&c.Poll, time.Second)
 	set(&c.Lease, 2*time.Minute)
+	set(&c.Retention, 30*24*time.Hour)
 	if c.Concurrency <= 0 {
 		c.Concurrency = 8
 	}

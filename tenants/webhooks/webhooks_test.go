@@ -290,3 +290,24 @@ func TestRunDeliversInTheBackground(t *testing.T) {
 	cancel()
 	<-done // Run returns when its context ends
 }
+
+func TestPruneKeepsRecentEvents(t *testing.T) {
+	ctx := context.Background()
+	f := setup(t, true)
+	if _, _, err := f.store.CreateEndpoint(ctx, f.a.ID, webhooks.EndpointInput{URL: "http://127.0.0.1:9/", Events: []string{webhooks.UserLogin}}, tenants.CLI); err != nil {
+		t.Fatal(err)
+	}
+	f.enqueue(t, f.a.ID, webhooks.UserLogin, true)
+	f.clock.Add(20 * 24 * time.Hour)
+	f.enqueue(t, f.a.ID, webhooks.UserLogin, true)
+	f.clock.Add(11 * 24 * time.Hour)
+	if n, err := f.store.Prune(ctx); err != nil || n != 1 {
+		t.Fatalf("Prune = %d, %v; want the one event older than 30 days", n, err)
+	}
+	var events, deliveries int
+	f.db.Get(&events, `SELECT COUNT(*) FROM webhook_events`)
+	f.db.Get(&deliveries, `SELECT COUNT(*) FROM webhook_deliveries`)
+	if events != 1 || deliveries != 1 {
+		t.Fatalf("%d events and %d deliveries left, want 1 and 1", events, deliveries)
+	}
+}

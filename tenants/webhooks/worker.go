@@ -24,7 +24,14 @@ import (
 func (s *Store) Run(ctx context.Context, log *slog.Logger) {
 	t := time.NewTicker(s.cfg.Poll)
 	defer t.Stop()
+	var pruned time.Time
 	for {
+		if now := s.cfg.Now(); now.Sub(pruned) >= time.Hour {
+			pruned = now
+			if _, err := s.Prune(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("webhook pruning failed", "err", err)
+			}
+		}
 		for ctx.Err() == nil {
 			n, err := s.DeliverDue(ctx)
 			if err != nil && ctx.Err() == nil {
