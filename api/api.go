@@ -7,7 +7,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -84,6 +86,7 @@ type Server struct {
 	log       *slog.Logger
 	draining  chan struct{}
 	drainOnce sync.Once
+	ln        atomic.Pointer[listener] // set by Listen
 }
 
 // New builds the Fiber app with its routes.
@@ -122,13 +125,24 @@ func New(d Deps) *Server {
 func (s *Server) App() *fiber.App { return s.app }
 
 // Listen serves on addr until Shutdown.
-func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+func (s *Server) Listen(addr string) error {
+	ln, err := net.Listen(s.app.Config().Network, addr)
+	if err != nil {
+		return err
+	}
+	l := newListener(ln)
+	s.ln.Store(l)
+	return s.app.Listener(l)
+}
 
 // Shutdown stops taking new requests, makes /readyz fail so that load
 // balancers stop sending traffic, and waits for in-flight requests up to
 // the context's deadline.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.Drain()
+	if l := s.ln.Load(); l != nil {
+		l.closeFresh() // connections without a request would hold it (conns.go)
+	}
 	deadline, ok := ctx.Deadline()
 	if !ok {
 		return s.app.Shutdown()

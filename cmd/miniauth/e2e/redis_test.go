@@ -5,18 +5,20 @@ import (
 	"testing"
 	"time"
 
+	"miniauth/tenants/sessions"
 	"miniauth/tenants/tenantstest"
 )
 
 // TestRedisKilledUnderLoad SIGKILLs Redis while logins and /me run: every
 // request finishes, failing ones with 503 unavailable, and the same
 // process serves again once Redis is back (its data lost: old sessions
-// are gone, new logins work).
+// are gone, new logins work). A second node's tenant change then reaches
+// the first within a second: its invalidation subscription came back too.
 func TestRedisKilledUnderLoad(t *testing.T) {
 	t.Parallel()
 	rs := tenantstest.StartRedis(t)
 	s := newStack(t, stackConfig{redis: rs})
-	n := s.start()
+	n, other := s.start(), s.start()
 	pid := n.proc.Pid()
 
 	var tokens []string
@@ -90,6 +92,17 @@ func TestRedisKilledUnderLoad(t *testing.T) {
 	if down503 == 0 {
 		t.Error("no request of the load failed with 503 while Redis was down")
 	}
+
+	// Tenant cache invalidations flow again: a revoke-all of acme made
+	// through the other node refuses n's sessions within a second.
+	token, _ := n.mustLogin(s.wx, "acme", appID, "after-restart")
+	other.signIn().do(204, "POST", "/tenants/acme/sessions/revoke-all", "")
+	eventually(t, propagation, "revoke-all through the other node after the Redis restart", func() string {
+		if r := n.me("acme", token); r.status != 401 || r.code != "invalid_session" {
+			return r.String()
+		}
+		return ""
+	})
 }
 
 // TestRedisRestoredSnapshotKeepsRevocations revokes sessions, bans a user
@@ -110,6 +123,8 @@ func TestRedisRestoredSnapshotKeepsRevocations(t *testing.T) {
 	carol, carolID := n.mustLogin(s.wx, "acme", appID, "carol")
 	dave, _ := n.mustLogin(s.wx, "acme", appID, "dave")
 	erin, _ := n.mustLogin(s.wx, "globex", otherAppID, "erin")
+	frank1, frankID := n.mustLogin(s.wx, "acme", appID, "frank")
+	frank2, _ := n.mustLogin(s.wx, "acme", appID, "frank")
 
 	rs.Save() // the snapshot an operator might restore
 	if r := n.do("POST", "/t/acme/logout", "", "Authorization", "Bearer "+alice1); r.status != 204 {
@@ -118,6 +133,7 @@ func TestRedisRestoredSnapshotKeepsRevocations(t *testing.T) {
 	adm.do(200, "DELETE", "/tenants/acme/users/"+bobID+"/sessions", "")
 	adm.do(200, "POST", "/tenants/acme/users/"+carolID+"/ban", "")
 	adm.do(204, "POST", "/tenants/globex/sessions/revoke-all", "")
+	adm.do(204, "DELETE", "/tenants/acme/users/"+frankID+"/sessions/"+sessions.IDOf(frank1), "")
 
 	rs.Kill()
 	rs.Start() // loads the snapshot: every session above exists again
@@ -138,11 +154,14 @@ func TestRedisRestoredSnapshotKeepsRevocations(t *testing.T) {
 	}{
 		{what: "dave, untouched", slug: "acme", token: dave, valid: true},
 		{what: "alice's other session", slug: "acme", token: alice2, valid: true},
+		{what: "frank's other session", slug: "acme", token: frank2, valid: true},
 		{what: "banned carol", slug: "acme", token: carol},
 		{what: "erin after globex's revoke-all", slug: "globex", token: erin},
 		{what: "bob after an admin revoked all his sessions", slug: "acme", token: bob},
 		{what: "alice's logged-out session", slug: "acme", token: alice1,
 			gap: "a single-session logout is recorded only in Redis, so a Redis restored from an older snapshot brings the session back"},
+		{what: "frank's session revoked by an admin", slug: "acme", token: frank1,
+			gap: "an admin's revocation of one session is recorded only in Redis, like a logout"},
 	} {
 		r := n.me(c.slug, c.token)
 		switch {
