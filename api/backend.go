@@ -112,52 +112,65 @@ func (s *Server) introspect(c *fiber.Ctx) error {
 	if err := req.validate(); err != nil {
 		return err
 	}
-	ctx, t := c.UserContext(), tenantOf(c)
-	inactive := introspectResponse{}
+	t := tenantOf(c)
 	if !t.Active() {
-		return c.JSON(inactive)
+		return c.JSON(introspectResponse{})
 	}
-	policy := sessions.Policy{Idle: t.Settings.SessionIdle(), TenantEpoch: t.SessionEpoch}
-	out := introspectResponse{Active: true, Iss: s.issuer(t), Aud: t.Slug}
-	var sess *sessions.Session
-	var err error
-	if sessions.WellFormed(req.Token) {
-		out.TokenType = "session"
-		if sess, err = s.deps.Sessions.Get(ctx, t.ID, req.Token, policy); err == nil {
-			out.Exp, out.Iat = sess.ExpiresAt.Unix(), sess.IssuedAt.Unix()
-		}
-	} else {
-		out.TokenType = "access_token"
-		var claims *sessions.AccessClaims
-		claims, err = s.deps.AccessTokens.Verify(ctx, req.Token, sessions.Expect{TenantID: t.ID, Issuer: s.issuer(t), Audience: t.Slug})
-		if err == nil {
-			out.Exp, out.Iat, out.OpenID, out.AppID = claims.ExpiresAt.Unix(), claims.IssuedAt.Unix(), claims.OpenID, claims.AppID
-			sess, err = s.deps.Sessions.ByID(ctx, t.ID, claims.SessionID, policy)
-		}
-	}
+	out, err := s.introspectToken(c, req.Token)
 	switch {
-	case errors.Is(err, sessions.ErrNotFound), errors.Is(err, sessions.ErrBadAccessToken):
-		return c.JSON(inactive)
+	case errors.Is(err, sessions.ErrNotFound), errors.Is(err, sessions.ErrBadAccessToken),
+		errors.Is(err, users.ErrNotFound), errors.Is(err, users.ErrBanned):
+		return c.JSON(introspectResponse{})
 	case err != nil:
 		return err
+	}
+	return c.JSON(out)
+}
+
+// introspectToken describes a live token, or fails with the reason it is
+// not: sessions.ErrNotFound, sessions.ErrBadAccessToken, users.ErrNotFound
+// or users.ErrBanned.
+func (s *Server) introspectToken(c *fiber.Ctx, token string) (*introspectResponse, error) {
+	ctx, t := c.UserContext(), tenantOf(c)
+	policy := sessions.Policy{Idle: t.Settings.SessionIdle(), TenantEpoch: t.SessionEpoch}
+	out := &introspectResponse{Active: true, Iss: s.issuer(t), Aud: t.Slug}
+	var sess *sessions.Session
+	var err error
+	if sessions.WellFormed(token) {
+		out.TokenType = "session"
+		if sess, err = s.deps.Sessions.Get(ctx, t.ID, token, policy); err != nil {
+			return nil, err
+		}
+		out.Exp, out.Iat = sess.ExpiresAt.Unix(), sess.IssuedAt.Unix()
+	} else {
+		out.TokenType = "access_token"
+		claims, err := s.deps.AccessTokens.Verify(ctx, token, sessions.Expect{TenantID: t.ID, Issuer: s.issuer(t), Audience: t.Slug})
+		if err != nil {
+			return nil, err
+		}
+		out.Exp, out.Iat, out.OpenID, out.AppID = claims.ExpiresAt.Unix(), claims.IssuedAt.Unix(), claims.OpenID, claims.AppID
+		// The token lives only as long as the session it came from.
+		if sess, err = s.deps.Sessions.ByID(ctx, t.ID, claims.SessionID, policy); err != nil {
+			return nil, err
+		}
 	}
 	u, err := s.deps.Users.ByID(ctx, t.ID, sess.UserID)
 	switch {
-	case errors.Is(err, users.ErrNotFound):
-		return c.JSON(inactive)
 	case err != nil:
-		return err
-	case u.Banned() || sess.UserEpoch < u.SessionEpoch:
-		return c.JSON(inactive)
+		return nil, err
+	case u.Banned():
+		return nil, users.ErrBanned
+	case sess.UserEpoch < u.SessionEpoch:
+		return nil, sessions.ErrNotFound
 	}
 	if out.OpenID == "" {
 		if out.AppID, out.OpenID, err = s.identityOf(ctx, t, u.ID, sess.AppID); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	out.Sub, out.UserID, out.SessionID = u.PublicID, u.PublicID, sess.ID
 	if u.UnionID != nil {
 		out.UnionID = *u.UnionID
 	}
-	return c.JSON(out)
+	return out, nil
 }
