@@ -111,4 +111,37 @@ test('EdDSA tokens verify too', { skip: h.skip || (!h.eddsaToken && 'no EdDSA to
   assert.throws(() => verify(`${head}.${forged}.${sig}`, jwks, want), /bad signature/)
 })
 
+test('a tenant backend in Node trusts request({auth: "access_token"})', { skip: h.skip }, async () => {
+  const http = require('node:http')
+  const jwks = await jwksOf(h.tenant)
+  let refuseNext = 1
+  const seen = []
+  // The tenant's backend: verifies the JWT with the JWKS, refuses the first
+  // request as if its token had expired.
+  const backend = http.createServer((req, res) => {
+    const token = (req.headers.authorization || '').replace(/^Bearer /, '')
+    seen.push(token)
+    try {
+      if (refuseNext-- > 0) throw new Error('pretend it expired')
+      const c = verify(token, jwks, { iss: issuer(h.tenant), aud: h.tenant })
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ user: c.sub }))
+    } catch (e) {
+      res.writeHead(401, { 'content-type': 'application/json' })
+      res.end('{"error":"unauthorized"}')
+    }
+  })
+  await new Promise((resolve) => backend.listen(0, '127.0.0.1', resolve))
+  try {
+    const { auth, user } = await loginTo(h.tenant, h.appid, 'backend')
+    const res = await auth.request({ url: `http://127.0.0.1:${backend.address().port}/orders`, auth: 'access_token' })
+    assert.equal(res.statusCode, 200)
+    assert.equal(res.data.user, user.id)
+    assert.equal(seen.length, 2, 'one refusal, one retry after a re-login')
+    assert.notEqual(seen[0], seen[1])
+  } finally {
+    backend.close()
+  }
+})
+
 module.exports = { verify }
