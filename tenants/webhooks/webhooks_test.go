@@ -311,3 +311,47 @@ func TestPruneKeepsRecentEvents(t *testing.T) {
 		t.Fatalf("%d events and %d deliveries left, want 1 and 1", events, deliveries)
 	}
 }
+
+func TestConcurrentWorkersSendEachDeliveryOnce(t *testing.T) {
+	ctx := context.Background()
+	f := setup(t, true)
+	var mu sync.Mutex
+	hits := map[string]int{}
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.Header.Get("webhook-id")]++
+		mu.Unlock()
+	}))
+	defer recv.Close()
+	if _, _, err := f.store.CreateEndpoint(ctx, f.a.ID, webhooks.EndpointInput{URL: recv.URL, Events: []string{webhooks.UserLogin}}, tenants.CLI); err != nil {
+		t.Fatal(err)
+	}
+	const events = 40
+	for i := 0; i < events; i++ {
+		f.enqueue(t, f.a.ID, webhooks.UserLogin, true)
+	}
+	// Three "nodes" drain the outbox at once.
+	var wg sync.WaitGroup
+	for n := 0; n < 3; n++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				if k, err := f.store.DeliverDue(ctx); err != nil || k == 0 {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(hits) != events {
+		t.Fatalf("%d distinct events received, want %d", len(hits), events)
+	}
+	for id, n := range hits {
+		if n != 1 {
+			t.Fatalf("event %s sent %d times", id, n)
+		}
+	}
+}
