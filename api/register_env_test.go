@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -93,4 +94,29 @@ func tenantsCLI() tenants.Actor { return tenants.CLI }
 
 func tenantsNewApp(appid string) tenants.NewApp {
 	return tenants.NewApp{AppID: appid, Secret: "other-app-secret-0123456789", Actor: tenants.CLI}
+}
+
+// doAt is do against another node's base URL. Safe in goroutines: a
+// transport failure is status 0, not a t.Fatal.
+func (e *env) doAt(base, method, path, body string, header ...string) response {
+	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+	if err != nil {
+		return response{}
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := httpClient.Do(req)
+	if err != nil {
+		return response{}
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	r := response{Status: res.StatusCode, Header: res.Header, Raw: string(raw)}
+	_ = json.Unmarshal(raw, &r.Body)
+	rememberJSON(string(raw))
+	return r
 }

@@ -56,7 +56,17 @@ func PhoneOf(countryCode, pure string) (string, error) {
 
 // BindPhone binds a verified phone number to a user. A number bound to
 // another user of the tenant gives ErrPhoneInUse and changes nothing.
-func (s *Store) BindPhone(ctx context.Context, tenantID, userID int64, phone string) (*User, error) {
+func (s *Store) BindPhone(ctx context.Context, tenantID, userID int64, phone string) (u *User, err error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		u, err = s.bindPhoneOnce(ctx, tenantID, userID, phone)
+		if err == nil || !isRetryable(err) {
+			return u, err
+		}
+	}
+	return nil, err
+}
+
+func (s *Store) bindPhoneOnce(ctx context.Context, tenantID, userID int64, phone string) (*User, error) {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("users: begin: %w", err)
@@ -87,8 +97,10 @@ func bindPhoneTx(ctx context.Context, tx *sqlx.Tx, u *User, phone string) error 
 	if u.Phone != nil && *u.Phone == phone {
 		return nil
 	}
+	// No locking read first: a gap lock on the phone index would make
+	// concurrent bindings deadlock. The unique key decides races.
 	var holder int64
-	err := tx.GetContext(ctx, &holder, `SELECT id FROM users WHERE tenant_id = ? AND phone = ? FOR UPDATE`, u.TenantID, phone)
+	err := tx.GetContext(ctx, &holder, `SELECT id FROM users WHERE tenant_id = ? AND phone = ?`, u.TenantID, phone)
 	switch {
 	case err == nil && holder != u.ID:
 		return ErrPhoneInUse
