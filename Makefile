@@ -53,8 +53,8 @@ test: services deps-chromium ## go vet and the whole test suite (SDK tests under
 	$(GO) vet ./...
 	$(GO) test -count=1 $(TESTFLAGS) ./...
 
-bench: services ## benchmarks (go test -bench) against real MariaDB and Redis
-	$(GO) test -run '^$$' -bench . -benchmem $(BENCHFLAGS) ./...
+bench: services ## Go benchmarks, then the load run against real processes and the floor (BENCH_QUICK=1: short); docs/performance.md
+	BENCHFLAGS='$(BENCHFLAGS)' scripts/bench.sh
 
 build: ## build bin/miniauth and bin/wxmock
 	@mkdir -p bin
