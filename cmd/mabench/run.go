@@ -262,6 +262,9 @@ func (b *bench) runAll(ctx context.Context) error {
 	if err := seedFloor(ctx, b.rdb, o.prefix+"-floor", scaleToks); err != nil {
 		return err
 	}
+	if mem.indexEntryBytes, err = b.indexEntryBytes(ctx); err != nil {
+		return err
+	}
 	mem.userBytes, mem.userRows, err = mysqlBytesPerUser(ctx, b.db)
 	if err != nil {
 		return err
@@ -390,6 +393,7 @@ type memory struct {
 	rssIdle, rssBase, rssScale float64 // miniauth's RSS, MiB
 	recordBytes, indexBytes    int64   // MEMORY USAGE of one session's record and its user's index
 	perSessionScale            float64 // used_memory growth per seeded session
+	indexEntryBytes            float64 // a seeded user's session index, per entry
 	perUserSessions            int
 	sessionsAdded              int
 	liveSessions               int
@@ -424,6 +428,26 @@ func (b *bench) sessionBytes(ctx context.Context, tenantID int64, m *memory) err
 	}
 	m.indexBytes, err = b.rdb.MemoryUsage(ctx, idx, 0).Result()
 	return err
+}
+
+// indexEntryBytes is MEMORY USAGE per entry of a sample of the seeded
+// users' session indexes (sessions with a real WeChat user agent).
+func (b *bench) indexEntryBytes(ctx context.Context) (float64, error) {
+	var bytes, entries int64
+	iter := b.rdb.Scan(ctx, 0, b.o.prefix+":t:*:u:*:s", 1000).Iterator()
+	for n := 0; n < 200 && iter.Next(ctx); n++ {
+		k := iter.Val()
+		u, err := b.rdb.MemoryUsage(ctx, k, 0).Result()
+		if err != nil {
+			return 0, err
+		}
+		bytes += u
+		entries += b.rdb.HLen(ctx, k).Val()
+	}
+	if err := iter.Err(); err != nil {
+		return 0, err
+	}
+	return float64(bytes) / float64(max(entries, 1)), nil
 }
 
 func usedMemory(ctx context.Context, rdb *redis.Client) (int64, error) {
@@ -497,6 +521,8 @@ func (b *bench) report(m memory, took time.Duration) {
 	fmt.Fprintf(&sb, "| Redis, one session's record (MEMORY USAGE) | %d B |\n", m.recordBytes)
 	fmt.Fprintf(&sb, "| Redis, its user's session index with one entry (MEMORY USAGE) | %d B |\n", m.indexBytes)
 	fmt.Fprintf(&sb, "| Redis, one session all told (record + index) | %d B |\n", m.recordBytes+m.indexBytes)
+	fmt.Fprintf(&sb, "| Redis, a seeded user's session index (%d entries, WeChat user agent), per entry | %.0f B |\n",
+		m.perUserSessions, m.indexEntryBytes)
 	fmt.Fprintf(&sb, "| Redis used_memory growth per session, %d sessions seeded (%d per user, index included) | %.0f B |\n",
 		m.sessionsAdded, m.perUserSessions, m.perSessionScale)
 	fmt.Fprintf(&sb, "| Redis used_memory with %d live sessions | %.0f MiB |\n", m.liveSessions, float64(m.redisTotal)/(1<<20))
@@ -506,6 +532,10 @@ func (b *bench) report(m memory, took time.Duration) {
 	fmt.Fprintf(&sb, "| miniauth RSS, %d live sessions, after the scale runs | %.1f MiB |\n", m.liveSessions, m.rssScale)
 	if meBase > 0 && meScale > 0 {
 		fmt.Fprintf(&sb, "| /me throughput at scale vs one tenant | %+.1f%% |\n", 100*(meScale/meBase-1))
+		if fb, fs := floors["me"], floors["me @ scale"]; fb > 0 && fs > 0 {
+			fmt.Fprintf(&sb, "| /me ratio to its floor at scale vs one tenant (cancels the machine's drift) | %+.1f%% |\n",
+				100*((meScale/fs)/(meBase/fb)-1))
+		}
 	}
 	for _, n := range b.notes {
 		fmt.Fprintf(&sb, "\n%s\n", n)
