@@ -357,3 +357,39 @@ func TestConsoleFiles(t *testing.T) {
 		}
 	}
 }
+
+func TestAdminTenantSettings(t *testing.T) {
+	e := newAdminEnv(t)
+	own := e.callers[own]
+	scenarios := []struct {
+		name, body string
+		status     int
+		expiresIn  float64 // of a login afterwards
+	}{
+		{"shorter idle lifetime", `{"settings":{"session_idle_seconds":3600}}`, 200, 3600},
+		{"idle below a minute", `{"settings":{"session_idle_seconds":30}}`, 400, 3600},
+		{"absolute shorter than idle", `{"settings":{"session_absolute_seconds":1800}}`, 400, 3600},
+		{"unknown registration policy", `{"settings":{"registration":"anyone"}}`, 400, 3600},
+		{"empty name", `{"name":"  "}`, 400, 3600},
+		{"rename, policy kept", `{"name":"Acme Two"}`, 200, 3600},
+		{"back to the defaults", `{"settings":{"session_idle_seconds":0}}`, 200, 7 * 24 * 3600},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			e.t = t
+			before := e.fingerprint()
+			r := e.as(own, "PATCH", "/admin/api/tenants/acme", sc.body)
+			if r.Status != sc.status {
+				t.Fatalf("%d, want %d: %s", r.Status, sc.status, r.Raw)
+			}
+			if r.Status >= 400 && e.fingerprint() != before {
+				t.Fatal("a refused change changed state")
+			}
+			// Logins see the change at once: the tenant cache was invalidated.
+			l := e.do("POST", "/t/acme/login", `{"code":"`+e.code("alice")+`"}`)
+			if l.Body["expires_in"] != sc.expiresIn {
+				t.Fatalf("login expires_in %v, want %v", l.Body["expires_in"], sc.expiresIn)
+			}
+		})
+	}
+}
