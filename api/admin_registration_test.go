@@ -60,6 +60,13 @@ func TestAdminRegistration(t *testing.T) {
 	if n := e.count("SELECT COUNT(*) FROM users WHERE external_id LIKE 'crm-%'"); n != 3 {
 		t.Fatalf("%d imported users, want 3", n)
 	}
+	// Admins find imported users by phone (any spelling) and external id.
+	for _, q := range []string{"13700000001", "%2B86%20137%200000%200001", "crm-1"} {
+		r := e.as(e.callers[own], "GET", "/admin/api/tenants/acme/users?q="+q, "")
+		if r.Status != 200 || !strings.Contains(r.Raw, "王小明") {
+			t.Fatalf("search %s: %d %s", q, r.Status, r.Raw)
+		}
+	}
 	// The settings reached the public API: CORS for the new origin.
 	r := e.do("GET", "/t/acme/me", "", "Origin", "https://h5.acme.example")
 	if r.Header.Get("Access-Control-Allow-Origin") != "https://h5.acme.example" {

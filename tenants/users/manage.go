@@ -54,10 +54,15 @@ func (s *Store) List(ctx context.Context, tenantID int64, q Query) (*Page, error
 			UNION SELECT user_id FROM identities WHERE tenant_id = ? AND openid = ?
 			UNION SELECT id FROM users WHERE tenant_id = ? AND unionid = ?
 			UNION SELECT id FROM users WHERE tenant_id = ? AND phone = ?
+			UNION SELECT id FROM users WHERE tenant_id = ? AND external_id = ?
 			UNION SELECT id FROM users WHERE tenant_id = ? AND nickname LIKE ?)`)
 		like := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q.Search) + "%"
+		phone := q.Search // stored in E.164: "13800138000" finds "+8613800138000"
+		if p, err := NormalizePhone(q.Search); err == nil {
+			phone = p
+		}
 		args = append(args, tenantID, q.Search, tenantID, q.Search, tenantID, q.Search,
-			tenantID, q.Search, tenantID, like)
+			tenantID, phone, tenantID, q.Search, tenantID, like)
 	}
 	args = append(args, q.Limit+1)
 	var list []User
