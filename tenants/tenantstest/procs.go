@@ -73,8 +73,9 @@ func StartProcess(t testing.TB, bin string, args, env []string) *Process {
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.Log, p.Log
-	// Its own process group: a ^C to `go test` does not reach it first.
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Killed with the test binary even when cleanups cannot run (a panic,
+	// go test's -timeout).
+	p.cmd.SysProcAttr = dieWithParent()
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("tenantstest: start %s: %v", filepath.Base(bin), err)
 	}
