@@ -66,7 +66,7 @@ func (s *Store) enterOnce(ctx context.Context, a Attempt, then func(*User, bool)
 	case errors.Is(err, ErrNotFound):
 		u, created, err = admit(ctx, tx, a)
 	case err == nil:
-		err = touch(ctx, tx, u, a.Login)
+		err = s.touch(ctx, tx, u, a.Login)
 	}
 	if err == nil && a.Phone != "" {
 		err = bindPhoneTx(ctx, tx, u, a.Phone)

@@ -140,11 +140,17 @@ func (s *Store) Import(ctx context.Context, tenantID int64, rows []ImportRow, ac
 		if errors.Is(err, sql.ErrNoRows) {
 			err = tx.GetContext(ctx, &id, `SELECT id FROM users WHERE tenant_id = ? AND phone = ? FOR UPDATE`, tenantID, r.Phone)
 		}
+		event := EventUpdated
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			_, err = tx.ExecContext(ctx, `INSERT INTO users (tenant_id, public_id, nickname, phone, external_id) VALUES (?, ?, ?, ?, ?)`,
+			var res2 sql.Result
+			res2, err = tx.ExecContext(ctx, `INSERT INTO users (tenant_id, public_id, nickname, phone, external_id) VALUES (?, ?, ?, ?, ?)`,
 				tenantID, newPublicID(), r.Name, r.Phone, nullable(r.ExternalID))
+			if err == nil {
+				id, _ = res2.LastInsertId()
+			}
 			res.Created++
+			event = EventCreated
 		case err == nil:
 			_, err = tx.ExecContext(ctx, `UPDATE users SET phone = ?, nickname = IF(? = '', nickname, ?),
 				external_id = COALESCE(?, external_id) WHERE id = ?`, r.Phone, r.Name, r.Name, nullable(r.ExternalID), id)
@@ -155,6 +161,15 @@ func (s *Store) Import(ctx context.Context, tenantID int64, rows []ImportRow, ac
 		}
 		if err != nil {
 			return ImportResult{}, fmt.Errorf("users: import: %w", err)
+		}
+		if s.events != nil { // backends hear of imported users (webhooks)
+			u := new(User)
+			if err := tx.GetContext(ctx, u, `SELECT `+userColumns+` FROM users WHERE id = ?`, id); err != nil {
+				return ImportResult{}, fmt.Errorf("users: import: %w", err)
+			}
+			if err := s.emit(ctx, tx, event, u, ""); err != nil {
+				return ImportResult{}, err
+			}
 		}
 	}
 	if err := tenants.RecordAudit(ctx, tx, tenants.AuditEntry{TenantID: tenantID, Actor: actor, Action: "users.imported",

@@ -45,7 +45,7 @@ func (s *Store) findOrRegisterOnce(ctx context.Context, l Login, then func(*User
 	case errors.Is(err, ErrNotFound):
 		u, created, err = register(ctx, tx, l)
 	case err == nil:
-		err = touch(ctx, tx, u, l)
+		err = s.touch(ctx, tx, u, l)
 	}
 	if err == nil {
 		err = s.emitLogin(ctx, tx, u, created, l.OpenID)
@@ -117,9 +117,9 @@ func register(ctx context.Context, tx *sqlx.Tx, l Login) (u *User, created bool,
 // touch records a returning login, and stores the unionid when WeChat
 // sends one the user did not have yet, merging with the user that already
 // holds it (see merge.go).
-func touch(ctx context.Context, tx *sqlx.Tx, u *User, l Login) error {
+func (s *Store) touch(ctx context.Context, tx *sqlx.Tx, u *User, l Login) error {
 	if l.UnionID != "" && u.UnionID == nil {
-		w, err := learnUnionID(ctx, tx, u, l)
+		w, err := s.learnUnionID(ctx, tx, u, l)
 		if err != nil {
 			return err
 		}

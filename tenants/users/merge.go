@@ -52,7 +52,7 @@ type mergedIdentity struct {
 // learnUnionID records the unionid WeChat now sends for the identity l of
 // u, who had none, merging u with the user that already holds it. It
 // returns the user the identity belongs to afterwards.
-func learnUnionID(ctx context.Context, tx *sqlx.Tx, u *User, l Login) (*User, error) {
+func (s *Store) learnUnionID(ctx context.Context, tx *sqlx.Tx, u *User, l Login) (*User, error) {
 	var holder int64
 	err := tx.GetContext(ctx, &holder, `SELECT id FROM users WHERE tenant_id = ? AND unionid = ? FOR UPDATE`, l.TenantID, l.UnionID)
 	switch {
@@ -65,7 +65,15 @@ func learnUnionID(ctx context.Context, tx *sqlx.Tx, u *User, l Login) (*User, er
 	case err != nil:
 		return nil, fmt.Errorf("users: lookup unionid: %w", err)
 	case holder != u.ID:
-		if u, err = merge(ctx, tx, l.TenantID, u.ID, holder, "unionid"); err != nil {
+		var loser *User
+		if u, loser, err = merge(ctx, tx, l.TenantID, u.ID, holder, "unionid"); err != nil {
+			return nil, err
+		}
+		// Backends hear that the loser is gone and the winner changed.
+		if err := s.emit(ctx, tx, EventDeleted, loser, ""); err != nil {
+			return nil, err
+		}
+		if err := s.emit(ctx, tx, EventUpdated, u, ""); err != nil {
 			return nil, err
 		}
 	}
@@ -77,26 +85,26 @@ func learnUnionID(ctx context.Context, tx *sqlx.Tx, u *User, l Login) (*User, er
 }
 
 // merge folds users a and b of a tenant into the older one by the rule
-// above and returns the winner.
-func merge(ctx context.Context, tx *sqlx.Tx, tenantID, a, b int64, reason string) (*User, error) {
+// above and returns the winner, and the loser as it was.
+func merge(ctx context.Context, tx *sqlx.Tx, tenantID, a, b int64, reason string) (*User, *User, error) {
 	var rows []mergeRow
 	if err := tx.SelectContext(ctx, &rows, `SELECT id, public_id, nickname, avatar_url, phone, unionid, external_id,
 		status, session_epoch, created_at, last_login_at FROM users
 		WHERE tenant_id = ? AND id IN (?, ?) ORDER BY created_at, id FOR UPDATE`, tenantID, a, b); err != nil {
-		return nil, fmt.Errorf("users: merge: %w", err)
+		return nil, nil, fmt.Errorf("users: merge: %w", err)
 	}
 	if len(rows) != 2 {
-		return nil, fmt.Errorf("users: merge: %d of 2 users found", len(rows))
+		return nil, nil, fmt.Errorf("users: merge: %d of 2 users found", len(rows))
 	}
 	win, lose := rows[0], rows[1]
 	var ids []mergedIdentity
 	if err := tx.SelectContext(ctx, &ids, `SELECT app_id, openid, unionid FROM identities WHERE tenant_id = ? AND user_id = ? ORDER BY id`,
 		tenantID, lose.ID); err != nil {
-		return nil, fmt.Errorf("users: merge: %w", err)
+		return nil, nil, fmt.Errorf("users: merge: %w", err)
 	}
 	snapshot, err := json.Marshal(map[string]any{"user": lose, "identities": ids})
 	if err != nil {
-		return nil, fmt.Errorf("users: merge: %w", err)
+		return nil, nil, fmt.Errorf("users: merge: %w", err)
 	}
 	status := win.Status
 	if lose.Status == StatusBanned {
@@ -123,19 +131,21 @@ func merge(ctx context.Context, tx *sqlx.Tx, tenantID, a, b int64, reason string
 	}
 	for _, st := range steps {
 		if _, err := tx.ExecContext(ctx, st.query, st.args...); err != nil {
-			return nil, fmt.Errorf("users: merge: %w", err)
+			return nil, nil, fmt.Errorf("users: merge: %w", err)
 		}
 	}
 	if err := tenants.RecordAudit(ctx, tx, tenants.AuditEntry{TenantID: tenantID, Actor: tenants.Actor{Type: "system", ID: "merge"},
 		Action: "user.merged", TargetType: "user", TargetID: win.PublicID,
 		Details: map[string]any{"merged": lose.PublicID, "reason": reason, "identities_moved": len(ids)}}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	u := new(User)
 	if err := tx.GetContext(ctx, u, `SELECT `+userColumns+` FROM users WHERE id = ?`, win.ID); err != nil {
-		return nil, fmt.Errorf("users: merge: reload: %w", err)
+		return nil, nil, fmt.Errorf("users: merge: reload: %w", err)
 	}
-	return u, nil
+	return u, &User{ID: lose.ID, TenantID: tenantID, PublicID: lose.PublicID, Nickname: lose.Nickname,
+		AvatarURL: lose.AvatarURL, Phone: lose.Phone, UnionID: lose.UnionID, Status: lose.Status,
+		SessionEpoch: lose.SessionEpoch, CreatedAt: lose.CreatedAt, LastLoginAt: lose.LastLoginAt}, nil
 }
 
 // LearnUnionID records a unionid found for a user's identity outside a
@@ -152,7 +162,7 @@ func (s *Store) LearnUnionID(ctx context.Context, l Login) (*User, error) {
 		return nil, err
 	}
 	if u.UnionID == nil {
-		if u, err = learnUnionID(ctx, tx, u, l); err != nil {
+		if u, err = s.learnUnionID(ctx, tx, u, l); err != nil {
 			return nil, err
 		}
 	}

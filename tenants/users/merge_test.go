@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
+
 	"miniauth/tenants"
 	"miniauth/tenants/users"
 )
@@ -198,3 +200,33 @@ func TestNormalizePhone(t *testing.T) {
 }
 
 func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
+
+type recorder struct{ events []users.Event }
+
+func (r *recorder) UserEvent(_ context.Context, _ *sqlx.Tx, e users.Event) error {
+	r.events = append(r.events, e)
+	return nil
+}
+
+func TestMergeTellsBackends(t *testing.T) {
+	ctx := context.Background()
+	db, store, tn := setup(t)
+	rec := &recorder{}
+	store.SetEvents(rec)
+	res, _ := db.Exec(`INSERT INTO apps (tenant_id, appid, secret_sealed, secret_key_id) VALUES (?, 'wxsecond0001', x'00', 'k')`, tn.ID)
+	app1, _ := res.LastInsertId()
+	older, _, _ := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oA"}, nil)
+	newer, _, _ := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: app1, OpenID: "oB", UnionID: "uE"}, nil)
+	rec.events = nil
+	if _, _, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oA", UnionID: "uE"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range rec.events {
+		got = append(got, e.Type+" "+e.User.PublicID)
+	}
+	want := []string{users.EventDeleted + " " + newer.PublicID, users.EventUpdated + " " + older.PublicID, users.EventLogin + " " + older.PublicID}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+}
