@@ -42,6 +42,7 @@ export MINIAUTH_ADDR=${MINIAUTH_ADDR:-:8080}
 export MINIAUTH_MYSQL_DSN=${MINIAUTH_MYSQL_DSN:-root:@tcp(${MARIADB_HOST:-127.0.0.1}:${MARIADB_PORT:-3306})/${MINIAUTH_DB:-miniauth}?parseTime=true&charset=utf8mb4}
 export MINIAUTH_REDIS_URL=${MINIAUTH_REDIS_URL:-redis://${REDIS_HOST:-127.0.0.1}:${REDIS_PORT:-6379}/0}
 export MINIAUTH_WECHAT_BASE_URL=${MINIAUTH_WECHAT_BASE_URL:-http://$WXMOCK_ADDR}
+export MINIAUTH_WECHAT_AUTH_URL=${MINIAUTH_WECHAT_AUTH_URL:-http://$WXMOCK_ADDR} # web OAuth authorize page
 
 # host:port of an address such as ":8080" or "0.0.0.0:8080", as seen from this machine.
 local_hostport() {
