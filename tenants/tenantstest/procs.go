@@ -225,6 +225,23 @@ func (r *RedisServer) Start() {
 // Kill SIGKILLs the server: every connection drops, unsaved data is lost.
 func (r *RedisServer) Kill() { r.proc.Kill() }
 
+// Pause stalls the server (SIGSTOP): connections stay open, nothing
+// answers, as with a Redis stuck in a long command or swapping.
+func (r *RedisServer) Pause() {
+	r.t.Helper()
+	if err := r.proc.Signal(syscall.SIGSTOP); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// Resume lets a paused server go on (SIGCONT).
+func (r *RedisServer) Resume() {
+	r.t.Helper()
+	if err := r.proc.Signal(syscall.SIGCONT); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
 // Save writes a snapshot (SAVE) that the next Start loads.
 func (r *RedisServer) Save() {
 	r.t.Helper()

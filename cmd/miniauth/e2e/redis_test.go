@@ -177,3 +177,75 @@ func TestRedisRestoredSnapshotKeepsRevocations(t *testing.T) {
 		t.Errorf("banned carol logs in again: %s", r)
 	}
 }
+
+// TestRedisStalledUnderLoad stops Redis (SIGSTOP) while logins and /me
+// run: connections stay open but nothing answers. Every request still
+// finishes, failing ones with 503 unavailable after the client's short
+// timeouts, and once Redis resumes the same process serves the old
+// sessions again (no data was lost).
+func TestRedisStalledUnderLoad(t *testing.T) {
+	t.Parallel()
+	rs := tenantstest.StartRedis(t)
+	s := newStack(t, stackConfig{redis: rs})
+	n := s.start()
+
+	var tokens []string
+	for i := range 8 {
+		tok, _ := n.mustLogin(s.wx, "acme", appID, fmt.Sprintf("before-%d", i))
+		tokens = append(tokens, tok)
+	}
+	var clock phaseClock
+	clock.set("before")
+	l := runLoad(6, clock.get, func(w, i int) (string, result) {
+		if i%2 == 0 {
+			return "login", n.login(s.wx, "acme", appID, fmt.Sprintf("load-%d-%d", w, i))
+		}
+		return "me", n.me("acme", tokens[(w+i)%len(tokens)])
+	})
+	time.Sleep(300 * time.Millisecond)
+
+	clock.set("stalled")
+	rs.Pause()
+	eventually(t, 10*time.Second, "a 503 while Redis is stalled", func() string {
+		if r := n.me("acme", tokens[0]); r.status != 503 || r.code != "unavailable" {
+			return r.String()
+		}
+		return ""
+	})
+	time.Sleep(time.Second)
+
+	clock.set("resumed")
+	rs.Resume()
+	eventually(t, 10*time.Second, "old sessions served again after Redis resumed", func() string {
+		if r := n.me("acme", tokens[0]); r.status != 200 {
+			return r.String()
+		}
+		return ""
+	})
+	clock.set("recovered")
+	time.Sleep(300 * time.Millisecond)
+	results := l.finish()
+	summarize(t, results)
+
+	var stalled503 int
+	for _, r := range results {
+		switch {
+		case r.err != nil:
+			t.Errorf("%s %s request did not finish cleanly: %v (after %s)", r.phase, r.what, r.err, r.took)
+		case r.status == 200:
+		case r.status == 503 && r.code == "unavailable":
+			stalled503++
+		default:
+			t.Errorf("%s %s: %s", r.phase, r.what, r.result)
+		}
+		if r.ended == "before" && r.status != 200 {
+			t.Errorf("before the fault: %s %s", r.what, r.result)
+		}
+		if r.phase == "recovered" && r.status != 200 {
+			t.Errorf("after recovery: %s %s", r.what, r.result)
+		}
+	}
+	if stalled503 == 0 {
+		t.Error("no request of the load failed with 503 while Redis was stalled")
+	}
+}
