@@ -26,11 +26,12 @@ func (s *Server) wechatAccessToken(c *fiber.Ctx) error {
 	if appid != "" && !tenants.ValidAppID(appid) {
 		return badRequest("appid is malformed")
 	}
-	app, err := t.MiniProgram(appid)
+	app, err := t.MiniProgram(appid) // the default mini-program when appid is empty
+	if err != nil && appid != "" {
+		app, err = t.OfficialAccount(appid)
+	}
 	if err != nil {
-		if app, err = t.OfficialAccount(appid); appid == "" || err != nil {
-			return badRequest("this tenant has no such app")
-		}
+		return badRequest("this tenant has no such app")
 	}
 	target := s.tokenTarget(t, app)
 	tok, err := s.deps.Tokens.Get(ctx, target)
