@@ -35,6 +35,8 @@ commands:
                                           add a console admin; reads the password from stdin
   apikey create|list|revoke --tenant S [--name N] [--id K]
                                           a tenant backend's API key; create prints the key once
+  users import --tenant S [--format csv|json]
+                                          import a tenant's existing users from stdin
   signing-key rotate|list --tenant S [--alg ES256|EdDSA]
                                           rotate or list a tenant's JWT signing keys
   version                                 print the version
@@ -83,6 +85,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return migrate(ctx, cfg, logger, stdout)
 	case "tenant":
 		return tenantCmd(ctx, cfg, rest, stdin, stdout)
+	case "users":
+		return usersCmd(ctx, cfg, rest, stdin, stdout)
 	case "admin":
 		return adminCmd(ctx, cfg, rest, stdin, stdout)
 	case "apikey":
