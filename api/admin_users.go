@@ -198,7 +198,7 @@ func (s *Server) adminRevokeSession(c *fiber.Ctx) error {
 	if !found {
 		return errNoSuchSession
 	}
-	if err := s.deps.Sessions.Revoke(ctx, t.ID, u.ID, id); err != nil {
+	if err := s.revokeSession(ctx, t, u.ID, id, time.Now().Add(t.Settings.SessionAbsolute())); err != nil {
 		return err
 	}
 	if err := s.deps.Webhooks.SessionRevoked(ctx, t.ID, u.PublicID, id, "admin"); err != nil {

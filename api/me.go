@@ -44,11 +44,11 @@ func (s *Server) requireSession(c *fiber.Ctx) error {
 	if err := s.limitSession(c, t, sess.ID); err != nil {
 		return err
 	}
-	u, err := s.deps.Users.ByID(ctx, t.ID, sess.UserID)
+	u, revoked, err := s.deps.Users.ForSession(ctx, t.ID, sess.UserID, sess.ID)
 	if err != nil {
 		return err // a deleted user's session is invalid
 	}
-	if sess.UserEpoch < u.SessionEpoch {
+	if revoked || sess.UserEpoch < u.SessionEpoch {
 		return sessions.ErrNotFound
 	}
 	if u.Banned() {
@@ -102,7 +102,7 @@ func (s *Server) updateMe(c *fiber.Ctx) error {
 
 func (s *Server) logout(c *fiber.Ctx) error {
 	sess := sessionOf(c)
-	if err := s.deps.Sessions.Revoke(c.UserContext(), sess.TenantID, sess.UserID, sess.ID); err != nil {
+	if err := s.revokeSession(c.UserContext(), tenantOf(c), sess.UserID, sess.ID, sess.ExpiresAt); err != nil {
 		return err
 	}
 	// The session is gone whatever happens to the event; a lost event is

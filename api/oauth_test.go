@@ -91,6 +91,20 @@ func TestWebOAuth(t *testing.T) {
 		t.Fatalf("the H5 page's call: %d %v %s", me.Status, me.Header, me.Raw)
 	}
 
+	// An official account cannot take a wx.login code; backends may read
+	// its access token like a mini-program's.
+	if r := e.do("POST", "/t/acme/login", `{"code":"`+e.code("hong")+`","appid":"`+oaAppID+`"}`); r.Status != 400 {
+		t.Fatalf("login with the official account's appid: %d %s", r.Status, r.Raw)
+	}
+	key, _, err := e.apiKeys.Create(context.Background(), e.tenant.ID, "backend", tenantsCLI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	remember(key, "API key")
+	if r := e.do("GET", "/t/acme/wechat/access-token?appid="+oaAppID, "", bearer(key)...); r.Status != 200 || r.Body["appid"] != oaAppID {
+		t.Fatalf("official account's token: %d %s", r.Status, r.Raw)
+	}
+
 	// A new person through snsapi_base: no unionid, no profile, a new user.
 	back = e.finish(e.authorize("snsapi_base", "lan"))
 	frag, _ = url.ParseQuery(back.Fragment)
