@@ -70,6 +70,7 @@ func runFloor(args []string) error {
 	}
 	f.db.SetMaxOpenConns(64)
 	f.db.SetMaxIdleConns(64)
+	f.db.SetConnMaxIdleTime(time.Minute) // as miniauth's
 	f.http = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second}}
 

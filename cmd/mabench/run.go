@@ -62,6 +62,14 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer root.Close()
+	// miniauth and the floor hold up to 64 connections each; MariaDB's
+	// default of 151 leaves too little for the seeding and for anyone else.
+	var maxConns int
+	if err := root.GetContext(ctx, &maxConns, `SELECT @@max_connections`); err == nil && maxConns < 400 {
+		if _, err := root.ExecContext(ctx, `SET GLOBAL max_connections = 400`); err == nil {
+			b.logf("raised MariaDB's max_connections from %d to 400", maxConns)
+		}
+	}
 	if _, err := root.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+o.database+"`"); err != nil {
 		return err
 	}
@@ -72,7 +80,7 @@ func run(ctx context.Context, o options) error {
 	if b.db, err = sqlx.Open("mysql", dsn); err != nil {
 		return err
 	}
-	b.db.SetMaxOpenConns(32)
+	b.db.SetMaxOpenConns(16)
 	defer b.db.Close()
 	if _, err := migrations.Up(ctx, b.db.DB, nil); err != nil {
 		return fmt.Errorf("migrate: %w", err)
