@@ -203,6 +203,9 @@ func TestWebOAuthUnderSignup(t *testing.T) {
 	if frag.Get("registered") != "false" || ticket == "" || frag.Get("session") != "" {
 		t.Fatalf("unknown web user under signup: %s", back)
 	}
+	if r := e.do("POST", "/t/acme/register", `{"signup_ticket":"`+ticket+`","phone_code":"`+e.phoneCode(demoAppID, "newbie")+`"}`); r.Status != 400 {
+		t.Fatalf("phone_code with an H5 ticket: %d %s", r.Status, r.Raw)
+	}
 	r := e.do("POST", "/t/acme/register", `{"signup_ticket":"`+ticket+`","nickname":"新手"}`, "Origin", "https://h5.acme.example")
 	if r.Status != 200 || r.Body["session"] == nil || r.Header.Get("Access-Control-Allow-Credentials") != "true" {
 		t.Fatalf("register from the H5 page: %d %v %s", r.Status, r.Header, r.Raw)

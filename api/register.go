@@ -65,6 +65,9 @@ func (s *Server) register(c *fiber.Ctx) error {
 		return signup.ErrInvalid // the app was removed since
 	}
 	phone := p.Phone
+	if req.PhoneCode != "" && app.Kind != tenants.KindMiniProgram {
+		return badRequest("phone_code comes from a mini-program's getPhoneNumber button; this sign-up began on an H5 page")
+	}
 	if req.PhoneCode != "" {
 		if phone, err = s.verifiedPhone(ctx, t, app, req.PhoneCode, p.OpenID); err != nil {
 			return err
