@@ -22,6 +22,35 @@ const (
 	vectorCipher = "cuMGJGbSOazohpT0a7eFVOaNbxgosKwkCNshreKeCH3AvbqHmTbJ/BAw7qHD0Rz5E3wlqmN0tMGxcAI9JXVASdvyCpLp8VWr0JwThLWKVkH/gsjgXebIwxI9bocYxDNGcjWgXWLlCW8Q79PgR2MdCQ=="
 )
 
+// The official sample data of WeChat's open-data documentation (the demo
+// that comes with it decrypts it to the user "Band"), checked with openssl.
+const (
+	officialAppID = "wx4f4bc4dec97d474b"
+	officialKey   = "tiihtNczf5v6AKRyjwEUhQ=="
+	officialIV    = "r7BXXKkLb8qrSNn05n0qiA=="
+	officialData  = "CiyLU1Aw2KjvrjMdj8YKliAjtP4gsMZMQmRzooG2xrDcvSnxIMXFufNstNGTyaGS9uT5geRa0W4oTOb1WT7fJlAC+oNPdbB+" +
+		"3hVbJSRgv+4lGOETKUQz6OYStslQ142dNCuabNPGBzlooOmB231qMM85d2/fV6ChevvXvQP8Hkue1poOFtnEtpyxVLW1zAo6" +
+		"/1Xx1COxFvrc2d7UL/lmHInNlxuacJXwu0fjpXfz/YqYzBIBzD6WUfTIF9GRHpOn/Hz7saL8xz+W//FRAUid1OksQaQx4CMs" +
+		"8LOddcQhULW4ucetDf96JcR3g0gfRK4PC7E/r7Z6xNrXd2UIeorGj5Ef7b1pJAYB6Y5anaHqZ9J6nKEBvB4DnNLIVWSgARns" +
+		"/8wR2SiRS7MNACwTyrGvt9ts8p12PKFdlqYTopNHR1Vf7XjfhQlVsAJdNiKdYmYVoKlaRv85IfVunYzO0IKXsyl7JCUjCpoG" +
+		"20f0a04COwfneQAGGwd5oa+T8yO5hzuyDb/XcxxmK01EpqOyuxINew=="
+)
+
+func TestDecryptOfficialSample(t *testing.T) {
+	data, err := wechat.DecryptData(officialKey, officialData, officialIV, officialAppID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wm := data["watermark"].(map[string]any)
+	if data["openId"] != "oGZUI0egBJY1zhBYw2KhdUfwVJJE" || data["unionId"] != "ocMvos6NjeKLIBqg5Mr9QjxrP1FA" ||
+		data["nickName"] != "Band" || wm["timestamp"] != float64(1477314187) {
+		t.Fatalf("decrypted %v", data)
+	}
+	if _, err := wechat.DecryptData(officialKey, officialData, officialIV, "wx0000000000000000"); !errors.Is(err, wechat.ErrWatermark) {
+		t.Fatalf("another appid: %v", err)
+	}
+}
+
 // encryptRaw encrypts already padded (or deliberately mis-padded) blocks.
 func encryptRaw(t *testing.T, key string, padded []byte) string {
 	t.Helper()
