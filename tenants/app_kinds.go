@@ -24,20 +24,16 @@ func (t *Tenant) appOfKind(kind, appid string) (*App, error) {
 	var first *App
 	for i := range t.Apps {
 		a := &t.Apps[i]
-		if a.Kind != kind {
-			continue
-		}
-		if appid != "" && a.AppID == appid {
+		switch {
+		case a.Kind != kind:
+		case appid != "" && a.AppID == appid, appid == "" && a.IsDefault:
 			return a, nil
-		}
-		if appid == "" && first == nil {
+		case appid == "" && first == nil:
 			first = a
 		}
-		if appid == "" && a.IsDefault {
-			return a, nil
-		}
 	}
-	if appid == "" && first != nil && kind == KindOfficialAccount {
+	// Official accounts have no default: the first one stands for it.
+	if appid == "" && kind == KindOfficialAccount && first != nil {
 		return first, nil
 	}
 	return nil, ErrAppUnknown
