@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"golang.org/x/sync/singleflight"
 
 	"miniauth/tenants"
 )
@@ -111,6 +112,7 @@ type SigningKeys struct {
 
 	mu    sync.Mutex
 	cache map[int64]*keySet
+	loads singleflight.Group // one MySQL read per tenant when the cache runs out, however busy
 }
 
 // keySet is a tenant's keys as one node last read them.
@@ -168,6 +170,19 @@ func (s *SigningKeys) load(ctx context.Context, tenantID int64) (*keySet, error)
 	if ks != nil && now.Sub(ks.loaded) < s.policy.CacheTTL && now.Sub(ks.loaded) >= 0 {
 		return ks, nil
 	}
+	v, err, _ := s.loads.Do(strconv.FormatInt(tenantID, 10), func() (any, error) {
+		// Shared by every waiter: one caller giving up must not fail the others.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		return s.reload(rctx, tenantID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*keySet), nil
+}
+
+func (s *SigningKeys) reload(ctx context.Context, tenantID int64) (*keySet, error) {
 	ks, err := s.read(ctx, tenantID)
 	if err != nil {
 		return nil, err
