@@ -27,6 +27,8 @@ type Config struct {
 	AutoMigrate    bool
 	TrustedProxies []string
 	DrainDelay     time.Duration
+	BreakerOpenFor time.Duration // how long an open WeChat breaker fails fast
+	BreakerTrips   int           // consecutive WeChat failures that open it
 	LogLevel       string
 	Backends       BackendsConfig // API keys, access tokens, webhooks (backends.go)
 }
@@ -56,6 +58,12 @@ func loadConfig() (Config, error) {
 	var err error
 	if c.AutoMigrate, err = strconv.ParseBool(env("MINIAUTH_AUTO_MIGRATE", "false")); err != nil {
 		errs = append(errs, errors.New("MINIAUTH_AUTO_MIGRATE must be true or false"))
+	}
+	if c.BreakerOpenFor, err = time.ParseDuration(env("MINIAUTH_WECHAT_BREAKER_OPEN", "10s")); err != nil || c.BreakerOpenFor <= 0 {
+		errs = append(errs, errors.New("MINIAUTH_WECHAT_BREAKER_OPEN must be a positive duration such as 10s"))
+	}
+	if c.BreakerTrips, err = strconv.Atoi(env("MINIAUTH_WECHAT_BREAKER_FAILURES", "5")); err != nil || c.BreakerTrips < 1 {
+		errs = append(errs, errors.New("MINIAUTH_WECHAT_BREAKER_FAILURES must be a positive number"))
 	}
 	if c.DrainDelay, err = time.ParseDuration(env("MINIAUTH_DRAIN_DELAY", "0s")); err != nil {
 		errs = append(errs, errors.New("MINIAUTH_DRAIN_DELAY must be a duration such as 5s"))

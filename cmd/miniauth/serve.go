@@ -62,9 +62,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	userStore.SetEvents(back.webhooks) // webhooks hear of user changes in their transaction
 	back.run(ctx, log)
 	srv := api.New(api.Deps{
-		Metrics:        api.NewMetrics(reg),
-		Limiter:        ratelimit.New(rdb, cfg.RedisPrefix),
-		Codes:          guard.New(wx, rdb, guard.Config{KeyPrefix: cfg.RedisPrefix}, reg),
+		Metrics: api.NewMetrics(reg),
+		Limiter: ratelimit.New(rdb, cfg.RedisPrefix),
+		Codes: guard.New(wx, rdb, guard.Config{KeyPrefix: cfg.RedisPrefix,
+			Failures: uint32(cfg.BreakerTrips), OpenFor: cfg.BreakerOpenFor}, reg),
 		Tenants:        cache,
 		Users:          userStore,
 		Sessions:       sessions.NewStore(rdb, cfg.RedisPrefix, keys),

@@ -31,7 +31,7 @@ func breakerState(t *testing.T, n *node) string {
 func TestWeChatFaults(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, stackConfig{})
-	n := s.start()
+	n := s.start("MINIAUTH_WECHAT_BREAKER_OPEN=2s")
 	i := 0
 	login := func() result {
 		i++
