@@ -95,6 +95,9 @@ func TestAdminSessionLifecycle(t *testing.T) {
 	if r := e.as(second, "GET", "/admin/api/tenants/acme", ""); r.Status != 401 {
 		t.Fatalf("after sign-out: %d %s", r.Status, r.Raw)
 	}
+	if r := e.as(second, "DELETE", "/admin/api/session", ""); r.Status != 401 {
+		t.Fatalf("signing out twice: %d %s", r.Status, r.Raw)
+	}
 	// Garbage cookies are simply signed out.
 	for _, c := range []string{"x", strings.Repeat("A", 43), strings.Repeat("é", 300)} {
 		if r := e.as(adminClient{cookie: c}, "GET", "/admin/api/session", ""); r.Status != 401 {
