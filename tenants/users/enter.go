@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -49,6 +51,9 @@ func (s *Store) Enter(ctx context.Context, a Attempt, then func(u *User, created
 		if err == nil || !isRetryable(err) {
 			return u, created, err
 		}
+		if err := pause(ctx, attempt); err != nil {
+			return nil, false, err
+		}
 	}
 	return nil, false, fmt.Errorf("users: enter did not settle: %w", err)
 }
@@ -84,6 +89,21 @@ func (s *Store) enterOnce(ctx context.Context, a Attempt, then func(*User, bool)
 		return nil, false, fmt.Errorf("users: commit: %w", err)
 	}
 	return u, created, nil
+}
+
+// pause waits a little before another attempt after a lost race or a
+// deadlock, longer each time and jittered, so that the transactions that
+// collided do not collide again in step.
+func pause(ctx context.Context, attempt int) error {
+	d := time.Duration(attempt+1) * (2*time.Millisecond + time.Duration(rand.Int64N(int64(8*time.Millisecond))))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("users: %w", ctx.Err())
+	}
 }
 
 // admit decides about an identity the tenant has never seen.

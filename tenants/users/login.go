@@ -28,6 +28,9 @@ func (s *Store) FindOrRegister(ctx context.Context, l Login, then func(u *User, 
 		}
 		// Someone else registered the same identity (or unionid) first, or
 		// InnoDB chose us as a deadlock victim: go again and read theirs.
+		if err := pause(ctx, attempt); err != nil {
+			return nil, false, err
+		}
 	}
 	return nil, false, fmt.Errorf("users: find-or-register did not settle: %w", err)
 }
@@ -126,9 +129,15 @@ func (s *Store) touch(ctx context.Context, tx *sqlx.Tx, u *User, l Login) error 
 		*u = *w
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	if _, err := tx.ExecContext(ctx,
-		`UPDATE users SET last_login_at = ? WHERE id = ? AND tenant_id = ?`, now, u.ID, l.TenantID); err != nil {
+	res, err := tx.ExecContext(ctx,
+		`UPDATE users SET last_login_at = ? WHERE id = ? AND tenant_id = ?`, now, u.ID, l.TenantID)
+	if err != nil {
 		return fmt.Errorf("users: touch: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		// The user was merged away or deleted after we read it (or logged
+		// in within this very millisecond): read the identity again.
+		return errReadAgain
 	}
 	u.LastLoginAt = &now
 	return nil

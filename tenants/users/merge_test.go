@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -228,5 +229,48 @@ func TestMergeTellsBackends(t *testing.T) {
 	want := []string{users.EventDeleted + " " + newer.PublicID, users.EventUpdated + " " + older.PublicID, users.EventLogin + " " + older.PublicID}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("events %v, want %v", got, want)
+	}
+}
+
+func TestConcurrentLoginsMergeOnce(t *testing.T) {
+	ctx := context.Background()
+	db, store, tn := setup(t)
+	res, _ := db.Exec(`INSERT INTO apps (tenant_id, appid, secret_sealed, secret_key_id) VALUES (?, 'wxsecond0001', x'00', 'k')`, tn.ID)
+	app1, _ := res.LastInsertId()
+	older, _, _ := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oA"}, nil)
+	if _, _, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: app1, OpenID: "oB", UnionID: "uC"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Logins through both identities at once, while the first of those
+	// through oA merges the two users.
+	const n = 10
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	ids := make([]int64, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			l := users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oA", UnionID: "uC"}
+			if i%2 == 1 {
+				l = users.Login{TenantID: tn.ID, AppID: app1, OpenID: "oB", UnionID: "uC"}
+			}
+			u, _, err := store.FindOrRegister(ctx, l, nil)
+			if err == nil {
+				ids[i] = u.ID
+			}
+			errs[i] = err
+		}(i)
+	}
+	wg.Wait()
+	for i := range errs {
+		// The merging logins (through oA) always end with the older user; a
+		// login through oB may have committed before the merge began.
+		if errs[i] != nil || (i%2 == 0 && ids[i] != older.ID) {
+			t.Fatalf("login %d: user %d, %v; want the older user %d", i, ids[i], errs[i], older.ID)
+		}
+	}
+	if count(t, db, "SELECT COUNT(*) FROM users") != 1 || count(t, db, "SELECT COUNT(*) FROM user_merges") != 1 {
+		t.Fatal("want one user and one merge")
 	}
 }

@@ -62,6 +62,9 @@ func (s *Store) BindPhone(ctx context.Context, tenantID, userID int64, phone str
 		if err == nil || !isRetryable(err) {
 			return u, err
 		}
+		if err := pause(ctx, attempt); err != nil {
+			return nil, err
+		}
 	}
 	return nil, err
 }

@@ -107,5 +107,9 @@ func isDuplicate(err error) bool {
 // isRetryable: duplicate key (lost a registration race) or deadlock.
 func isRetryable(err error) bool {
 	var me *mysql.MySQLError
-	return errors.As(err, &me) && (me.Number == 1062 || me.Number == 1213)
+	return errors.As(err, &me) && (me.Number == 1062 || me.Number == 1213) || errors.Is(err, errReadAgain)
 }
+
+// errReadAgain: a row read in the transaction changed under it (a merge);
+// the whole find-or-register runs again.
+var errReadAgain = errors.New("users: user changed meanwhile; read again")
