@@ -80,6 +80,14 @@ func TestAdminSessions(t *testing.T) {
 	bob := e.login("bob")
 	alice := e.do("GET", "/t/acme/me", "", bearer(a1)...).Body["user"].(map[string]any)["id"].(string)
 	upath := "/admin/api/tenants/acme/users/" + alice
+	// The overview's count of live sessions follows every revocation.
+	active := func(want float64) {
+		t.Helper()
+		if r := e.as(own, "GET", "/admin/api/tenants/acme/overview", ""); r.Body["active_sessions"] != want {
+			t.Fatalf("overview: %v active sessions, want %v: %s", r.Body["active_sessions"], want, r.Raw)
+		}
+	}
+	active(3)
 	r := e.as(own, "GET", upath+"/sessions", "")
 	list := r.Body["sessions"].([]any)
 	if r.Status != 200 || len(list) != 2 {
@@ -108,6 +116,7 @@ func TestAdminSessions(t *testing.T) {
 	if r := e.as(own, "DELETE", upath+"/sessions/"+id, ""); r.Status != 404 {
 		t.Fatalf("revoke it again: %d", r.Status)
 	}
+	active(2)
 	// Revoke all of the user.
 	if r := e.as(own, "DELETE", upath+"/sessions", ""); r.Status != 200 || r.Body["revoked"] != float64(1) {
 		t.Fatalf("revoke user: %d %s", r.Status, r.Raw)
@@ -118,6 +127,7 @@ func TestAdminSessions(t *testing.T) {
 	if e.do("GET", "/t/acme/me", "", bearer(bob)...).Status != 200 {
 		t.Fatal("bob lost his session")
 	}
+	active(1)
 	// Revoke all of the tenant: bob too; globex untouched.
 	c, _ := e.wx.IssueCode(otherAppID, "carol")
 	g := e.do("POST", "/t/globex/login", `{"code":"`+c+`"}`).Body["session"].(string)
@@ -127,6 +137,7 @@ func TestAdminSessions(t *testing.T) {
 	if e.do("GET", "/t/acme/me", "", bearer(bob)...).Status != 401 {
 		t.Fatal("bob's session survived revoke-all")
 	}
+	active(0)
 	if e.do("GET", "/t/globex/me", "", bearer(g)...).Status != 200 {
 		t.Fatal("acme's revoke-all hit globex")
 	}

@@ -226,6 +226,9 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("overview tab reads %q in Chinese", got)
 	}
 	step("the choice survives a reload", chromedp.Reload(), chromedp.WaitVisible(sel("stat-users")), shot("10-overview-zh"))
+	if got := text(chromedp.CSS(`[data-test="stat-activeSessions"] .num`)); got != "0" {
+		t.Fatalf("overview shows %s active sessions after revoking them all", got)
+	}
 	if got := text(sel("tab-users")); got != "用户" {
 		t.Fatalf("after reload the users tab reads %q", got)
 	}
