@@ -161,7 +161,7 @@ func run(ctx context.Context, o options) error {
 	}
 	defer fl.stop()
 	b.floor, b.wx = fl, wx
-	b.redisPID, b.mysqlPID = pidOf("redis-server"), pidOf("mariadbd")
+	b.redisPID, b.mysqlPID = b.servicePIDs(ctx)
 	b.floorURL = "http://" + floorAddr
 	if err := waitHTTP(ctx, fl, b.floorURL+"/t/x/me", 401); err != nil {
 		return err
@@ -365,6 +365,28 @@ func (b *bench) loginPair(ctx context.Context, name string, ts []benchTenant, kn
 	b.logf("%-16s half %8.0f req/s p99 %v errors %d", name, h.Throughput, h.P99, h.Errors)
 	b.results = append(b.results, r, f, h)
 	return nil
+}
+
+// servicePIDs finds the Redis and MariaDB this run talks to (there may
+// be others on the machine), for CPU accounting only.
+func (b *bench) servicePIDs(ctx context.Context) (redisPID, mysqlPID int) {
+	if info, err := b.rdb.Info(ctx, "server").Result(); err == nil {
+		for _, line := range strings.Split(info, "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "process_id:"); ok {
+				redisPID, _ = strconv.Atoi(v)
+			}
+		}
+	}
+	var pidFile string
+	if err := b.db.GetContext(ctx, &pidFile, `SELECT @@pid_file`); err == nil {
+		if raw, err := os.ReadFile(pidFile); err == nil {
+			mysqlPID, _ = strconv.Atoi(strings.TrimSpace(string(raw)))
+		}
+	}
+	if mysqlPID == 0 {
+		mysqlPID = pidOf("mariadbd")
+	}
+	return redisPID, mysqlPID
 }
 
 // timed runs fn and charges the CPU time each process spent to the run's
