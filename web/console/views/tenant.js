@@ -8,8 +8,9 @@ import { usersView, userView } from "./users.js";
 import { sessionsView } from "./sessions.js";
 import { settingsView } from "./settings.js";
 import { auditView } from "./audit.js";
+import { backendsView } from "./backends.js";
 
-const tabs = ["overview", "apps", "users", "sessions", "audit", "settings"];
+const tabs = ["overview", "apps", "users", "sessions", "backends", "audit", "settings"];
 
 // tenantView: one tenant with a tab bar; each tab is its own view.
 export async function tenantView(root, slug, tab, id) {
@@ -37,6 +38,7 @@ export async function tenantView(root, slug, tab, id) {
     case "apps": return appsView(body, ctx);
     case "users": return id ? userView(body, ctx, id) : usersView(body, ctx);
     case "sessions": return sessionsView(body, ctx);
+    case "backends": return backendsView(body, ctx).catch(showError);
     case "audit": return auditView(body, ctx);
     case "settings": return settingsView(body, ctx);
     default: return overviewView(body, ctx);
