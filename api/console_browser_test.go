@@ -181,8 +181,11 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.Click(sel("tab-users")), chromedp.WaitVisible(sel("users-table")),
 		chromedp.SendKeys(sel("user-search"), e.wx.OpenID(shopApp, "zoe")),
 		chromedp.Click(sel("user-search-go")),
+		// Only zoe's row once the search has answered; before that the
+		// unfiltered list may still show (yan first).
+		chromedp.WaitNotPresent(chromedp.CSS(`[data-test="users-table"] a:not([href$="`+zoeID+`"])`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-test="users-table"] a[href$="`+zoeID+`"]`)), shot("04-users"),
-		chromedp.Click(sel("user-link")),
+		chromedp.Click(chromedp.CSS(`[data-test="users-table"] a[href$="`+zoeID+`"]`)),
 		chromedp.WaitVisible(sel("sessions-table")), shot("05-user"))
 
 	step("ban the user", chromedp.Click(sel("user-ban")), confirm, chromedp.WaitVisible(sel("user-unban")), shot("06-banned"))
