@@ -43,6 +43,7 @@ export MINIAUTH_MYSQL_DSN=${MINIAUTH_MYSQL_DSN:-root:@tcp(${MARIADB_HOST:-127.0.
 export MINIAUTH_REDIS_URL=${MINIAUTH_REDIS_URL:-redis://${REDIS_HOST:-127.0.0.1}:${REDIS_PORT:-6379}/0}
 export MINIAUTH_WECHAT_BASE_URL=${MINIAUTH_WECHAT_BASE_URL:-http://$WXMOCK_ADDR}
 export MINIAUTH_WECHAT_AUTH_URL=${MINIAUTH_WECHAT_AUTH_URL:-http://$WXMOCK_ADDR} # web OAuth authorize page
+export MINIAUTH_WEBHOOKS_ALLOW_PRIVATE=${MINIAUTH_WEBHOOKS_ALLOW_PRIVATE:-true} # local webhook receivers (development only)
 
 # host:port of an address such as ":8080" or "0.0.0.0:8080", as seen from this machine.
 local_hostport() {
