@@ -54,6 +54,7 @@ type identityJSON struct {
 type sessionInfoJSON struct {
 	ID        string    `json:"id"`
 	CreatedAt time.Time `json:"created_at"`
+	LastSeen  time.Time `json:"last_seen_at"`
 	ExpiresAt time.Time `json:"idle_expires_at"`
 	IP        string    `json:"ip"`
 	UserAgent string    `json:"user_agent"`
@@ -116,11 +117,21 @@ func (s *Server) userSessions(c *fiber.Ctx, t *tenants.Tenant, u *users.User) ([
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now()
+	now, idle := time.Now(), t.Settings.SessionIdle()
 	out := make([]sessionInfoJSON, 0, len(list))
 	for _, i := range list {
-		out = append(out, sessionInfoJSON{ID: i.ID, CreatedAt: i.IssuedAt.UTC(),
-			ExpiresAt: now.Add(i.ExpiresIn).UTC().Truncate(time.Second), IP: i.IP, UserAgent: i.UserAgent})
+		// Last seen is when the idle expiry last slid: the expiry minus the
+		// idle lifetime, true to within the slide step (a minute at most).
+		expires := now.Add(i.ExpiresIn)
+		seen := expires.Add(-idle)
+		if seen.Before(i.IssuedAt) {
+			seen = i.IssuedAt
+		}
+		if seen.After(now) {
+			seen = now
+		}
+		out = append(out, sessionInfoJSON{ID: i.ID, CreatedAt: i.IssuedAt.UTC(), LastSeen: seen.UTC().Truncate(time.Second),
+			ExpiresAt: expires.UTC().Truncate(time.Second), IP: i.IP, UserAgent: i.UserAgent})
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].CreatedAt.After(out[b].CreatedAt) })
 	return out, nil

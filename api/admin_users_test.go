@@ -95,7 +95,7 @@ func TestAdminSessions(t *testing.T) {
 	}
 	for _, s := range list {
 		m := s.(map[string]any)
-		if m["ip"] == "" || m["created_at"] == "" || m["id"] == "" {
+		if m["ip"] == "" || m["created_at"] == "" || m["id"] == "" || m["last_seen_at"] == nil {
 			t.Fatalf("session without ip/created/id: %v", m)
 		}
 	}

@@ -103,7 +103,7 @@ export async function userView(root, ctx, id) {
       });
     });
     return h("tr", {}, h("td", {}, h("code", {}, s.id.slice(0, 10) + "…")), h("td", {}, fmtTime(s.created_at, lang())),
-      h("td", {}, fmtTime(s.idle_expires_at, lang())), h("td", {}, s.ip || "—"), h("td", { class: "wrap" }, s.user_agent || "—"), h("td", {}, b));
+      h("td", {}, fmtTime(s.last_seen_at, lang())), h("td", {}, fmtTime(s.idle_expires_at, lang())), h("td", {}, s.ip || "—"), h("td", { class: "wrap" }, s.user_agent || "—"), h("td", {}, b));
   });
   mount(root,
     h("p", {}, h("a", { href: ctx.base + "/users", "data-test": "back-users" }, "← " + t("backToUsers"))),
@@ -118,6 +118,6 @@ export async function userView(root, ctx, id) {
           h("td", {}, fmtTime(i.last_login_at, lang())))))),
     h("section", { class: "card" }, h("h2", {}, t("tab_sessions")),
       sessRows.length
-        ? table([t("session"), t("created"), t("idleExpires"), "IP", t("userAgent"), ""], sessRows, { "data-test": "sessions-table" })
+        ? table([t("session"), t("created"), t("lastSeen"), t("idleExpires"), "IP", t("userAgent"), ""], sessRows, { "data-test": "sessions-table" })
         : h("p", { class: "empty", "data-test": "no-sessions" }, t("noSessions"))));
 }
