@@ -140,3 +140,21 @@ func TestConfigMasksSecrets(t *testing.T) {
 		t.Fatal("a bad MINIAUTH_AUTO_MIGRATE was accepted")
 	}
 }
+
+func TestIfNotExistsChecksTheMasterKey(t *testing.T) {
+	emptyDatabase(t)
+	if _, err := runCLI(t, "", "migrate"); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"tenant", "create", "--slug", "demo", "--name", "Demo", "--appid", "wx0123456789abcdef", "--if-not-exists"}
+	if _, err := runCLI(t, "demo-app-secret-0123456789\n", args...); err != nil {
+		t.Fatal(err)
+	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	t.Setenv("MINIAUTH_MASTER_KEY", base64.StdEncoding.EncodeToString(key))
+	_, err := runCLI(t, "demo-app-secret-0123456789\n", args...)
+	if err == nil || !strings.Contains(err.Error(), "another master key") {
+		t.Fatalf("--if-not-exists under another master key = %v, want a clear refusal", err)
+	}
+}
