@@ -477,3 +477,25 @@ func waitCtx(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// mixedLoad logs eight users of acme in on n, then starts six workers that
+// alternate logins of new users with /me of those eight sessions, each
+// request tagged with clock's phase. It returns the eight tokens and the
+// load, which the caller finishes.
+func mixedLoad(t *testing.T, s *stack, n *node, clock *phaseClock) ([]string, *load) {
+	t.Helper()
+	var tokens []string
+	for i := range 8 {
+		tok, _ := n.mustLogin(s.wx, "acme", appID, fmt.Sprintf("before-%d", i))
+		tokens = append(tokens, tok)
+	}
+	clock.set("before")
+	l := runLoad(6, clock.get, func(w, i int) (string, result) {
+		if i%2 == 0 {
+			return "login", n.login(s.wx, "acme", appID, fmt.Sprintf("load-%d-%d", w, i))
+		}
+		return "me", n.me("acme", tokens[(w+i)%len(tokens)])
+	})
+	time.Sleep(300 * time.Millisecond)
+	return tokens, l
+}

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -20,21 +19,8 @@ func TestMariaDBKilledUnderLoad(t *testing.T) {
 	n := s.start()
 	pid := n.proc.Pid()
 
-	var tokens []string
-	for i := range 8 {
-		tok, _ := n.mustLogin(s.wx, "acme", appID, fmt.Sprintf("before-%d", i))
-		tokens = append(tokens, tok)
-	}
-
 	var clock phaseClock
-	clock.set("before")
-	l := runLoad(6, clock.get, func(w, i int) (string, result) {
-		if i%2 == 0 {
-			return "login", n.login(s.wx, "acme", appID, fmt.Sprintf("load-%d-%d", w, i))
-		}
-		return "me", n.me("acme", tokens[(w+i)%len(tokens)])
-	})
-	time.Sleep(300 * time.Millisecond)
+	tokens, l := mixedLoad(t, s, n, &clock)
 
 	clock.set("down")
 	db.Kill()
