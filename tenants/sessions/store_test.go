@@ -169,3 +169,80 @@ func TestAbsoluteExpiry(t *testing.T) {
 		}
 	})
 }
+
+const (
+	iPhoneUA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) " +
+		"Mobile/15E148 MicroMessenger/8.0.50(0x1800323b) NetType/WIFI Language/zh_CN"
+	androidUA = "Mozilla/5.0 (Linux; Android 14; 23127PN0CC Build/UKQ1.230804.001; wv) AppleWebKit/537.36 " +
+		"(KHTML, like Gecko) Version/4.0 Chrome/122.0.6261.120 Mobile Safari/537.36 XWEB/1220099 MMWEBSDK/20240404 " +
+		"MMWEBID/2307 MicroMessenger/8.0.49.2600(0x28003133) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64"
+)
+
+// The user's index keeps a device summary, and every value within Redis's
+// hash-max-listpack-value, so that the index stays a compact listpack.
+func TestUserIndex(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		rdb, prefix := b.open(t)
+		s := sessions.NewStore(rdb, prefix, tenantstest.Keyring(t))
+		longIP := "0000:0000:0000:0000:0000:ffff:255.255.255.255" // the longest text an address has
+		type want struct{ ip, device string }
+		made := map[string]want{}
+		for _, c := range []struct {
+			ip, ua string
+			want   want
+		}{
+			{"203.0.113.7", iPhoneUA, want{"203.0.113.7", "WeChat 8.0.50 iOS 17.5"}},
+			{longIP, androidUA, want{longIP, "WeChat"}}, // the address leaves the summary 7 bytes
+			{"2001:db8::1", strings.Repeat("\xff|x", 300), want{"2001:db8::1", strings.Repeat("x ", 19) + "x"}},
+			{"", "", want{"", ""}},
+		} {
+			_, sess, err := s.Create(ctx, sessions.New{TenantID: 1, UserID: 42, AppID: 1, SessionKey: "o0q0otL8aEzpcZL/FT9WsQ==",
+				Idle: time.Hour, Absolute: 24 * time.Hour, IP: c.ip, UserAgent: c.ua})
+			if err != nil {
+				t.Fatal(err)
+			}
+			made[sess.ID] = c.want
+		}
+		ukey := prefix + ":t:1:u:42:s"
+		for _, v := range rdb.HVals(ctx, ukey).Val() {
+			if len(v) > 64 {
+				t.Errorf("index value %q of %d bytes is over 64", v, len(v))
+			}
+		}
+		if enc := rdb.ObjectEncoding(ctx, ukey).Val(); enc != "listpack" {
+			t.Fatalf("the user's index is a %s, want a listpack", enc)
+		}
+		list, err := s.ListUser(ctx, 1, 42)
+		if err != nil || len(list) != len(made) {
+			t.Fatalf("ListUser = %+v, %v", list, err)
+		}
+		for _, i := range list {
+			if w := made[i.ID]; i.IP != w.ip || i.UserAgent != w.device || time.Since(i.IssuedAt) > time.Minute {
+				t.Errorf("ListUser gave %+v, want %+v", i, w)
+			}
+		}
+	})
+}
+
+// Index entries written before device summaries hold the whole user agent;
+// they still list, summarized.
+func TestUserIndexOldEntries(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		rdb, prefix := b.open(t)
+		s := sessions.NewStore(rdb, prefix, tenantstest.Keyring(t))
+		token := create(t, s, 1, 42)
+		id := sessions.IDOf(token)
+		if err := rdb.HSet(ctx, prefix+":t:1:u:42:s", id, "1700000000|10.0.0.9|"+iPhoneUA).Err(); err != nil {
+			t.Fatal(err)
+		}
+		list, err := s.ListUser(ctx, 1, 42)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("ListUser = %+v, %v", list, err)
+		}
+		if i := list[0]; i.ID != id || i.IP != "10.0.0.9" || i.UserAgent != "WeChat 8.0.50 iOS 17.5" || i.IssuedAt.Unix() != 1700000000 {
+			t.Fatalf("ListUser = %+v", i)
+		}
+	})
+}
