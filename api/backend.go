@@ -154,14 +154,14 @@ func (s *Server) introspectToken(c *fiber.Ctx, token string) (*introspectRespons
 			return nil, err
 		}
 	}
-	u, err := s.deps.Users.ByID(ctx, t.ID, sess.UserID)
+	u, revoked, err := s.deps.Users.ForSession(ctx, t.ID, sess.UserID, sess.ID)
 	switch {
 	case err != nil:
 		return nil, err
+	case revoked, sess.UserEpoch < u.SessionEpoch:
+		return nil, sessions.ErrNotFound
 	case u.Banned():
 		return nil, users.ErrBanned
-	case sess.UserEpoch < u.SessionEpoch:
-		return nil, sessions.ErrNotFound
 	}
 	if out.OpenID == "" {
 		if out.AppID, out.OpenID, err = s.identityOf(ctx, t, u.ID, sess.AppID); err != nil {

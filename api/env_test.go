@@ -22,6 +22,7 @@ import (
 	"miniauth/tenants"
 	"miniauth/tenants/admins"
 	"miniauth/tenants/apikeys"
+	"miniauth/tenants/memo"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/signup"
@@ -62,6 +63,7 @@ type env struct {
 	apiKeys *apikeys.Store
 	tokens  *sessions.AccessTokens
 	hooks   *webhooks.Store // the tests deliver with hooks.DeliverDue
+	users   *users.Store
 }
 
 type clock struct {
@@ -130,8 +132,19 @@ func newEnv(t *testing.T, opts ...func(*api.Deps)) *env {
 	e.apiKeys = apikeys.NewStore(apiDB)
 	e.tokens = sessions.NewAccessTokens(sessions.NewSigningKeys(apiDB, keys, sessions.KeyPolicy{}, e.clock.Now))
 	e.hooks = webhooks.NewStore(apiDB, keys, webhooks.Config{AllowPrivate: true})
+	// Users are served from memory, as in production: every change made
+	// through the store is announced on the bus (tenants/memo).
+	bus := memo.NewBus(apiRedis, prefix, logger)
+	busCtx, stopBus := context.WithCancel(context.Background())
+	t.Cleanup(stopBus)
+	go bus.Listen(busCtx)
 	userStore := users.NewStore(apiDB)
 	userStore.SetEvents(e.hooks)
+	userStore.CacheOn(bus, users.CacheConfig{})
+	e.users = userStore
+	for deadline := time.Now().Add(3 * time.Second); !bus.Listening() && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	deps := api.Deps{
 		Limiter:  ratelimit.New(apiRedis, prefix),
 		Tenants:  e.cache,

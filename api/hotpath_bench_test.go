@@ -17,6 +17,7 @@ import (
 	"miniauth/api"
 	"miniauth/tenants"
 	"miniauth/tenants/apikeys"
+	"miniauth/tenants/memo"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/tenantstest"
@@ -72,6 +73,12 @@ func newBenchAPI(b *testing.B) *benchAPI {
 	keyStore := apikeys.NewStore(db)
 	hooks := webhooks.NewStore(db, keys, webhooks.Config{})
 	ba.users.SetEvents(hooks) // as serve does: user events in the login transaction
+	bus := memo.NewBus(rdb, prefix, logger)
+	go bus.Listen(b.Context())
+	ba.users.CacheOn(bus, users.CacheConfig{})
+	for !bus.Listening() {
+		time.Sleep(time.Millisecond)
+	}
 	srv := api.New(api.Deps{
 		Tenants: cache, Users: ba.users, Sessions: ba.sess, WeChat: wxClient, Logger: logger,
 		Codes:   guard.New(wxClient, rdb, guard.Config{KeyPrefix: prefix}, nil),

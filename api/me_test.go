@@ -130,9 +130,16 @@ func TestBannedAndRevoked(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	alice, bob := e.login("alice"), e.login("bob")
-	if _, err := e.db.Exec("UPDATE users SET status = 'banned' WHERE id = (SELECT user_id FROM identities WHERE openid = ?)", e.wx.OpenID(demoAppID, "alice")); err != nil {
+	// Banned in MySQL alone (no new session epoch, sessions left in Redis):
+	// the status check on its own must refuse the session.
+	var aliceID int64
+	if err := e.db.Get(&aliceID, "SELECT user_id FROM identities WHERE openid = ?", e.wx.OpenID(demoAppID, "alice")); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := e.db.Exec("UPDATE users SET status = 'banned' WHERE id = ?", aliceID); err != nil {
+		t.Fatal(err)
+	}
+	e.users.Invalidate(ctx, e.tenant.ID, aliceID) // what every change made through the store does
 	if r := e.do("GET", "/t/acme/me", "", bearer(alice)...); r.Status != 403 || r.errCode() != "user_banned" {
 		t.Fatalf("/me of a banned user: %d %s", r.Status, r.Raw)
 	}

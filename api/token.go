@@ -32,14 +32,14 @@ func (s *Server) identityOf(ctx context.Context, t *tenants.Tenant, userID, appI
 	if app, err := t.AppByID(appID); err == nil {
 		appid = app.AppID
 	}
-	id, err := s.deps.Users.IdentityOf(ctx, t.ID, userID, appID)
+	openid, err = s.deps.Users.OpenIDOf(ctx, t.ID, userID, appID)
 	switch {
 	case errors.Is(err, users.ErrNotFound):
 		return appid, "", nil // a user bound by phone or web OAuth may have no identity in this app
 	case err != nil:
 		return "", "", err
 	}
-	return appid, id.OpenID, nil
+	return appid, openid, nil
 }
 
 // issueAccessToken signs an access token for a live session of u.

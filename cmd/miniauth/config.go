@@ -29,6 +29,7 @@ type Config struct {
 	DrainDelay     time.Duration
 	BreakerOpenFor time.Duration // how long an open WeChat breaker fails fast
 	BreakerTrips   int           // consecutive WeChat failures that open it
+	UserCacheTTL   time.Duration // how long a node may keep a user in memory (changes are announced at once)
 	LogLevel       string
 	Backends       BackendsConfig // API keys, access tokens, webhooks (backends.go)
 }
@@ -64,6 +65,9 @@ func loadConfig() (Config, error) {
 	}
 	if c.BreakerTrips, err = strconv.Atoi(env("MINIAUTH_WECHAT_BREAKER_FAILURES", "5")); err != nil || c.BreakerTrips < 1 {
 		errs = append(errs, errors.New("MINIAUTH_WECHAT_BREAKER_FAILURES must be a positive number"))
+	}
+	if c.UserCacheTTL, err = time.ParseDuration(env("MINIAUTH_USER_CACHE_TTL", "2m")); err != nil || c.UserCacheTTL <= 0 {
+		errs = append(errs, errors.New("MINIAUTH_USER_CACHE_TTL must be a positive duration such as 2m"))
 	}
 	if c.DrainDelay, err = time.ParseDuration(env("MINIAUTH_DRAIN_DELAY", "0s")); err != nil {
 		errs = append(errs, errors.New("MINIAUTH_DRAIN_DELAY must be a duration such as 5s"))

@@ -14,6 +14,7 @@ import (
 	"miniauth/migrations"
 	"miniauth/tenants"
 	"miniauth/tenants/admins"
+	"miniauth/tenants/memo"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/signup"
@@ -58,8 +59,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	reg := newRegistry(db, rdb)
 	wx := wechat.New(wechat.Config{BaseURL: cfg.WeChatBaseURL, Observe: guard.CallMetrics(reg)})
 	back := newBackends(db, keys, cfg.Backends)
+	bus := memo.NewBus(rdb, cfg.RedisPrefix, log) // drops cached users on every node when one changes
+	go bus.Listen(ctx)
 	userStore := users.NewStore(db)
 	userStore.SetEvents(back.webhooks) // webhooks hear of user changes in their transaction
+	userStore.CacheOn(bus, users.CacheConfig{TTL: cfg.UserCacheTTL})
 	back.run(ctx, log)
 	srv := api.New(api.Deps{
 		Metrics: api.NewMetrics(reg),

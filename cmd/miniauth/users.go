@@ -6,8 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
 
 	"miniauth/tenants"
+	"miniauth/tenants/memo"
 	"miniauth/tenants/users"
 )
 
@@ -45,7 +48,15 @@ func usersCmd(ctx context.Context, cfg Config, args []string, stdin io.Reader, s
 	if err != nil {
 		return err
 	}
-	res, err := users.NewStore(db).Import(ctx, t.ID, rows, tenants.CLI)
+	store := users.NewStore(db)
+	// Running servers keep users in memory: tell them which ones changed.
+	rdb, err := openRedis(ctx, cfg.RedisURL, cfg.RedisMaster)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	store.CacheOn(memo.NewBus(rdb, cfg.RedisPrefix, slog.New(slog.NewTextHandler(os.Stderr, nil))), users.CacheConfig{})
+	res, err := store.Import(ctx, t.ID, rows, tenants.CLI)
 	if err != nil {
 		return err
 	}

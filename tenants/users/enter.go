@@ -66,12 +66,12 @@ func (s *Store) enterOnce(ctx context.Context, a Attempt, then func(*User, bool)
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 
 	u, err := byIdentity(ctx, tx, a.Login)
-	created := false
+	created, loser := false, int64(0)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		u, created, err = admit(ctx, tx, a)
 	case err == nil:
-		err = s.touch(ctx, tx, u, a.Login)
+		loser, err = s.touch(ctx, tx, u, a.Login)
 	}
 	if err == nil && a.Phone != "" {
 		err = bindPhoneTx(ctx, tx, u, a.Phone)
@@ -87,6 +87,9 @@ func (s *Store) enterOnce(ctx context.Context, a Attempt, then func(*User, bool)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, false, fmt.Errorf("users: commit: %w", err)
+	}
+	if !created {
+		s.changed(ctx, a.TenantID, u.ID, loser)
 	}
 	return u, created, nil
 }

@@ -131,6 +131,7 @@ func (s *Store) Import(ctx context.Context, tenantID int64, rows []ImportRow, ac
 		return res, fmt.Errorf("users: begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	var updated []int64
 	for _, r := range rows {
 		var id int64
 		err := sql.ErrNoRows
@@ -155,6 +156,7 @@ func (s *Store) Import(ctx context.Context, tenantID int64, rows []ImportRow, ac
 			_, err = tx.ExecContext(ctx, `UPDATE users SET phone = ?, nickname = IF(? = '', nickname, ?),
 				external_id = COALESCE(?, external_id) WHERE id = ?`, r.Phone, r.Name, r.Name, nullable(r.ExternalID), id)
 			res.Updated++
+			updated = append(updated, id)
 		}
 		if isDuplicate(err) {
 			return ImportResult{Errors: []ImportError{{r.Line, "phone or external_id already belongs to another user"}}}, nil
@@ -180,5 +182,6 @@ func (s *Store) Import(ctx context.Context, tenantID int64, rows []ImportRow, ac
 	if err := tx.Commit(); err != nil {
 		return ImportResult{}, fmt.Errorf("users: commit: %w", err)
 	}
+	s.changed(ctx, tenantID, updated...)
 	return res, nil
 }

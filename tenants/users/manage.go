@@ -117,6 +117,7 @@ func (s *Store) Identities(ctx context.Context, tenantID, userID int64) ([]Ident
 // epoch, so every session issued so far is refused at once; the caller
 // also deletes them from Redis.
 func (s *Store) SetBanned(ctx context.Context, tenantID, userID int64, banned bool, actor tenants.Actor) error {
+	defer s.changed(ctx, tenantID, userID)
 	return s.manageTx(ctx, func(tx *sqlx.Tx) error {
 		u, err := lockUser(ctx, tx, tenantID, userID)
 		if err != nil {
@@ -146,6 +147,7 @@ func (s *Store) SetBanned(ctx context.Context, tenantID, userID int64, banned bo
 // keeps a tombstone (the public id and the openids it had); the same WeChat
 // user logging in again becomes a new user.
 func (s *Store) Delete(ctx context.Context, tenantID, userID int64, actor tenants.Actor) error {
+	defer s.changed(ctx, tenantID, userID)
 	return s.manageTx(ctx, func(tx *sqlx.Tx) error {
 		u, err := lockUser(ctx, tx, tenantID, userID)
 		if err != nil {

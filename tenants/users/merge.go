@@ -51,37 +51,41 @@ type mergedIdentity struct {
 
 // learnUnionID records the unionid WeChat now sends for the identity l of
 // u, who had none, merging u with the user that already holds it. It
-// returns the user the identity belongs to afterwards.
-func (s *Store) learnUnionID(ctx context.Context, tx *sqlx.Tx, u *User, l Login) (*User, error) {
+// returns the user the identity belongs to afterwards, and the internal id
+// of the user merged away (0 for none).
+func (s *Store) learnUnionID(ctx context.Context, tx *sqlx.Tx, u *User, l Login) (*User, int64, error) {
 	var holder int64
+	var loser *User
 	err := tx.GetContext(ctx, &holder, `SELECT id FROM users WHERE tenant_id = ? AND unionid = ? FOR UPDATE`, l.TenantID, l.UnionID)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET unionid = ? WHERE id = ? AND tenant_id = ? AND unionid IS NULL`,
 			l.UnionID, u.ID, l.TenantID); err != nil {
-			return nil, fmt.Errorf("users: set unionid: %w", err) // a duplicate is retried by the caller
+			return nil, 0, fmt.Errorf("users: set unionid: %w", err) // a duplicate is retried by the caller
 		}
 		u.UnionID = &l.UnionID
 	case err != nil:
-		return nil, fmt.Errorf("users: lookup unionid: %w", err)
+		return nil, 0, fmt.Errorf("users: lookup unionid: %w", err)
 	case holder != u.ID:
-		var loser *User
 		if u, loser, err = merge(ctx, tx, l.TenantID, u.ID, holder, "unionid"); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		// Backends hear that the loser is gone and the winner changed.
 		if err := s.emit(ctx, tx, EventDeleted, loser, ""); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if err := s.emit(ctx, tx, EventUpdated, u, ""); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE identities SET unionid = ? WHERE app_id = ? AND openid = ? AND tenant_id = ?`,
 		l.UnionID, l.AppID, l.OpenID, l.TenantID); err != nil {
-		return nil, fmt.Errorf("users: identity unionid: %w", err)
+		return nil, 0, fmt.Errorf("users: identity unionid: %w", err)
 	}
-	return u, nil
+	if loser != nil {
+		return u, loser.ID, nil
+	}
+	return u, 0, nil
 }
 
 // merge folds users a and b of a tenant into the older one by the rule
@@ -161,14 +165,16 @@ func (s *Store) LearnUnionID(ctx context.Context, l Login) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
+	var loser int64
 	if u.UnionID == nil {
-		if u, err = s.learnUnionID(ctx, tx, u, l); err != nil {
+		if u, loser, err = s.learnUnionID(ctx, tx, u, l); err != nil {
 			return nil, err
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("users: commit: %w", err)
 	}
+	s.changed(ctx, l.TenantID, u.ID, loser)
 	return u, nil
 }
 

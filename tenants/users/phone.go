@@ -91,6 +91,7 @@ func (s *Store) bindPhoneOnce(ctx context.Context, tenantID, userID int64, phone
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("users: commit: %w", err)
 	}
+	s.changed(ctx, tenantID, userID)
 	return u, nil
 }
 

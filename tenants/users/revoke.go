@@ -18,5 +18,6 @@ func (s *Store) RevokeSessions(ctx context.Context, tenantID, userID int64) erro
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
 		return ErrNotFound
 	}
+	s.changed(ctx, tenantID, userID)
 	return nil
 }

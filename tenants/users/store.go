@@ -12,12 +12,14 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"miniauth/tenants"
+	"miniauth/tenants/memo"
 )
 
 // Store keeps users and identities in MySQL. Every query is scoped by tenant.
 type Store struct {
 	db     *sqlx.DB
-	events EventSink // nil: changes are not reported (see SetEvents)
+	events EventSink         // nil: changes are not reported (see SetEvents)
+	cache  *memo.Cache[*hot] // nil: no copies in memory (see CacheOn)
 }
 
 // NewStore returns a Store over db.
@@ -89,6 +91,7 @@ func (s *Store) UpdateProfile(ctx context.Context, tenantID, id int64, p Profile
 	if err != nil {
 		return nil, err
 	}
+	s.changed(ctx, tenantID, id)
 	return updated, nil
 }
 

@@ -1,0 +1,149 @@
+package users
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"miniauth/tenants/memo"
+)
+
+// The request path (GET /me, introspection, access tokens) needs a
+// session's user on every request: whether it is banned, its session epoch,
+// the sessions of its revoked one by one, its profile and its openids.
+// With a cache (CacheOn), that comes from the node's memory; every change
+// this Store commits to a user drops the copy on every node (package memo)
+// before the call returns to its caller here, and within milliseconds on
+// the others.
+
+// CacheConfig tunes the user cache.
+type CacheConfig struct {
+	TTL      time.Duration // how long a copy may live at most; default 2m
+	MaxUsers int           // copies kept per node; default 200,000
+}
+
+// CacheOn makes the Store keep the request path's view of users in memory,
+// invalidated through bus. Call it once, before the Store is used.
+func (s *Store) CacheOn(bus *memo.Bus, cfg CacheConfig) {
+	if cfg.TTL <= 0 {
+		cfg.TTL = 2 * time.Minute
+	}
+	if cfg.MaxUsers <= 0 {
+		cfg.MaxUsers = 200_000
+	}
+	s.cache = memo.NewCache[*hot](bus, "users", cfg.TTL, cfg.MaxUsers)
+}
+
+// hot is a user as the request path sees it. Shared between requests:
+// never modified once loaded.
+type hot struct {
+	user    User
+	revoked []string         // ids of the user's sessions revoked one by one, sorted
+	openids map[int64]string // app id → openid of the identity that logged in last
+}
+
+func cacheKey(tenantID, userID int64) string {
+	return strconv.FormatInt(tenantID, 10) + ":" + strconv.FormatInt(userID, 10)
+}
+
+// changed drops the copies of users (ids of 0 are skipped) after a change
+// to them committed.
+func (s *Store) changed(ctx context.Context, tenantID int64, ids ...int64) {
+	if s.cache == nil {
+		return
+	}
+	if len(ids) > 100 { // an import: cheaper to start over than to announce each
+		s.cache.InvalidateAll(ctx)
+		return
+	}
+	for _, id := range ids {
+		if id != 0 {
+			s.cache.Invalidate(ctx, cacheKey(tenantID, id))
+		}
+	}
+}
+
+// Invalidate drops the cached copies of users on every node. The Store
+// does it after each change it makes; call it after a change made to the
+// users table by other means (a test, a hand-made fix).
+func (s *Store) Invalidate(ctx context.Context, tenantID int64, userIDs ...int64) {
+	s.changed(ctx, tenantID, userIDs...)
+}
+
+// hotUser returns the request path's view of a user, from memory when the
+// Store has a cache.
+func (s *Store) hotUser(ctx context.Context, tenantID, userID int64) (*hot, error) {
+	if s.cache == nil {
+		return s.loadHot(ctx, tenantID, userID)
+	}
+	return s.cache.Get(ctx, cacheKey(tenantID, userID), func(ctx context.Context) (*hot, error) {
+		return s.loadHot(ctx, tenantID, userID)
+	})
+}
+
+// loadHot reads a user with its revoked sessions in one query, and its
+// identities in a second.
+func (s *Store) loadHot(ctx context.Context, tenantID, userID int64) (*hot, error) {
+	var rows []struct {
+		User
+		Revoked sql.NullString `db:"revoked"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT u.`+strings.ReplaceAll(userColumns, ", ", ", u.")+`, r.session_id AS revoked
+		FROM users u LEFT JOIN revoked_sessions r
+		  ON r.tenant_id = u.tenant_id AND r.user_id = u.id AND r.expires_at > ?
+		WHERE u.id = ? AND u.tenant_id = ?`, time.Now().UTC(), userID, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("users: load: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, ErrNotFound
+	}
+	h := &hot{user: rows[0].User, openids: make(map[int64]string, 1)}
+	for _, r := range rows {
+		if r.Revoked.Valid {
+			h.revoked = append(h.revoked, r.Revoked.String)
+		}
+	}
+	slices.Sort(h.revoked)
+	var ids []Identity
+	if err := s.db.SelectContext(ctx, &ids, `SELECT id, tenant_id, user_id, app_id, openid, unionid FROM identities
+		WHERE tenant_id = ? AND user_id = ? ORDER BY last_login_at, id`, tenantID, userID); err != nil {
+		return nil, fmt.Errorf("users: load identities: %w", err)
+	}
+	for _, id := range ids {
+		h.openids[id.AppID] = id.OpenID // the one that logged in last wins
+	}
+	return h, nil
+}
+
+// ForSession returns the user of a session and says whether that one
+// session was revoked; ErrNotFound when the user is gone (a deleted user's
+// sessions are invalid). The user is the caller's to keep.
+func (s *Store) ForSession(ctx context.Context, tenantID, userID int64, sessionID string) (u *User, revoked bool, err error) {
+	h, err := s.hotUser(ctx, tenantID, userID)
+	if err != nil {
+		return nil, false, err
+	}
+	_, revoked = slices.BinarySearch(h.revoked, sessionID)
+	cp := h.user
+	return &cp, revoked, nil
+}
+
+// OpenIDOf returns the openid WeChat knows a user by in an app: the one of
+// the identity that logged in last. ErrNotFound when the user has none
+// there (one bound by phone or web OAuth only).
+func (s *Store) OpenIDOf(ctx context.Context, tenantID, userID, appID int64) (string, error) {
+	h, err := s.hotUser(ctx, tenantID, userID)
+	if err != nil {
+		return "", err
+	}
+	openid, ok := h.openids[appID]
+	if !ok {
+		return "", ErrNotFound
+	}
+	return openid, nil
+}
