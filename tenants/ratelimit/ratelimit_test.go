@@ -57,3 +57,30 @@ func TestBudgets(t *testing.T) {
 		t.Fatal("a negative limit was accepted")
 	}
 }
+
+// Two nodes share a token's budget through Redis: spread over both, the
+// token gets its budget, give or take the cold share of the second node.
+func TestSessionBudgetAcrossNodes(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := tenantstest.Redis(t)
+	a, b := ratelimit.New(rdb, prefix), ratelimit.New(rdb, prefix)
+	l := ratelimit.Limits{SessionPerTokenPerMinute: 80}
+	allowed := 0
+	for i := range 200 {
+		node := a
+		if i%2 == 1 {
+			node = b
+		}
+		err := node.Session(ctx, 1, "sid-shared", l)
+		var ex *ratelimit.Exceeded
+		switch {
+		case err == nil:
+			allowed++
+		case !errors.As(err, &ex):
+			t.Fatal(err)
+		}
+	}
+	if allowed < 80 || allowed > 80+2*10 {
+		t.Fatalf("two nodes let %d requests through on a budget of 80", allowed)
+	}
+}

@@ -1,0 +1,131 @@
+package ratelimit
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+)
+
+// The budgets of the request path (per session token, per API key) would
+// cost a Redis script on every GET /me and every introspection: as much as
+// the request itself. A front spares Redis the calls that cannot matter,
+// and batches the others, while the budget stays the shared GCRA in Redis:
+//
+//   - Cold: the first share-th of a budget a key spends on this node in a
+//     window is not sent to Redis. A key that light here cannot be over its
+//     budget unless spread over more than `shares` nodes.
+//   - Hot: past that, this node charges Redis for the requests it let
+//     through uncharged plus a block of requests in advance, and serves the
+//     block from memory; when Redis refuses a block, it asks for just the
+//     one request, so a key is refused exactly when its budget is spent.
+//
+// Accuracy: a key spread over several nodes may exceed its budget by the
+// cold share of each node beyond the first, and a node holds at most one
+// block that Redis already counts. With shares = 8 that is an eighth of
+// the budget per node.
+const shares = 8
+
+type front struct {
+	period time.Duration // the budget's window: a minute per token, a second per API key
+	now    func() time.Time
+
+	mu        sync.Mutex
+	cur, prev map[string]*use // two generations: entries idle for two periods are dropped
+	rotated   time.Time
+}
+
+// use is what this node knows of one key in the current window.
+type use struct {
+	start  time.Time // of the window
+	n      int       // requests let through in the window
+	owed   int       // of those, how many Redis was not told of
+	credit int       // requests Redis already counted that are not used yet
+	until  time.Time // refused by Redis until then: refuse here without asking
+}
+
+func newFront(period time.Duration) *front {
+	return &front{period: period, now: time.Now, cur: make(map[string]*use), prev: make(map[string]*use)}
+}
+
+// blockOf is both the cold share and the size of a hot block.
+func blockOf(l redis_rate.Limit) int { return max(1, l.Burst/shares) }
+
+// allow decides about one request of key; charge asks Redis for n events.
+func (f *front) allow(ctx context.Context, key string, l redis_rate.Limit,
+	charge func(ctx context.Context, n int) (*redis_rate.Result, error)) (*redis_rate.Result, error) {
+	block := blockOf(l)
+	f.mu.Lock()
+	u := f.entry(key)
+	if wait := u.until.Sub(f.now()); wait > 0 {
+		f.mu.Unlock()
+		return &redis_rate.Result{Limit: l, Allowed: 0, RetryAfter: wait}, nil
+	}
+	if u.credit > 0 {
+		u.credit--
+		u.n++
+		f.mu.Unlock()
+		return &redis_rate.Result{Limit: l, Allowed: 1}, nil
+	}
+	if u.n < block {
+		u.n++
+		u.owed++
+		f.mu.Unlock()
+		return &redis_rate.Result{Limit: l, Allowed: 1}, nil
+	}
+	owed := u.owed
+	f.mu.Unlock()
+
+	// Hot: the owed requests, this one, and a block in advance.
+	res, err := charge(ctx, owed+block)
+	if err != nil {
+		return nil, err
+	}
+	credit := block - 1
+	if res.Allowed == 0 {
+		// Not that much left: is there room for this one request?
+		if res, err = charge(ctx, 1); err != nil {
+			return nil, err
+		}
+		credit = 0
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u = f.entry(key)
+	if res.Allowed == 0 {
+		u.until = f.now().Add(res.RetryAfter)
+		return res, nil
+	}
+	u.n++
+	u.owed = max(0, u.owed-owed)
+	u.credit += credit
+	return &redis_rate.Result{Limit: l, Allowed: 1, Remaining: res.Remaining}, nil
+}
+
+// entry returns key's use in the current window; f.mu is held.
+func (f *front) entry(key string) *use {
+	now := f.now()
+	if now.Sub(f.rotated) >= f.period {
+		f.prev, f.cur, f.rotated = f.cur, make(map[string]*use, len(f.cur)), now
+	}
+	u, ok := f.cur[key]
+	if !ok {
+		if u, ok = f.prev[key]; ok {
+			delete(f.prev, key)
+		} else {
+			u = &use{start: now}
+		}
+		f.cur[key] = u
+	}
+	if now.Sub(u.start) >= f.period {
+		// A new window: what was let through uncharged is forgiven, and
+		// credit older than a window is dropped (Redis has let it go too).
+		credit := u.credit
+		if now.Sub(u.start) >= 2*f.period {
+			credit = 0
+		}
+		*u = use{start: now, credit: credit}
+	}
+	return u
+}

@@ -1,0 +1,102 @@
+package ratelimit
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+)
+
+// budget is a stand-in for the shared GCRA: n events left, no refill.
+type budget struct {
+	left, calls int
+}
+
+func (b *budget) charge(_ context.Context, n int) (*redis_rate.Result, error) {
+	b.calls++
+	if n > b.left {
+		return &redis_rate.Result{Allowed: 0, RetryAfter: time.Second}, nil
+	}
+	b.left -= n
+	return &redis_rate.Result{Allowed: n, Remaining: b.left}, nil
+}
+
+func TestFrontSparesRedisAndKeepsTheBudget(t *testing.T) {
+	ctx := context.Background()
+	now := time.Unix(1_700_000_000, 0)
+	f := newFront(time.Minute)
+	f.now = func() time.Time { return now }
+	l := redis_rate.PerMinute(80) // blocks of 10
+	b := &budget{left: 80}
+
+	allowed := 0
+	for range 100 {
+		res, err := f.allow(ctx, "k", l, b.charge)
+		if err != nil {
+			t.Fatal(err)
+		}
+		allowed += res.Allowed
+	}
+	// 10 cold requests are not charged, so the shared budget of 80 lets 90
+	// through on one node at most; Redis sees every request past the cold
+	// share, in blocks.
+	if allowed < 80 || allowed > 90 {
+		t.Fatalf("allowed %d of 100 with a budget of 80", allowed)
+	}
+	if b.left > 9 {
+		t.Fatalf("Redis was charged %d of 80 for %d requests", 80-b.left, allowed)
+	}
+	callsAtLimit := b.calls
+	if callsAtLimit > 15 {
+		t.Fatalf("%d Redis calls for 100 requests, want blocks", callsAtLimit)
+	}
+	// Refused: the node refuses on its own until Redis's Retry-After.
+	res, _ := f.allow(ctx, "k", l, b.charge)
+	if res.Allowed != 0 || res.RetryAfter <= 0 || b.calls != callsAtLimit {
+		t.Fatalf("after refusal: %+v, %d calls (was %d)", res, b.calls, callsAtLimit)
+	}
+}
+
+func TestFrontLeavesColdKeysInMemory(t *testing.T) {
+	ctx := context.Background()
+	now := time.Unix(1_700_000_000, 0)
+	f := newFront(time.Minute)
+	f.now = func() time.Time { return now }
+	l := redis_rate.PerMinute(600) // cold share 75 a minute
+	b := &budget{left: 600}
+	for minute := range 5 {
+		for range 60 { // one a second: a busy real user
+			if res, _ := f.allow(ctx, "k", l, b.charge); res.Allowed != 1 {
+				t.Fatalf("minute %d: refused", minute)
+			}
+			now = now.Add(time.Second)
+		}
+	}
+	if b.calls != 0 {
+		t.Fatalf("a key at 60 a minute of 600 cost %d Redis calls", b.calls)
+	}
+	// Entries of keys gone quiet are dropped.
+	now = now.Add(3 * time.Minute)
+	f.mu.Lock()
+	f.entry("other")
+	f.entry("other2")
+	now = now.Add(time.Minute)
+	f.entry("other")
+	_, kept := f.cur["k"]
+	_, keptPrev := f.prev["k"]
+	f.mu.Unlock()
+	if kept || keptPrev {
+		t.Fatal("an idle key's entry outlived two periods")
+	}
+}
+
+func TestFrontPassesRedisErrors(t *testing.T) {
+	f := newFront(time.Second)
+	l := redis_rate.PerSecond(8) // block of 1
+	fail := func(context.Context, int) (*redis_rate.Result, error) { return nil, context.DeadlineExceeded }
+	f.allow(context.Background(), "k", l, fail) // cold
+	if _, err := f.allow(context.Background(), "k", l, fail); err == nil {
+		t.Fatal("a Redis failure on a hot key was swallowed")
+	}
+}
