@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
@@ -69,7 +70,7 @@ func (s *Store) Create(ctx context.Context, n New) (token string, sess *Session,
 	sess = &Session{ID: id, TenantID: n.TenantID, UserID: n.UserID, AppID: n.AppID,
 		IssuedAt: now, ExpiresAt: now.Add(n.Absolute),
 		TenantEpoch: n.TenantEpoch, UserEpoch: n.UserEpoch}
-	sess.SessionKeySealed, sess.KeyID = s.keys.Seal([]byte(n.SessionKey), sessionKeyAD(n.TenantID, id))
+	s.sealSessionKey(sess, n.SessionKey)
 
 	ttl := min(n.Idle, n.Absolute)
 	pipe := s.rdb.Pipeline()
@@ -131,11 +132,34 @@ func slideStep(idle time.Duration) time.Duration {
 	return min(idle/100, time.Minute)
 }
 
-// SessionKey opens the WeChat session_key kept with a session.
+// sealSessionKey seals WeChat's session_key into sess. WeChat's keys are
+// the standard base64 of 16 bytes; those 16 bytes are what is sealed, 24
+// fewer than the text would take. Anything else is sealed as given.
+func (s *Store) sealSessionKey(sess *Session, key string) {
+	form, plain := keyText, []byte(key)
+	switch raw, err := base64.StdEncoding.Strict().DecodeString(key); {
+	case key == "":
+		sess.keyForm = keyNone
+		return
+	case err == nil && len(raw) == 16 && base64.StdEncoding.EncodeToString(raw) == key:
+		form, plain = keyBytes, raw
+	}
+	sess.SessionKeySealed, sess.KeyID = s.keys.Seal(plain, sessionKeyAD(sess.TenantID, sess.ID, form))
+	sess.keyForm = form
+}
+
+// SessionKey opens the WeChat session_key kept with a session; a session
+// that has none (a web login) gives "".
 func (s *Store) SessionKey(sess *Session) (string, error) {
-	plain, err := s.keys.Open(sess.SessionKeySealed, sess.KeyID, sessionKeyAD(sess.TenantID, sess.ID))
+	if sess.keyForm == keyNone {
+		return "", nil
+	}
+	plain, err := s.keys.Open(sess.SessionKeySealed, sess.KeyID, sessionKeyAD(sess.TenantID, sess.ID, sess.keyForm))
 	if err != nil {
 		return "", fmt.Errorf("sessions: session_key: %w", err)
+	}
+	if sess.keyForm == keyBytes {
+		return base64.StdEncoding.EncodeToString(plain), nil
 	}
 	return string(plain), nil
 }
@@ -241,8 +265,15 @@ func parseIndexEntry(v string) (issued time.Time, ip, device string) {
 	return time.Unix(sec, 0), f[1], summarizeUA(f[2])
 }
 
-func sessionKeyAD(tenantID int64, id string) string {
-	return "session-key:" + strconv.FormatInt(tenantID, 10) + ":" + id
+// sessionKeyAD binds a sealed session_key to its tenant, its session and
+// what was sealed, so that a record's form byte cannot be changed to make
+// the bytes open as something else. The text form's is v1's.
+func sessionKeyAD(tenantID int64, id string, form keyForm) string {
+	ad := "session-key:" + strconv.FormatInt(tenantID, 10) + ":" + id
+	if form == keyBytes {
+		ad += ":bytes"
+	}
+	return ad
 }
 
 // clip shortens s to at most n bytes on a rune boundary and drops "|".
