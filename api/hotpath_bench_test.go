@@ -76,6 +76,7 @@ func newBenchAPI(b *testing.B) *benchAPI {
 	bus := memo.NewBus(rdb, prefix, logger)
 	go bus.Listen(b.Context())
 	ba.users.CacheOn(bus, users.CacheConfig{})
+	keyStore.CacheOn(bus, time.Minute)
 	for !bus.Listening() {
 		time.Sleep(time.Millisecond)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strconv"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"miniauth/tenants"
 	"miniauth/tenants/apikeys"
+	"miniauth/tenants/memo"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/webhooks"
 )
@@ -116,6 +118,13 @@ func apikeyCmd(ctx context.Context, cfg Config, args []string, stdout io.Writer)
 		if *id <= 0 {
 			return errUsage
 		}
+		// Running servers keep keys in memory: tell them.
+		rdb, err := openRedis(ctx, cfg.RedisURL, cfg.RedisMaster)
+		if err != nil {
+			return err
+		}
+		defer rdb.Close()
+		store.CacheOn(memo.NewBus(rdb, cfg.RedisPrefix, slog.New(slog.NewTextHandler(os.Stderr, nil))), time.Minute)
 		return store.Revoke(ctx, t.ID, *id, tenants.CLI)
 	}
 	return errUsage

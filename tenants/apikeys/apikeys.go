@@ -20,6 +20,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"miniauth/tenants"
+	"miniauth/tenants/memo"
 )
 
 // Errors of the API keys.
@@ -59,6 +60,15 @@ type Store struct {
 
 	mu       sync.Mutex
 	lastSeen map[int64]time.Time // when this node last wrote last_used_at
+
+	cache *memo.Cache[*Key] // by key hash; nil: every call asks MySQL (see CacheOn)
+}
+
+// CacheOn makes Authenticate answer from memory, for at most ttl, with
+// revocations announced to every node through bus. Call it once, before
+// the Store is used.
+func (s *Store) CacheOn(bus *memo.Bus, ttl time.Duration) {
+	s.cache = memo.NewCache[*Key](bus, "apikeys", ttl, 10_000)
 }
 
 // NewStore returns a Store over db.
@@ -154,6 +164,11 @@ func (s *Store) Revoke(ctx context.Context, tenantID, id int64, actor tenants.Ac
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("apikeys: commit: %w", err)
 	}
+	if s.cache != nil {
+		// Keys are cached by hash, which Revoke does not have: revocations
+		// are rare, so every node drops all its keys.
+		s.cache.InvalidateAll(ctx)
+	}
 	return nil
 }
 
@@ -175,17 +190,31 @@ func (s *Store) Authenticate(ctx context.Context, tenantID int64, secret string)
 		return nil, ErrInvalid
 	}
 	sum := sha256.Sum256([]byte(secret))
-	var k Key
-	err := s.db.GetContext(ctx, &k, `SELECT `+columns+` FROM api_keys WHERE key_hash = ?`, sum[:])
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrInvalid
+	load := func(ctx context.Context) (*Key, error) {
+		var k Key
+		err := s.db.GetContext(ctx, &k, `SELECT `+columns+` FROM api_keys WHERE key_hash = ?`, sum[:])
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrInvalid // not kept: unknown keys must not crowd out real ones
+		}
+		if err != nil {
+			return nil, fmt.Errorf("apikeys: authenticate: %w", err)
+		}
+		return &k, nil
+	}
+	var cached *Key
+	var err error
+	if s.cache != nil {
+		cached, err = s.cache.Get(ctx, string(sum[:]), load)
+	} else {
+		cached, err = load(ctx)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("apikeys: authenticate: %w", err)
+		return nil, err
 	}
-	if k.TenantID != tenantID || k.RevokedAt != nil {
+	if cached.TenantID != tenantID || cached.RevokedAt != nil {
 		return nil, ErrInvalid
 	}
+	k := *cached // the cached one is shared
 	s.touch(ctx, &k)
 	return &k, nil
 }

@@ -3,11 +3,14 @@ package apikeys_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"miniauth/tenants"
 	"miniauth/tenants/apikeys"
+	"miniauth/tenants/memo"
 	"miniauth/tenants/tenantstest"
 )
 
@@ -76,5 +79,61 @@ func TestKeys(t *testing.T) {
 	var audits int
 	if err := db.Get(&audits, `SELECT COUNT(*) FROM audit_log WHERE action IN ('api_key.created', 'api_key.revoked') AND tenant_id = ?`, a.ID); err != nil || audits != 2 {
 		t.Fatalf("audit rows = %d, %v", audits, err)
+	}
+}
+
+// Two nodes answer from memory; a revocation on one is refused on the
+// other at once (within the time a Redis message takes).
+func TestCachedKeysAndRevocationAcrossNodes(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db, _ := tenantstest.DB(t)
+	rdb, prefix := tenantstest.Redis(t)
+	reg := tenants.NewRegistry(db, tenantstest.Keyring(t))
+	a, err := reg.Create(ctx, tenants.NewTenant{Slug: "alpha", Name: "A", AppID: "wxalpha00001", Secret: "0123456789abcdef"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	node := func() *apikeys.Store {
+		bus := memo.NewBus(rdb, prefix, slog.New(slog.DiscardHandler))
+		go bus.Listen(ctx)
+		for !bus.Listening() {
+			time.Sleep(5 * time.Millisecond)
+		}
+		s := apikeys.NewStore(db)
+		s.CacheOn(bus, time.Hour)
+		return s
+	}
+	one, two := node(), node()
+	secret, key, err := one.Create(ctx, a.ID, "backend", tenants.CLI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := two.Authenticate(ctx, a.ID, secret); err != nil {
+		t.Fatal(err)
+	}
+	// From memory: a revocation written behind the stores' back is not seen.
+	if _, err := db.Exec(`UPDATE api_keys SET revoked_at = NOW() WHERE id = ?`, key.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := two.Authenticate(ctx, a.ID, secret); err != nil {
+		t.Fatalf("the second call went to MySQL: %v", err)
+	}
+	if _, err := db.Exec(`UPDATE api_keys SET revoked_at = NULL WHERE id = ?`, key.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := one.Revoke(ctx, a.ID, key.ID, tenants.CLI); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Second)
+	for {
+		_, err := two.Authenticate(ctx, a.ID, secret)
+		if errors.Is(err, apikeys.ErrInvalid) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a key revoked on one node still works on the other after 1s: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
