@@ -224,25 +224,3 @@ func TestUserIndex(t *testing.T) {
 		}
 	})
 }
-
-// Index entries written before device summaries hold the whole user agent;
-// they still list, summarized.
-func TestUserIndexOldEntries(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		ctx := context.Background()
-		rdb, prefix := b.open(t)
-		s := sessions.NewStore(rdb, prefix, tenantstest.Keyring(t))
-		token := create(t, s, 1, 42)
-		id := sessions.IDOf(token)
-		if err := rdb.HSet(ctx, prefix+":t:1:u:42:s", id, "1700000000|10.0.0.9|"+iPhoneUA).Err(); err != nil {
-			t.Fatal(err)
-		}
-		list, err := s.ListUser(ctx, 1, 42)
-		if err != nil || len(list) != 1 {
-			t.Fatalf("ListUser = %+v, %v", list, err)
-		}
-		if i := list[0]; i.ID != id || i.IP != "10.0.0.9" || i.UserAgent != "WeChat 8.0.50 iOS 17.5" || i.IssuedAt.Unix() != 1700000000 {
-			t.Fatalf("ListUser = %+v", i)
-		}
-	})
-}
