@@ -142,6 +142,7 @@ func newEnv(t *testing.T, opts ...func(*api.Deps)) *env {
 	userStore.SetEvents(e.hooks)
 	userStore.CacheOn(bus, users.CacheConfig{})
 	e.apiKeys.CacheOn(bus, time.Minute)
+	e.hooks.CacheOn(bus, time.Minute)
 	e.users = userStore
 	for deadline := time.Now().Add(3 * time.Second); !bus.Listening() && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)

@@ -77,6 +77,7 @@ func newBenchAPI(b *testing.B) *benchAPI {
 	go bus.Listen(b.Context())
 	ba.users.CacheOn(bus, users.CacheConfig{})
 	keyStore.CacheOn(bus, time.Minute)
+	hooks.CacheOn(bus, time.Minute)
 	for !bus.Listening() {
 		time.Sleep(time.Millisecond)
 	}

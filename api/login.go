@@ -78,7 +78,8 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return err
 	}
 	who := users.Login{TenantID: t.ID, AppID: app.ID, OpenID: ws.OpenID, UnionID: ws.UnionID}
-	u, created, token, err := s.enter(c, users.Attempt{Login: who, Policy: t.Settings.RegistrationPolicy(), Phone: phone}, ws.SessionKey, nil)
+	a := users.Attempt{Login: who, Policy: t.Settings.RegistrationPolicy(), Phone: phone}
+	in, err := s.enter(c, a, ws.SessionKey, nil)
 	if errors.Is(err, users.ErrUnknownIdentity) {
 		return s.offerSignup(c, signup.Pending{AppID: app.ID, OpenID: ws.OpenID, UnionID: ws.UnionID,
 			SessionKey: ws.SessionKey, Phone: phone})
@@ -86,16 +87,25 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.loginAnswer(c, u, created, token)
+	return s.loginAnswer(c, a.Login, in)
+}
+
+// entered is a way in that worked: the user, whether the attempt made it,
+// and the new session with its token (which exists nowhere else).
+type entered struct {
+	user    *users.User
+	created bool
+	token   string
+	session *sessions.Session
 }
 
 // enter logs the attempt in (registering as the policy says) and creates
 // the session inside the user transaction: if Redis fails, the new user is
 // not written either. inTx, when set, runs in the transaction too (a
 // sign-up spends its ticket there).
-func (s *Server) enter(c *fiber.Ctx, a users.Attempt, sessionKey string, inTx func() error) (u *users.User, created bool, token string, err error) {
+func (s *Server) enter(c *fiber.Ctx, a users.Attempt, sessionKey string, inTx func() error) (in entered, err error) {
 	ctx, t := c.UserContext(), tenantOf(c)
-	u, created, err = s.deps.Users.Enter(ctx, a, func(u *users.User, _ bool) error {
+	in.user, in.created, err = s.deps.Users.Enter(ctx, a, func(u *users.User, _ bool) error {
 		if u.Banned() {
 			return users.ErrBanned
 		}
@@ -105,7 +115,7 @@ func (s *Server) enter(c *fiber.Ctx, a users.Attempt, sessionKey string, inTx fu
 			}
 		}
 		var err error
-		token, _, err = s.deps.Sessions.Create(ctx, sessions.New{
+		in.token, in.session, err = s.deps.Sessions.Create(ctx, sessions.New{
 			TenantID: t.ID, UserID: u.ID, AppID: a.AppID, SessionKey: sessionKey,
 			TenantEpoch: t.SessionEpoch, UserEpoch: u.SessionEpoch,
 			Idle: t.Settings.SessionIdle(), Absolute: t.Settings.SessionAbsolute(),
@@ -113,16 +123,24 @@ func (s *Server) enter(c *fiber.Ctx, a users.Attempt, sessionKey string, inTx fu
 		})
 		return err
 	})
-	return u, created, token, err
+	return in, err
 }
 
-// loginAnswer is the answer of every way in (login, register, web OAuth's
-// JSON twin): the session token once, and the user.
-func (s *Server) loginAnswer(c *fiber.Ctx, u *users.User, created bool, token string) error {
-	body := s.loginBody(c, u, created, token)
-	if err := s.withAccessToken(c, &body, u, token); err != nil {
+// loginAnswer is the answer of a mini-program's way in (login, register):
+// the session token once, the user, and an access token for the identity
+// l that came in.
+func (s *Server) loginAnswer(c *fiber.Ctx, l users.Login, in entered) error {
+	body := s.loginBody(c, in.user, in.created, in.token)
+	t := tenantOf(c)
+	var appid string
+	if app, err := t.AppByID(l.AppID); err == nil {
+		appid = app.AppID
+	}
+	at, err := s.signAccessToken(c.UserContext(), t, in.session, in.user, appid, l.OpenID)
+	if err != nil {
 		return err
 	}
+	body.AccessToken, body.AccessTokenExpiresIn = at.AccessToken, at.AccessTokenExpiresIn
 	return c.JSON(body)
 }
 

@@ -126,7 +126,7 @@ func (s *Server) oauthLogin(c *fiber.Ctx, st *signup.State, code string) (url.Va
 			a.Profile = p
 		}
 	}
-	u, created, token, err := s.enter(c, a, "", nil)
+	in, err := s.enter(c, a, "", nil)
 	if errors.Is(err, users.ErrUnknownIdentity) {
 		ticket, err := s.deps.Signup.Issue(ctx, t.ID, signup.Pending{AppID: app.ID, OpenID: tok.OpenID, UnionID: a.UnionID})
 		if err != nil {
@@ -138,9 +138,9 @@ func (s *Server) oauthLogin(c *fiber.Ctx, st *signup.State, code string) (url.Va
 	if err != nil {
 		return nil, err
 	}
-	body := s.loginBody(c, u, created, token)
+	body := s.loginBody(c, in.user, in.created, in.token)
 	return url.Values{"session": {body.Session}, "token_type": {body.TokenType},
-		"expires_in": {strconv.Itoa(body.ExpiresIn)}, "user_id": {u.PublicID}, "is_new": {strconv.FormatBool(created)}}, nil
+		"expires_in": {strconv.Itoa(body.ExpiresIn)}, "user_id": {in.user.PublicID}, "is_new": {strconv.FormatBool(in.created)}}, nil
 }
 
 // withQuery adds key=value to an allow-listed URI's query.

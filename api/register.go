@@ -82,11 +82,11 @@ func (s *Server) register(c *fiber.Ctx) error {
 		Policy: policy, Register: true, Phone: phone,
 		Profile: users.Profile{Nickname: req.Nickname, AvatarURL: req.AvatarURL},
 	}
-	u, created, token, err := s.enter(c, a, p.SessionKey, func() error {
+	in, err := s.enter(c, a, p.SessionKey, func() error {
 		return s.deps.Signup.Spend(ctx, t.ID, req.Ticket)
 	})
 	if err != nil {
 		return err
 	}
-	return s.loginAnswer(c, u, created, token)
+	return s.loginAnswer(c, a.Login, in)
 }

@@ -48,6 +48,12 @@ func (s *Server) issueAccessToken(ctx context.Context, t *tenants.Tenant, sess *
 	if err != nil {
 		return accessTokenJSON{}, err
 	}
+	return s.signAccessToken(ctx, t, sess, u, appid, openid)
+}
+
+// signAccessToken signs an access token for a session of u made for the
+// identity (appid, openid).
+func (s *Server) signAccessToken(ctx context.Context, t *tenants.Tenant, sess *sessions.Session, u *users.User, appid, openid string) (accessTokenJSON, error) {
 	m := sessions.Mint{TenantID: t.ID, Issuer: s.issuer(t), Audience: t.Slug, Subject: u.PublicID,
 		SessionID: sess.ID, OpenID: openid, AppID: appid}
 	if u.UnionID != nil {
@@ -59,22 +65,6 @@ func (s *Server) issueAccessToken(ctx context.Context, t *tenants.Tenant, sess *
 	}
 	return accessTokenJSON{AccessToken: tok, TokenType: "Bearer",
 		AccessTokenExpiresIn: int(s.deps.AccessTokens.TTL().Seconds())}, nil
-}
-
-// withAccessToken adds an access token for the session just made to a
-// login answer.
-func (s *Server) withAccessToken(c *fiber.Ctx, body *loginResponse, u *users.User, token string) error {
-	ctx, t := c.UserContext(), tenantOf(c)
-	sess, err := s.deps.Sessions.ByID(ctx, t.ID, sessions.IDOf(token), sessions.Policy{TenantEpoch: t.SessionEpoch})
-	if err != nil {
-		return err
-	}
-	at, err := s.issueAccessToken(ctx, t, sess, u)
-	if err != nil {
-		return err
-	}
-	body.AccessToken, body.AccessTokenExpiresIn = at.AccessToken, at.AccessTokenExpiresIn
-	return nil
 }
 
 // token answers POST /t/{tenant}/token: a fresh access token for the

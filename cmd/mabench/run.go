@@ -291,9 +291,15 @@ func (b *bench) runAll(ctx context.Context) error {
 	if r := attack("warm-up", loginTargets(b.apiURL, warm), o.concurrency, 0, time.Minute); r.Errors > 0 {
 		return fmt.Errorf("warm-up logins: %s", r.StatusCodes)
 	}
-	attack("warm-up", meTargets(b.apiURL, scaleToks), o.concurrency, 0, 2*time.Second)
-	attack("warm-up", meTargets(b.floorURL, scaleToks), o.concurrency, 0, time.Second)
-	b.pair("me @ scale", "/me", meTargets(b.apiURL, scaleToks), meTargets(b.floorURL, scaleToks))
+	// The same working set as the single-tenant run (baseUsers sessions),
+	// now picked across every tenant among all the sessions: what changes
+	// is only the data around it. Then the cold case: every request a user
+	// this node has never seen (its user cache cannot help).
+	hot, cold := spread(scaleToks, o.baseUsers)
+	attack("warm-up", meTargets(b.apiURL, hot), o.concurrency, 0, 2*time.Second)
+	attack("warm-up", meTargets(b.floorURL, hot), o.concurrency, 0, time.Second)
+	b.pair("me @ scale", "/me", meTargets(b.apiURL, hot), meTargets(b.floorURL, hot))
+	b.pair("me @ scale, cold", "/me", meTargets(b.apiURL, cold), meTargets(b.floorURL, cold))
 	if err := b.loginPair(ctx, "login @ scale", all, perTenant); err != nil {
 		return err
 	}
@@ -593,4 +599,23 @@ func (b *bench) report(m memory, took time.Duration) {
 
 func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) + " ms"
+}
+
+// spread picks n tokens evenly across toks (which cover every tenant) and
+// returns them, and the others.
+func spread(toks []tokenOf, n int) (picked, rest []tokenOf) {
+	if n >= len(toks) {
+		return toks, nil
+	}
+	step := float64(len(toks)) / float64(n)
+	next := 0.0
+	for i, t := range toks {
+		if float64(i) >= next && len(picked) < n {
+			picked = append(picked, t)
+			next += step
+		} else {
+			rest = append(rest, t)
+		}
+	}
+	return picked, rest
 }

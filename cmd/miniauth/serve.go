@@ -65,6 +65,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	userStore.SetEvents(back.webhooks) // webhooks hear of user changes in their transaction
 	userStore.CacheOn(bus, users.CacheConfig{TTL: cfg.UserCacheTTL})
 	back.apiKeys.CacheOn(bus, cfg.UserCacheTTL)
+	back.webhooks.CacheOn(bus, cfg.UserCacheTTL)
 	back.run(ctx, log)
 	srv := api.New(api.Deps{
 		Metrics: api.NewMetrics(reg),

@@ -8,10 +8,11 @@ import (
 	"github.com/go-redis/redis_rate/v10"
 )
 
-// The budgets of the request path (per session token, per API key) would
-// cost a Redis script on every GET /me and every introspection: as much as
-// the request itself. A front spares Redis the calls that cannot matter,
-// and batches the others, while the budget stays the shared GCRA in Redis:
+// Checked one by one in Redis, the budgets would cost a Redis script per
+// budget on every request (on GET /me and introspection as much as the
+// request itself, three per login). A front spares Redis the calls that
+// cannot matter, and batches the others, while the budget stays the shared
+// GCRA in Redis:
 //
 //   - Cold: the first share-th of a budget a key spends on this node in a
 //     window is not sent to Redis. A key that light here cannot be over its
@@ -21,10 +22,10 @@ import (
 //     block from memory; when Redis refuses a block, it asks for just the
 //     one request, so a key is refused exactly when its budget is spent.
 //
-// Accuracy: a key spread over several nodes may exceed its budget by the
-// cold share of each node beyond the first, and a node holds at most one
-// block that Redis already counts. With shares = 8 that is an eighth of
-// the budget per node.
+// Accuracy: a key may exceed its budget by the cold share of each node it
+// is spread over, and a node holds at most one block that Redis already
+// counts. With shares = 8 that is an eighth of the budget per node. Budgets
+// under 16 (one person's logins) skip the front: exact, one call each.
 const shares = 8
 
 type front struct {
@@ -56,6 +57,11 @@ func blockOf(l redis_rate.Limit) int { return max(1, l.Burst/shares) }
 func (f *front) allow(ctx context.Context, key string, l redis_rate.Limit,
 	charge func(ctx context.Context, n int) (*redis_rate.Result, error)) (*redis_rate.Result, error) {
 	block := blockOf(l)
+	if block < 2 {
+		// A tight budget (under 16: one person's logins) is worth a Redis
+		// call every time, and gets exactly its budget.
+		return charge(ctx, 1)
+	}
 	f.mu.Lock()
 	u := f.entry(key)
 	if wait := u.until.Sub(f.now()); wait > 0 {

@@ -93,10 +93,14 @@ func TestFrontLeavesColdKeysInMemory(t *testing.T) {
 
 func TestFrontPassesRedisErrors(t *testing.T) {
 	f := newFront(time.Second)
-	l := redis_rate.PerSecond(8) // block of 1
+	l := redis_rate.PerSecond(16) // blocks of 2
 	fail := func(context.Context, int) (*redis_rate.Result, error) { return nil, context.DeadlineExceeded }
+	f.allow(context.Background(), "k", l, fail) // cold
 	f.allow(context.Background(), "k", l, fail) // cold
 	if _, err := f.allow(context.Background(), "k", l, fail); err == nil {
 		t.Fatal("a Redis failure on a hot key was swallowed")
+	}
+	if _, err := f.allow(context.Background(), "tight", redis_rate.PerMinute(10), fail); err == nil {
+		t.Fatal("a Redis failure on a tight budget was swallowed")
 	}
 }

@@ -1,9 +1,8 @@
 // Package ratelimit limits request rates with GCRA counters kept in Redis
 // (go-redis/redis_rate), so that every node shares the same budgets. Each
-// budget belongs to a tenant and lives under the tenant's namespace. The
-// budgets checked on every request (per session token, per API key) go
-// through a front in memory that asks Redis only when it matters
-// (front.go).
+// budget belongs to a tenant and lives under the tenant's namespace. Every
+// budget goes through a front in memory that asks Redis only when it
+// matters, and in blocks (front.go).
 package ratelimit
 
 import (
@@ -86,31 +85,23 @@ func (e *Exceeded) Error() string {
 type Limiter struct {
 	l      *redis_rate.Limiter
 	prefix string
-	// The request path's budgets go through a front (front.go).
-	sessions, apiKeys *front
+	// Every budget goes through a front in memory (front.go), by kind.
+	fronts map[string]*front
 }
 
 // New returns a Limiter over rdb; prefix starts every key (e.g. "ma").
 func New(rdb redis.UniversalClient, prefix string) *Limiter {
-	return &Limiter{l: redis_rate.NewLimiter(rdb), prefix: prefix,
-		sessions: newFront(time.Minute), apiKeys: newFront(time.Second)}
+	return &Limiter{l: redis_rate.NewLimiter(rdb), prefix: prefix, fronts: map[string]*front{
+		"login": newFront(time.Second), "login-ip": newFront(time.Minute), "login-id": newFront(time.Minute),
+		"session": newFront(time.Minute), "apikey": newFront(time.Second),
+	}}
 }
 
+// allow spends one request of a budget.
 func (r *Limiter) allow(ctx context.Context, tenantID int64, budget, id string, limit redis_rate.Limit) error {
-	return r.allowVia(ctx, nil, tenantID, budget, id, limit)
-}
-
-// allowVia spends one request of a budget, through f when it is not nil.
-func (r *Limiter) allowVia(ctx context.Context, f *front, tenantID int64, budget, id string, limit redis_rate.Limit) error {
 	key := r.prefix + ":t:" + strconv.FormatInt(tenantID, 10) + ":rl:" + budget + ":" + id
 	charge := func(ctx context.Context, n int) (*redis_rate.Result, error) { return r.l.AllowN(ctx, key, limit, n) }
-	var res *redis_rate.Result
-	var err error
-	if f != nil {
-		res, err = f.allow(ctx, key, limit, charge)
-	} else {
-		res, err = charge(ctx, 1)
-	}
+	res, err := r.fronts[budget].allow(ctx, key, limit, charge)
 	if err != nil {
 		return fmt.Errorf("ratelimit: %w", err)
 	}
@@ -136,10 +127,10 @@ func (r *Limiter) Identity(ctx context.Context, tenantID, appID int64, openid st
 // Session spends one request of a session's budget; sessionID is the
 // token's hash, never the token.
 func (r *Limiter) Session(ctx context.Context, tenantID int64, sessionID string, l Limits) error {
-	return r.allowVia(ctx, r.sessions, tenantID, "session", sessionID, l.sessionToken())
+	return r.allow(ctx, tenantID, "session", sessionID, l.sessionToken())
 }
 
 // APIKey spends one request of an API key's budget, by the key's id.
 func (r *Limiter) APIKey(ctx context.Context, tenantID int64, keyID string, l Limits) error {
-	return r.allowVia(ctx, r.apiKeys, tenantID, "apikey", keyID, l.apiKey())
+	return r.allow(ctx, tenantID, "apikey", keyID, l.apiKey())
 }

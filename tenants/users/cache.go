@@ -85,17 +85,23 @@ func (s *Store) hotUser(ctx context.Context, tenantID, userID int64) (*hot, erro
 	})
 }
 
-// loadHot reads a user with its revoked sessions in one query, and its
-// identities in a second.
+// loadHot reads a user with its revoked sessions and its identities in
+// one query: one row per (revoked session, identity) pair, which for real
+// users is one to a few rows.
 func (s *Store) loadHot(ctx context.Context, tenantID, userID int64) (*hot, error) {
 	var rows []struct {
 		User
 		Revoked sql.NullString `db:"revoked"`
+		App     sql.NullInt64  `db:"ident_app"`
+		OpenID  sql.NullString `db:"ident_openid"`
 	}
-	err := s.db.SelectContext(ctx, &rows, `SELECT u.`+strings.ReplaceAll(userColumns, ", ", ", u.")+`, r.session_id AS revoked
-		FROM users u LEFT JOIN revoked_sessions r
-		  ON r.tenant_id = u.tenant_id AND r.user_id = u.id AND r.expires_at > ?
-		WHERE u.id = ? AND u.tenant_id = ?`, time.Now().UTC(), userID, tenantID)
+	err := s.db.SelectContext(ctx, &rows, `SELECT u.`+strings.ReplaceAll(userColumns, ", ", ", u.")+`,
+		r.session_id AS revoked, i.app_id AS ident_app, i.openid AS ident_openid
+		FROM users u
+		LEFT JOIN revoked_sessions r ON r.tenant_id = u.tenant_id AND r.user_id = u.id AND r.expires_at > ?
+		LEFT JOIN identities i ON i.tenant_id = u.tenant_id AND i.user_id = u.id
+		WHERE u.id = ? AND u.tenant_id = ?
+		ORDER BY i.last_login_at, i.id`, time.Now().UTC(), userID, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("users: load: %w", err)
 	}
@@ -107,16 +113,12 @@ func (s *Store) loadHot(ctx context.Context, tenantID, userID int64) (*hot, erro
 		if r.Revoked.Valid {
 			h.revoked = append(h.revoked, r.Revoked.String)
 		}
+		if r.App.Valid {
+			h.openids[r.App.Int64] = r.OpenID.String // rows come oldest login first: the last one wins
+		}
 	}
 	slices.Sort(h.revoked)
-	var ids []Identity
-	if err := s.db.SelectContext(ctx, &ids, `SELECT id, tenant_id, user_id, app_id, openid, unionid FROM identities
-		WHERE tenant_id = ? AND user_id = ? ORDER BY last_login_at, id`, tenantID, userID); err != nil {
-		return nil, fmt.Errorf("users: load identities: %w", err)
-	}
-	for _, id := range ids {
-		h.openids[id.AppID] = id.OpenID // the one that logged in last wins
-	}
+	h.revoked = slices.Compact(h.revoked)
 	return h, nil
 }
 

@@ -155,24 +155,40 @@ func createUser(ctx context.Context, tx *sqlx.Tx, a Attempt) (*User, bool, error
 	if a.Profile.AvatarURL != nil {
 		avatar = *a.Profile.AvatarURL
 	}
+	// Every column is known here: the user is built, not read back.
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	u := &User{TenantID: a.TenantID, PublicID: newPublicID(), Nickname: nick, AvatarURL: avatar,
+		Status: StatusActive, CreatedAt: now, LastLoginAt: &now}
+	if a.UnionID != "" {
+		u.UnionID = &a.UnionID
+	}
 	res, err := tx.ExecContext(ctx,
-		`INSERT INTO users (tenant_id, public_id, nickname, avatar_url, unionid, last_login_at) VALUES (?, ?, ?, ?, ?, NOW(3))`,
-		a.TenantID, newPublicID(), nick, avatar, nullable(a.UnionID))
+		`INSERT INTO users (tenant_id, public_id, nickname, avatar_url, unionid, created_at, last_login_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		u.TenantID, u.PublicID, u.Nickname, u.AvatarURL, nullable(a.UnionID), now, now)
 	if err != nil {
 		return nil, false, fmt.Errorf("users: insert user: %w", err)
 	}
-	id, _ := res.LastInsertId()
-	u, err := bindIdentity(ctx, tx, a.Login, id)
-	return u, true, err
+	u.ID, _ = res.LastInsertId()
+	if err := insertIdentity(ctx, tx, a.Login, u.ID); err != nil {
+		return nil, false, err
+	}
+	return u, true, nil
 }
 
-// bindIdentity adds the identity l to user id, gives the user l's unionid
-// when it has none, records the login and returns the user.
-func bindIdentity(ctx context.Context, tx *sqlx.Tx, l Login, id int64) (*User, error) {
+func insertIdentity(ctx context.Context, tx *sqlx.Tx, l Login, userID int64) error {
 	if _, err := tx.ExecContext(ctx,
 		`INSERT INTO identities (tenant_id, user_id, app_id, openid, unionid, last_login_at) VALUES (?, ?, ?, ?, ?, NOW(3))`,
-		l.TenantID, id, l.AppID, l.OpenID, nullable(l.UnionID)); err != nil {
-		return nil, fmt.Errorf("users: insert identity: %w", err)
+		l.TenantID, userID, l.AppID, l.OpenID, nullable(l.UnionID)); err != nil {
+		return fmt.Errorf("users: insert identity: %w", err)
+	}
+	return nil
+}
+
+// bindIdentity adds the identity l to the existing user id, gives the user
+// l's unionid when it has none, records the login and returns the user.
+func bindIdentity(ctx context.Context, tx *sqlx.Tx, l Login, id int64) (*User, error) {
+	if err := insertIdentity(ctx, tx, l, id); err != nil {
+		return nil, err
 	}
 	if l.UnionID != "" {
 		// The unionid is free: admit looked it up under lock.

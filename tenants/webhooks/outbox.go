@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,10 +28,9 @@ type message struct {
 // rolls back, with it. Nothing is written when no active endpoint of the
 // tenant subscribes to typ.
 func (s *Store) Enqueue(ctx context.Context, ex sqlx.ExtContext, tenantID int64, typ string, data any) error {
-	var endpoints []int64
-	if err := sqlx.SelectContext(ctx, ex, &endpoints, `SELECT id FROM webhook_endpoints
-		WHERE tenant_id = ? AND status = 'active' AND FIND_IN_SET(?, events) > 0`, tenantID, typ); err != nil {
-		return fmt.Errorf("webhooks: enqueue: %w", err)
+	endpoints, err := s.subscribers(ctx, ex, tenantID, typ)
+	if err != nil {
+		return err
 	}
 	if len(endpoints) == 0 {
 		return nil
@@ -59,6 +60,44 @@ func (s *Store) Enqueue(ctx context.Context, ex sqlx.ExtContext, tenantID int64,
 	}
 	s.Wake()
 	return nil
+}
+
+// subscribers are the ids of the tenant's active endpoints taking typ.
+func (s *Store) subscribers(ctx context.Context, ex sqlx.ExtContext, tenantID int64, typ string) ([]int64, error) {
+	load := func(ctx context.Context, q sqlx.QueryerContext) ([]subscriber, error) {
+		var rows []struct {
+			ID     int64  `db:"id"`
+			Events string `db:"events"`
+		}
+		if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, events FROM webhook_endpoints
+			WHERE tenant_id = ? AND status = 'active' ORDER BY id`, tenantID); err != nil {
+			return nil, fmt.Errorf("webhooks: enqueue: %w", err)
+		}
+		out := make([]subscriber, len(rows))
+		for i, r := range rows {
+			out[i] = subscriber{id: r.ID, events: strings.Split(r.Events, ",")}
+		}
+		return out, nil
+	}
+	var subs []subscriber
+	var err error
+	if s.subs != nil {
+		subs, err = s.subs.Get(ctx, strconv.FormatInt(tenantID, 10), func(ctx context.Context) ([]subscriber, error) {
+			return load(ctx, s.db)
+		})
+	} else {
+		subs, err = load(ctx, ex)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, sub := range subs {
+		if slices.Contains(sub.events, typ) {
+			ids = append(ids, sub.id)
+		}
+	}
+	return ids, nil
 }
 
 // Wake makes the worker look for due deliveries now rather than at its

@@ -17,6 +17,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"miniauth/tenants"
+	"miniauth/tenants/memo"
 )
 
 // Config tunes delivery. Zero values mean the defaults.
@@ -64,6 +65,27 @@ type Store struct {
 	cfg    Config
 	client *http.Client
 	wake   chan struct{}
+	subs   *memo.Cache[[]subscriber] // by tenant id; nil: read at every event (see CacheOn)
+}
+
+// subscriber is an active endpoint and the events it takes.
+type subscriber struct {
+	id     int64
+	events []string
+}
+
+// CacheOn makes Enqueue know each tenant's active endpoints from memory
+// (a login must not cost a query to learn that nobody listens), with
+// changes to endpoints announced to every node through bus.
+func (s *Store) CacheOn(bus *memo.Bus, ttl time.Duration) {
+	s.subs = memo.NewCache[[]subscriber](bus, "webhook-endpoints", ttl, 100_000)
+}
+
+// endpointsChanged drops the tenant's subscribers on every node.
+func (s *Store) endpointsChanged(ctx context.Context, tenantID int64) {
+	if s.subs != nil {
+		s.subs.Invalidate(ctx, strconv.FormatInt(tenantID, 10))
+	}
 }
 
 // NewStore returns a Store. Its HTTP client never uses a proxy, never
@@ -161,6 +183,7 @@ func (s *Store) CreateEndpoint(ctx context.Context, tenantID int64, in EndpointI
 	if err != nil {
 		return nil, "", err
 	}
+	s.endpointsChanged(ctx, tenantID)
 	ep, err := s.Endpoint(ctx, tenantID, id)
 	return ep, secret, err
 }
@@ -186,6 +209,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, tenantID, id int64, in Endpo
 	if err != nil {
 		return nil, err
 	}
+	s.endpointsChanged(ctx, tenantID)
 	return s.Endpoint(ctx, tenantID, id)
 }
 
@@ -213,6 +237,7 @@ func (s *Store) RotateSecret(ctx context.Context, tenantID, id int64, actor tena
 
 // DeleteEndpoint removes an endpoint with its deliveries.
 func (s *Store) DeleteEndpoint(ctx context.Context, tenantID, id int64, actor tenants.Actor) error {
+	defer s.endpointsChanged(ctx, tenantID)
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		ep, err := endpointTx(ctx, tx, tenantID, id)
 		if err != nil {
