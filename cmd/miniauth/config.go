@@ -30,6 +30,7 @@ type Config struct {
 	BreakerOpenFor time.Duration // how long an open WeChat breaker fails fast
 	BreakerTrips   int           // consecutive WeChat failures that open it
 	UserCacheTTL   time.Duration // how long a node may keep a user in memory (changes are announced at once)
+	PprofAddr      string        // where Go's profiler listens; empty: off
 	LogLevel       string
 	Backends       BackendsConfig // API keys, access tokens, webhooks (backends.go)
 }
@@ -54,6 +55,7 @@ func loadConfig() (Config, error) {
 		WeChatAuthURL: env("MINIAUTH_WECHAT_AUTH_URL", "https://open.weixin.qq.com"),
 		PublicURL:     env("MINIAUTH_PUBLIC_URL", "http://localhost:8080"),
 		LogLevel:      env("MINIAUTH_LOG_LEVEL", "info"),
+		PprofAddr:     os.Getenv("MINIAUTH_PPROF_ADDR"),
 	}
 	var errs []error
 	var err error

@@ -101,6 +101,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		},
 	})
 
+	if cfg.PprofAddr != "" {
+		go servePprof(ctx, cfg.PprofAddr, log)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.Addr) }()
 	log.Info("listening", "addr", cfg.Addr)

@@ -59,6 +59,9 @@ func (s *Store) Enter(ctx context.Context, a Attempt, then func(u *User, created
 }
 
 func (s *Store) enterOnce(ctx context.Context, a Attempt, then func(*User, bool) error) (*User, bool, error) {
+	if u, done, err := s.enterReturning(ctx, a, then); done {
+		return u, false, err
+	}
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, false, fmt.Errorf("users: begin: %w", err)
@@ -92,6 +95,53 @@ func (s *Store) enterOnce(ctx context.Context, a Attempt, then func(*User, bool)
 		s.changed(ctx, a.TenantID, u.ID, loser)
 	}
 	return u, created, nil
+}
+
+// enterReturning is the common login: a user the tenant knows, coming back
+// with nothing to change but last_login_at, and no backend listening for
+// logins. It needs no transaction: one read, then (the session), one
+// write. done is false when the attempt needs the transaction (a new
+// identity, a unionid to learn, a phone to bind, an event to write).
+//
+// Without the transaction, the user may change between the read and the
+// session; the session is then refused on its first use all the same: a
+// ban raises the session epoch the session was made with, a deletion or a
+// merge removes the user it names.
+func (s *Store) enterReturning(ctx context.Context, a Attempt, then func(*User, bool) error) (u *User, done bool, err error) {
+	if a.Phone != "" {
+		return nil, false, nil
+	}
+	u, err = byIdentity(ctx, s.db, a.Login)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, false, nil
+	case err != nil:
+		return nil, true, err
+	case a.UnionID != "" && u.UnionID == nil:
+		return nil, false, nil // learning a unionid may merge two users
+	}
+	if listens, err := s.listens(ctx, a.TenantID, EventLogin); err != nil || listens {
+		return nil, err != nil, err
+	}
+	if then != nil {
+		if err := then(u, false); err != nil {
+			return nil, true, err
+		}
+	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	res, err := s.db.ExecContext(ctx, `UPDATE users SET last_login_at = ? WHERE id = ? AND tenant_id = ?`, now, u.ID, a.TenantID)
+	if err != nil {
+		return nil, true, fmt.Errorf("users: touch: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		// Merged away or deleted since the read (or logged in within this
+		// very millisecond): Enter goes again. The session just made names
+		// a user that is gone, or is never handed out.
+		return nil, true, errReadAgain
+	}
+	u.LastLoginAt = &now
+	s.changed(ctx, a.TenantID, u.ID)
+	return u, true, nil
 }
 
 // pause waits a little before another attempt after a lost race or a

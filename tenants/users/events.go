@@ -31,6 +31,24 @@ type EventSink interface {
 	UserEvent(ctx context.Context, tx *sqlx.Tx, e Event) error
 }
 
+// Listener is an EventSink that can tell whether anyone hears an event
+// type at all, so that a login nobody listens to needs no transaction.
+type Listener interface {
+	Listens(ctx context.Context, tenantID int64, typ string) (bool, error)
+}
+
+// listens reports whether the store's sink may want events of typ.
+func (s *Store) listens(ctx context.Context, tenantID int64, typ string) (bool, error) {
+	if s.events == nil {
+		return false, nil
+	}
+	l, ok := s.events.(Listener)
+	if !ok {
+		return true, nil
+	}
+	return l.Listens(ctx, tenantID, typ)
+}
+
 // SetEvents makes the store report its changes to sink. Call it once,
 // before the store is used.
 func (s *Store) SetEvents(sink EventSink) { s.events = sink }

@@ -24,9 +24,9 @@ func (s *Store) FindOrRegister(ctx context.Context, l Login, then func(u *User, 
 	return s.Enter(ctx, Attempt{Login: l, Policy: tenants.RegistrationAuto}, then)
 }
 
-func byIdentity(ctx context.Context, tx *sqlx.Tx, l Login) (*User, error) {
+func byIdentity(ctx context.Context, q sqlx.QueryerContext, l Login) (*User, error) {
 	var u User
-	err := tx.GetContext(ctx, &u, `SELECT u.`+strings.ReplaceAll(userColumns, ", ", ", u.")+`
+	err := sqlx.GetContext(ctx, q, &u, `SELECT u.`+strings.ReplaceAll(userColumns, ", ", ", u.")+`
 		FROM identities i JOIN users u ON u.id = i.user_id
 		WHERE i.app_id = ? AND i.openid = ? AND i.tenant_id = ?`, l.AppID, l.OpenID, l.TenantID)
 	if errors.Is(err, sql.ErrNoRows) {

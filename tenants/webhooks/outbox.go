@@ -117,3 +117,10 @@ func newEventID() string {
 	}
 	return "evt_" + base64.RawURLEncoding.EncodeToString(b[:])
 }
+
+// Listens reports whether any active endpoint of the tenant takes typ
+// (users.Listener): a login nobody listens to needs no outbox row.
+func (s *Store) Listens(ctx context.Context, tenantID int64, typ string) (bool, error) {
+	ids, err := s.subscribers(ctx, s.db, tenantID, typ)
+	return len(ids) > 0, err
+}
