@@ -19,13 +19,16 @@ import (
 //     budget unless spread over more than `shares` nodes.
 //   - Hot: past that, this node charges Redis for the requests it let
 //     through uncharged plus a block of requests in advance, and serves the
-//     block from memory; when Redis refuses a block, it asks for just the
-//     one request, so a key is refused exactly when its budget is spent.
+//     block from memory; when Redis refuses a block, it asks for the owed
+//     requests and this one only, so on one node a key is refused exactly
+//     when its budget is spent.
 //
-// Accuracy: a key may exceed its budget by the cold share of each node it
-// is spread over, and a node holds at most one block that Redis already
-// counts. With shares = 8 that is an eighth of the budget per node. Budgets
-// under 16 (one person's logins) skip the front: exact, one call each.
+// Accuracy: in each window, a key may exceed its budget by the cold share
+// of each node where it stayed cold, and may be refused early by the unused
+// block each node holds. With shares = 8 that is an eighth of the budget
+// per node either way. A budget under 16 (one person's logins) has a block
+// of one: a rare login costs no Redis call, a second one in the window
+// charges both.
 const shares = 8
 
 type front struct {
@@ -57,11 +60,6 @@ func blockOf(l redis_rate.Limit) int { return max(1, l.Burst/shares) }
 func (f *front) allow(ctx context.Context, key string, l redis_rate.Limit,
 	charge func(ctx context.Context, n int) (*redis_rate.Result, error)) (*redis_rate.Result, error) {
 	block := blockOf(l)
-	if block < 2 {
-		// A tight budget (under 16: one person's logins) is worth a Redis
-		// call every time, and gets exactly its budget.
-		return charge(ctx, 1)
-	}
 	f.mu.Lock()
 	u := f.entry(key)
 	if wait := u.until.Sub(f.now()); wait > 0 {
@@ -90,8 +88,8 @@ func (f *front) allow(ctx context.Context, key string, l redis_rate.Limit,
 	}
 	credit := block - 1
 	if res.Allowed == 0 {
-		// Not that much left: is there room for this one request?
-		if res, err = charge(ctx, 1); err != nil {
+		// Not that much left: is there room for the owed and this one?
+		if res, err = charge(ctx, owed+1); err != nil {
 			return nil, err
 		}
 		credit = 0

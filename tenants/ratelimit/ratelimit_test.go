@@ -59,7 +59,7 @@ func TestBudgets(t *testing.T) {
 }
 
 // Two nodes share a token's budget through Redis: spread over both, the
-// token gets its budget, give or take the cold share of the second node.
+// token gets its budget, less at most the block each node holds.
 func TestSessionBudgetAcrossNodes(t *testing.T) {
 	ctx := context.Background()
 	rdb, prefix := tenantstest.Redis(t)
@@ -80,7 +80,8 @@ func TestSessionBudgetAcrossNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if allowed < 80 || allowed > 80+2*10 {
+	// Each node may hold an unused block of 10 that Redis already counts.
+	if allowed < 80-2*10 || allowed > 80 {
 		t.Fatalf("two nodes let %d requests through on a budget of 80", allowed)
 	}
 }

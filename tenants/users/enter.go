@@ -59,8 +59,17 @@ func (s *Store) Enter(ctx context.Context, a Attempt, then func(u *User, created
 }
 
 func (s *Store) enterOnce(ctx context.Context, a Attempt, then func(*User, bool) error) (*User, bool, error) {
-	if u, done, err := s.enterReturning(ctx, a, then); done {
-		return u, false, err
+	// Read outside any transaction: the identity's row does not need a
+	// lock, and a registration racing this one loses on the unique key of
+	// (app, openid) and goes again.
+	u, err := byIdentity(ctx, s.db, a.Login)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, false, err
+	}
+	if u != nil {
+		if u, done, err := s.enterReturning(ctx, a, u, then); done {
+			return u, false, err
+		}
 	}
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -68,12 +77,10 @@ func (s *Store) enterOnce(ctx context.Context, a Attempt, then func(*User, bool)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 
-	u, err := byIdentity(ctx, tx, a.Login)
 	created, loser := false, int64(0)
-	switch {
-	case errors.Is(err, ErrNotFound):
+	if u == nil {
 		u, created, err = admit(ctx, tx, a)
-	case err == nil:
+	} else {
 		loser, err = s.touch(ctx, tx, u, a.Login)
 	}
 	if err == nil && a.Phone != "" {
@@ -97,7 +104,7 @@ func (s *Store) enterOnce(ctx context.Context, a Attempt, then func(*User, bool)
 	return u, created, nil
 }
 
-// enterReturning is the common login: a user the tenant knows, coming back
+// enterReturning is the common login: u, whom the tenant knows, coming back
 // with nothing to change but last_login_at, and no backend listening for
 // logins. It needs no transaction: one read, then (the session), one
 // write. done is false when the attempt needs the transaction (a new
@@ -107,18 +114,9 @@ func (s *Store) enterOnce(ctx context.Context, a Attempt, then func(*User, bool)
 // session; the session is then refused on its first use all the same: a
 // ban raises the session epoch the session was made with, a deletion or a
 // merge removes the user it names.
-func (s *Store) enterReturning(ctx context.Context, a Attempt, then func(*User, bool) error) (u *User, done bool, err error) {
-	if a.Phone != "" {
-		return nil, false, nil
-	}
-	u, err = byIdentity(ctx, s.db, a.Login)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		return nil, false, nil
-	case err != nil:
-		return nil, true, err
-	case a.UnionID != "" && u.UnionID == nil:
-		return nil, false, nil // learning a unionid may merge two users
+func (s *Store) enterReturning(ctx context.Context, a Attempt, u *User, then func(*User, bool) error) (_ *User, done bool, err error) {
+	if a.Phone != "" || a.UnionID != "" && u.UnionID == nil {
+		return nil, false, nil // a phone to bind; a unionid to learn, which may merge two users
 	}
 	if listens, err := s.listens(ctx, a.TenantID, EventLogin); err != nil || listens {
 		return nil, err != nil, err
