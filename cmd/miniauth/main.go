@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"miniauth/api"
 )
@@ -80,7 +81,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	logger := newLogger(stderr, cfg.LogLevel)
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, logger)
+		logs := newLogBuffer(stderr, 100*time.Millisecond) // a line per request: batched
+		defer logs.Close()
+		return serve(ctx, cfg, newLogger(logs, cfg.LogLevel))
 	case "migrate":
 		return migrate(ctx, cfg, logger, stdout)
 	case "tenant":

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -34,6 +35,7 @@ type Store struct {
 	prefix string
 	keys   *tenants.Keyring
 	now    func() time.Time
+	slid   slides
 }
 
 // NewStore returns a Store. prefix namespaces every key (e.g. "ma").
@@ -99,15 +101,12 @@ func (s *Store) Get(ctx context.Context, tenantID int64, token string, p Policy)
 	}
 	id := IDOf(token)
 	key := s.sessionKey(tenantID, id)
-	pipe := s.rdb.Pipeline()
-	getCmd := pipe.Get(ctx, key)
-	ttlCmd := pipe.PTTL(ctx, key)
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("sessions: get: %w", err)
-	}
-	v, err := getCmd.Result()
+	v, err := s.rdb.Get(ctx, key).Result()
 	if errors.Is(err, redis.Nil) {
 		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sessions: get: %w", err)
 	}
 	sess, err := decode(id, tenantID, v)
 	if err != nil {
@@ -117,15 +116,48 @@ func (s *Store) Get(ctx context.Context, tenantID int64, token string, p Policy)
 	if !now.Before(sess.ExpiresAt) || sess.TenantEpoch < p.TenantEpoch {
 		return nil, ErrNotFound
 	}
-	// Slide the idle expiry, but write only when it moved noticeably: a
-	// busy session costs one round trip per request, not two.
-	want := min(p.Idle, sess.ExpiresAt.Sub(now))
-	if ttl := ttlCmd.Val(); ttl > 0 && want-ttl > slideStep(p.Idle) {
-		if err := s.rdb.PExpire(ctx, key, want).Err(); err != nil {
+	// Slide the idle expiry, at most once a step per session and node: a
+	// busy session costs one GET per request, as little as a session
+	// lookup can.
+	step := slideStep(p.Idle)
+	if s.slid.due(key, now, step) {
+		if err := s.rdb.PExpire(ctx, key, min(p.Idle, sess.ExpiresAt.Sub(now))).Err(); err != nil {
 			return nil, fmt.Errorf("sessions: slide: %w", err)
 		}
+		s.slid.note(key, now, step)
 	}
 	return sess, nil
+}
+
+// slides remembers when this node last renewed each session's idle
+// expiry. Entries live two steps (two generations of maps); at most
+// maxSlides are kept, beyond which a session is merely renewed again
+// sooner.
+type slides struct {
+	mu        sync.Mutex
+	cur, prev map[string]time.Time
+	rotated   time.Time
+}
+
+const maxSlides = 250_000
+
+func (sl *slides) due(key string, now time.Time, step time.Duration) bool {
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	at, ok := sl.cur[key]
+	if !ok {
+		at, ok = sl.prev[key]
+	}
+	return !ok || now.Sub(at) >= step || now.Before(at)
+}
+
+func (sl *slides) note(key string, now time.Time, step time.Duration) {
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	if sl.cur == nil || now.Sub(sl.rotated) >= step || len(sl.cur) >= maxSlides {
+		sl.prev, sl.cur, sl.rotated = sl.cur, make(map[string]time.Time), now
+	}
+	sl.cur[key] = now
 }
 
 // slideStep is how far the idle expiry may lag before Get renews it.
