@@ -76,6 +76,7 @@ type meResponse struct {
 func (s *Server) me(c *fiber.Ctx) error {
 	j := newUserJSON(userOf(c), false)
 	j.IsNew = nil
+	j.LastLoginAt = users.LastLogin(userOf(c), sessionOf(c).IssuedAt)
 	return c.JSON(meResponse{User: j})
 }
 

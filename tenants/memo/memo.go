@@ -279,6 +279,10 @@ func (c *Cache[V]) keep(key string, v V) {
 // record has committed.
 func (c *Cache[V]) Invalidate(ctx context.Context, key string) { c.bus.announce(ctx, c.name, key) }
 
+// Forget drops key on this node only: for a change other nodes may go on
+// ignoring until their copy expires.
+func (c *Cache[V]) Forget(key string) { c.forget(key) }
+
 // InvalidateAll drops every entry of the cache on every node.
 func (c *Cache[V]) InvalidateAll(ctx context.Context) { c.bus.announce(ctx, c.name, all) }
 

@@ -135,6 +135,18 @@ func (s *Store) ForSession(ctx context.Context, tenantID, userID int64, sessionI
 	return &cp, revoked, nil
 }
 
+// LastLogin is when the user last logged in as far as a request of the
+// session issued at issued can tell: a node's copy of the user may predate
+// a plain login made on another node (those are not announced), never the
+// session's own.
+func LastLogin(u *User, issued time.Time) *time.Time {
+	if u.LastLoginAt == nil || u.LastLoginAt.Before(issued) {
+		t := issued.UTC()
+		return &t
+	}
+	return u.LastLoginAt
+}
+
 // OpenIDOf returns the openid WeChat knows a user by in an app: the one of
 // the identity that logged in last. ErrNotFound when the user has none
 // there (one bound by phone or web OAuth only).

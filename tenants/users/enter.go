@@ -138,7 +138,13 @@ func (s *Store) enterReturning(ctx context.Context, a Attempt, u *User, then fun
 		return nil, true, errReadAgain
 	}
 	u.LastLoginAt = &now
-	s.changed(ctx, a.TenantID, u.ID)
+	// Only last_login_at changed: this node drops its copy, the others may
+	// show the previous login until theirs expires (the session's own
+	// login time is never hidden: see users.LastLogin). Not announcing
+	// spares every login a Redis round trip.
+	if s.cache != nil {
+		s.cache.Forget(cacheKey(a.TenantID, u.ID))
+	}
 	return u, true, nil
 }
 
