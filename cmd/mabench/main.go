@@ -37,6 +37,7 @@ type options struct {
 	baseUsers   int // users (each with one session) of the single-tenant runs
 	report      string
 	keep        bool
+	profiles    string // directory for CPU profiles of miniauth during its maximum-throughput runs
 }
 
 func main() {
@@ -65,6 +66,7 @@ func main() {
 	fs.IntVar(&o.baseUsers, "base-users", 2000, "users with one session each in the single-tenant runs")
 	fs.StringVar(&o.report, "report", "", "also write the Markdown report to this file")
 	fs.BoolVar(&o.keep, "keep", false, "leave the bench database and Redis keys in place")
+	fs.StringVar(&o.profiles, "profiles", "", "write a CPU profile of miniauth during each maximum-throughput run into this directory (go tool pprof)")
 	_ = fs.Parse(os.Args[1:])
 	def := func(v *int, full, q int) {
 		if *v == 0 {

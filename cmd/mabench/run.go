@@ -10,6 +10,7 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -27,25 +28,26 @@ import (
 
 // bench is one whole run's state.
 type bench struct {
-	o        options
-	out      io.Writer
-	db       *sqlx.DB
-	rdb      *redis.Client
-	keys     *tenants.Keyring
-	reg      *tenants.Registry
-	sessions *sessions.Store
-	wxURL    string
-	apiURL   string
-	floorURL string
-	server   *proc
-	floor    *proc
-	wx       *proc
-	redisPID int
-	mysqlPID int
-	results  []result
-	notes    []string
-	runID    int
-	apiKeys  map[string]string
+	o         options
+	pprofAddr string // miniauth's profiler, with --profiles
+	out       io.Writer
+	db        *sqlx.DB
+	rdb       *redis.Client
+	keys      *tenants.Keyring
+	reg       *tenants.Registry
+	sessions  *sessions.Store
+	wxURL     string
+	apiURL    string
+	floorURL  string
+	server    *proc
+	floor     *proc
+	wx        *proc
+	redisPID  int
+	mysqlPID  int
+	results   []result
+	notes     []string
+	runID     int
+	apiKeys   map[string]string
 	// introspect is whether miniauth serves POST /t/{tenant}/introspect.
 	introspect bool
 }
@@ -136,11 +138,16 @@ func run(ctx context.Context, o options) error {
 	}
 	apiAddr, _ := freeAddr()
 	redisURL := "redis://" + o.redisAddr + "/" + strconv.Itoa(o.redisDB)
-	b.server, err = start("miniauth", logDir, []string{
+	env := []string{
 		"MINIAUTH_ADDR=" + apiAddr, "MINIAUTH_MYSQL_DSN=" + dsn, "MINIAUTH_REDIS_URL=" + redisURL,
 		"MINIAUTH_REDIS_PREFIX=" + o.prefix, "MINIAUTH_MASTER_KEY=" + masterKey,
 		"MINIAUTH_WECHAT_BASE_URL=" + b.wxURL, "MINIAUTH_AUTO_MIGRATE=false",
-	}, o.bin+"/miniauth", "serve")
+	}
+	if o.profiles != "" {
+		b.pprofAddr, _ = freeAddr()
+		env = append(env, "MINIAUTH_PPROF_ADDR="+b.pprofAddr)
+	}
+	b.server, err = start("miniauth", logDir, env, o.bin+"/miniauth", "serve")
 	if err != nil {
 		return err
 	}
@@ -213,9 +220,10 @@ func (b *bench) runAll(ctx context.Context) error {
 	}
 	b.logf("single tenant: %d users with a session each, seeded in %s", len(users), since(t0))
 
-	// Warm both servers (connections, caches) outside the measurement.
-	attack("warm-up", meTargets(b.apiURL, toks), o.concurrency, 0, time.Second)
-	attack("warm-up", meTargets(b.floorURL, toks), o.concurrency, 0, time.Second)
+	// Warm both servers (connections, caches) outside the measurement,
+	// long enough for every session to be used once.
+	attack("warm-up", meTargets(b.apiURL, toks), o.concurrency, 0, 2*time.Second)
+	attack("warm-up", meTargets(b.floorURL, toks), o.concurrency, 0, 2*time.Second)
 
 	b.pair("me", "/me", meTargets(b.apiURL, toks), meTargets(b.floorURL, toks))
 	if b.introspect {
@@ -297,7 +305,7 @@ func (b *bench) runAll(ctx context.Context) error {
 	// this node has never seen (its user cache cannot help).
 	hot, cold := spread(scaleToks, o.baseUsers)
 	attack("warm-up", meTargets(b.apiURL, hot), o.concurrency, 0, 2*time.Second)
-	attack("warm-up", meTargets(b.floorURL, hot), o.concurrency, 0, time.Second)
+	attack("warm-up", meTargets(b.floorURL, hot), o.concurrency, 0, 2*time.Second)
 	b.pair("me @ scale", "/me", meTargets(b.apiURL, hot), meTargets(b.floorURL, hot))
 	b.pair("me @ scale, cold", "/me", meTargets(b.apiURL, cold), meTargets(b.floorURL, cold))
 	if err := b.loginPair(ctx, "login @ scale", all, perTenant); err != nil {
@@ -314,7 +322,9 @@ func (b *bench) runAll(ctx context.Context) error {
 // half its maximum rate for the latency under a normal load.
 func (b *bench) pair(name, path string, api, fl vegeta.Targeter) {
 	o := b.o
+	done := b.profile(name)
 	r := b.timed(b.server, func() result { return attack(name, api, o.concurrency, 0, o.duration) })
+	done()
 	b.logf("%-16s max  %8.0f req/s p99 %v errors %d [%s] cpu µs/req %.0f", name, r.Throughput, r.P99, r.Errors, r.StatusCodes, r.CPU)
 	f := b.timed(b.floor, func() result { return attack("floor "+path, fl, o.concurrency, 0, o.duration) })
 	b.logf("%-16s floor %7.0f req/s p99 %v errors %d cpu µs/req %.0f", name, f.Throughput, f.P99, f.Errors, f.CPU)
@@ -352,7 +362,9 @@ func (b *bench) loginPair(ctx context.Context, name string, ts []benchTenant, kn
 	if err != nil {
 		return err
 	}
+	done := b.profile(name)
 	r := b.timed(b.server, func() result { return attack(name, loginTargets(b.apiURL, cs), o.concurrency, 0, o.duration) })
+	done()
 	b.logf("%-16s max  %8.0f req/s p99 %v errors %d [%s] cpu µs/req %.0f", name, r.Throughput, r.P99, r.Errors, r.StatusCodes, r.CPU)
 	if cs, err = codesFor(n); err != nil {
 		return err
@@ -618,4 +630,32 @@ func spread(toks []tokenOf, n int) (picked, rest []tokenOf) {
 		}
 	}
 	return picked, rest
+}
+
+// profile starts fetching a CPU profile of miniauth for the run called
+// name, when --profiles asks for them; the returned func waits for it.
+func (b *bench) profile(name string) (wait func()) {
+	if b.o.profiles == "" {
+		return func() {}
+	}
+	secs := max(1, int(b.o.duration.Seconds())-1)
+	file := filepath.Join(b.o.profiles, strings.NewReplacer(" ", "-", "@", "at", ",", "").Replace(name)+".pprof")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		resp, err := http.Get("http://" + b.pprofAddr + "/debug/pprof/profile?seconds=" + strconv.Itoa(secs))
+		if err != nil {
+			b.logf("profile %s: %v", name, err)
+			return
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err == nil {
+			err = os.WriteFile(file, body, 0o644)
+		}
+		if err != nil {
+			b.logf("profile %s: %v", name, err)
+		}
+	}()
+	return func() { <-done }
 }

@@ -138,6 +138,7 @@ func (b *Bus) Listen(ctx context.Context) {
 				// was down are lost, so forget everything once.
 				b.forgetAll()
 				b.listening.Store(true)
+				b.log.Info("cache invalidations subscribed; caches emptied", "channel", b.channel)
 			}
 		}
 		b.listening.Store(false)
