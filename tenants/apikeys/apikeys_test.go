@@ -3,14 +3,12 @@ package apikeys_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"miniauth/tenants"
 	"miniauth/tenants/apikeys"
-	"miniauth/tenants/memo"
 	"miniauth/tenants/tenantstest"
 )
 
@@ -95,13 +93,8 @@ func TestCachedKeysAndRevocationAcrossNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	node := func() *apikeys.Store {
-		bus := memo.NewBus(rdb, prefix, slog.New(slog.DiscardHandler))
-		go bus.Listen(ctx)
-		for !bus.Listening() {
-			time.Sleep(5 * time.Millisecond)
-		}
 		s := apikeys.NewStore(db)
-		s.CacheOn(bus, time.Hour)
+		s.CacheOn(tenantstest.Bus(t, rdb, prefix), time.Hour)
 		return s
 	}
 	one, two := node(), node()

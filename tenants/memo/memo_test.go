@@ -146,17 +146,24 @@ func TestBoundedSize(t *testing.T) {
 	}
 }
 
-// A node cut off from Redis misses announcements: when its subscription
-// comes back it forgets everything.
-func TestResubscribingForgetsWhatMayHaveChanged(t *testing.T) {
+// cutOffPair is two nodes on one Redis; a reaches it through a proxy the
+// test can take down.
+func cutOffPair(t *testing.T) (a, b *node, proxy *tenantstest.Proxy) {
+	t.Helper()
 	rdb, prefix := tenantstest.Redis(t)
 	opt, _ := redis.ParseURL(tenantstest.RedisURL())
-	proxy := tenantstest.NewProxy(t, opt.Addr)
+	proxy = tenantstest.NewProxy(t, opt.Addr)
 	opt.Addr = proxy.Addr()
 	opt.MaxRetries, opt.DialTimeout, opt.ReadTimeout = 0, 200*time.Millisecond, 200*time.Millisecond
 	cut := redis.NewClient(opt)
 	t.Cleanup(func() { cut.Close() })
-	a, b := newNode(t, cut, prefix), newNode(t, rdb, prefix)
+	return newNode(t, cut, prefix), newNode(t, rdb, prefix), proxy
+}
+
+// A node cut off from Redis misses announcements: when its subscription
+// comes back it forgets everything.
+func TestResubscribingForgetsWhatMayHaveChanged(t *testing.T) {
+	a, b, proxy := cutOffPair(t)
 
 	var v atomic.Value
 	v.Store("before")
@@ -171,14 +178,7 @@ func TestResubscribingForgetsWhatMayHaveChanged(t *testing.T) {
 
 // An announcement that could not be published is sent once Redis is back.
 func TestUnpublishedAnnouncementIsRetried(t *testing.T) {
-	rdb, prefix := tenantstest.Redis(t)
-	opt, _ := redis.ParseURL(tenantstest.RedisURL())
-	proxy := tenantstest.NewProxy(t, opt.Addr)
-	opt.Addr = proxy.Addr()
-	opt.MaxRetries, opt.DialTimeout, opt.ReadTimeout = 0, 200*time.Millisecond, 200*time.Millisecond
-	cut := redis.NewClient(opt)
-	t.Cleanup(func() { cut.Close() })
-	a, b := newNode(t, cut, prefix), newNode(t, rdb, prefix)
+	a, b, proxy := cutOffPair(t)
 
 	var v atomic.Value
 	v.Store("before")

@@ -18,6 +18,7 @@ import (
 
 	"miniauth/migrations"
 	"miniauth/tenants"
+	"miniauth/tenants/memo"
 )
 
 // MySQLDSN is the server tests create their databases on.
@@ -119,4 +120,20 @@ func Keyring(t testing.TB) *tenants.Keyring {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// Bus returns a cache-invalidation bus on rdb that is already subscribed,
+// as a serving node's is; it stops with the test.
+func Bus(t testing.TB, rdb redis.UniversalClient, prefix string) *memo.Bus {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	bus := memo.NewBus(rdb, prefix, slog.New(slog.DiscardHandler))
+	go bus.Listen(ctx)
+	for deadline := time.Now().Add(5 * time.Second); !bus.Listening(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("tenantstest: the cache bus did not subscribe within 5s")
+		}
+	}
+	return bus
 }

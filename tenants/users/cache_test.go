@@ -2,12 +2,10 @@ package users_test
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
 	"miniauth/tenants"
-	"miniauth/tenants/memo"
 	"miniauth/tenants/tenantstest"
 	"miniauth/tenants/users"
 )
@@ -21,13 +19,8 @@ func TestUserCacheAcrossNodes(t *testing.T) {
 	db, _, tn := setup(t)
 	rdb, prefix := tenantstest.Redis(t)
 	node := func() *users.Store {
-		bus := memo.NewBus(rdb, prefix, slog.New(slog.DiscardHandler))
-		go bus.Listen(ctx)
-		for !bus.Listening() {
-			time.Sleep(5 * time.Millisecond)
-		}
 		s := users.NewStore(db)
-		s.CacheOn(bus, users.CacheConfig{TTL: time.Hour})
+		s.CacheOn(tenantstest.Bus(t, rdb, prefix), users.CacheConfig{TTL: time.Hour})
 		return s
 	}
 	a, b := node(), node()
