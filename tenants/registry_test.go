@@ -127,3 +127,15 @@ func TestCacheServesFromMemoryAndInvalidates(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestValidSlug(t *testing.T) {
+	for s, want := range map[string]bool{
+		"acme": true, "a-1": true, "abc": true, "0123456789abcdefghijklmnopqrstuv": true,
+		"ab": false, "0123456789abcdefghijklmnopqrstuvw": false, "": false,
+		"Acme": false, "ac_me": false, "ac me": false, "acm\u00e9": false, "../x": false,
+	} {
+		if got := tenants.ValidSlug(s); got != want {
+			t.Errorf("ValidSlug(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

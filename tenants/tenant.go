@@ -34,13 +34,21 @@ const (
 	RegistrationExistingOnly = "existing_only"
 )
 
-var (
-	slugRe  = regexp.MustCompile(`^[a-z0-9-]{3,32}$`)
-	appIDRe = regexp.MustCompile(`^wx[0-9a-zA-Z]{6,30}$`)
-)
+var appIDRe = regexp.MustCompile(`^wx[0-9a-zA-Z]{6,30}$`)
 
-// ValidSlug reports whether s can name a tenant.
-func ValidSlug(s string) bool { return slugRe.MatchString(s) }
+// ValidSlug reports whether s can name a tenant: 3 to 32 of a-z, 0-9 and
+// '-'. Every request to /t/{tenant}/ asks, so it is a loop, not a regexp.
+func ValidSlug(s string) bool {
+	if len(s) < 3 || len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // ValidAppID reports whether s looks like a WeChat AppID.
 func ValidAppID(s string) bool { return appIDRe.MatchString(s) }
