@@ -47,6 +47,8 @@ type use struct {
 	owed   int       // of those, how many Redis was not told of
 	credit int       // requests Redis already counted that are not used yet
 	until  time.Time // refused by Redis until then: refuse here without asking
+
+	charging chan struct{} // closed when the Redis call in flight for this key answers
 }
 
 func newFront(period time.Duration) *front {
@@ -61,27 +63,54 @@ func (f *front) allow(ctx context.Context, key string, l redis_rate.Limit,
 	charge func(ctx context.Context, n int) (*redis_rate.Result, error)) (*redis_rate.Result, error) {
 	block := blockOf(l)
 	f.mu.Lock()
-	u := f.entry(key)
-	if wait := u.until.Sub(f.now()); wait > 0 {
+	for {
+		u := f.entry(key)
+		if wait := u.until.Sub(f.now()); wait > 0 {
+			f.mu.Unlock()
+			return &redis_rate.Result{Limit: l, Allowed: 0, RetryAfter: wait}, nil
+		}
+		if u.credit > 0 {
+			u.credit--
+			u.n++
+			f.mu.Unlock()
+			return &redis_rate.Result{Limit: l, Allowed: 1}, nil
+		}
+		if u.n < block {
+			u.n++
+			u.owed++
+			f.mu.Unlock()
+			return &redis_rate.Result{Limit: l, Allowed: 1}, nil
+		}
+		if u.charging == nil {
+			return f.chargeFor(ctx, u, l, block, charge) // unlocks f.mu
+		}
+		// Another request of this key is asking Redis: wait for its answer
+		// (and its block) rather than charge the same owed requests twice.
+		wait := u.charging
 		f.mu.Unlock()
-		return &redis_rate.Result{Limit: l, Allowed: 0, RetryAfter: wait}, nil
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		f.mu.Lock()
 	}
-	if u.credit > 0 {
-		u.credit--
-		u.n++
-		f.mu.Unlock()
-		return &redis_rate.Result{Limit: l, Allowed: 1}, nil
-	}
-	if u.n < block {
-		u.n++
-		u.owed++
-		f.mu.Unlock()
-		return &redis_rate.Result{Limit: l, Allowed: 1}, nil
-	}
-	owed := u.owed
-	f.mu.Unlock()
+}
 
-	// Hot: the owed requests, this one, and a block in advance.
+// chargeFor asks Redis for u's owed requests, this one and a block in
+// advance; f.mu is held on entry and released.
+func (f *front) chargeFor(ctx context.Context, u *use, l redis_rate.Limit, block int,
+	charge func(ctx context.Context, n int) (*redis_rate.Result, error)) (*redis_rate.Result, error) {
+	owed, done := u.owed, make(chan struct{})
+	u.charging = done
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		u.charging = nil
+		f.mu.Unlock()
+		close(done)
+	}()
+
 	res, err := charge(ctx, owed+block)
 	if err != nil {
 		return nil, err
@@ -96,7 +125,6 @@ func (f *front) allow(ctx context.Context, key string, l redis_rate.Limit,
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	u = f.entry(key)
 	if res.Allowed == 0 {
 		u.until = f.now().Add(res.RetryAfter)
 		return res, nil
@@ -129,7 +157,7 @@ func (f *front) entry(key string) *use {
 		if now.Sub(u.start) >= 2*f.period {
 			credit = 0
 		}
-		*u = use{start: now, credit: credit}
+		*u = use{start: now, credit: credit, charging: u.charging}
 	}
 	return u
 }

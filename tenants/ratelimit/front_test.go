@@ -2,6 +2,8 @@ package ratelimit
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -105,5 +107,40 @@ func TestFrontPassesRedisErrors(t *testing.T) {
 	}
 	if _, err := f.allow(context.Background(), "tight", tight, fail); err == nil {
 		t.Fatal("a Redis failure on a tight budget was swallowed")
+	}
+}
+
+// Many requests of one hot key at once: one Redis call at a time for the
+// key, so what it let through uncharged is charged once, and the budget is
+// neither exceeded nor wasted by more than the block a node holds.
+func TestFrontChargesOnceUnderConcurrency(t *testing.T) {
+	ctx := context.Background()
+	f := newFront(time.Minute)
+	l := redis_rate.PerMinute(800) // blocks of 100
+	var mu sync.Mutex
+	b := &budget{left: 800}
+	charge := func(ctx context.Context, n int) (*redis_rate.Result, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		time.Sleep(time.Millisecond) // a round trip, so that callers pile up
+		return b.charge(ctx, n)
+	}
+	var allowed atomic.Int64
+	var wg sync.WaitGroup
+	for range 64 {
+		wg.Go(func() {
+			for range 20 {
+				res, err := f.allow(ctx, "k", l, charge)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				allowed.Add(int64(res.Allowed))
+			}
+		})
+	}
+	wg.Wait()
+	if got := allowed.Load(); got > 800 || got < 800-100 {
+		t.Fatalf("64 callers got %d of 1280 requests through a budget of 800 (block 100)", got)
 	}
 }
