@@ -504,3 +504,54 @@ func mixedLoad(t *testing.T, s *stack, n *node, clock *phaseClock) ([]string, *l
 	time.Sleep(300 * time.Millisecond)
 	return tokens, l
 }
+
+// waitServing waits until n logs a new user in and answers its /me: the
+// node has recovered from the fault named what, by itself.
+func waitServing(t *testing.T, s *stack, n *node, d time.Duration, what string) {
+	t.Helper()
+	eventually(t, d, "service recovered after "+what, func() string {
+		r := n.login(s.wx, "acme", appID, "after")
+		if r.status != 200 {
+			return "login: " + r.String()
+		}
+		if r := n.me("acme", sessionOf(r)); r.status != 200 {
+			return "me: " + r.String()
+		}
+		return ""
+	})
+}
+
+// judgeOutage checks a load run through an outage of fault: every request
+// finished and answered 200 or 503 unavailable (or an outcome also
+// accepts), none failed before the fault, all answered after recovery, and
+// some did fail with 503 during it. It returns the logins that succeeded.
+func judgeOutage(t *testing.T, results []loadResult, fault string, also func(loadResult) bool) (loggedIn []result) {
+	t.Helper()
+	accepted := func(r loadResult) bool { return r.status == 200 || also != nil && also(r) }
+	var down503 int
+	for _, r := range results {
+		switch {
+		case r.err != nil:
+			t.Errorf("%s %s request did not finish cleanly: %v (after %s)", r.phase, r.what, r.err, r.took)
+		case r.status == 200:
+			if r.what == "login" {
+				loggedIn = append(loggedIn, r.result)
+			}
+		case r.status == 503 && r.code == "unavailable":
+			down503++
+		case accepted(r):
+		default:
+			t.Errorf("%s %s: %s", r.phase, r.what, r.result)
+		}
+		if r.ended == "before" && r.status != 200 {
+			t.Errorf("before the fault: %s %s", r.what, r.result)
+		}
+		if r.phase == "recovered" && !accepted(r) {
+			t.Errorf("after recovery: %s %s", r.what, r.result)
+		}
+	}
+	if down503 == 0 {
+		t.Errorf("no request of the load failed with 503 while %s", fault)
+	}
+	return loggedIn
+}
