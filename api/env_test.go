@@ -22,7 +22,6 @@ import (
 	"miniauth/tenants"
 	"miniauth/tenants/admins"
 	"miniauth/tenants/apikeys"
-	"miniauth/tenants/memo"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/signup"
@@ -134,19 +133,13 @@ func newEnv(t *testing.T, opts ...func(*api.Deps)) *env {
 	e.hooks = webhooks.NewStore(apiDB, keys, webhooks.Config{AllowPrivate: true})
 	// Users are served from memory, as in production: every change made
 	// through the store is announced on the bus (tenants/memo).
-	bus := memo.NewBus(apiRedis, prefix, logger)
-	busCtx, stopBus := context.WithCancel(context.Background())
-	t.Cleanup(stopBus)
-	go bus.Listen(busCtx)
+	bus := tenantstest.Bus(t, apiRedis, prefix)
 	userStore := users.NewStore(apiDB)
 	userStore.SetEvents(e.hooks)
 	userStore.CacheOn(bus, users.CacheConfig{})
 	e.apiKeys.CacheOn(bus, time.Minute)
 	e.hooks.CacheOn(bus, time.Minute)
 	e.users = userStore
-	for deadline := time.Now().Add(3 * time.Second); !bus.Listening() && time.Now().Before(deadline); {
-		time.Sleep(5 * time.Millisecond)
-	}
 	deps := api.Deps{
 		Limiter:  ratelimit.New(apiRedis, prefix),
 		Tenants:  e.cache,

@@ -17,7 +17,6 @@ import (
 	"miniauth/api"
 	"miniauth/tenants"
 	"miniauth/tenants/apikeys"
-	"miniauth/tenants/memo"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/tenantstest"
@@ -73,14 +72,10 @@ func newBenchAPI(b *testing.B) *benchAPI {
 	keyStore := apikeys.NewStore(db)
 	hooks := webhooks.NewStore(db, keys, webhooks.Config{})
 	ba.users.SetEvents(hooks) // as serve does: user events in the login transaction
-	bus := memo.NewBus(rdb, prefix, logger)
-	go bus.Listen(b.Context())
+	bus := tenantstest.Bus(b, rdb, prefix)
 	ba.users.CacheOn(bus, users.CacheConfig{})
 	keyStore.CacheOn(bus, time.Minute)
 	hooks.CacheOn(bus, time.Minute)
-	for !bus.Listening() {
-		time.Sleep(time.Millisecond)
-	}
 	srv := api.New(api.Deps{
 		Tenants: cache, Users: ba.users, Sessions: ba.sess, WeChat: wxClient, Logger: logger,
 		Codes:   guard.New(wxClient, rdb, guard.Config{KeyPrefix: prefix}, nil),
