@@ -164,11 +164,9 @@ func (s *Store) Revoke(ctx context.Context, tenantID, id int64, actor tenants.Ac
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("apikeys: commit: %w", err)
 	}
-	if s.cache != nil {
-		// Keys are cached by hash, which Revoke does not have: revocations
-		// are rare, so every node drops all its keys.
-		s.cache.InvalidateAll(ctx)
-	}
+	// Keys are cached by hash, which Revoke does not have: revocations are
+	// rare, so every node drops all its keys.
+	s.cache.InvalidateAll(ctx)
 	return nil
 }
 
@@ -201,13 +199,7 @@ func (s *Store) Authenticate(ctx context.Context, tenantID int64, secret string)
 		}
 		return &k, nil
 	}
-	var cached *Key
-	var err error
-	if s.cache != nil {
-		cached, err = s.cache.Get(ctx, string(sum[:]), load)
-	} else {
-		cached, err = load(ctx)
-	}
+	cached, err := s.cache.Get(ctx, string(sum[:]), load)
 	if err != nil {
 		return nil, err
 	}

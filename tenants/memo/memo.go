@@ -194,7 +194,9 @@ func (b *Bus) resend(ctx context.Context) {
 	}
 }
 
-// Cache is one kind of record, by string key.
+// Cache is one kind of record, by string key. A nil *Cache keeps nothing:
+// Get always loads, and the rest do nothing, so a store can hold one
+// whether or not caching is on.
 type Cache[V any] struct {
 	name  string
 	bus   *Bus
@@ -232,6 +234,9 @@ func (c *Cache[V]) gen(key string) *atomic.Uint64 {
 // Get returns the value of key from memory, or loads it (once, however
 // many callers miss at the same time) and keeps it. Errors are not kept.
 func (c *Cache[V]) Get(ctx context.Context, key string, load func(ctx context.Context) (V, error)) (V, error) {
+	if c == nil {
+		return load(ctx)
+	}
 	c.mu.RLock()
 	e, ok := c.m[key]
 	c.mu.RUnlock()
@@ -260,6 +265,20 @@ func (c *Cache[V]) Get(ctx context.Context, key string, load func(ctx context.Co
 	return v.(V), nil
 }
 
+// Peek returns the value of key if this node holds it, without loading.
+func (c *Cache[V]) Peek(key string) (v V, ok bool) {
+	if c == nil {
+		return v, false
+	}
+	c.mu.RLock()
+	e, found := c.m[key]
+	c.mu.RUnlock()
+	if !found || !c.now().Before(e.expires) {
+		return v, false
+	}
+	return e.v, true
+}
+
 func (c *Cache[V]) keep(key string, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -278,14 +297,26 @@ func (c *Cache[V]) keep(key string, v V) {
 
 // Invalidate drops key on every node. Call it after the change to the
 // record has committed.
-func (c *Cache[V]) Invalidate(ctx context.Context, key string) { c.bus.announce(ctx, c.name, key) }
+func (c *Cache[V]) Invalidate(ctx context.Context, key string) {
+	if c != nil {
+		c.bus.announce(ctx, c.name, key)
+	}
+}
 
 // Forget drops key on this node only: for a change other nodes may go on
 // ignoring until their copy expires.
-func (c *Cache[V]) Forget(key string) { c.forget(key) }
+func (c *Cache[V]) Forget(key string) {
+	if c != nil {
+		c.forget(key)
+	}
+}
 
 // InvalidateAll drops every entry of the cache on every node.
-func (c *Cache[V]) InvalidateAll(ctx context.Context) { c.bus.announce(ctx, c.name, all) }
+func (c *Cache[V]) InvalidateAll(ctx context.Context) {
+	if c != nil {
+		c.bus.announce(ctx, c.name, all)
+	}
+}
 
 // Len is the number of entries this node holds.
 func (c *Cache[V]) Len() int {

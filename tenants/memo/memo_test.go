@@ -70,11 +70,20 @@ func TestCacheKeepsAndEveryNodeForgets(t *testing.T) {
 	if n := a.loads.Load(); n != 1 {
 		t.Fatalf("three reads loaded %d times, want 1", n)
 	}
+	if v, ok := a.cache.Peek("k"); !ok || v != "one" {
+		t.Fatalf("Peek = %q, %v", v, ok)
+	}
+	if _, ok := a.cache.Peek("never-read"); ok {
+		t.Fatal("Peek found a key nobody loaded")
+	}
 	b.get(t, "k", &v)
 
 	// A change announced by a: a forgets at once, b when the message lands.
 	v.Store("two")
 	a.cache.Invalidate(context.Background(), "k")
+	if _, ok := a.cache.Peek("k"); ok {
+		t.Fatal("Peek found a key its own node invalidated")
+	}
 	if got := a.get(t, "k", &v); got != "two" {
 		t.Fatalf("a after its own invalidation = %q", got)
 	}

@@ -77,9 +77,6 @@ func (s *Store) Invalidate(ctx context.Context, tenantID int64, userIDs ...int64
 // hotUser returns the request path's view of a user, from memory when the
 // Store has a cache.
 func (s *Store) hotUser(ctx context.Context, tenantID, userID int64) (*hot, error) {
-	if s.cache == nil {
-		return s.loadHot(ctx, tenantID, userID)
-	}
 	return s.cache.Get(ctx, cacheKey(tenantID, userID), func(ctx context.Context) (*hot, error) {
 		return s.loadHot(ctx, tenantID, userID)
 	})

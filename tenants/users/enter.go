@@ -66,7 +66,13 @@ func (s *Store) enterOnce(ctx context.Context, a Attempt, then func(*User, bool)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, false, err
 	}
-	if u != nil {
+	// Also outside: whether a backend listens for logins (this fills the
+	// webhooks' memory, so the transaction below need not ask MySQL).
+	listens, err := s.listens(ctx, a.TenantID, EventLogin)
+	if err != nil {
+		return nil, false, err
+	}
+	if u != nil && !listens {
 		if u, done, err := s.enterReturning(ctx, a, u, then); done {
 			return u, false, err
 		}
@@ -105,8 +111,8 @@ func (s *Store) enterOnce(ctx context.Context, a Attempt, then func(*User, bool)
 }
 
 // enterReturning is the common login: u, whom the tenant knows, coming back
-// with nothing to change but last_login_at, and no backend listening for
-// logins. It needs no transaction: one read, then (the session), one
+// with nothing to change but last_login_at (the caller made sure that no
+// backend listens for logins). It needs no transaction: one read, then (the session), one
 // write. done is false when the attempt needs the transaction (a new
 // identity, a unionid to learn, a phone to bind, an event to write).
 //
@@ -117,9 +123,6 @@ func (s *Store) enterOnce(ctx context.Context, a Attempt, then func(*User, bool)
 func (s *Store) enterReturning(ctx context.Context, a Attempt, u *User, then func(*User, bool) error) (_ *User, done bool, err error) {
 	if a.Phone != "" || a.UnionID != "" && u.UnionID == nil {
 		return nil, false, nil // a phone to bind; a unionid to learn, which may merge two users
-	}
-	if listens, err := s.listens(ctx, a.TenantID, EventLogin); err != nil || listens {
-		return nil, err != nil, err
 	}
 	if then != nil {
 		if err := then(u, false); err != nil {
@@ -142,9 +145,7 @@ func (s *Store) enterReturning(ctx context.Context, a Attempt, u *User, then fun
 	// show the previous login until theirs expires (the session's own
 	// login time is never hidden: see users.LastLogin). Not announcing
 	// spares every login a Redis round trip.
-	if s.cache != nil {
-		s.cache.Forget(cacheKey(a.TenantID, u.ID))
-	}
+	s.cache.Forget(cacheKey(a.TenantID, u.ID))
 	return u, true, nil
 }
 

@@ -63,30 +63,22 @@ func (s *Store) Enqueue(ctx context.Context, ex sqlx.ExtContext, tenantID int64,
 }
 
 // subscribers are the ids of the tenant's active endpoints taking typ.
-func (s *Store) subscribers(ctx context.Context, ex sqlx.ExtContext, tenantID int64, typ string) ([]int64, error) {
-	load := func(ctx context.Context, q sqlx.QueryerContext) ([]subscriber, error) {
-		var rows []struct {
-			ID     int64  `db:"id"`
-			Events string `db:"events"`
-		}
-		if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, events FROM webhook_endpoints
-			WHERE tenant_id = ? AND status = 'active' ORDER BY id`, tenantID); err != nil {
-			return nil, fmt.Errorf("webhooks: enqueue: %w", err)
-		}
-		out := make([]subscriber, len(rows))
-		for i, r := range rows {
-			out[i] = subscriber{id: r.ID, events: strings.Split(r.Events, ",")}
-		}
-		return out, nil
-	}
-	var subs []subscriber
+// Inside a transaction (q is it) they come from memory or are read with
+// q: a second connection could be one the pool no longer has, while every
+// connection is a transaction waiting for this read. Outside one (q is
+// nil), a miss is read and kept.
+func (s *Store) subscribers(ctx context.Context, q sqlx.QueryerContext, tenantID int64, typ string) ([]int64, error) {
+	key := strconv.FormatInt(tenantID, 10)
+	subs, ok := s.subs.Peek(key)
 	var err error
-	if s.subs != nil {
-		subs, err = s.subs.Get(ctx, strconv.FormatInt(tenantID, 10), func(ctx context.Context) ([]subscriber, error) {
-			return load(ctx, s.db)
+	switch {
+	case ok:
+	case q != nil:
+		subs, err = loadSubscribers(ctx, q, tenantID)
+	default:
+		subs, err = s.subs.Get(ctx, key, func(ctx context.Context) ([]subscriber, error) {
+			return loadSubscribers(ctx, s.db, tenantID)
 		})
-	} else {
-		subs, err = load(ctx, ex)
 	}
 	if err != nil {
 		return nil, err
@@ -98,6 +90,22 @@ func (s *Store) subscribers(ctx context.Context, ex sqlx.ExtContext, tenantID in
 		}
 	}
 	return ids, nil
+}
+
+func loadSubscribers(ctx context.Context, q sqlx.QueryerContext, tenantID int64) ([]subscriber, error) {
+	var rows []struct {
+		ID     int64  `db:"id"`
+		Events string `db:"events"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, events FROM webhook_endpoints
+		WHERE tenant_id = ? AND status = 'active' ORDER BY id`, tenantID); err != nil {
+		return nil, fmt.Errorf("webhooks: subscribers: %w", err)
+	}
+	out := make([]subscriber, len(rows))
+	for i, r := range rows {
+		out[i] = subscriber{id: r.ID, events: strings.Split(r.Events, ",")}
+	}
+	return out, nil
 }
 
 // Wake makes the worker look for due deliveries now rather than at its
@@ -119,8 +127,9 @@ func newEventID() string {
 }
 
 // Listens reports whether any active endpoint of the tenant takes typ
-// (users.Listener): a login nobody listens to needs no outbox row.
+// (users.Listener): a login nobody listens to needs no outbox row. Call it
+// outside any transaction; it keeps what it read.
 func (s *Store) Listens(ctx context.Context, tenantID int64, typ string) (bool, error) {
-	ids, err := s.subscribers(ctx, s.db, tenantID, typ)
+	ids, err := s.subscribers(ctx, nil, tenantID, typ)
 	return len(ids) > 0, err
 }

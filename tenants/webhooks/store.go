@@ -83,9 +83,7 @@ func (s *Store) CacheOn(bus *memo.Bus, ttl time.Duration) {
 
 // endpointsChanged drops the tenant's subscribers on every node.
 func (s *Store) endpointsChanged(ctx context.Context, tenantID int64) {
-	if s.subs != nil {
-		s.subs.Invalidate(ctx, strconv.FormatInt(tenantID, 10))
-	}
+	s.subs.Invalidate(ctx, strconv.FormatInt(tenantID, 10))
 }
 
 // NewStore returns a Store. Its HTTP client never uses a proxy, never
