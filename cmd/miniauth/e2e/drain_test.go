@@ -19,11 +19,16 @@ import (
 func TestSIGTERMDrains(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, stackConfig{})
-	n := s.start("MINIAUTH_DRAIN_DELAY=1s")
+	// The drain delay and WeChat's latency leave room for a slow machine:
+	// the test's own steps between SIGTERM and the end of the drain delay
+	// take milliseconds, and the stalled logins (3.5 s, inside the WeChat
+	// client's 4 s attempt timeout) outlast the delay.
+	const drainDelay = 2 * time.Second
+	n := s.start("MINIAUTH_DRAIN_DELAY=" + drainDelay.String())
 	token, _ := n.mustLogin(s.wx, "acme", appID, "steady")
 
 	// Logins that will still wait on WeChat when the drain delay is over.
-	s.wx.setFaults(faults{LatencyMS: 1800})
+	s.wx.setFaults(faults{LatencyMS: 3500})
 	before := s.wx.calls()
 	inflight := make([]result, 4)
 	var wg sync.WaitGroup
@@ -35,14 +40,15 @@ func TestSIGTERMDrains(t *testing.T) {
 			inflight[k] = n.do("POST", "/t/acme/login", `{"code":"`+code+`"}`)
 		}()
 	}
-	eventually(t, 5*time.Second, "logins waiting on WeChat", func() string {
+	eventually(t, 10*time.Second, "logins waiting on WeChat", func() string {
 		if c := s.wx.calls() - before; c < len(inflight) {
 			return fmt.Sprintf("%d of %d in flight", c, len(inflight))
 		}
 		return ""
 	})
 
-	// The load balancer sends /me until readiness fails.
+	// The load balancer sends /me until readiness fails (acme's budgets are
+	// lifted: four workers on one token would spend its default budget).
 	var clock phaseClock
 	clock.set("serving")
 	l := runLoad(4, clock.get, func(w, i int) (string, result) { return "me", n.me("acme", token) })
@@ -60,7 +66,7 @@ func TestSIGTERMDrains(t *testing.T) {
 	}
 	clock.set("sigterm")
 	sent := time.Now()
-	eventually(t, time.Second, "/readyz fails after SIGTERM", func() string {
+	eventually(t, drainDelay/2, "/readyz fails after SIGTERM", func() string {
 		if r := n.do("GET", "/readyz", ""); r.status != 503 || r.code != "unavailable" {
 			return r.String()
 		}
@@ -92,7 +98,7 @@ func TestSIGTERMDrains(t *testing.T) {
 	if code := n.exit(10 * time.Second); code != 0 {
 		t.Fatalf("miniauth exited %d after SIGTERM; log:\n%s", code, n.proc.Log.String())
 	}
-	t.Logf("exited 0 %dms after SIGTERM (drain delay 1s)", time.Since(sent).Milliseconds())
+	t.Logf("exited 0 %dms after SIGTERM (drain delay %s)", time.Since(sent).Milliseconds(), drainDelay)
 	if r := n.do("GET", "/healthz", ""); r.err == nil {
 		t.Errorf("a request after exit got an answer: %s", r)
 	}

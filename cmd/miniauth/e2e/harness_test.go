@@ -103,7 +103,41 @@ func newStack(t *testing.T, cfg stackConfig) *stack {
 	s.cli(appSecret+"\n", "tenant", "create", "--slug", "acme", "--name", "Acme", "--appid", appID)
 	s.cli(otherSec+"\n", "tenant", "create", "--slug", "globex", "--name", "Globex", "--appid", otherAppID)
 	s.cli(adminPassword+"\n", "admin", "create", "--email", adminEmail)
+	// These tests prove how miniauth rides out outages, drains and
+	// propagates changes, not its budgets (api/limits_test.go does that):
+	// their load would spend the default budgets on a fast machine, so
+	// acme's and globex's are lifted to the most a tenant may have.
+	for _, slug := range []string{"acme", "globex"} {
+		s.liftLimits(slug)
+	}
 	return s
+}
+
+// liftLimits gives tenant slug the largest rate budgets a tenant may have.
+// It writes the settings directly, so it must run before a node caches
+// the tenant (newStack calls it before any node starts).
+func (s *stack) liftLimits(slug string) {
+	s.t.Helper()
+	ctx := waitCtx(s.t)
+	var raw []byte
+	if err := s.db.GetContext(ctx, &raw, "SELECT settings FROM tenants WHERE slug = ?", slug); err != nil {
+		s.t.Fatalf("settings of %s: %v", slug, err)
+	}
+	settings := map[string]any{}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &settings); err != nil {
+			s.t.Fatalf("settings of %s: %v", slug, err)
+		}
+	}
+	const most = 1_000_000 // ratelimit.Limits.Validate's ceiling
+	settings["rate_limits"] = map[string]int{
+		"login_per_tenant_per_second": most, "login_per_ip_per_minute": most,
+		"login_per_identity_per_minute": most, "session_per_token_per_minute": most, "api_key_per_second": most,
+	}
+	b, _ := json.Marshal(settings)
+	if _, err := s.db.ExecContext(ctx, "UPDATE tenants SET settings = ? WHERE slug = ?", b, slug); err != nil {
+		s.t.Fatalf("lifting the budgets of %s: %v", slug, err)
+	}
 }
 
 // cli runs a miniauth command with the stack's configuration.
@@ -371,17 +405,27 @@ type loadResult struct {
 	result
 }
 
+// The load's pace and bound: each worker starts at most one request every
+// loadInterval and at most loadMost in all, so that a faster machine sends
+// no more than this, and a test's load cannot run away on any machine.
+const (
+	loadInterval = 10 * time.Millisecond
+	loadMost     = 6000
+)
+
 func runLoad(workers int, phase func() string, work func(worker, i int) (string, result)) *load {
 	l := &load{stop: make(chan struct{})}
 	for w := range workers {
 		l.wg.Add(1)
 		go func() {
 			defer l.wg.Done()
-			for i := 0; ; i++ {
+			tick := time.NewTicker(loadInterval)
+			defer tick.Stop()
+			for i := range loadMost {
 				select {
 				case <-l.stop:
 					return
-				default:
+				case <-tick.C:
 				}
 				p := phase()
 				what, r := work(w, i)
@@ -509,8 +553,10 @@ func mixedLoad(t *testing.T, s *stack, n *node, clock *phaseClock) ([]string, *l
 // node has recovered from the fault named what, by itself.
 func waitServing(t *testing.T, s *stack, n *node, d time.Duration, what string) {
 	t.Helper()
+	try := 0
 	eventually(t, d, "service recovered after "+what, func() string {
-		r := n.login(s.wx, "acme", appID, "after")
+		try++ // a new user each try: the check spends no one's budget
+		r := n.login(s.wx, "acme", appID, fmt.Sprintf("after-%d", try))
 		if r.status != 200 {
 			return "login: " + r.String()
 		}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -25,8 +26,10 @@ func TestMariaDBKilledUnderLoad(t *testing.T) {
 
 	clock.set("down")
 	db.Kill()
-	eventually(t, 10*time.Second, "a login answering 503 while MariaDB is down", func() string {
-		if r := n.login(s.wx, "acme", appID, "during"); r.status != 503 || r.code != "unavailable" {
+	try := 0
+	eventually(t, 30*time.Second, "a login answering 503 while MariaDB is down", func() string {
+		try++
+		if r := n.login(s.wx, "acme", appID, fmt.Sprintf("during-%d", try)); r.status != 503 || r.code != "unavailable" {
 			return r.String()
 		}
 		return ""
@@ -40,7 +43,7 @@ func TestMariaDBKilledUnderLoad(t *testing.T) {
 
 	clock.set("restarted")
 	db.Start()
-	waitServing(t, s, n, 15*time.Second, "MariaDB restart")
+	waitServing(t, s, n, 60*time.Second, "MariaDB restart")
 	clock.set("recovered")
 	time.Sleep(300 * time.Millisecond)
 	results := l.finish()

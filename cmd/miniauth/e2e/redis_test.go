@@ -12,7 +12,7 @@ import (
 // request finishes, failing ones with 503 unavailable, and the same
 // process serves again once Redis is back (its data lost: old sessions
 // are gone, new logins work). A second node's tenant change then reaches
-// the first within a second: its invalidation subscription came back too.
+// the first soon after: its invalidation subscription came back too.
 func TestRedisKilledUnderLoad(t *testing.T) {
 	t.Parallel()
 	rs := tenantstest.StartRedis(t)
@@ -26,7 +26,7 @@ func TestRedisKilledUnderLoad(t *testing.T) {
 	clock.set("down")
 	rs.Kill()
 	// While Redis is gone, requests fail with 503 unavailable.
-	eventually(t, 10*time.Second, "a 503 while Redis is down", func() string {
+	eventually(t, 30*time.Second, "a 503 while Redis is down", func() string {
 		if r := n.me("acme", tokens[0]); r.status != 503 || r.code != "unavailable" {
 			return r.String()
 		}
@@ -37,7 +37,7 @@ func TestRedisKilledUnderLoad(t *testing.T) {
 	clock.set("restarted")
 	rs.Start()
 	// The node recovers by itself: a new login and its /me work.
-	waitServing(t, s, n, 10*time.Second, "Redis restart")
+	waitServing(t, s, n, 60*time.Second, "Redis restart")
 	clock.set("recovered")
 	time.Sleep(300 * time.Millisecond)
 	results := l.finish()
@@ -95,7 +95,7 @@ func TestRedisRestoredSnapshotKeepsRevocations(t *testing.T) {
 
 	rs.Kill()
 	rs.Start() // loads the snapshot: every session above exists again
-	eventually(t, 10*time.Second, "dave's session back from the snapshot", func() string {
+	eventually(t, 30*time.Second, "dave's session back from the snapshot", func() string {
 		if r := n.me("acme", dave); r.status != 200 {
 			return r.String()
 		}
@@ -147,7 +147,7 @@ func TestRedisStalledUnderLoad(t *testing.T) {
 
 	clock.set("stalled")
 	rs.Pause()
-	eventually(t, 10*time.Second, "a 503 while Redis is stalled", func() string {
+	eventually(t, 30*time.Second, "a 503 while Redis is stalled", func() string {
 		if r := n.me("acme", tokens[0]); r.status != 503 || r.code != "unavailable" {
 			return r.String()
 		}
@@ -157,7 +157,7 @@ func TestRedisStalledUnderLoad(t *testing.T) {
 
 	clock.set("resumed")
 	rs.Resume()
-	eventually(t, 10*time.Second, "old sessions served again after Redis resumed", func() string {
+	eventually(t, 30*time.Second, "old sessions served again after Redis resumed", func() string {
 		if r := n.me("acme", tokens[0]); r.status != 200 {
 			return r.String()
 		}

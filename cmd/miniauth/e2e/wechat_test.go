@@ -31,7 +31,9 @@ func breakerState(t *testing.T, n *node) string {
 func TestWeChatFaults(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, stackConfig{})
-	n := s.start("MINIAUTH_WECHAT_BREAKER_OPEN=2s")
+	// Open long enough that the three fast failures below land inside it on
+	// any machine.
+	n := s.start("MINIAUTH_WECHAT_BREAKER_OPEN=5s")
 	i := 0
 	login := func() result {
 		i++
@@ -91,7 +93,7 @@ func TestWeChatFaults(t *testing.T) {
 	// After its open period the breaker lets one call try; it succeeds
 	// and the breaker closes.
 	start := time.Now()
-	eventually(t, 20*time.Second, "breaker closes once WeChat is well", func() string {
+	eventually(t, 30*time.Second, "breaker closes once WeChat is well", func() string {
 		if r := login(); r.status != 200 {
 			return r.String()
 		}
