@@ -126,8 +126,10 @@ func newEnv(t *testing.T, opts ...func(*api.Deps)) *env {
 	logger := slog.New(api.Redact(slog.NewJSONHandler(io.MultiWriter(e.logs, &suiteLogs), &slog.HandlerOptions{Level: slog.LevelDebug})))
 	e.reg = tenants.NewRegistry(apiDB, keys)
 	e.cache = tenants.NewCache(e.reg, apiRedis, tenants.CacheConfig{Prefix: prefix, TTL: time.Minute}, logger)
+	// Timeouts long enough that a slow or starved machine never times out
+	// a healthy simulator; the stall tests stall it for longer.
 	wxClient := wechat.New(wechat.Config{BaseURL: wxHTTP.URL,
-		AttemptTimeout: 300 * time.Millisecond, TotalTimeout: time.Second, RetryDelay: 10 * time.Millisecond})
+		AttemptTimeout: 2 * time.Second, TotalTimeout: 4 * time.Second, RetryDelay: 10 * time.Millisecond})
 	e.apiKeys = apikeys.NewStore(apiDB)
 	e.tokens = sessions.NewAccessTokens(sessions.NewSigningKeys(apiDB, keys, sessions.KeyPolicy{}, e.clock.Now))
 	e.hooks = webhooks.NewStore(apiDB, keys, webhooks.Config{AllowPrivate: true})

@@ -85,7 +85,7 @@ func TestLogin(t *testing.T) {
 			e.wx.SetFaults(wechattest.Faults{Garbage: true})
 		}, status: 502, code: "wechat_unavailable"},
 		{name: "WeChat stalls", body: codeBody("kate"), before: func(e *env) {
-			e.wx.SetFaults(wechattest.Faults{Latency: 5 * time.Second})
+			e.wx.SetFaults(wechattest.Faults{Latency: 30 * time.Second}) // beyond the client's 4 s
 		}, status: 502, code: "wechat_unavailable"},
 		{name: "WeChat success with errcode 0", body: codeBody("liam"), before: func(e *env) {
 			e.wx.SetFaults(wechattest.Faults{ErrcodeZero: true})

@@ -118,14 +118,14 @@ func TestCachedKeysAndRevocationAcrossNodes(t *testing.T) {
 	if err := one.Revoke(ctx, a.ID, key.ID, tenants.CLI); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		_, err := two.Authenticate(ctx, a.ID, secret)
 		if errors.Is(err, apikeys.ErrInvalid) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("a key revoked on one node still works on the other after 1s: %v", err)
+			t.Fatalf("a key revoked on one node still works on the other after 10s: %v", err)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

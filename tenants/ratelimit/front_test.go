@@ -116,6 +116,8 @@ func TestFrontPassesRedisErrors(t *testing.T) {
 func TestFrontChargesOnceUnderConcurrency(t *testing.T) {
 	ctx := context.Background()
 	f := newFront(time.Minute)
+	now := time.Unix(1_700_000_000, 0) // one period throughout, however long the test takes
+	f.now = func() time.Time { return now }
 	l := redis_rate.PerMinute(800) // blocks of 100
 	var mu sync.Mutex
 	b := &budget{left: 800}

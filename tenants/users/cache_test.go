@@ -39,10 +39,10 @@ func TestUserCacheAcrossNodes(t *testing.T) {
 	}
 	within := func(what string, ok func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(time.Second)
+		deadline := time.Now().Add(10 * time.Second)
 		for !ok() {
 			if time.Now().After(deadline) {
-				t.Fatalf("%s not seen by the other node within 1s", what)
+				t.Fatalf("%s not seen by the other node within 10s", what)
 			}
 			time.Sleep(10 * time.Millisecond)
 		}

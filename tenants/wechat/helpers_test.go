@@ -58,12 +58,13 @@ func (f *fake) code(t *testing.T, appid, user string) string {
 	return code
 }
 
-// newClient has short timeouts so that fault tests end quickly.
+// newClient has timeouts long enough that a slow or starved machine never
+// times out a healthy fake; fault tests that need a timeout set their own.
 func newClient(url string) *wechat.Client {
 	return wechat.New(wechat.Config{
 		BaseURL:        url,
-		AttemptTimeout: 300 * time.Millisecond,
-		TotalTimeout:   time.Second,
+		AttemptTimeout: 2 * time.Second,
+		TotalTimeout:   4 * time.Second,
 		RetryDelay:     time.Millisecond,
 	})
 }

@@ -28,8 +28,8 @@ func setup(t *testing.T, cfg guard.Config) (*guard.Guard, *wechattest.Server, *p
 	rdb, prefix := tenantstest.Redis(t)
 	cfg.KeyPrefix = prefix
 	reg := prometheus.NewRegistry()
-	client := wechat.New(wechat.Config{BaseURL: srv.URL, AttemptTimeout: 200 * time.Millisecond,
-		TotalTimeout: time.Second, RetryDelay: time.Millisecond, Observe: guard.CallMetrics(reg)})
+	client := wechat.New(wechat.Config{BaseURL: srv.URL, AttemptTimeout: 2 * time.Second,
+		TotalTimeout: 4 * time.Second, RetryDelay: time.Millisecond, Observe: guard.CallMetrics(reg)})
 	return guard.New(client, rdb, cfg, reg), wx, reg
 }
 
@@ -78,7 +78,7 @@ func TestTransientFailureReleasesTheCode(t *testing.T) {
 }
 
 func TestBreakerOpensAndRecovers(t *testing.T) {
-	g, wx, reg := setup(t, guard.Config{Failures: 3, OpenFor: 300 * time.Millisecond})
+	g, wx, reg := setup(t, guard.Config{Failures: 3, OpenFor: 2 * time.Second})
 	wx.SetFaults(wechattest.Faults{Garbage: true})
 	for i := range 3 {
 		code, _ := wx.IssueCode(appid, "carol")
@@ -102,7 +102,7 @@ func TestBreakerOpensAndRecovers(t *testing.T) {
 	}
 	// Invalid codes are WeChat working: they must not trip the breaker.
 	wx.SetFaults(wechattest.Faults{})
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for g.State(appid) == gobreaker.StateOpen && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
