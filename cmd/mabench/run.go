@@ -30,7 +30,6 @@ import (
 type bench struct {
 	o         options
 	pprofAddr string // miniauth's profiler, with --profiles
-	out       io.Writer
 	db        *sqlx.DB
 	rdb       *redis.Client
 	keys      *tenants.Keyring

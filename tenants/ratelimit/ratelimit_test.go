@@ -20,7 +20,7 @@ func TestBudgets(t *testing.T) {
 	// many were allowed before, and how long they took: the budgets refill
 	// in real time (Redis's clock), so a slow machine may earn a few back
 	// while it spends.
-	spend := func(n int, f func() error) (allowed int, last error, took time.Duration) {
+	spend := func(n int, f func() error) (allowed int, took time.Duration, last error) {
 		start := time.Now()
 		for range n {
 			if last = f(); last != nil {
@@ -28,7 +28,7 @@ func TestBudgets(t *testing.T) {
 			}
 			allowed++
 		}
-		return allowed, last, time.Since(start)
+		return allowed, time.Since(start), last
 	}
 	cases := []struct {
 		name  string
@@ -48,7 +48,7 @@ func TestBudgets(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			allowed, last, took := spend(c.want+100, c.f)
+			allowed, took, last := spend(c.want+100, c.f)
 			if refill := refilled(c.want, c.per, took); allowed < c.want || allowed > c.want+refill {
 				t.Fatalf("allowed %d before a refusal in %s, want %d (+%d refilled)", allowed, took, c.want, refill)
 			}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -83,7 +84,14 @@ func StartProcess(t testing.TB, bin string, args, env []string) *Process {
 		p.err = p.cmd.Wait()
 		close(p.done)
 	}()
-	t.Cleanup(p.Kill)
+	t.Cleanup(func() {
+		p.Kill()
+		// A binary built with -race (Build, under go test -race) reports a
+		// race on its stderr and goes on: the test that ran it fails.
+		if log := p.Log.String(); strings.Contains(log, "WARNING: DATA RACE") {
+			t.Errorf("tenantstest: %s reported a data race; log:\n%s", filepath.Base(bin), log)
+		}
+	})
 	return p
 }
 
@@ -411,7 +419,11 @@ func Build(t testing.TB, pkg string) string {
 		t.Fatalf("tenantstest: the go command is not on PATH: %v", err)
 	}
 	out := filepath.Join(builds.dir, filepath.Base(pkg))
-	if b, err := exec.Command(goBin, "build", "-o", out, pkg).CombinedOutput(); err != nil {
+	args := []string{"build", "-o", out}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	if b, err := exec.Command(goBin, append(args, pkg)...).CombinedOutput(); err != nil {
 		t.Fatalf("tenantstest: go build %s: %v\n%s", pkg, err, b)
 	}
 	builds.bins[pkg] = out

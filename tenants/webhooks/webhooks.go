@@ -48,9 +48,6 @@ type Endpoint struct {
 	Status      string    `db:"status" json:"status"`
 	CreatedAt   time.Time `db:"created_at" json:"created_at"`
 	UpdatedAt   time.Time `db:"updated_at" json:"updated_at"`
-
-	secretSealed []byte
-	secretKeyID  string
 }
 
 // Events are the event types the endpoint subscribes to.

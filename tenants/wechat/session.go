@@ -40,5 +40,5 @@ func (c *Client) Code2Session(ctx context.Context, appid, secret, code string) (
 	if r.OpenID == "" || r.SessionKey == "" {
 		return Session{}, unavailable(api, "reply lacks openid or session_key")
 	}
-	return Session{OpenID: r.OpenID, SessionKey: r.SessionKey, UnionID: r.UnionID}, nil
+	return Session(r), nil
 }

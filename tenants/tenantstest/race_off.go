@@ -1,0 +1,5 @@
+//go:build !race
+
+package tenantstest
+
+const raceEnabled = false
