@@ -138,7 +138,7 @@ func classify(err error) *Error {
 	case errors.Is(err, apikeys.ErrNotFound), errors.Is(err, webhooks.ErrNotFound):
 		return &Error{Status: 404, Code: CodeNotFound, Message: "no such item"}
 	case errors.Is(err, webhooks.ErrRefused):
-		return badRequest("url points at a loopback, private or link-local address; webhooks go to public addresses only")
+		return badRequest("url points at a loopback, private, reserved or other non-public address; webhooks go to public addresses only")
 	case errors.As(err, &tooSoon):
 		return &Error{Status: 409, Code: CodeConflict, RetryAfter: max(1, int(time.Until(tooSoon.At).Seconds())),
 			Message: "the next signing key was published too recently for every verifier to have it; rotate after " +

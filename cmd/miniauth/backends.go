@@ -28,7 +28,7 @@ type BackendsConfig struct {
 	AccessTokenTTL time.Duration // MINIAUTH_ACCESS_TOKEN_TTL (default 15m)
 	KeyRotation    time.Duration // MINIAUTH_SIGNING_KEY_ROTATION: rotate keys this old (default 720h)
 	// MINIAUTH_WEBHOOKS_ALLOW_PRIVATE: let webhooks reach loopback, private
-	// and link-local addresses (development only).
+	// and other non-public addresses (development only).
 	WebhooksAllowPrivate bool
 }
 

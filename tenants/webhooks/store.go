@@ -22,8 +22,8 @@ import (
 
 // Config tunes delivery. Zero values mean the defaults.
 type Config struct {
-	// AllowPrivate lets endpoints live on loopback, private and link-local
-	// addresses: for development and tests only.
+	// AllowPrivate lets endpoints live on loopback, private, link-local and
+	// other non-public addresses: for development and tests only.
 	AllowPrivate bool
 	Timeout      time.Duration // per attempt (default 10s)
 	RetryFor     time.Duration // how long a delivery is retried (default 24h)

@@ -2,8 +2,9 @@
 // Events are written to an outbox in the transaction of the change they
 // describe; a worker delivers them to the tenant's endpoints, signed with
 // HMAC-SHA256 in the Standard Webhooks scheme, and retries with exponential
-// backoff for a day. Endpoints on loopback, private or link-local addresses
-// are refused unless the platform allows them.
+// backoff for a day. Endpoints on addresses that are not globally reachable
+// (loopback, private, link-local and the other special-purpose blocks) are
+// refused unless the platform allows them.
 package webhooks
 
 import (

@@ -133,6 +133,7 @@ type outcome struct {
 	body     *string
 	err      *string
 	duration time.Duration
+	refused  bool // the dialer refused the address: retrying repeats the refusal
 }
 
 func (s *Store) attempt(ctx context.Context, j *job) error {
@@ -140,9 +141,11 @@ func (s *Store) attempt(ctx context.Context, j *job) error {
 		msg := "endpoint disabled"
 		return s.record(ctx, j, outcome{err: &msg}, false, true)
 	}
+	// A refused address fails the delivery at once; once the tenant's DNS
+	// points at a public address again, the delivery can be replayed.
 	out := s.send(ctx, j)
 	ok := out.status != nil && *out.status >= 200 && *out.status < 300
-	return s.record(ctx, j, out, ok, false)
+	return s.record(ctx, j, out, ok, out.refused)
 }
 
 func (s *Store) send(ctx context.Context, j *job) outcome {
@@ -180,6 +183,7 @@ func (s *Store) send(ctx context.Context, j *job) outcome {
 	if err != nil {
 		o := fail(err)
 		o.duration = time.Since(start)
+		o.refused = errors.Is(err, ErrRefused)
 		return o
 	}
 	defer res.Body.Close()
