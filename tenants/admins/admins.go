@@ -7,8 +7,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/mail"
-	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -60,11 +58,12 @@ type New struct {
 }
 
 func (n *New) validate() error {
-	n.Email = strings.ToLower(strings.TrimSpace(n.Email))
-	addr, err := mail.ParseAddress(n.Email)
+	email, err := NormalizeEmail(n.Email)
+	if err != nil {
+		return err
+	}
+	n.Email = email
 	switch {
-	case err != nil || addr.Address != n.Email || len(n.Email) > 254:
-		return tenants.Invalid("email is not a valid address")
 	case utf8.RuneCountInString(n.Password) < 12:
 		return tenants.Invalid("password must be at least 12 characters")
 	case len(n.Password) > 72:
@@ -127,9 +126,14 @@ func (s *Store) ByID(ctx context.Context, id int64) (*Admin, error) {
 	return s.one(ctx, `WHERE id = ?`, id)
 }
 
-// ByEmail loads an admin by email, case-insensitively.
+// ByEmail loads an admin by email, normalised (NormalizeEmail); a
+// malformed address is ErrNotFound.
 func (s *Store) ByEmail(ctx context.Context, email string) (*Admin, error) {
-	return s.one(ctx, `WHERE email = ?`, strings.ToLower(strings.TrimSpace(email)))
+	email, err := NormalizeEmail(email)
+	if err != nil {
+		return nil, ErrNotFound
+	}
+	return s.one(ctx, `WHERE email = ?`, email)
 }
 
 func (s *Store) one(ctx context.Context, where string, arg any) (*Admin, error) {

@@ -1,0 +1,75 @@
+package api_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"miniauth/api"
+	"miniauth/tenants/admins"
+	"miniauth/tenants/tenantstest"
+)
+
+// signInBody is a sign-in request body; %q escapes make the format
+// characters of the spellings visible in failures.
+func signInBody(email, password string) string {
+	return fmt.Sprintf(`{"email":%q,"password":%q}`, email, password)
+}
+
+// TestAdminSignInSpellings: the spellings of an admin's email that reach
+// it share one lockout count, so a guesser cannot get fresh counters by
+// changing case or slipping in zero-width characters; an accented
+// spelling is another (unknown) address and reaches nobody.
+func TestAdminSignInSpellings(t *testing.T) {
+	const lockAt = 3
+	rdb, prefix := tenantstest.Redis(t)
+	e := newAdminEnv(t, func(d *api.Deps) {
+		d.Lockout = admins.NewLockout(rdb, prefix, admins.LockoutPolicy{Window: time.Minute,
+			AccountSlow: lockAt, AccountLock: lockAt, IPSlow: 100, IPLock: 100, LockFor: 10 * time.Minute, MaxSlow: time.Minute})
+	})
+	steps := []struct {
+		email, password string
+		status          int
+		code            string
+	}{
+		{"öps@acme.example", adminPassword, 401, "invalid_credentials"}, // utf8mb4_bin: not ops@acme.example
+		{"ops@acmé.example", adminPassword, 401, "invalid_credentials"},
+		{"OPS@ACME.EXAMPLE", "wrong password!", 401, "invalid_credentials"},
+		{"ops\u200b@acme.example", "wrong password!", 401, "invalid_credentials"},
+		{"ｏｐｓ@acme.example\u2060", "wrong password!", 401, "invalid_credentials"}, // the lockAt-th failure
+		{acmeEmail, adminPassword, 429, "rate_limited"},
+		{"Ops\ufeff@Acme.Example", adminPassword, 429, "rate_limited"},
+		{"öps@acme.example", "wrong password!", 401, "invalid_credentials"}, // another address, its own count
+	}
+	for i, s := range steps {
+		r := e.do("POST", "/admin/api/session", signInBody(s.email, s.password))
+		if r.Status != s.status || r.errCode() != s.code {
+			t.Fatalf("step %d, %q: %d %s; want %d %s", i+1, s.email, r.Status, r.Raw, s.status, s.code)
+		}
+	}
+	if n := e.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'admin.locked_out' AND target_id = ? AND tenant_id = ?`,
+		acmeEmail, e.tenant.ID); n != 1 {
+		t.Fatalf("%d lockouts of %s audited, want 1", n, acmeEmail)
+	}
+}
+
+// TestAdminTenantAdminSpellings: the admin API stores a tenant admin's
+// email normalised and finds it again by any spelling of it.
+func TestAdminTenantAdminSpellings(t *testing.T) {
+	e := newAdminEnv(t)
+	p := e.callers[platform]
+	r := e.as(p, "POST", "/admin/api/tenants/acme/admins", signInBody(" New\u200b@ACME.example", adminPassword))
+	if r.Status != 201 || r.Body["admin"].(map[string]any)["email"] != "new@acme.example" {
+		t.Fatalf("create: %d %s", r.Status, r.Raw)
+	}
+	if r := e.as(p, "POST", "/admin/api/tenants/acme/admins", signInBody("ｎｅｗ@acme.example", adminPassword)); r.Status != 409 || r.errCode() != "conflict" {
+		t.Fatalf("create another spelling: %d %s", r.Status, r.Raw)
+	}
+	if r := e.as(p, "POST", "/admin/api/tenants/acme/admins", signInBody("new <new@acme.example>", adminPassword)); r.Status != 400 || r.errCode() != "invalid_request" {
+		t.Fatalf("create a display-name address: %d %s", r.Status, r.Raw)
+	}
+	e.signIn("NEW@acme.example", adminPassword)
+	if r := e.as(p, "DELETE", "/admin/api/tenants/acme/admins/NEW%E2%80%8B@acme.example", ""); r.Status != 204 {
+		t.Fatalf("delete by another spelling: %d %s", r.Status, r.Raw)
+	}
+}
