@@ -93,9 +93,9 @@ func (s *Server) adminSignIn(c *fiber.Ctx) error {
 		return err
 	}
 	_ = s.deps.Admins.TouchLogin(ctx, a.ID)
-	_ = s.deps.Tenants.Registry().RecordAuditNow(ctx, tenants.AuditEntry{TenantID: a.TenantID.Int64,
+	s.audit(c, tenants.AuditEntry{TenantID: a.TenantID.Int64,
 		Actor:  tenants.Actor{Type: "admin", ID: a.Email, IP: ip},
-		Action: "admin.signed_in", TargetType: "admin", TargetID: clipID(a.Email)})
+		Action: "admin.signed_in", TargetType: "admin", TargetID: a.Email})
 	c.Cookie(&fiber.Cookie{Name: adminCookie, Value: token, Path: "/admin/api", HTTPOnly: true,
 		Secure: s.secureCookies(c), SameSite: fiber.CookieSameSiteStrictMode, Expires: sess.ExpiresAt})
 	return s.sessionJSON(c, a, sess)
@@ -114,13 +114,12 @@ func (s *Server) signInFailed(c *fiber.Ctx, email string) error {
 	if a, err := s.deps.Admins.ByEmail(ctx, email); err == nil {
 		tenantID = a.TenantID.Int64
 	}
-	actor := tenants.Actor{Type: "anonymous", ID: clipID(email), IP: ip}
-	reg := s.deps.Tenants.Registry()
-	_ = reg.RecordAuditNow(ctx, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
-		Action: "admin.signin_failed", TargetType: "admin", TargetID: clipID(email)})
+	actor := tenants.Actor{Type: "anonymous", ID: email, IP: ip}
+	s.audit(c, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
+		Action: "admin.signin_failed", TargetType: "admin", TargetID: email})
 	if locked {
-		_ = reg.RecordAuditNow(ctx, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
-			Action: "admin.locked_out", TargetType: "admin", TargetID: clipID(email)})
+		s.audit(c, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
+			Action: "admin.locked_out", TargetType: "admin", TargetID: email})
 	}
 	return errBadCredentials
 }
@@ -155,12 +154,4 @@ func (s *Server) sessionJSON(c *fiber.Ctx, a *admins.Admin, sess *admins.Console
 // HTTPS or the public URL is HTTPS (behind a TLS-terminating proxy).
 func (s *Server) secureCookies(c *fiber.Ctx) bool {
 	return c.Protocol() == "https" || strings.HasPrefix(s.deps.PublicURL, "https://")
-}
-
-// clipID fits s into an audit id column.
-func clipID(s string) string {
-	if len(s) > 64 {
-		return s[:64]
-	}
-	return s
 }

@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"miniauth/api"
 	"miniauth/tenants/admins"
@@ -50,6 +52,53 @@ func TestAdminSignInSpellings(t *testing.T) {
 	if n := e.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'admin.locked_out' AND target_id = ? AND tenant_id = ?`,
 		acmeEmail, e.tenant.ID); n != 1 {
 		t.Fatalf("%d lockouts of %s audited, want 1", n, acmeEmail)
+	}
+}
+
+// TestAdminAuditLongEmail: an email is audited whole, up to the 254
+// characters an address may have; before, target_id held 64 bytes, so a
+// longer email made the insert fail (a 500 for creating an admin), and a
+// sign-in failure cut at byte 64 split a character and was not audited.
+func TestAdminAuditLongEmail(t *testing.T) {
+	e := newAdminEnv(t)
+	long := strings.Repeat("o", 56) + "@acme.example.com" // 73 characters
+	r := e.as(e.callers[platform], "POST", "/admin/api/tenants/acme/admins", signInBody(long, adminPassword))
+	if r.Status != 201 {
+		t.Fatalf("create an admin with a %d-character email: %d %s", len(long), r.Status, r.Raw)
+	}
+	if n := e.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'admin.created' AND target_id = ?`, long); n != 1 {
+		t.Fatalf("admin.created of the long email audited %d times, want 1", n)
+	}
+	// Byte 64 falls inside an "é" of the domain.
+	split := "o@" + strings.Repeat("é", 20) + "." + strings.Repeat("é", 30) + ".example"
+	if utf8.ValidString(split[:64]) {
+		t.Fatalf("%q is whole at byte 64", split)
+	}
+	if r := e.do("POST", "/admin/api/session", signInBody(split, "wrong password!")); r.Status != 401 {
+		t.Fatalf("sign-in: %d %s", r.Status, r.Raw)
+	}
+	if n := e.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'admin.signin_failed' AND target_id = ? AND actor_id = ?`, split, split); n != 1 {
+		t.Fatalf("the failed sign-in of %q audited %d times, want 1", split, n)
+	}
+}
+
+// TestAdminAuditWriteFailureLogged: an audit entry that cannot be written
+// is logged at error level; the sign-in is answered as before.
+func TestAdminAuditWriteFailureLogged(t *testing.T) {
+	e := newAdminEnv(t)
+	if _, err := e.db.Exec(`RENAME TABLE audit_log TO audit_log_away`); err != nil {
+		t.Fatal(err)
+	}
+	r := e.do("POST", "/admin/api/session", signInBody(acmeEmail, "wrong password!"))
+	if r.Status != 401 || r.errCode() != "invalid_credentials" {
+		t.Fatalf("sign-in without an audit log: %d %s", r.Status, r.Raw)
+	}
+	line := lastLine(e.logs.String(), `"audit entry not written"`)
+	if !strings.Contains(line, `"level":"ERROR"`) || !strings.Contains(line, `"action":"admin.signin_failed"`) {
+		t.Fatalf("no error-level log of the lost audit entry; last such line: %q", line)
+	}
+	if _, err := e.db.Exec(`RENAME TABLE audit_log_away TO audit_log`); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -11,7 +11,8 @@ import (
 )
 
 // TestAdminEmailExact: 0007 lower-cases the stored admin emails and makes
-// the column compare bytes; its Down returns to 0006.
+// the column compare bytes, and audit ids take a whole email; its Down
+// returns to 0006.
 func TestAdminEmailExact(t *testing.T) {
 	ctx := context.Background()
 	db, _ := tenantstest.DB(t)
@@ -37,6 +38,7 @@ func TestAdminEmailExact(t *testing.T) {
 		}
 	}
 	db.MustExec(`INSERT INTO admins (email, password_hash, role) VALUES ('öps@acme.example', 'x', 'platform')`)
+	db.MustExec(`INSERT INTO audit_log (actor_type, actor_id, action, target_id) VALUES ('cli', REPEAT('é', 254), 'x', REPEAT('é', 254))`)
 	db.MustExec(`DELETE FROM admins WHERE email = 'öps@acme.example'`) // one under 0006's collation
 	if _, err := p.DownTo(ctx, 6); err != nil {
 		t.Fatalf("down to 6 again: %v", err)
