@@ -103,7 +103,8 @@ func (s *Server) adminSignIn(c *fiber.Ctx) error {
 
 // signInFailed counts the failure, writes it (and a lockout) to the audit
 // log of the admin's tenant when the account exists, and answers 401.
-// email is normalised, or "" when what was typed is no address.
+// email is normalised, or "" when what was typed is no address: the
+// audit entry then says so and holds nothing of it.
 func (s *Server) signInFailed(c *fiber.Ctx, email string) error {
 	ctx, ip := c.UserContext(), c.IP()
 	locked, err := s.deps.Lockout.Failure(ctx, email, ip)
@@ -111,15 +112,18 @@ func (s *Server) signInFailed(c *fiber.Ctx, email string) error {
 		return err
 	}
 	var tenantID int64
-	if a, err := s.deps.Admins.ByEmail(ctx, email); err == nil {
+	var details map[string]any
+	if email == "" {
+		details = map[string]any{"email": "malformed"}
+	} else if a, err := s.deps.Admins.ByEmail(ctx, email); err == nil {
 		tenantID = a.TenantID.Int64
 	}
 	actor := tenants.Actor{Type: "anonymous", ID: email, IP: ip}
 	s.audit(c, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
-		Action: "admin.signin_failed", TargetType: "admin", TargetID: email})
+		Action: "admin.signin_failed", TargetType: "admin", TargetID: email, Details: details})
 	if locked {
 		s.audit(c, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
-			Action: "admin.locked_out", TargetType: "admin", TargetID: email})
+			Action: "admin.locked_out", TargetType: "admin", TargetID: email, Details: details})
 	}
 	return errBadCredentials
 }

@@ -102,6 +102,33 @@ func TestAdminAuditWriteFailureLogged(t *testing.T) {
 	}
 }
 
+// TestAdminSignInPasswordAsEmail: what is typed into the email field is
+// audited only when it is an address; a password typed there by mistake
+// leaves no trace of itself in the audit log.
+func TestAdminSignInPasswordAsEmail(t *testing.T) {
+	e := newAdminEnv(t)
+	for _, typed := range []string{adminPassword, "Tr0ub4dor&3", "p@ss w0rd!", "x@" + adminPassword} {
+		remember(typed, "password typed as the email") // and none of them in a log line either
+		if r := e.do("POST", "/admin/api/session", signInBody(typed, typed)); r.Status != 401 || r.errCode() != "invalid_credentials" {
+			t.Fatalf("%q: %d %s", typed, r.Status, r.Raw)
+		}
+		var rows []string
+		if err := e.db.Select(&rows, `SELECT CONCAT_WS('|', actor_type, actor_id, action, target_type, target_id, ip, COALESCE(details, ''))
+			FROM audit_log`); err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range rows {
+			if strings.Contains(strings.ToLower(row), strings.ToLower(typed)) {
+				t.Fatalf("the audit log holds what was typed into the email field: %q", row)
+			}
+		}
+	}
+	if n := e.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'admin.signin_failed' AND actor_id = '' AND target_id = ''
+		AND JSON_VALUE(details, '$.email') = 'malformed'`); n != 4 {
+		t.Fatalf("%d malformed-email failures audited, want 4", n)
+	}
+}
+
 // TestAdminTenantAdminSpellings: the admin API stores a tenant admin's
 // email normalised and finds it again by any spelling of it.
 func TestAdminTenantAdminSpellings(t *testing.T) {
