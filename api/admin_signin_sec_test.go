@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -126,6 +127,35 @@ func TestAdminSignInPasswordAsEmail(t *testing.T) {
 	if n := e.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'admin.signin_failed' AND actor_id = '' AND target_id = ''
 		AND JSON_VALUE(details, '$.email') = 'malformed'`); n != 4 {
 		t.Fatalf("%d malformed-email failures audited, want 4", n)
+	}
+}
+
+// TestAdminSignInBusy: password checks run through a per-node gate; with
+// its one slot held by a check that does not finish, a sign-in (of a known
+// or an unknown email) waits the gate's short wait and gets 429 with
+// Retry-After, and goes through once the slot is free.
+func TestAdminSignInBusy(t *testing.T) {
+	gate := admins.NewGate(1, 50*time.Millisecond)
+	e := newAdminEnv(t, func(d *api.Deps) { d.Admins.SetGate(gate) })
+	held, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() { done <- gate.Do(context.Background(), func() { close(held); <-release }) }()
+	<-held
+	for _, email := range []string{acmeEmail, "ghost@acme.example"} {
+		r := e.do("POST", "/admin/api/session", signInBody(email, adminPassword))
+		if r.Status != 429 || r.errCode() != "rate_limited" || r.Header.Get("Retry-After") != "1" {
+			t.Fatalf("%s with every check slot taken: %d %q %s", email, r.Status, r.Header.Get("Retry-After"), r.Raw)
+		}
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if r := e.do("POST", "/admin/api/session", signInBody(acmeEmail, adminPassword)); r.Status != 200 {
+		t.Fatalf("sign-in once the slot is free: %d %s", r.Status, r.Raw)
+	}
+	// A busy node is no failed sign-in: nothing was counted or audited.
+	if n := e.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'admin.signin_failed'`); n != 0 {
+		t.Fatalf("%d failures audited, want 0", n)
 	}
 }
 

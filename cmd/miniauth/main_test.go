@@ -201,3 +201,14 @@ func TestAdminCreateNormalisesEmail(t *testing.T) {
 		t.Fatal("a display-name address was accepted")
 	}
 }
+
+func TestConfigPasswordChecks(t *testing.T) {
+	t.Setenv("MINIAUTH_ADMIN_PASSWORD_CHECKS", "3")
+	if cfg, err := loadConfig(); err != nil || cfg.PasswordChecks != 3 {
+		t.Fatalf("PasswordChecks = %d, %v; want 3", cfg.PasswordChecks, err)
+	}
+	t.Setenv("MINIAUTH_ADMIN_PASSWORD_CHECKS", "-1")
+	if _, err := loadConfig(); err == nil {
+		t.Fatal("a negative MINIAUTH_ADMIN_PASSWORD_CHECKS was accepted")
+	}
+}
