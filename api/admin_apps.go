@@ -102,7 +102,7 @@ func (s *Server) adminTestApp(c *fiber.Ctx) error {
 		return err
 	}
 	_, err = s.deps.WeChat.StableToken(ctx, app.AppID, secret, false)
-	_ = s.deps.Tenants.Registry().RecordAuditNow(ctx, tenants.AuditEntry{TenantID: t.ID, Actor: adminActor(c),
+	s.audit(c, tenants.AuditEntry{TenantID: t.ID, Actor: adminActor(c),
 		Action: "app.tested", TargetType: "app", TargetID: app.AppID, Details: map[string]any{"ok": err == nil}})
 	var we *wechat.APIError
 	switch {

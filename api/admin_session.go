@@ -17,12 +17,14 @@ type signInRequest struct {
 	Password string `json:"password"`
 }
 
+// validate refuses empty and oversized fields. The email's shape is
+// judged by admins.NormalizeEmail, after it: a malformed email is a failed
+// sign-in like a wrong one.
 func (r *signInRequest) validate() error {
-	r.Email = strings.ToLower(strings.TrimSpace(r.Email))
 	switch {
 	case r.Email == "" || r.Password == "":
 		return badRequest("email and password are required")
-	case len(r.Email) > 254 || len(r.Password) > 1024:
+	case len(r.Email) > 1024 || len(r.Password) > 1024:
 		return badRequest("email or password is too long")
 	}
 	return nil
@@ -47,7 +49,8 @@ var (
 // adminSignIn checks an email and password, slowing down and then locking
 // repeated failures per account and per IP. Unknown emails and wrong
 // passwords get the same answer after the same work (a bcrypt comparison,
-// the lockout count and an audit entry).
+// the lockout count and an audit entry). The email is normalised once,
+// before all of it, so that every spelling of an admin is one account.
 func (s *Server) adminSignIn(c *fiber.Ctx) error {
 	var req signInRequest
 	if err := decodeJSON(c, &req); err != nil {
@@ -56,21 +59,28 @@ func (s *Server) adminSignIn(c *fiber.Ctx) error {
 	if err := req.validate(); err != nil {
 		return err
 	}
+	// A malformed email ("" from here on) reaches no admin: it is counted
+	// per IP only, costs no bcrypt, and what was typed (often the password,
+	// in the wrong field) is kept nowhere.
+	email, _ := admins.NormalizeEmail(req.Email)
 	ctx, ip := c.UserContext(), c.IP()
-	if wait, err := s.deps.Lockout.Wait(ctx, req.Email, ip); err != nil {
+	if wait, err := s.deps.Lockout.Wait(ctx, email, ip); err != nil {
 		return err
 	} else if wait > 0 {
 		return &Error{Status: 429, Code: CodeRateLimited, RetryAfter: int(math.Ceil(wait.Seconds())),
 			Message: "too many failed sign-ins; wait before trying again"}
 	}
-	a, err := s.deps.Admins.Authenticate(ctx, req.Email, req.Password)
+	if email == "" {
+		return s.signInFailed(c, "")
+	}
+	a, err := s.deps.Admins.Authenticate(ctx, email, req.Password)
 	if errors.Is(err, admins.ErrBadPassword) {
-		return s.signInFailed(c, req.Email)
+		return s.signInFailed(c, email)
 	}
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Lockout.Success(ctx, req.Email); err != nil {
+	if err := s.deps.Lockout.Success(ctx, email); err != nil {
 		return err
 	}
 	// A new session id at every sign-in: a cookie planted before sign-in
@@ -83,9 +93,9 @@ func (s *Server) adminSignIn(c *fiber.Ctx) error {
 		return err
 	}
 	_ = s.deps.Admins.TouchLogin(ctx, a.ID)
-	_ = s.deps.Tenants.Registry().RecordAuditNow(ctx, tenants.AuditEntry{TenantID: a.TenantID.Int64,
+	s.audit(c, tenants.AuditEntry{TenantID: a.TenantID.Int64,
 		Actor:  tenants.Actor{Type: "admin", ID: a.Email, IP: ip},
-		Action: "admin.signed_in", TargetType: "admin", TargetID: clipID(a.Email)})
+		Action: "admin.signed_in", TargetType: "admin", TargetID: a.Email})
 	c.Cookie(&fiber.Cookie{Name: adminCookie, Value: token, Path: "/admin/api", HTTPOnly: true,
 		Secure: s.secureCookies(c), SameSite: fiber.CookieSameSiteStrictMode, Expires: sess.ExpiresAt})
 	return s.sessionJSON(c, a, sess)
@@ -93,6 +103,8 @@ func (s *Server) adminSignIn(c *fiber.Ctx) error {
 
 // signInFailed counts the failure, writes it (and a lockout) to the audit
 // log of the admin's tenant when the account exists, and answers 401.
+// email is normalised, or "" when what was typed is no address: the
+// audit entry then says so and holds nothing of it.
 func (s *Server) signInFailed(c *fiber.Ctx, email string) error {
 	ctx, ip := c.UserContext(), c.IP()
 	locked, err := s.deps.Lockout.Failure(ctx, email, ip)
@@ -100,16 +112,18 @@ func (s *Server) signInFailed(c *fiber.Ctx, email string) error {
 		return err
 	}
 	var tenantID int64
-	if a, err := s.deps.Admins.ByEmail(ctx, email); err == nil {
+	var details map[string]any
+	if email == "" {
+		details = map[string]any{"email": "malformed"}
+	} else if a, err := s.deps.Admins.ByEmail(ctx, email); err == nil {
 		tenantID = a.TenantID.Int64
 	}
-	actor := tenants.Actor{Type: "anonymous", ID: clipID(email), IP: ip}
-	reg := s.deps.Tenants.Registry()
-	_ = reg.RecordAuditNow(ctx, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
-		Action: "admin.signin_failed", TargetType: "admin", TargetID: clipID(email)})
+	actor := tenants.Actor{Type: "anonymous", ID: email, IP: ip}
+	s.audit(c, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
+		Action: "admin.signin_failed", TargetType: "admin", TargetID: email, Details: details})
 	if locked {
-		_ = reg.RecordAuditNow(ctx, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
-			Action: "admin.locked_out", TargetType: "admin", TargetID: clipID(email)})
+		s.audit(c, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
+			Action: "admin.locked_out", TargetType: "admin", TargetID: email, Details: details})
 	}
 	return errBadCredentials
 }
@@ -144,12 +158,4 @@ func (s *Server) sessionJSON(c *fiber.Ctx, a *admins.Admin, sess *admins.Console
 // HTTPS or the public URL is HTTPS (behind a TLS-terminating proxy).
 func (s *Server) secureCookies(c *fiber.Ctx) bool {
 	return c.Protocol() == "https" || strings.HasPrefix(s.deps.PublicURL, "https://")
-}
-
-// clipID fits s into an audit id column.
-func clipID(s string) string {
-	if len(s) > 64 {
-		return s[:64]
-	}
-	return s
 }

@@ -215,7 +215,7 @@ func (s *Server) adminRevokeSession(c *fiber.Ctx) error {
 	if err := s.deps.Webhooks.SessionRevoked(ctx, t.ID, u.PublicID, id, "admin"); err != nil {
 		s.log.Warn("session.revoked webhook not written", "request_id", requestIDOf(c), "tenant", t.Slug, "err", err)
 	}
-	_ = s.deps.Tenants.Registry().RecordAuditNow(ctx, tenants.AuditEntry{TenantID: t.ID, Actor: adminActor(c),
+	s.audit(c, tenants.AuditEntry{TenantID: t.ID, Actor: adminActor(c),
 		Action: "session.revoked", TargetType: "user", TargetID: u.PublicID, Details: map[string]any{"session": id[:8]}})
 	return c.SendStatus(fiber.StatusNoContent)
 }
@@ -235,7 +235,7 @@ func (s *Server) adminRevokeUserSessions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	_ = s.deps.Tenants.Registry().RecordAuditNow(ctx, tenants.AuditEntry{TenantID: t.ID, Actor: adminActor(c),
+	s.audit(c, tenants.AuditEntry{TenantID: t.ID, Actor: adminActor(c),
 		Action: "sessions.revoked_user", TargetType: "user", TargetID: u.PublicID, Details: map[string]any{"count": n}})
 	return c.JSON(fiber.Map{"revoked": n})
 }

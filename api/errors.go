@@ -104,6 +104,9 @@ func classify(err error) *Error {
 		return &Error{Status: 401, Code: CodeUnauthenticated, Message: "sign in to the console first"}
 	case errors.Is(err, admins.ErrNotFound):
 		return &Error{Status: 404, Code: CodeNotFound, Message: "no such admin"}
+	case errors.Is(err, admins.ErrBusy):
+		return &Error{Status: 429, Code: CodeRateLimited, RetryAfter: 1,
+			Message: "too many sign-ins at once on this server; retry in a moment"}
 	case errors.Is(err, admins.ErrEmailTaken):
 		return &Error{Status: 409, Code: CodeConflict, Message: "an admin with this email already exists"}
 	case errors.Is(err, tenants.ErrSlugTaken):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -29,8 +30,14 @@ type AuditEntry struct {
 	Details    map[string]any // never secrets
 }
 
+// auditIDLen is the size, in characters, of audit_log's actor_id and
+// target_id: an email fits whole.
+const auditIDLen = 254
+
 // RecordAudit writes an entry with ex, normally inside the transaction of
 // the change it describes, so that the log and the change commit together.
+// Ids are made to fit their columns (fitID): strict mode would refuse the
+// whole entry for one character too many or a broken one.
 func RecordAudit(ctx context.Context, ex sqlx.ExecerContext, e AuditEntry) error {
 	actor := e.Actor
 	if actor.Type == "" {
@@ -51,9 +58,23 @@ func RecordAudit(ctx context.Context, ex sqlx.ExecerContext, e AuditEntry) error
 	_, err := ex.ExecContext(ctx,
 		`INSERT INTO audit_log (tenant_id, actor_type, actor_id, action, target_type, target_id, ip, details)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		tenantID, actor.Type, actor.ID, e.Action, e.TargetType, e.TargetID, actor.IP, details)
+		tenantID, actor.Type, fitID(actor.ID), e.Action, e.TargetType, fitID(e.TargetID), actor.IP, details)
 	if err != nil {
 		return fmt.Errorf("tenants: audit: %w", err)
 	}
 	return nil
+}
+
+// fitID returns s as valid UTF-8 cut to auditIDLen characters, never
+// inside one.
+func fitID(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	n := 0
+	for i := range s {
+		if n == auditIDLen {
+			return s[:i]
+		}
+		n++
+	}
+	return s
 }

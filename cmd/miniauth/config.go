@@ -30,6 +30,7 @@ type Config struct {
 	BreakerOpenFor time.Duration // how long an open WeChat breaker fails fast
 	BreakerTrips   int           // consecutive WeChat failures that open it
 	UserCacheTTL   time.Duration // how long a node may keep a user in memory (changes are announced at once)
+	PasswordChecks int           // console password checks (bcrypt) running at once on this node; 0: 2×GOMAXPROCS
 	PprofAddr      string        // where Go's profiler listens; empty: off
 	LogLevel       string
 	Backends       BackendsConfig // API keys, access tokens, webhooks (backends.go)
@@ -70,6 +71,9 @@ func loadConfig() (Config, error) {
 	}
 	if c.UserCacheTTL, err = time.ParseDuration(env("MINIAUTH_USER_CACHE_TTL", "2m")); err != nil || c.UserCacheTTL <= 0 {
 		errs = append(errs, errors.New("MINIAUTH_USER_CACHE_TTL must be a positive duration such as 2m"))
+	}
+	if c.PasswordChecks, err = strconv.Atoi(env("MINIAUTH_ADMIN_PASSWORD_CHECKS", "0")); err != nil || c.PasswordChecks < 0 {
+		errs = append(errs, errors.New("MINIAUTH_ADMIN_PASSWORD_CHECKS must be a number, 0 for twice the CPUs"))
 	}
 	if c.DrainDelay, err = time.ParseDuration(env("MINIAUTH_DRAIN_DELAY", "0s")); err != nil {
 		errs = append(errs, errors.New("MINIAUTH_DRAIN_DELAY must be a duration such as 5s"))

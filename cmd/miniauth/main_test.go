@@ -158,3 +158,57 @@ func TestIfNotExistsChecksTheMasterKey(t *testing.T) {
 		t.Fatalf("--if-not-exists under another master key = %v, want a clear refusal", err)
 	}
 }
+
+// TestAdminCreateNormalisesEmail: `admin create` stores the one spelling
+// the console signs in with (admins.NormalizeEmail), finds the admin again
+// by any spelling of it, and refuses what is no address.
+func TestAdminCreateNormalisesEmail(t *testing.T) {
+	emptyDatabase(t)
+	if _, err := runCLI(t, "", "migrate"); err != nil {
+		t.Fatal(err)
+	}
+	const password = "correct horse battery staple\n"
+	var first struct {
+		ID    int64
+		Email string
+	}
+	for i, email := range []string{" Boss\u200b@Example.COM", "ＢＯＳＳ@example.com\u2060"} {
+		args := []string{"admin", "create", "--email", email}
+		if i > 0 {
+			args = append(args, "--if-not-exists")
+		}
+		out, err := runCLI(t, password, args...)
+		if err != nil {
+			t.Fatalf("admin create --email %q: %v", email, err)
+		}
+		var got struct {
+			ID    int64
+			Email string
+		}
+		if err := json.Unmarshal([]byte(out), &got); err != nil || got.Email != "boss@example.com" {
+			t.Fatalf("admin create --email %q printed %q (%v)", email, out, err)
+		}
+		if i == 0 {
+			first = got
+		} else if got.ID != first.ID {
+			t.Fatalf("--if-not-exists with another spelling made admin %d, want %d", got.ID, first.ID)
+		}
+	}
+	if _, err := runCLI(t, password, "admin", "create", "--email", "BOSS@example.com"); err == nil {
+		t.Fatal("a second admin with another spelling of the email was created")
+	}
+	if _, err := runCLI(t, password, "admin", "create", "--email", "Boss <boss@example.com>"); err == nil {
+		t.Fatal("a display-name address was accepted")
+	}
+}
+
+func TestConfigPasswordChecks(t *testing.T) {
+	t.Setenv("MINIAUTH_ADMIN_PASSWORD_CHECKS", "3")
+	if cfg, err := loadConfig(); err != nil || cfg.PasswordChecks != 3 {
+		t.Fatalf("PasswordChecks = %d, %v; want 3", cfg.PasswordChecks, err)
+	}
+	t.Setenv("MINIAUTH_ADMIN_PASSWORD_CHECKS", "-1")
+	if _, err := loadConfig(); err == nil {
+		t.Fatal("a negative MINIAUTH_ADMIN_PASSWORD_CHECKS was accepted")
+	}
+}

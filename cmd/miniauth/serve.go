@@ -67,6 +67,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	back.apiKeys.CacheOn(bus, cfg.UserCacheTTL)
 	back.webhooks.CacheOn(bus, cfg.UserCacheTTL)
 	back.run(ctx, log)
+	adminStore := admins.NewStore(db)
+	adminStore.SetGate(admins.NewGate(cfg.PasswordChecks, admins.DefaultGateWait))
 	srv := api.New(api.Deps{
 		Metrics: api.NewMetrics(reg),
 		Limiter: ratelimit.New(rdb, cfg.RedisPrefix),
@@ -78,7 +80,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		WeChat:         wx,
 		Logger:         log,
 		TrustedProxies: cfg.TrustedProxies,
-		Admins:         admins.NewStore(db),
+		Admins:         adminStore,
 		Console:        admins.NewConsole(rdb, cfg.RedisPrefix, 0, 0),
 		Lockout:        admins.NewLockout(rdb, cfg.RedisPrefix, admins.DefaultLockoutPolicy),
 		WeChatErrors:   tenants.NewWeChatErrors(rdb, cfg.RedisPrefix),

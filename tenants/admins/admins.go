@@ -7,8 +7,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/mail"
-	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -45,10 +43,18 @@ type Admin struct {
 }
 
 // Store keeps admins in MySQL.
-type Store struct{ db *sqlx.DB }
+type Store struct {
+	db   *sqlx.DB
+	gate *Gate // bounds the bcrypt work of Create and Authenticate
+}
 
-// NewStore returns a Store over db.
-func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+// NewStore returns a Store over db whose password checks go through a
+// default Gate (NewGate(0, 0)).
+func NewStore(db *sqlx.DB) *Store { return &Store{db: db, gate: NewGate(0, 0)} }
+
+// SetGate makes the store's password checks share g; call it before the
+// store is used.
+func (s *Store) SetGate(g *Gate) { s.gate = g }
 
 // New describes an admin to create.
 type New struct {
@@ -60,11 +66,12 @@ type New struct {
 }
 
 func (n *New) validate() error {
-	n.Email = strings.ToLower(strings.TrimSpace(n.Email))
-	addr, err := mail.ParseAddress(n.Email)
+	email, err := NormalizeEmail(n.Email)
+	if err != nil {
+		return err
+	}
+	n.Email = email
 	switch {
-	case err != nil || addr.Address != n.Email || len(n.Email) > 254:
-		return tenants.Invalid("email is not a valid address")
 	case utf8.RuneCountInString(n.Password) < 12:
 		return tenants.Invalid("password must be at least 12 characters")
 	case len(n.Password) > 72:
@@ -87,9 +94,13 @@ func (s *Store) Create(ctx context.Context, n New) (*Admin, error) {
 	if err := n.validate(); err != nil {
 		return nil, err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(n.Password), bcryptCost)
-	if err != nil {
-		return nil, fmt.Errorf("admins: hash: %w", err)
+	var hash []byte
+	var hashErr error
+	if err := s.gate.Do(ctx, func() { hash, hashErr = bcrypt.GenerateFromPassword([]byte(n.Password), bcryptCost) }); err != nil {
+		return nil, err
+	}
+	if hashErr != nil {
+		return nil, fmt.Errorf("admins: hash: %w", hashErr)
 	}
 	var tenantID any
 	if n.TenantID != 0 {
@@ -127,9 +138,14 @@ func (s *Store) ByID(ctx context.Context, id int64) (*Admin, error) {
 	return s.one(ctx, `WHERE id = ?`, id)
 }
 
-// ByEmail loads an admin by email, case-insensitively.
+// ByEmail loads an admin by email, normalised (NormalizeEmail); a
+// malformed address is ErrNotFound.
 func (s *Store) ByEmail(ctx context.Context, email string) (*Admin, error) {
-	return s.one(ctx, `WHERE email = ?`, strings.ToLower(strings.TrimSpace(email)))
+	email, err := NormalizeEmail(email)
+	if err != nil {
+		return nil, ErrNotFound
+	}
+	return s.one(ctx, `WHERE email = ?`, email)
 }
 
 func (s *Store) one(ctx context.Context, where string, arg any) (*Admin, error) {
@@ -151,17 +167,23 @@ var dummyHash = sync.OnceValue(func() []byte {
 	return h
 })
 
-// Authenticate checks an email and password. Every failure is ErrBadPassword.
+// Authenticate checks an email and password. Every failure is
+// ErrBadPassword, except ErrBusy when the node's gate has no slot for the
+// check.
 func (s *Store) Authenticate(ctx context.Context, email, password string) (*Admin, error) {
 	a, err := s.ByEmail(ctx, email)
-	if errors.Is(err, ErrNotFound) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
-		return nil, ErrBadPassword
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) != nil || a.Status != "active" {
+	hash := dummyHash
+	if a != nil {
+		hash = func() []byte { return []byte(a.PasswordHash) }
+	}
+	var mismatch error
+	if err := s.gate.Do(ctx, func() { mismatch = bcrypt.CompareHashAndPassword(hash(), []byte(password)) }); err != nil {
+		return nil, err
+	}
+	if a == nil || mismatch != nil || a.Status != "active" {
 		return nil, ErrBadPassword
 	}
 	return a, nil

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -13,9 +12,10 @@ import (
 
 // Lockout slows down and then stops password guessing at the console's
 // sign-in, counting failures in Redis per account and per client IP. It
-// counts by the email as typed (normalised), whether or not such an admin
-// exists, so that its answers tell nothing about which emails are
-// registered.
+// counts by the email normalised (NormalizeEmail), whether or not such an
+// admin exists, so that its answers tell nothing about which emails are
+// registered, and every spelling that reaches an admin shares its count. A
+// malformed email reaches no admin and is counted per IP only.
 type Lockout struct {
 	rdb    redis.UniversalClient
 	prefix string
@@ -44,8 +44,13 @@ func NewLockout(rdb redis.UniversalClient, prefix string, p LockoutPolicy) *Lock
 	return &Lockout{rdb: rdb, prefix: prefix, policy: p}
 }
 
+// accountKey is the counter of email's account, "" for a malformed email.
 func (l *Lockout) accountKey(email string) string {
-	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
+	email, err := NormalizeEmail(email)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(email))
 	return l.prefix + ":admin:fail:a:" + hex.EncodeToString(sum[:16])
 }
 
@@ -55,10 +60,16 @@ func (l *Lockout) ipKey(ip string) string { return l.prefix + ":admin:fail:ip:" 
 // email from ip may be checked; zero means go ahead.
 func (l *Lockout) Wait(ctx context.Context, email, ip string) (time.Duration, error) {
 	pipe := l.rdb.Pipeline()
-	a := pipe.PTTL(ctx, l.accountKey(email)+":until")
+	var a *redis.DurationCmd
+	if key := l.accountKey(email); key != "" {
+		a = pipe.PTTL(ctx, key+":until")
+	}
 	i := pipe.PTTL(ctx, l.ipKey(ip)+":until")
 	if _, err := pipe.Exec(ctx); err != nil {
 		return 0, fmt.Errorf("admins: lockout: %w", err)
+	}
+	if a == nil {
+		return max(i.Val(), 0), nil
 	}
 	return max(a.Val(), i.Val(), 0), nil
 }
@@ -67,9 +78,13 @@ func (l *Lockout) Wait(ctx context.Context, email, ip string) (time.Duration, er
 // account or the IP just now (worth an audit entry of its own).
 func (l *Lockout) Failure(ctx context.Context, email, ip string) (locked bool, err error) {
 	p := l.policy
+	account := l.accountKey(email)
 	pipe := l.rdb.Pipeline()
-	a := pipe.Incr(ctx, l.accountKey(email))
-	pipe.Expire(ctx, l.accountKey(email), p.Window)
+	a := redis.NewIntCmd(ctx) // zero failures for a malformed email
+	if account != "" {
+		a = pipe.Incr(ctx, account)
+		pipe.Expire(ctx, account, p.Window)
+	}
 	i := pipe.Incr(ctx, l.ipKey(ip))
 	pipe.Expire(ctx, l.ipKey(ip), p.Window)
 	if _, err := pipe.Exec(ctx); err != nil {
@@ -85,8 +100,8 @@ func (l *Lockout) Failure(ctx context.Context, email, ip string) (locked bool, e
 		return 0
 	}
 	pipe = l.rdb.Pipeline()
-	if d := wait(a.Val(), p.AccountSlow, p.AccountLock); d > 0 {
-		pipe.Set(ctx, l.accountKey(email)+":until", "1", d)
+	if d := wait(a.Val(), p.AccountSlow, p.AccountLock); d > 0 && account != "" {
+		pipe.Set(ctx, account+":until", "1", d)
 	}
 	if d := wait(i.Val(), p.IPSlow, p.IPLock); d > 0 {
 		pipe.Set(ctx, l.ipKey(ip)+":until", "1", d)
@@ -102,9 +117,13 @@ func (l *Lockout) Failure(ctx context.Context, email, ip string) (locked bool, e
 // Success forgets an account's failures after a correct password. The IP's
 // count stays: one right password must not reset a spray over many accounts.
 func (l *Lockout) Success(ctx context.Context, email string) error {
+	account := l.accountKey(email)
+	if account == "" {
+		return nil
+	}
 	pipe := l.rdb.Pipeline() // one key per command: the keys may sit on different cluster slots
-	pipe.Del(ctx, l.accountKey(email))
-	pipe.Del(ctx, l.accountKey(email)+":until")
+	pipe.Del(ctx, account)
+	pipe.Del(ctx, account+":until")
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("admins: lockout: %w", err)
 	}

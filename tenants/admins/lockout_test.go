@@ -64,3 +64,38 @@ func TestLockout(t *testing.T) {
 		}
 	}
 }
+
+// TestLockoutSpellings: the spellings that reach one admin share one
+// failure count, whatever mix of them a guesser types; a spelling that
+// reaches another address counts apart.
+func TestLockoutSpellings(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := tenantstest.Redis(t)
+	l := admins.NewLockout(rdb, prefix, admins.LockoutPolicy{Window: time.Minute,
+		AccountSlow: 4, AccountLock: 4, IPSlow: 100, IPLock: 100, LockFor: 10 * time.Minute, MaxSlow: time.Minute})
+	spellings := []string{"OPS@ACME.EXAMPLE", "ops\u200b@acme.example", "ｏｐｓ@acme.example", "\ufeffOps@Acme.Example "}
+	for i, s := range spellings {
+		locked, err := l.Failure(ctx, s, "10.0.0."+string(rune('1'+i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if locked != (i == len(spellings)-1) {
+			t.Fatalf("failure %d (%q): locked = %v", i+1, s, locked)
+		}
+	}
+	for _, s := range []string{"ops@acme.example", "Ops\u200d@acme.example"} {
+		if d, err := l.Wait(ctx, s, "10.0.0.9"); err != nil || d < 5*time.Minute {
+			t.Fatalf("%q after %d failures of mixed spellings: wait %v, %v; want the lock", s, len(spellings), d, err)
+		}
+	}
+	if d, err := l.Wait(ctx, "öps@acme.example", "10.0.0.9"); err != nil || d != 0 {
+		t.Fatalf("another address: wait %v, %v; want none", d, err)
+	}
+	// A malformed email counts against its IP only.
+	if locked, err := l.Failure(ctx, "correct horse battery", "10.0.0.9"); err != nil || locked {
+		t.Fatalf("malformed email: locked %v, %v", locked, err)
+	}
+	if d, err := l.Wait(ctx, "correct horse battery", "10.0.0.8"); err != nil || d != 0 {
+		t.Fatalf("malformed email from another IP: wait %v, %v", d, err)
+	}
+}

@@ -1,0 +1,46 @@
+package migrations_test
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/pressly/goose/v3"
+
+	"miniauth/tenants/tenantstest"
+)
+
+// TestAdminEmailExact: 0007 lower-cases the stored admin emails and makes
+// the column compare bytes, and audit ids take a whole email; its Down
+// returns to 0006.
+func TestAdminEmailExact(t *testing.T) {
+	ctx := context.Background()
+	db, _ := tenantstest.DB(t)
+	p, err := goose.NewProvider(goose.DialectMySQL, db.DB, os.DirFS("."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 6); err != nil {
+		t.Fatalf("down to 6: %v", err)
+	}
+	db.MustExec(`INSERT INTO admins (email, password_hash, role) VALUES ('Ops@Acme.Example', 'x', 'platform')`)
+	if _, err := p.UpTo(ctx, 7); err != nil {
+		t.Fatalf("up to 7: %v", err)
+	}
+	var email string
+	if err := db.Get(&email, `SELECT email FROM admins`); err != nil || email != "ops@acme.example" {
+		t.Fatalf("email after 0007: %q, %v", email, err)
+	}
+	for _, other := range []string{"OPS@acme.example", "öps@acme.example"} {
+		var n int
+		if err := db.Get(&n, `SELECT COUNT(*) FROM admins WHERE email = ?`, other); err != nil || n != 0 {
+			t.Fatalf("%q matches %d admins (%v), want 0", other, n, err)
+		}
+	}
+	db.MustExec(`INSERT INTO admins (email, password_hash, role) VALUES ('öps@acme.example', 'x', 'platform')`)
+	db.MustExec(`INSERT INTO audit_log (actor_type, actor_id, action, target_id) VALUES ('cli', REPEAT('é', 254), 'x', REPEAT('é', 254))`)
+	db.MustExec(`DELETE FROM admins WHERE email = 'öps@acme.example'`) // one under 0006's collation
+	if _, err := p.DownTo(ctx, 6); err != nil {
+		t.Fatalf("down to 6 again: %v", err)
+	}
+}
