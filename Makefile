@@ -47,11 +47,19 @@ run: ## build, bring up MariaDB/Redis, seed a demo tenant, run wxmock and the se
 services: ## make sure MariaDB and Redis run (installing them from Debian packages if missing)
 	scripts/services.sh
 
+# The packages with concurrent code run under the race detector: the
+# domain packages, the commands, and the e2e harness, whose miniauth and
+# wxmock binaries are then built with -race too (tenantstest.Build), so the
+# HTTP layer is raced under real load there. The api package's own tests
+# run without it: under -race they take longer than the rest together.
+RACE_PKGS = ./tenants/... ./cmd/... ./migrations/...
+PLAIN_PKGS = ./api/... ./web/...
+
 # The console tests drive Debian's chromium (api/console_browser_test.go).
-test: services deps-chromium ## go vet and the whole test suite (SDK tests under Node included) against real MariaDB and Redis
+test: lint services deps-chromium ## lint, then the whole suite (race detector on concurrent packages, SDK tests under Node) against real MariaDB and Redis
 	@command -v node >/dev/null || { echo "make test needs Node 20+ for the mini-program SDK tests"; exit 1; }
-	$(GO) vet ./...
-	$(GO) test -count=1 $(TESTFLAGS) ./...
+	$(GO) test -count=1 -race $(TESTFLAGS) $(RACE_PKGS)
+	$(GO) test -count=1 $(TESTFLAGS) $(PLAIN_PKGS)
 
 bench: services ## Go benchmarks, then the load run against real processes and the floor (BENCH_QUICK=1: short); docs/performance.md
 	BENCHFLAGS='$(BENCHFLAGS)' scripts/bench.sh
@@ -66,10 +74,16 @@ fmt: ## format the Go code in place
 vet: ## go vet
 	$(GO) vet ./...
 
-lint: ## fail when a Go file is not gofmt-formatted
+# staticcheck at a pinned version, fetched and built by the Go toolchain
+# (cached after the first run).
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+lint: ## gofmt, go vet and staticcheck (pinned); fails on any finding
 	@out=$$($(GOFMT) -l .); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi; \
 	echo "gofmt: ok"
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 clean: ## remove build and test outputs (keeps .miniauth/dev.env, which the local database depends on)
 	rm -rf bin coverage* *.out *.test
