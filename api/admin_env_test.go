@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"miniauth/api"
 	"miniauth/tenants"
 	"miniauth/tenants/admins"
 )
@@ -46,9 +47,9 @@ const (
 
 type adminClient struct{ cookie, csrf string }
 
-func newAdminEnv(t *testing.T) *adminEnv {
+func newAdminEnv(t *testing.T, opts ...func(*api.Deps)) *adminEnv {
 	t.Helper()
-	e := &adminEnv{env: newEnv(t)}
+	e := &adminEnv{env: newEnv(t, opts...)}
 	e.admins = admins.NewStore(e.db)
 	ctx := context.Background()
 	g, err := e.reg.Create(ctx, tenants.NewTenant{

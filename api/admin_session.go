@@ -56,7 +56,7 @@ func (s *Server) adminSignIn(c *fiber.Ctx) error {
 	if err := req.validate(); err != nil {
 		return err
 	}
-	ctx, ip := c.UserContext(), c.IP()
+	ctx, ip := c.UserContext(), clientIP(c)
 	if wait, err := s.deps.Lockout.Wait(ctx, req.Email, ip); err != nil {
 		return err
 	} else if wait > 0 {
@@ -94,7 +94,7 @@ func (s *Server) adminSignIn(c *fiber.Ctx) error {
 // signInFailed counts the failure, writes it (and a lockout) to the audit
 // log of the admin's tenant when the account exists, and answers 401.
 func (s *Server) signInFailed(c *fiber.Ctx, email string) error {
-	ctx, ip := c.UserContext(), c.IP()
+	ctx, ip := c.UserContext(), clientIP(c)
 	locked, err := s.deps.Lockout.Failure(ctx, email, ip)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"net/netip"
 	"strconv"
 	"testing"
 
@@ -44,7 +45,7 @@ func TestRateLimits(t *testing.T) {
 	})
 
 	t.Run("login per address behind a trusted proxy", func(t *testing.T) {
-		e := newEnv(t, func(d *api.Deps) { d.TrustedProxies = []string{"127.0.0.1"} })
+		e := newEnv(t, func(d *api.Deps) { d.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")} })
 		e.setLimits(ratelimit.Limits{LoginPerIPPerMinute: 1})
 		for i, ip := range []string{"203.0.113.1", "203.0.113.2", "203.0.113.3"} {
 			r := e.do("POST", "/t/acme/login", `{"code":"`+e.code("nat"+strconv.Itoa(i))+`"}`, "X-Forwarded-For", ip)

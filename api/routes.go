@@ -6,7 +6,7 @@ import "github.com/gofiber/fiber/v2/middleware/recover"
 // its file; this function only says where they hang.
 func (s *Server) routes() {
 	a := s.app
-	a.Use(s.requestID, s.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}), limitBody, s.withTimeout, secureHeaders)
+	a.Use(s.clientAddr, s.requestID, s.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}), limitBody, s.withTimeout, secureHeaders)
 
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -25,7 +26,7 @@ type Config struct {
 	WeChatAuthURL  string // where browsers authorize web OAuth
 	PublicURL      string
 	AutoMigrate    bool
-	TrustedProxies []string
+	TrustedProxies []netip.Prefix // may append to X-Forwarded-For (addresses or CIDR ranges)
 	DrainDelay     time.Duration
 	BreakerOpenFor time.Duration // how long an open WeChat breaker fails fast
 	BreakerTrips   int           // consecutive WeChat failures that open it
@@ -74,7 +75,9 @@ func loadConfig() (Config, error) {
 	if c.DrainDelay, err = time.ParseDuration(env("MINIAUTH_DRAIN_DELAY", "0s")); err != nil {
 		errs = append(errs, errors.New("MINIAUTH_DRAIN_DELAY must be a duration such as 5s"))
 	}
-	c.TrustedProxies = list(os.Getenv("MINIAUTH_TRUSTED_PROXIES"))
+	if c.TrustedProxies, err = trustedProxies(list(os.Getenv("MINIAUTH_TRUSTED_PROXIES"))); err != nil {
+		errs = append(errs, err)
+	}
 	if c.Backends, err = loadBackendsConfig(); err != nil {
 		errs = append(errs, err)
 	}
@@ -116,6 +119,32 @@ func mysqlDSN(dsn string) (string, error) {
 	}
 	cfg.Loc = time.UTC
 	return cfg.FormatDSN(), nil
+}
+
+// trustedProxies reads MINIAUTH_TRUSTED_PROXIES: IP addresses and CIDR
+// ranges. Anything else is refused at boot rather than silently trusting
+// nobody (or, worse, somebody).
+func trustedProxies(entries []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, e := range entries {
+		if strings.Contains(e, "/") {
+			// Client addresses are compared unmapped: an IPv4-mapped
+			// range would never match, so write it as IPv4.
+			p, err := netip.ParsePrefix(e)
+			if err != nil || p.Addr().Is4In6() {
+				return nil, fmt.Errorf("MINIAUTH_TRUSTED_PROXIES: %q is not an IP address or CIDR range", e)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(e)
+		if err != nil || a.Zone() != "" {
+			return nil, fmt.Errorf("MINIAUTH_TRUSTED_PROXIES: %q is not an IP address or CIDR range", e)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 func list(s string) []string {
