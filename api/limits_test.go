@@ -86,4 +86,25 @@ func TestRateLimits(t *testing.T) {
 			t.Fatalf("another session was limited too: %d", r.Status)
 		}
 	})
+
+	t.Run("logout is never rate-limited away", func(t *testing.T) {
+		e := newEnv(t)
+		e.setLimits(ratelimit.Limits{SessionPerTokenPerMinute: 2})
+		stolen := e.login("alice")
+		for range 3 { // the thief spends the token's budget
+			e.do("GET", "/t/acme/me", "", bearer(stolen)...)
+		}
+		if r := e.do("GET", "/t/acme/me", "", bearer(stolen)...); r.Status != 429 {
+			t.Fatalf("/me over budget: %d %s", r.Status, r.Raw)
+		}
+		if r := e.do("POST", "/t/acme/logout", "", bearer(stolen)...); r.Status != 204 {
+			t.Fatalf("the owner's logout: %d %s", r.Status, r.Raw)
+		}
+		if r := e.do("GET", "/t/acme/me", "", bearer(stolen)...); r.Status != 401 {
+			t.Fatalf("/me after logout: %d %s", r.Status, r.Raw)
+		}
+		if r := e.do("POST", "/t/acme/logout", "", bearer(stolen)...); r.Status != 401 {
+			t.Fatalf("logout needs a live session: %d %s", r.Status, r.Raw)
+		}
+	})
 }

@@ -22,7 +22,7 @@ func (s *Server) routes() {
 	t.Post("/login", s.limitLogin, s.login)
 	t.Get("/me", s.requireSession, s.me)
 	t.Patch("/me", s.requireSession, s.updateMe)
-	t.Post("/logout", s.requireSession, s.logout)
+	t.Post("/logout", s.requireSessionToRevoke, s.logout) // never rate-limited away
 
 	// Registration and the rest of WeChat login (docs/registration.md).
 	t.Post("/register", s.limitLogin, s.register)
