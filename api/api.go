@@ -49,7 +49,8 @@ type Deps struct {
 	Codes CodeExchanger
 	// Limiter, when set, enforces the tenants' rate budgets.
 	Limiter *ratelimit.Limiter
-	// Metrics, when set, are served at /metrics and fed by every request.
+	// Metrics, when set, are fed by every request; serve them with
+	// Metrics.Handler on a private address.
 	Metrics *Metrics
 	// RequestTimeout bounds a whole request (default 15s).
 	RequestTimeout time.Duration

@@ -10,9 +10,7 @@ func (s *Server) routes() {
 
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
-	if s.deps.Metrics != nil {
-		a.Get("/metrics", s.deps.Metrics.handler())
-	}
+	// No /metrics here: Metrics.Handler is served on its own address.
 
 	// Mini-program and tenant-backend facing, per tenant.
 	a.Use("/t", s.noteWeChatErrors) // for the console's overview (admin_wxerrors.go)

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"strconv"
@@ -32,6 +33,7 @@ type Config struct {
 	BreakerTrips   int           // consecutive WeChat failures that open it
 	UserCacheTTL   time.Duration // how long a node may keep a user in memory (changes are announced at once)
 	PprofAddr      string        // where Go's profiler listens; empty: off
+	MetricsAddr    string        // where Prometheus scrapes /metrics; empty: off
 	LogLevel       string
 	Backends       BackendsConfig // API keys, access tokens, webhooks (backends.go)
 }
@@ -74,6 +76,9 @@ func loadConfig() (Config, error) {
 	}
 	if c.DrainDelay, err = time.ParseDuration(env("MINIAUTH_DRAIN_DELAY", "0s")); err != nil {
 		errs = append(errs, errors.New("MINIAUTH_DRAIN_DELAY must be a duration such as 5s"))
+	}
+	if c.MetricsAddr, err = metricsAddr(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.TrustedProxies, err = trustedProxies(list(os.Getenv("MINIAUTH_TRUSTED_PROXIES"))); err != nil {
 		errs = append(errs, err)
@@ -121,6 +126,26 @@ func mysqlDSN(dsn string) (string, error) {
 	return cfg.FormatDSN(), nil
 }
 
+// DefaultMetricsAddr is where /metrics is served unless configured:
+// loopback, as the series name every tenant and AppID.
+const DefaultMetricsAddr = "127.0.0.1:9090"
+
+// metricsAddr reads MINIAUTH_METRICS_ADDR: a host:port, or empty or "off"
+// for no metrics listener at all.
+func metricsAddr() (string, error) {
+	addr, ok := os.LookupEnv("MINIAUTH_METRICS_ADDR")
+	if !ok {
+		return DefaultMetricsAddr, nil
+	}
+	if addr = strings.TrimSpace(addr); addr == "" || strings.EqualFold(addr, "off") {
+		return "", nil
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return "", errors.New("MINIAUTH_METRICS_ADDR must be host:port (127.0.0.1:9090), or off")
+	}
+	return addr, nil
+}
+
 // trustedProxies reads MINIAUTH_TRUSTED_PROXIES: IP addresses and CIDR
 // ranges. Anything else is refused at boot rather than silently trusting
 // nobody (or, worse, somebody).
@@ -164,8 +189,12 @@ func (c Config) String() string {
 		cfg.Passwd = "***"
 		dsn = cfg.FormatDSN()
 	}
-	return fmt.Sprintf("addr=%s mysql=%s redis=%s prefix=%s master_key=%s wechat=%s public_url=%s auto_migrate=%t",
-		c.Addr, dsn, maskURL(c.RedisURL), c.RedisPrefix, mask(c.MasterKey), c.WeChatBaseURL, c.PublicURL, c.AutoMigrate)
+	metrics := c.MetricsAddr
+	if metrics == "" {
+		metrics = "off"
+	}
+	return fmt.Sprintf("addr=%s metrics_addr=%s mysql=%s redis=%s prefix=%s master_key=%s wechat=%s public_url=%s auto_migrate=%t",
+		c.Addr, metrics, dsn, maskURL(c.RedisURL), c.RedisPrefix, mask(c.MasterKey), c.WeChatBaseURL, c.PublicURL, c.AutoMigrate)
 }
 
 func mask(s string) string {
