@@ -127,7 +127,7 @@ func adminOf(c *fiber.Ctx) *admins.Admin {
 
 // adminActor is the audit actor of the signed-in admin.
 func adminActor(c *fiber.Ctx) tenants.Actor {
-	return tenants.Actor{Type: "admin", ID: adminOf(c).Email, IP: c.IP()}
+	return tenants.Actor{Type: "admin", ID: adminOf(c).Email, IP: clientIP(c)}
 }
 
 // adminTenant resolves the :tenant path parameter for the signed-in admin

@@ -63,7 +63,7 @@ func (s *Server) adminSignIn(c *fiber.Ctx) error {
 	// per IP only, costs no bcrypt, and what was typed (often the password,
 	// in the wrong field) is kept nowhere.
 	email, _ := admins.NormalizeEmail(req.Email)
-	ctx, ip := c.UserContext(), c.IP()
+	ctx, ip := c.UserContext(), clientIP(c)
 	if wait, err := s.deps.Lockout.Wait(ctx, email, ip); err != nil {
 		return err
 	} else if wait > 0 {
@@ -106,7 +106,7 @@ func (s *Server) adminSignIn(c *fiber.Ctx) error {
 // email is normalised, or "" when what was typed is no address: the
 // audit entry then says so and holds nothing of it.
 func (s *Server) signInFailed(c *fiber.Ctx, email string) error {
-	ctx, ip := c.UserContext(), c.IP()
+	ctx, ip := c.UserContext(), clientIP(c)
 	locked, err := s.deps.Lockout.Failure(ctx, email, ip)
 	if err != nil {
 		return err

@@ -380,12 +380,20 @@ func TestAdminTenantSettings(t *testing.T) {
 		{"shorter idle lifetime", `{"settings":{"session_idle_seconds":3600}}`, 200, 3600},
 		{"idle below a minute", `{"settings":{"session_idle_seconds":30}}`, 400, 3600},
 		{"absolute shorter than idle", `{"settings":{"session_absolute_seconds":1800}}`, 400, 3600},
+		// Seconds that would wrap as a time.Duration: to 0.29 s, to a negative.
+		{"idle that wraps to a blink", `{"settings":{"session_idle_seconds":18446744074}}`, 400, 3600},
+		{"idle that wraps negative", `{"settings":{"session_idle_seconds":9223372037}}`, 400, 3600},
+		{"absolute that wraps", `{"settings":{"session_absolute_seconds":18446744074}}`, 400, 3600},
+		{"idle over 400 days", `{"settings":{"session_idle_seconds":34560001}}`, 400, 3600},
+		{"negative idle", `{"settings":{"session_idle_seconds":-1}}`, 400, 3600},
+		{"negative absolute", `{"settings":{"session_absolute_seconds":-18446744074}}`, 400, 3600},
+		{"beyond any integer", `{"settings":{"session_idle_seconds":99999999999999999999}}`, 400, 3600},
 		{"unknown registration policy", `{"settings":{"registration":"anyone"}}`, 400, 3600},
 		{"empty name", `{"name":"  "}`, 400, 3600},
 		{"rename, policy kept", `{"name":"Acme Two"}`, 200, 3600},
 		{"back to the defaults", `{"settings":{"session_idle_seconds":0}}`, 200, 7 * 24 * 3600},
 	}
-	for _, sc := range scenarios {
+	for i, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			e.t = t
 			before := e.fingerprint()
@@ -396,8 +404,12 @@ func TestAdminTenantSettings(t *testing.T) {
 			if r.Status >= 400 && e.fingerprint() != before {
 				t.Fatal("a refused change changed state")
 			}
+			if r.Status == 400 && r.errCode() != "invalid_request" {
+				t.Fatalf("code %q, want invalid_request: %s", r.errCode(), r.Raw)
+			}
 			// Logins see the change at once: the tenant cache was invalidated.
-			l := e.do("POST", "/t/acme/login", `{"code":"`+e.code("alice")+`"}`)
+			// One person per scenario: the table outgrows one identity's login budget.
+			l := e.do("POST", "/t/acme/login", `{"code":"`+e.code(fmt.Sprint("user-", i))+`"}`)
 			if l.Body["expires_in"] != sc.expiresIn {
 				t.Fatalf("login expires_in %v, want %v", l.Body["expires_in"], sc.expiresIn)
 			}

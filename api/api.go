@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,14 +40,17 @@ type Deps struct {
 	Logger   *slog.Logger
 	// Ready reports whether MySQL and Redis answer; /readyz calls it.
 	Ready func(ctx context.Context) error
-	// TrustedProxies may set X-Forwarded-For; other peers' header is ignored.
-	TrustedProxies []string
+	// TrustedProxies are the proxies (addresses or ranges) whose
+	// X-Forwarded-For entries are believed; other peers' header is ignored
+	// (clientaddr.go).
+	TrustedProxies []netip.Prefix
 	// Codes exchanges login codes with WeChat. Normally the guard (single
 	// use across nodes, circuit breaker); WeChat itself when nil.
 	Codes CodeExchanger
 	// Limiter, when set, enforces the tenants' rate budgets.
 	Limiter *ratelimit.Limiter
-	// Metrics, when set, are served at /metrics and fed by every request.
+	// Metrics, when set, are fed by every request; serve them with
+	// Metrics.Handler on a private address.
 	Metrics *Metrics
 	// RequestTimeout bounds a whole request (default 15s).
 	RequestTimeout time.Duration
@@ -112,9 +116,13 @@ func New(d Deps) *Server {
 		ErrorHandler:          s.handleError,
 	}
 	if len(d.TrustedProxies) > 0 {
+		// Only for Fiber's reading of X-Forwarded-Proto (secureCookies).
+		// No ProxyHeader: c.IP() would be the client's own words; the
+		// client's address is clientIP's (clientaddr.go).
 		cfg.EnableTrustedProxyCheck = true
-		cfg.TrustedProxies = d.TrustedProxies
-		cfg.ProxyHeader = fiber.HeaderXForwardedFor
+		for _, p := range d.TrustedProxies {
+			cfg.TrustedProxies = append(cfg.TrustedProxies, p.String())
+		}
 	}
 	s.app = fiber.New(cfg)
 	s.routes()

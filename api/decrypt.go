@@ -181,7 +181,7 @@ func (s *Server) learn(c *fiber.Ctx, ws *wechatSession, data map[string]any) (*u
 		TenantID: t.ID, UserID: u.ID, AppID: ws.app.ID, SessionKey: ws.sessionKey,
 		TenantEpoch: t.SessionEpoch, UserEpoch: u.SessionEpoch,
 		Idle: t.Settings.SessionIdle(), Absolute: t.Settings.SessionAbsolute(),
-		IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent),
+		IP: clientIP(c), UserAgent: c.Get(fiber.HeaderUserAgent),
 	})
 	return u, token, err
 }

@@ -17,7 +17,7 @@ func (s *Server) limitLogin(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	t := tenantOf(c)
-	if err := s.deps.Limiter.Login(c.UserContext(), t.ID, c.IP(), limitsOf(t)); err != nil {
+	if err := s.deps.Limiter.Login(c.UserContext(), t.ID, clientIP(c), limitsOf(t)); err != nil {
 		return err
 	}
 	return c.Next()

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"net/netip"
 	"strconv"
 	"testing"
 
@@ -44,7 +45,7 @@ func TestRateLimits(t *testing.T) {
 	})
 
 	t.Run("login per address behind a trusted proxy", func(t *testing.T) {
-		e := newEnv(t, func(d *api.Deps) { d.TrustedProxies = []string{"127.0.0.1"} })
+		e := newEnv(t, func(d *api.Deps) { d.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")} })
 		e.setLimits(ratelimit.Limits{LoginPerIPPerMinute: 1})
 		for i, ip := range []string{"203.0.113.1", "203.0.113.2", "203.0.113.3"} {
 			r := e.do("POST", "/t/acme/login", `{"code":"`+e.code("nat"+strconv.Itoa(i))+`"}`, "X-Forwarded-For", ip)
@@ -83,6 +84,27 @@ func TestRateLimits(t *testing.T) {
 		}
 		if r := e.do("GET", "/t/acme/me", "", bearer(bob)...); r.Status != 200 {
 			t.Fatalf("another session was limited too: %d", r.Status)
+		}
+	})
+
+	t.Run("logout is never rate-limited away", func(t *testing.T) {
+		e := newEnv(t)
+		e.setLimits(ratelimit.Limits{SessionPerTokenPerMinute: 2})
+		stolen := e.login("alice")
+		for range 3 { // the thief spends the token's budget
+			e.do("GET", "/t/acme/me", "", bearer(stolen)...)
+		}
+		if r := e.do("GET", "/t/acme/me", "", bearer(stolen)...); r.Status != 429 {
+			t.Fatalf("/me over budget: %d %s", r.Status, r.Raw)
+		}
+		if r := e.do("POST", "/t/acme/logout", "", bearer(stolen)...); r.Status != 204 {
+			t.Fatalf("the owner's logout: %d %s", r.Status, r.Raw)
+		}
+		if r := e.do("GET", "/t/acme/me", "", bearer(stolen)...); r.Status != 401 {
+			t.Fatalf("/me after logout: %d %s", r.Status, r.Raw)
+		}
+		if r := e.do("POST", "/t/acme/logout", "", bearer(stolen)...); r.Status != 401 {
+			t.Fatalf("logout needs a live session: %d %s", r.Status, r.Raw)
 		}
 	})
 }

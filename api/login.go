@@ -119,7 +119,7 @@ func (s *Server) enter(c *fiber.Ctx, a users.Attempt, sessionKey string, inTx fu
 			TenantID: t.ID, UserID: u.ID, AppID: a.AppID, SessionKey: sessionKey,
 			TenantEpoch: t.SessionEpoch, UserEpoch: u.SessionEpoch,
 			Idle: t.Settings.SessionIdle(), Absolute: t.Settings.SessionAbsolute(),
-			IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent),
+			IP: clientIP(c), UserAgent: c.Get(fiber.HeaderUserAgent),
 		})
 		return err
 	})

@@ -27,9 +27,17 @@ func newUserJSON(u *users.User, isNew bool) userJSON {
 	return j
 }
 
-// requireSession checks the bearer token against the tenant in the path
-// and loads its user. A token of another tenant is simply unknown here.
-func (s *Server) requireSession(c *fiber.Ctx) error {
+// requireSession checks the bearer token against the tenant in the path,
+// spends one request of the session's budget, and loads its user. A token
+// of another tenant is simply unknown here.
+func (s *Server) requireSession(c *fiber.Ctx) error { return s.checkSession(c, true) }
+
+// requireSessionToRevoke is requireSession without the session's budget,
+// for revocations: someone flooding a stolen token must not keep its owner
+// from logging it out.
+func (s *Server) requireSessionToRevoke(c *fiber.Ctx) error { return s.checkSession(c, false) }
+
+func (s *Server) checkSession(c *fiber.Ctx, limited bool) error {
 	auth := c.Get(fiber.HeaderAuthorization)
 	token, ok := strings.CutPrefix(auth, "Bearer ")
 	if !ok || !sessions.WellFormed(token) {
@@ -41,8 +49,10 @@ func (s *Server) requireSession(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.limitSession(c, t, sess.ID); err != nil {
-		return err
+	if limited {
+		if err := s.limitSession(c, t, sess.ID); err != nil {
+			return err
+		}
 	}
 	u, revoked, err := s.deps.Users.ForSession(ctx, t.ID, sess.UserID, sess.ID)
 	if err != nil {

@@ -1,12 +1,12 @@
 package api
 
 import (
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -59,7 +59,9 @@ func (m *Metrics) observe(c *fiber.Ctx, route string, status int, elapsed time.D
 	}
 }
 
-// handler serves the registry in the Prometheus text format.
-func (m *Metrics) handler() fiber.Handler {
-	return adaptor.HTTPHandler(promhttp.HandlerFor(m.gatherer, promhttp.HandlerOpts{}))
+// Handler serves the registry in the Prometheus text format. It belongs on
+// a listener of its own (MINIAUTH_METRICS_ADDR), never the public app: the
+// series name every tenant and AppID.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.gatherer, promhttp.HandlerOpts{})
 }

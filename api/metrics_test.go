@@ -3,16 +3,27 @@ package api_test
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"miniauth/api"
 )
 
 func TestMetricsEndpoint(t *testing.T) {
-	e := newEnv(t)
+	var metrics *api.Metrics
+	e := newEnv(t, func(d *api.Deps) { metrics = d.Metrics })
+	// On their own address (MINIAUTH_METRICS_ADDR), never the public one:
+	// they name every tenant and AppID.
+	private := httptest.NewServer(metrics.Handler())
+	t.Cleanup(private.Close)
+	if r := e.do("GET", "/metrics", ""); r.Status != 404 {
+		t.Fatalf("public /metrics: %d %s", r.Status, r.Raw)
+	}
 	e.login("alice")
 	e.do("POST", "/t/acme/login", `{"code":"0123456789abcdefABCDEF0123456789"}`)
 	e.do("POST", "/t/nobody/login", `{"code":"abc"}`)
-	res, err := http.Get(e.base + "/metrics")
+	res, err := http.Get(private.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,7 +88,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		slog.String("tenant", tenantSlug(c)),
 		slog.Int("status", status),
 		slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
-		slog.String("ip", c.IP()),
+		slog.String("ip", clientIP(c)),
 	)
 	return nil
 }

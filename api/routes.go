@@ -6,13 +6,11 @@ import "github.com/gofiber/fiber/v2/middleware/recover"
 // its file; this function only says where they hang.
 func (s *Server) routes() {
 	a := s.app
-	a.Use(s.requestID, s.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}), limitBody, s.withTimeout, secureHeaders)
+	a.Use(s.clientAddr, s.requestID, s.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}), limitBody, s.withTimeout, secureHeaders)
 
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
-	if s.deps.Metrics != nil {
-		a.Get("/metrics", s.deps.Metrics.handler())
-	}
+	// No /metrics here: Metrics.Handler is served on its own address.
 
 	// Mini-program and tenant-backend facing, per tenant.
 	a.Use("/t", s.noteWeChatErrors) // for the console's overview (admin_wxerrors.go)
@@ -22,7 +20,7 @@ func (s *Server) routes() {
 	t.Post("/login", s.limitLogin, s.login)
 	t.Get("/me", s.requireSession, s.me)
 	t.Patch("/me", s.requireSession, s.updateMe)
-	t.Post("/logout", s.requireSession, s.logout)
+	t.Post("/logout", s.requireSessionToRevoke, s.logout) // never rate-limited away
 
 	// Registration and the rest of WeChat login (docs/registration.md).
 	t.Post("/register", s.limitLogin, s.register)

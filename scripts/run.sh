@@ -168,6 +168,7 @@ cat <<EOF
   miniauth (development) — starting on $MINIAUTH_ADDR
 
   Console:   $url/console/
+  Metrics:   http://${MINIAUTH_METRICS_ADDR:-127.0.0.1:9090}/metrics (not on the public address)
   Admin:     $DEMO_ADMIN_EMAIL
   Password:  $DEMO_ADMIN_PASSWORD
              (local development credentials, kept in $ENV_FILE)

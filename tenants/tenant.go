@@ -95,26 +95,46 @@ type Settings struct {
 	RateLimits ratelimit.Limits `json:"rate_limits,omitempty"`
 }
 
-// Defaults for Settings.
+// Defaults and bounds for Settings.
 const (
 	DefaultSessionIdle     = 7 * 24 * time.Hour
 	DefaultSessionAbsolute = 30 * 24 * time.Hour
+	// Every duration setting lies between these, checked on the seconds
+	// before they become a time.Duration, which a huge count would wrap.
+	MinSessionLifetime = time.Minute
+	MaxSessionLifetime = 400 * 24 * time.Hour
 )
 
 // SessionIdle is how long a session lives without being used.
 func (s Settings) SessionIdle() time.Duration {
-	if s.SessionIdleSeconds > 0 {
-		return time.Duration(s.SessionIdleSeconds) * time.Second
-	}
-	return DefaultSessionIdle
+	return lifetime(s.SessionIdleSeconds, DefaultSessionIdle)
 }
 
 // SessionAbsolute is how long a session lives at most, used or not.
 func (s Settings) SessionAbsolute() time.Duration {
-	if s.SessionAbsoluteSeconds > 0 {
-		return time.Duration(s.SessionAbsoluteSeconds) * time.Second
+	return lifetime(s.SessionAbsoluteSeconds, DefaultSessionAbsolute)
+}
+
+// lifetime turns a setting in seconds into a duration. Validate refuses
+// anything out of bounds; a value stored some other way is held to the
+// bounds rather than wrapped.
+func lifetime(seconds int, def time.Duration) time.Duration {
+	switch {
+	case seconds <= 0:
+		return def
+	case seconds < int(MinSessionLifetime/time.Second):
+		return MinSessionLifetime
+	case seconds > int(MaxSessionLifetime/time.Second):
+		return MaxSessionLifetime
 	}
-	return DefaultSessionAbsolute
+	return time.Duration(seconds) * time.Second
+}
+
+// validLifetime says whether a setting in seconds is unset (0) or within
+// the bounds.
+func validLifetime(seconds int) bool {
+	return seconds == 0 ||
+		seconds >= int(MinSessionLifetime/time.Second) && seconds <= int(MaxSessionLifetime/time.Second)
 }
 
 // RegistrationPolicy is what happens to an unknown WeChat identity.
@@ -128,10 +148,8 @@ func (s Settings) RegistrationPolicy() string {
 // Validate checks the settings a tenant admin may set.
 func (s Settings) Validate() error {
 	switch {
-	case s.SessionIdleSeconds < 0 || s.SessionAbsoluteSeconds < 0:
-		return Invalid("session lifetimes cannot be negative")
-	case s.SessionIdleSeconds > 0 && s.SessionIdleSeconds < 60:
-		return Invalid("session idle lifetime must be at least 60 seconds")
+	case !validLifetime(s.SessionIdleSeconds) || !validLifetime(s.SessionAbsoluteSeconds):
+		return Invalid("session lifetimes must be between 60 seconds and 400 days")
 	case s.SessionAbsolute() < s.SessionIdle():
 		return Invalid("absolute session lifetime must not be shorter than the idle one")
 	case s.SessionAbsolute() > 365*24*time.Hour:

@@ -136,9 +136,11 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	apiAddr, _ := freeAddr()
+	metricsAddr, _ := freeAddr() // as in production, but clear of another miniauth's default
 	redisURL := "redis://" + o.redisAddr + "/" + strconv.Itoa(o.redisDB)
 	env := []string{
-		"MINIAUTH_ADDR=" + apiAddr, "MINIAUTH_MYSQL_DSN=" + dsn, "MINIAUTH_REDIS_URL=" + redisURL,
+		"MINIAUTH_ADDR=" + apiAddr, "MINIAUTH_METRICS_ADDR=" + metricsAddr,
+		"MINIAUTH_MYSQL_DSN=" + dsn, "MINIAUTH_REDIS_URL=" + redisURL,
 		"MINIAUTH_REDIS_PREFIX=" + o.prefix, "MINIAUTH_MASTER_KEY=" + masterKey,
 		"MINIAUTH_WECHAT_BASE_URL=" + b.wxURL, "MINIAUTH_AUTO_MIGRATE=false",
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -25,13 +27,14 @@ type Config struct {
 	WeChatAuthURL  string // where browsers authorize web OAuth
 	PublicURL      string
 	AutoMigrate    bool
-	TrustedProxies []string
+	TrustedProxies []netip.Prefix // may append to X-Forwarded-For (addresses or CIDR ranges)
 	DrainDelay     time.Duration
 	BreakerOpenFor time.Duration // how long an open WeChat breaker fails fast
 	BreakerTrips   int           // consecutive WeChat failures that open it
 	UserCacheTTL   time.Duration // how long a node may keep a user in memory (changes are announced at once)
 	PasswordChecks int           // console password checks (bcrypt) running at once on this node; 0: 2×GOMAXPROCS
 	PprofAddr      string        // where Go's profiler listens; empty: off
+	MetricsAddr    string        // where Prometheus scrapes /metrics; empty: off
 	LogLevel       string
 	Backends       BackendsConfig // API keys, access tokens, webhooks (backends.go)
 }
@@ -78,7 +81,12 @@ func loadConfig() (Config, error) {
 	if c.DrainDelay, err = time.ParseDuration(env("MINIAUTH_DRAIN_DELAY", "0s")); err != nil {
 		errs = append(errs, errors.New("MINIAUTH_DRAIN_DELAY must be a duration such as 5s"))
 	}
-	c.TrustedProxies = list(os.Getenv("MINIAUTH_TRUSTED_PROXIES"))
+	if c.MetricsAddr, err = metricsAddr(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.TrustedProxies, err = trustedProxies(list(os.Getenv("MINIAUTH_TRUSTED_PROXIES"))); err != nil {
+		errs = append(errs, err)
+	}
 	if c.Backends, err = loadBackendsConfig(); err != nil {
 		errs = append(errs, err)
 	}
@@ -122,6 +130,52 @@ func mysqlDSN(dsn string) (string, error) {
 	return cfg.FormatDSN(), nil
 }
 
+// DefaultMetricsAddr is where /metrics is served unless configured:
+// loopback, as the series name every tenant and AppID.
+const DefaultMetricsAddr = "127.0.0.1:9090"
+
+// metricsAddr reads MINIAUTH_METRICS_ADDR: a host:port, or empty or "off"
+// for no metrics listener at all.
+func metricsAddr() (string, error) {
+	addr, ok := os.LookupEnv("MINIAUTH_METRICS_ADDR")
+	if !ok {
+		return DefaultMetricsAddr, nil
+	}
+	if addr = strings.TrimSpace(addr); addr == "" || strings.EqualFold(addr, "off") {
+		return "", nil
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return "", errors.New("MINIAUTH_METRICS_ADDR must be host:port (127.0.0.1:9090), or off")
+	}
+	return addr, nil
+}
+
+// trustedProxies reads MINIAUTH_TRUSTED_PROXIES: IP addresses and CIDR
+// ranges. Anything else is refused at boot rather than silently trusting
+// nobody (or, worse, somebody).
+func trustedProxies(entries []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, e := range entries {
+		if strings.Contains(e, "/") {
+			// Client addresses are compared unmapped: an IPv4-mapped
+			// range would never match, so write it as IPv4.
+			p, err := netip.ParsePrefix(e)
+			if err != nil || p.Addr().Is4In6() {
+				return nil, fmt.Errorf("MINIAUTH_TRUSTED_PROXIES: %q is not an IP address or CIDR range", e)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(e)
+		if err != nil || a.Zone() != "" {
+			return nil, fmt.Errorf("MINIAUTH_TRUSTED_PROXIES: %q is not an IP address or CIDR range", e)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
 func list(s string) []string {
 	var out []string
 	for _, p := range strings.Split(s, ",") {
@@ -139,8 +193,12 @@ func (c Config) String() string {
 		cfg.Passwd = "***"
 		dsn = cfg.FormatDSN()
 	}
-	return fmt.Sprintf("addr=%s mysql=%s redis=%s prefix=%s master_key=%s wechat=%s public_url=%s auto_migrate=%t",
-		c.Addr, dsn, maskURL(c.RedisURL), c.RedisPrefix, mask(c.MasterKey), c.WeChatBaseURL, c.PublicURL, c.AutoMigrate)
+	metrics := c.MetricsAddr
+	if metrics == "" {
+		metrics = "off"
+	}
+	return fmt.Sprintf("addr=%s metrics_addr=%s mysql=%s redis=%s prefix=%s master_key=%s wechat=%s public_url=%s auto_migrate=%t",
+		c.Addr, metrics, dsn, maskURL(c.RedisURL), c.RedisPrefix, mask(c.MasterKey), c.WeChatBaseURL, c.PublicURL, c.AutoMigrate)
 }
 
 func mask(s string) string {

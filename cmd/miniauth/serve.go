@@ -69,8 +69,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	back.run(ctx, log)
 	adminStore := admins.NewStore(db)
 	adminStore.SetGate(admins.NewGate(cfg.PasswordChecks, admins.DefaultGateWait))
+	metrics := api.NewMetrics(reg)
 	srv := api.New(api.Deps{
-		Metrics: api.NewMetrics(reg),
+		Metrics: metrics,
 		Limiter: ratelimit.New(rdb, cfg.RedisPrefix),
 		Codes: guard.New(wx, rdb, guard.Config{KeyPrefix: cfg.RedisPrefix,
 			Failures: uint32(cfg.BreakerTrips), OpenFor: cfg.BreakerOpenFor}, reg),
@@ -106,6 +107,15 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.PprofAddr != "" {
 		go servePprof(ctx, cfg.PprofAddr, log)
 	}
+	stopMetrics, err := serveMetrics(cfg.MetricsAddr, metrics.Handler(), log)
+	if err != nil {
+		return err
+	}
+	defer func() { // after the API: the drain can still be watched
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		stopMetrics(ctx)
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.Addr) }()
 	log.Info("listening", "addr", cfg.Addr)

@@ -166,8 +166,10 @@ func (s *stack) start(env ...string) *node {
 	s.t.Helper()
 	addr := "127.0.0.1:" + strconv.Itoa(tenantstest.FreePort(s.t))
 	n := &node{t: s.t, url: "http://" + addr}
+	// Several nodes share this host: none serves metrics unless its test
+	// gives it an address of its own (env comes last and wins).
 	n.proc = tenantstest.StartProcess(s.t, s.bin, []string{"serve"},
-		append(append(slices.Clone(s.env), "MINIAUTH_ADDR="+addr), env...))
+		append(append(slices.Clone(s.env), "MINIAUTH_ADDR="+addr, "MINIAUTH_METRICS_ADDR=off"), env...))
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		if r := n.do("GET", "/readyz", ""); r.status == 200 {

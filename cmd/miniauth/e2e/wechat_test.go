@@ -3,16 +3,20 @@ package e2e
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
+
+	"miniauth/tenants/tenantstest"
 )
 
-// breakerState reads miniauth_wechat_breaker_state for appID from /metrics:
-// "0" closed, "1" half-open, "2" open, "" not reported.
-func breakerState(t *testing.T, n *node) string {
+// breakerState reads miniauth_wechat_breaker_state for appID from
+// /metrics on a node's metrics address (never its public one): "0" closed,
+// "1" half-open, "2" open, "" not reported.
+func breakerState(t *testing.T, metrics *node) string {
 	t.Helper()
-	r := n.do("GET", "/metrics", "")
+	r := metrics.do("GET", "/metrics", "")
 	if r.status != 200 {
 		t.Fatalf("/metrics: %s", r)
 	}
@@ -33,7 +37,9 @@ func TestWeChatFaults(t *testing.T) {
 	s := newStack(t, stackConfig{})
 	// Open long enough that the three fast failures below land inside it on
 	// any machine.
-	n := s.start("MINIAUTH_WECHAT_BREAKER_OPEN=5s")
+	metricsAddr := "127.0.0.1:" + strconv.Itoa(tenantstest.FreePort(t))
+	n := s.start("MINIAUTH_WECHAT_BREAKER_OPEN=5s", "MINIAUTH_METRICS_ADDR="+metricsAddr)
+	metrics := &node{t: t, url: "http://" + metricsAddr}
 	i := 0
 	login := func() result {
 		i++
@@ -56,7 +62,7 @@ func TestWeChatFaults(t *testing.T) {
 	want("busy (-1)", login(), 502, "wechat_unavailable")
 	s.wx.setFaults(faults{SystemErrors: 1}) // -1 once: the retry succeeds
 	want("busy once", login(), 200, "")
-	if st := breakerState(t, n); st != "0" {
+	if st := breakerState(t, metrics); st != "0" {
 		t.Fatalf("breaker state after isolated failures = %q, want 0 (closed)", st)
 	}
 
@@ -76,7 +82,7 @@ func TestWeChatFaults(t *testing.T) {
 	for _, r := range slow {
 		want("slow (5 s)", r, 502, "wechat_unavailable")
 	}
-	if st := breakerState(t, n); st != "2" {
+	if st := breakerState(t, metrics); st != "2" {
 		t.Fatalf("breaker state after five timeouts = %q, want 2 (open)", st)
 	}
 
@@ -100,7 +106,7 @@ func TestWeChatFaults(t *testing.T) {
 		return ""
 	})
 	t.Logf("breaker closed again %dms after WeChat recovered", time.Since(start).Milliseconds())
-	if st := breakerState(t, n); st != "0" {
+	if st := breakerState(t, metrics); st != "0" {
 		t.Fatalf("breaker state after recovery = %q, want 0 (closed)", st)
 	}
 }
