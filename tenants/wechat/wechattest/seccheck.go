@@ -62,6 +62,9 @@ func (s *Server) msgSecCheck(r *http.Request) outcome {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	appid, code := s.checkTokenLocked(r.URL.Query().Get("access_token"))
+	if code == codeNoToken && tokenInBody(raw) {
+		return fail(codeDataFormat) // observed: the token belongs in the query
+	}
 	if code != 0 {
 		return fail(code)
 	}
@@ -102,6 +105,13 @@ func (s *Server) msgSecCheck(r *http.Request) outcome {
 		"detail":   []any{model, keyword},
 		"trace_id": newRID(),
 	})
+}
+
+func tokenInBody(raw []byte) bool {
+	var b struct {
+		Token *string `json:"access_token"`
+	}
+	return json.Unmarshal(raw, &b) == nil && b.Token != nil
 }
 
 type verdict struct {
