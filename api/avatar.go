@@ -75,10 +75,22 @@ func (s *Server) avatar(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderETag, etag)
 	c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	c.Set("X-Content-Type-Options", "nosniff")
-	if c.Get(fiber.HeaderIfNoneMatch) == etag {
+	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), etag) {
 		c.Status(fiber.StatusNotModified)
 		return nil
 	}
 	c.Set(fiber.HeaderContentType, a.ContentType)
 	return c.Send(a.Data)
+}
+
+// etagMatches reads If-None-Match as RFC 9110 does for GET: a weak
+// comparison against any of the listed tags, or "*".
+func etagMatches(header, etag string) bool {
+	for _, tag := range strings.Split(header, ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		if tag == etag || tag == "*" {
+			return true
+		}
+	}
+	return false
 }

@@ -67,7 +67,7 @@ func TestUpdateMeRules(t *testing.T) {
 }
 
 // TestNicknameCharactersEverywhere: register and import apply the nickname
-// rule too.
+// rule too, and register the content check.
 func TestNicknameCharactersEverywhere(t *testing.T) {
 	a := newAdminEnv(t)
 	r := a.as(a.callers[own], "POST", "/admin/api/tenants/acme/users/import", `[{"phone":"13800000001","name":"x\u202ey"}]`)
@@ -91,6 +91,10 @@ func TestNicknameCharactersEverywhere(t *testing.T) {
 		if r := a.do("POST", "/t/acme/register", body); r.Status != 400 || r.errCode() != "invalid_request" {
 			t.Fatalf("register %s: %d %s", body, r.Status, r.Raw)
 		}
+	}
+	a.wx.SetContentRule("坏词", "risky", 20006) // the content check runs at sign-up too
+	if r := a.do("POST", "/t/acme/register", `{"signup_ticket":"`+ticket+`","nickname":"坏词"}`); r.Status != 422 || r.errCode() != "nickname_rejected" {
+		t.Fatalf("register with a risky nickname: %d %s", r.Status, r.Raw)
 	}
 	if a.count("SELECT COUNT(*) FROM users") != 0 {
 		t.Fatal("a refused sign-up wrote a user")

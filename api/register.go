@@ -70,6 +70,17 @@ func (s *Server) register(c *fiber.Ctx) error {
 	if errors.Is(err, tenants.ErrAppUnknown) {
 		return signup.ErrInvalid // the app was removed since
 	}
+	// Before the phone code is spent: a refused nickname must not cost it.
+	var review *wechat.SecCheck
+	if req.Nickname != nil {
+		checkApp := app // an H5 sign-up has no mini-program openid to check under
+		if app.Kind != tenants.KindMiniProgram {
+			checkApp = nil
+		}
+		if review, err = s.screenNickname(c, checkApp, p.OpenID, *req.Nickname); err != nil {
+			return err
+		}
+	}
 	phone := p.Phone
 	if req.PhoneCode != "" && app.Kind != tenants.KindMiniProgram {
 		return badRequest("phone_code comes from a mini-program's getPhoneNumber button; this sign-up began on an H5 page")
@@ -82,16 +93,6 @@ func (s *Server) register(c *fiber.Ctx) error {
 	policy := t.Settings.RegistrationPolicy()
 	if policy == tenants.RegistrationExistingOnly && phone == "" {
 		return badRequest("phone_code is required: this tenant only admits users it already has, found by phone number")
-	}
-	var review *wechat.SecCheck
-	if req.Nickname != nil {
-		checkApp := app // an H5 sign-up has no mini-program openid to check under
-		if app.Kind != tenants.KindMiniProgram {
-			checkApp = nil
-		}
-		if review, err = s.screenNickname(c, checkApp, p.OpenID, *req.Nickname); err != nil {
-			return err
-		}
 	}
 	a := users.Attempt{
 		Login:  users.Login{TenantID: t.ID, AppID: app.ID, OpenID: p.OpenID, UnionID: p.UnionID},
