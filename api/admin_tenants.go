@@ -15,6 +15,8 @@ type settingsJSON struct {
 	SessionIdleSeconds     int    `json:"session_idle_seconds"`
 	SessionAbsoluteSeconds int    `json:"session_absolute_seconds"`
 	Registration           string `json:"registration"`
+	NicknameCheck          bool   `json:"nickname_check"`
+	NicknameCheckFailOpen  bool   `json:"nickname_check_fail_open"`
 }
 
 // appJSON never carries the AppSecret, not even masked: it is write-only.
@@ -38,7 +40,9 @@ func newTenantJSON(t *tenants.Tenant) tenantJSON {
 		Settings: settingsJSON{
 			SessionIdleSeconds:     int(t.Settings.SessionIdle().Seconds()),
 			SessionAbsoluteSeconds: int(t.Settings.SessionAbsolute().Seconds()),
-			Registration:           t.Settings.RegistrationPolicy()}}
+			Registration:           t.Settings.RegistrationPolicy(),
+			NicknameCheck:          t.Settings.NicknameCheckOn(),
+			NicknameCheckFailOpen:  t.Settings.NicknameCheckFailsOpen()}}
 	for _, a := range t.Apps {
 		j.Apps = append(j.Apps, appJSON{AppID: a.AppID, Kind: a.Kind, IsDefault: a.IsDefault})
 	}
@@ -106,6 +110,8 @@ type updateTenantRequest struct {
 		SessionIdleSeconds     *int    `json:"session_idle_seconds"`
 		SessionAbsoluteSeconds *int    `json:"session_absolute_seconds"`
 		Registration           *string `json:"registration"`
+		NicknameCheck          *bool   `json:"nickname_check"`
+		NicknameCheckFailOpen  *bool   `json:"nickname_check_fail_open"`
 	} `json:"settings"`
 }
 
@@ -128,6 +134,12 @@ func (s *Server) adminUpdateTenant(c *fiber.Ctx) error {
 		}
 		if v := req.Settings.Registration; v != nil {
 			st.Registration = *v
+		}
+		if v := req.Settings.NicknameCheck; v != nil {
+			st.NicknameCheck = v
+		}
+		if v := req.Settings.NicknameCheckFailOpen; v != nil {
+			st.NicknameCheckFailOpen = v
 		}
 		u.Settings = &st
 	}

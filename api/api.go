@@ -104,10 +104,11 @@ func New(d Deps) *Server {
 	s := &Server{deps: d, log: d.Logger, draining: make(chan struct{})}
 	cfg := fiber.Config{
 		AppName: "miniauth",
-		// The server reads bodies up to 1 MiB so that a client sending a bit
-		// too much gets a clean 413 envelope (limitBody) rather than a reset
-		// connection; beyond that fasthttp cuts it off.
-		BodyLimit:             16 * BodyLimit,
+		// The server reads bodies up to 2 MiB so that a client sending a bit
+		// too much gets a clean 413 envelope (limitBody: 64 KiB, 1 MiB for
+		// avatars) rather than a reset connection; beyond that fasthttp cuts
+		// it off.
+		BodyLimit:             2 * AvatarBodyLimit,
 		ReadBufferSize:        16 * 1024, // request line and headers
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,

@@ -221,7 +221,23 @@ func TestConsoleInBrowser(t *testing.T) {
 	if got := text(sel("audit-table")); !strings.Contains(got, "user.banned") || !strings.Contains(got, "sessions.revoked_all") {
 		t.Fatalf("audit table lacks the console's actions: %q", got)
 	}
+	verifyFile := filepath.Join(t.TempDir(), "MP_verify_Console0123456789.txt")
+	if err := os.WriteFile(verifyFile, []byte("Console0123456789"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step("upload an official account's domain verification file",
+		chromedp.Click(sel("tab-apps")), chromedp.WaitVisible(sel("verify-upload")), chromedp.SetUploadFiles(sel("verify-file"), []string{verifyFile}),
+		chromedp.Click(sel("verify-upload")), chromedp.WaitVisible(sel("verify-table")))
+	if res, body := e.fetch("/MP_verify_Console0123456789.txt"); res.StatusCode != 200 || string(body) != "Console0123456789" {
+		t.Fatalf("the uploaded verification file: %d %q", res.StatusCode, body)
+	}
 	step("settings", chromedp.Click(sel("tab-settings")), chromedp.WaitVisible(sel("set-save")), shot("09-settings"))
+	step("turn the nickname check off",
+		js(`(() => { document.getElementById("toast").hidden = true; return true; })()`),
+		chromedp.Click(sel("set-nickname-check")), chromedp.Click(sel("set-save")), chromedp.WaitVisible(chromedp.CSS(`#toast:not(.bad)`)))
+	if r := e.as(e.callers[platform], "GET", "/admin/api/tenants/shop", ""); r.Body["tenant"].(map[string]any)["settings"].(map[string]any)["nickname_check"] != false {
+		t.Fatalf("the console did not turn the nickname check off: %s", r.Raw)
+	}
 
 	step("switch to Chinese", setLang("zh-CN"), chromedp.WaitVisible(sel("set-save")),
 		chromedp.Click(sel("tab-overview")), chromedp.WaitVisible(sel("stat-users")))

@@ -8,7 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/tenants"
-	"miniauth/tenants/sessions"
 	"miniauth/tenants/users"
 	"miniauth/tenants/wechat"
 )
@@ -36,10 +35,6 @@ func (r *decryptRequest) validate() error {
 type decryptResponse struct {
 	Data map[string]any `json:"data"`
 	User userJSON       `json:"user"`
-	// Session is set when the data revealed that the user is one already
-	// known under another account: the accounts were merged, the old session
-	// ended, and this is the merged user's session.
-	Session string `json:"session,omitempty"`
 }
 
 // wechatSession is what a request needs to speak for the session's user to
@@ -68,8 +63,11 @@ func (s *Server) wechatSessionOf(c *fiber.Ctx) (*wechatSession, error) {
 }
 
 // decrypt opens wx.getUserInfo-style encrypted data, or checks a raw_data
-// signature, with the session's session_key; user info updates the profile
-// and the unionid (POST /me/decrypt).
+// signature, with the session's session_key, and answers the data (POST
+// /me/decrypt). AES-CBC has no integrity: whoever holds the ciphertext can
+// rewrite its first block by flipping IV bits, so nothing in the data binds,
+// merges or changes an identity. unionid comes from code2session and web
+// OAuth only, phone numbers from getuserphonenumber only.
 func (s *Server) decrypt(c *fiber.Ctx) error {
 	var req decryptRequest
 	if err := decodeJSON(c, &req); err != nil {
@@ -101,13 +99,16 @@ func (s *Server) decrypt(c *fiber.Ctx) error {
 			return badRequest("raw_data must be a JSON object")
 		}
 	}
-	u, token, err := s.learn(c, ws, data)
+	if id, present := data["openId"]; present && id != ws.openid {
+		return &Error{Status: 400, Code: CodeOpenIDMismatch, Message: "the data names another WeChat user than this session's"}
+	}
+	u, err := s.fillFromOpenData(c, ws, data)
 	if err != nil {
 		return err
 	}
 	j := newUserJSON(u, false)
 	j.IsNew = nil
-	return c.JSON(decryptResponse{Data: data, User: j, Session: token})
+	return c.JSON(decryptResponse{Data: data, User: j})
 }
 
 // staleOr answers session_key_stale when WeChat no longer knows the
@@ -133,57 +134,37 @@ func (s *Server) checkSessionKey(ctx context.Context, t *tenants.Tenant, ws *wec
 	return valid, err
 }
 
-// learn applies what decrypted or signed data says about the user: the
-// profile, the unionid (merging accounts by the rule in users/merge.go)
-// and an old-style phone number. When the session's user was merged away,
-// it returns a session of the merged user.
-func (s *Server) learn(c *fiber.Ctx, ws *wechatSession, data map[string]any) (*users.User, string, error) {
-	ctx, t, sess := c.UserContext(), tenantOf(c), sessionOf(c)
+// fillFromOpenData lets user info fill a profile the user has left empty:
+// never overwriting, never with WeChat's anonymous placeholders (which is
+// all wx.getUserInfo returns now), never with an avatar that is not https.
+// A nickname goes through the tenant's content check like any other; one
+// that fails it is left out, the data is still answered.
+func (s *Server) fillFromOpenData(c *fiber.Ctx, ws *wechatSession, data map[string]any) (*users.User, error) {
 	u := userOf(c)
+	if demoted, _ := data["is_demote"].(bool); demoted {
+		return u, nil
+	}
+	nick, _ := data["nickName"].(string)
+	avatar, _ := data["avatarUrl"].(string)
 	var p users.Profile
-	if v, ok := data["nickName"].(string); ok && v != "" {
-		p.Nickname = &v
-	}
-	if v, ok := data["avatarUrl"].(string); ok && v != "" {
-		p.AvatarURL = &v
-	}
-	if (p.Nickname != nil || p.AvatarURL != nil) && p.Validate() == nil {
-		updated, err := s.deps.Users.UpdateProfile(ctx, t.ID, u.ID, p)
-		if err != nil {
-			return nil, "", err
-		}
-		u = updated
-	}
-	if union, _ := data["unionId"].(string); union != "" && u.UnionID == nil {
-		merged, err := s.deps.Users.LearnUnionID(ctx, users.Login{TenantID: t.ID, AppID: ws.app.ID, OpenID: ws.openid, UnionID: union})
-		if err != nil {
-			return nil, "", err
-		}
-		u = merged
-	}
-	if pure, _ := data["purePhoneNumber"].(string); pure != "" {
-		cc, _ := data["countryCode"].(string)
-		phone, err := users.PhoneOf(cc, pure)
-		if err != nil {
-			return nil, "", err
-		}
-		if u, err = s.deps.Users.BindPhone(ctx, t.ID, u.ID, phone); err != nil {
-			return nil, "", err
+	var review *wechat.SecCheck
+	if u.Nickname == "" && nick != "" && !users.Anonymous(nick, "") && users.ValidNickname(nick) == nil {
+		v, err := s.screenNickname(c, ws.app, ws.openid, nick)
+		if err == nil {
+			p.Nickname, review = &nick, v
 		}
 	}
-	if u.ID == sess.UserID {
-		return u, "", nil
+	if u.AvatarURL == "" && avatar != "" && !users.Anonymous("", avatar) && s.clientAvatarURL(c, avatar) == nil {
+		p.AvatarURL = &avatar
 	}
-	if u.Banned() {
-		return nil, "", users.ErrBanned
+	if p.Nickname == nil && p.AvatarURL == nil {
+		return u, nil
 	}
-	token, _, err := s.deps.Sessions.Create(ctx, sessions.New{
-		TenantID: t.ID, UserID: u.ID, AppID: ws.app.ID, SessionKey: ws.sessionKey,
-		TenantEpoch: t.SessionEpoch, UserEpoch: u.SessionEpoch,
-		Idle: t.Settings.SessionIdle(), Absolute: t.Settings.SessionAbsolute(),
-		IP: clientIP(c), UserAgent: c.Get(fiber.HeaderUserAgent),
-	})
-	return u, token, err
+	filled, err := s.deps.Users.FillProfile(c.UserContext(), tenantOf(c).ID, u.ID, p)
+	if err == nil && p.Nickname != nil && filled.Nickname == nick {
+		s.auditReview(c, u.PublicID, nick, review)
+	}
+	return filled, err
 }
 
 type sessionKeyResponse struct {

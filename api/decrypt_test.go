@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"encoding/base64"
 	"encoding/json"
 	"testing"
@@ -25,10 +27,14 @@ func (e *env) openData(user string, signed bool) string {
 	return string(b)
 }
 
+// TestDecrypt: /me/decrypt answers what the data says and changes nothing
+// that identifies the user (wechat-api.md §5.2: AES-CBC, no integrity).
 func TestDecrypt(t *testing.T) {
 	e := newEnv(t)
-	e.wx.SetPerson("alice", "", "", "爱丽丝", "https://thirdwx.qlogo.cn/alice/132")
 	alice := e.login("alice")
+	if r := e.do("PATCH", "/t/acme/me", `{"nickname":"爱丽丝","avatar_url":"https://cdn.acme.example/alice.png"}`, bearer(alice)...); r.Status != 200 {
+		t.Fatalf("profile: %d %s", r.Status, r.Raw)
+	}
 	key := e.wx.SessionKey(demoAppID, "alice")
 	sealed := func(plain string) string {
 		d := wechattest.Encrypt(key, []byte(plain))
@@ -43,6 +49,14 @@ func TestDecrypt(t *testing.T) {
 	flipped["encrypted_data"] = base64.StdEncoding.EncodeToString(ct)
 	tampered, _ := json.Marshal(flipped)
 	shortIV := `{"encrypted_data":"` + flipped["encrypted_data"] + `","iv":"` + base64.StdEncoding.EncodeToString(make([]byte, 8)) + `"}`
+	wm := `"watermark":{"appid":"` + demoAppID + `","timestamp":1}`
+	profileUnchanged := func(r response) {
+		t.Helper()
+		u := r.Body["user"].(map[string]any)
+		if u["nickname"] != "爱丽丝" || u["avatar_url"] != "https://cdn.acme.example/alice.png" || r.Body["session"] != nil {
+			t.Errorf("the data changed the profile or the session: %s", r.Raw)
+		}
+	}
 
 	scenarios := []struct {
 		name   string
@@ -52,26 +66,39 @@ func TestDecrypt(t *testing.T) {
 		code   string
 		check  func(r response)
 	}{
-		{name: "user info", body: good, status: 200, check: func(r response) {
-			data, user := r.Body["data"].(map[string]any), r.Body["user"].(map[string]any)
-			if data["openId"] != e.wx.OpenID(demoAppID, "alice") || user["nickname"] != "爱丽丝" || r.Body["session"] != nil {
+		{name: "user info is anonymous now (§5.2) and overwrites nothing", body: good, status: 200, check: func(r response) {
+			data := r.Body["data"].(map[string]any)
+			if data["openId"] != e.wx.OpenID(demoAppID, "alice") || data["nickName"] != "微信用户" || data["is_demote"] != true {
 				t.Errorf("decrypt: %s", r.Raw)
 			}
+			profileUnchanged(r)
 		}},
-		{name: "raw data with signature", body: e.openData("alice", true), status: 200, check: func(r response) {
-			if r.Body["data"].(map[string]any)["nickName"] != "爱丽丝" {
+		{name: "raw data with signature (§5.1), anonymous too", body: e.openData("alice", true), status: 200, check: func(r response) {
+			if r.Body["data"].(map[string]any)["nickName"] != "微信用户" {
 				t.Errorf("raw data: %s", r.Raw)
 			}
+			profileUnchanged(r)
 		}},
-		{name: "old-style phone number", body: func() string {
+		{name: "real-looking profile data does not overwrite", body: sealed(`{"openId":"` + e.wx.OpenID(demoAppID, "alice") +
+			`","nickName":"mallory","avatarUrl":"https://evil.example/m.png",` + wm + `}`), status: 200, check: profileUnchanged},
+		{name: "old-style phone number is answered, not bound", body: func() string {
 			e.wx.SetPerson("alice", "86", "13512345678", "", "")
 			d, _ := e.wx.PhoneData(demoAppID, "alice")
 			return `{"encrypted_data":"` + d.EncryptedData + `","iv":"` + d.IV + `"}`
 		}(), status: 200, check: func(r response) {
-			if r.Body["user"].(map[string]any)["phone_bound"] != true || e.count("SELECT COUNT(*) FROM users WHERE phone = '+8613512345678'") != 1 {
+			if r.Body["data"].(map[string]any)["purePhoneNumber"] != "13512345678" || r.Body["user"].(map[string]any)["phone_bound"] != false ||
+				e.count("SELECT COUNT(*) FROM users WHERE phone IS NOT NULL") != 0 {
 				t.Errorf("phone: %s", r.Raw)
 			}
 		}},
+		{name: "a unionId in the data is not recorded", body: sealed(`{"openId":"` + e.wx.OpenID(demoAppID, "alice") +
+			`","unionId":"oForgedUnionID000000000000001",` + wm + `}`), status: 200, check: func(r response) {
+			if e.count("SELECT COUNT(*) FROM users WHERE unionid IS NOT NULL") != 0 || e.count("SELECT COUNT(*) FROM identities WHERE unionid IS NOT NULL") != 0 {
+				t.Error("a unionId from open data was stored")
+			}
+		}},
+		{name: "openId of another user", body: sealed(`{"openId":"` + e.wx.OpenID(demoAppID, "bob") + `",` + wm + `}`), status: 400, code: "openid_mismatch"},
+		{name: "openId that is not a string", body: sealed(`{"openId":7,` + wm + `}`), status: 400, code: "openid_mismatch"},
 		{name: "neither pair", body: `{}`, status: 400, code: "invalid_request"},
 		{name: "both pairs", body: `{"encrypted_data":"a","iv":"b","raw_data":"c","signature":"d"}`, status: 400, code: "invalid_request"},
 		{name: "IV of 8 bytes", body: shortIV, status: 400, code: "invalid_request"},
@@ -80,7 +107,7 @@ func TestDecrypt(t *testing.T) {
 		{name: "watermark of another app", body: sealed(`{"openId":"x","watermark":{"appid":"` + otherAppID + `","timestamp":1}}`), status: 400, code: "invalid_encrypted_data"},
 		{name: "no watermark", body: sealed(`{"openId":"x"}`), status: 400, code: "invalid_encrypted_data"},
 		{name: "forged signature", body: `{"raw_data":"{\"nickName\":\"mallory\"}","signature":"` + "0000000000000000000000000000000000000000" + `"}`, status: 400, code: "invalid_signature"},
-		{name: "session_key replaced by a newer login", before: func() {
+		{name: "session_key replaced by a newer login (§4.2)", before: func() {
 			e.login("alice") // wx.login again on the phone: WeChat replaced the key
 		}, status: 409, code: "session_key_stale"},
 	}
@@ -93,14 +120,49 @@ func TestDecrypt(t *testing.T) {
 			if sc.body == "" { // what the phone has now, encrypted with WeChat's current key
 				sc.body = e.openData("alice", false)
 			}
+			before := e.state()
 			r := e.do("POST", "/t/acme/me/decrypt", sc.body, bearer(alice)...)
 			if r.Status != sc.status || r.errCode() != sc.code {
 				t.Fatalf("%d %q, want %d %q: %s", r.Status, r.errCode(), sc.status, sc.code, r.Raw)
+			}
+			if after := e.state(); after != before {
+				t.Errorf("decrypt changed state: %+v → %+v", before, after)
 			}
 			if sc.check != nil {
 				sc.check(r)
 			}
 		})
+	}
+}
+
+// TestDecryptFillsOnlyAnEmptyProfile: open data may fill a profile the user
+// left empty, never with WeChat's anonymous placeholders (wechat-open-api
+// §5.3), and never overwrite one.
+func TestDecryptFillsOnlyAnEmptyProfile(t *testing.T) {
+	e := newEnv(t)
+	carol := e.login("carol")
+	key := e.wx.SessionKey(demoAppID, "carol")
+	open := e.wx.OpenID(demoAppID, "carol")
+	decrypt := func(profile string) map[string]any {
+		t.Helper()
+		d := wechattest.Encrypt(key, []byte(`{"openId":"`+open+`",`+profile+`"watermark":{"appid":"`+demoAppID+`","timestamp":1}}`))
+		r := e.do("POST", "/t/acme/me/decrypt", `{"encrypted_data":"`+d.EncryptedData+`","iv":"`+d.IV+`"}`, bearer(carol)...)
+		if r.Status != 200 {
+			t.Fatalf("decrypt: %d %s", r.Status, r.Raw)
+		}
+		return r.Body["user"].(map[string]any)
+	}
+	if u := decrypt(`"nickName":"微信用户","avatarUrl":"` + wechattest.AnonymousAvatarURL + `",`); u["nickname"] != "" || u["avatar_url"] != "" {
+		t.Fatalf("filled with the anonymous placeholders: %v", u)
+	}
+	if u := decrypt(`"nickName":"真名","avatarUrl":"https://cdn.example/c.png","is_demote":true,`); u["nickname"] != "" {
+		t.Fatalf("filled from demoted data: %v", u)
+	}
+	if u := decrypt(`"nickName":"卡萝","avatarUrl":"http://insecure.example/c.png",`); u["nickname"] != "卡萝" || u["avatar_url"] != "" {
+		t.Fatalf("empty profile, real nickname, http avatar: %v", u)
+	}
+	if u := decrypt(`"nickName":"别人","avatarUrl":"https://cdn.example/c.png",`); u["nickname"] != "卡萝" || u["avatar_url"] != "https://cdn.example/c.png" {
+		t.Fatalf("a set nickname was overwritten, or the empty avatar not filled: %v", u)
 	}
 }
 
@@ -131,40 +193,89 @@ func TestSessionKeyCheck(t *testing.T) {
 	}
 }
 
-func TestDecryptMergesByUnionID(t *testing.T) {
+// TestDecryptNeverMerges: a unionId in decrypted data, even a genuine one,
+// never binds or merges; unionid comes from code2session (wechat-api.md §1,
+// §7) and web OAuth only.
+func TestDecryptNeverMerges(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	// The second mini-program is bound to the open platform; the first is
-	// not yet, so its users have no unionid.
 	e.wx.AddApp(otherAppID, "other-app-secret-0123456789", "acme-open")
 	if err := e.reg.AddApp(ctx, e.tenant.ID, tenantsNewApp(otherAppID)); err != nil {
 		t.Fatal(err)
 	}
 	e.cache.Invalidate(ctx, "acme")
 	code, _ := e.wx.IssueCode(otherAppID, "kai")
-	older := e.loginBody(`{"code":"` + code + `","appid":"` + otherAppID + `"}`)
-	newer := e.login("kai") // first app: a second user, for now
-	if e.count("SELECT COUNT(*) FROM users") != 2 {
-		t.Fatal("want two users before the merge")
-	}
+	e.loginBody(`{"code":"` + code + `","appid":"` + otherAppID + `"}`)
+	newer := e.login("kai")                         // first app, not bound: a second user
 	e.wx.AddApp(demoAppID, demoSecret, "acme-open") // now bound: user info carries the unionId
+	before := e.state()
 	r := e.do("POST", "/t/acme/me/decrypt", e.openData("kai", false), bearer(newer)...)
-	if r.Status != 200 {
+	if r.Status != 200 || r.Body["session"] != nil || r.Body["data"].(map[string]any)["unionId"] == nil {
 		t.Fatalf("decrypt: %d %s", r.Status, r.Raw)
 	}
-	olderID := older.Body["user"].(map[string]any)["id"]
-	merged, _ := r.Body["session"].(string)
-	if r.Body["user"].(map[string]any)["id"] != olderID || merged == "" {
-		t.Fatalf("merged into %v, want the older user %v with a new session: %s", r.Body["user"], olderID, r.Raw)
+	if after := e.state(); after != before || e.count("SELECT COUNT(*) FROM user_merges") != 0 ||
+		e.count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.merged'") != 0 {
+		t.Fatalf("decrypt merged: %+v → %+v", before, after)
 	}
-	if me := e.do("GET", "/t/acme/me", "", bearer(merged)...); me.Status != 200 || me.Body["user"].(map[string]any)["id"] != olderID {
-		t.Fatalf("merged session: %d %s", me.Status, me.Raw)
+	if me := e.do("GET", "/t/acme/me", "", bearer(newer)...); me.Status != 200 {
+		t.Fatalf("the session ended: %d", me.Status)
 	}
-	if me := e.do("GET", "/t/acme/me", "", bearer(newer)...); me.Status != 401 {
-		t.Fatalf("the merged-away user's session still works: %d", me.Status)
+}
+
+// TestDecryptForgedUnionID is the attack: CBC lets whoever holds the
+// ciphertext rewrite its first 16 plaintext bytes by flipping IV bits
+// (wechat-api.md §5.2 has no MAC). The attacker turns the opening
+// `{"openId":"oXXXX` of its own user info into `{"unionId":"EVIL`, making
+// the data claim the victim's unionid; decrypting it must not merge the
+// attacker into the victim nor hand out the victim's session.
+func TestDecryptForgedUnionID(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	victim := e.login("victim")
+	attacker := e.login("attacker")
+	d, err := e.wx.UserInfo(demoAppID, "attacker")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if e.count("SELECT COUNT(*) FROM users") != 1 || e.count("SELECT COUNT(*) FROM identities") != 2 ||
-		e.count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.merged'") != 1 || e.count("SELECT COUNT(*) FROM user_merges") != 1 {
-		t.Fatal("after the merge: want 1 user, 2 identities, 1 audit entry, 1 merge record")
+	key, _ := base64.StdEncoding.DecodeString(e.wx.SessionKey(demoAppID, "attacker"))
+	ct, _ := base64.StdEncoding.DecodeString(d.EncryptedData)
+	iv, _ := base64.StdEncoding.DecodeString(d.IV)
+	block, _ := aes.NewCipher(key)
+	first := make([]byte, aes.BlockSize)
+	cipher.NewCBCDecrypter(block, iv).CryptBlocks(first, ct[:aes.BlockSize])
+	openid := e.wx.OpenID(demoAppID, "attacker")
+	if string(first) != `{"openId":"`+openid[:5] {
+		t.Fatalf("the simulator's user info opens with %q", first)
+	}
+	forged := []byte(`{"unionId":"EVIL`)
+	for i := range iv {
+		iv[i] ^= first[i] ^ forged[i]
+	}
+	forgedUnionID := "EVIL" + openid[5:]
+	// The victim holds that unionid (in real life: learned from another app).
+	var victimID int64
+	if err := e.db.Get(&victimID, "SELECT user_id FROM identities WHERE openid = ?", e.wx.OpenID(demoAppID, "victim")); err != nil {
+		t.Fatal(err)
+	}
+	e.db.MustExec("UPDATE users SET unionid = ? WHERE id = ?", forgedUnionID, victimID)
+	e.users.Invalidate(ctx, e.tenant.ID, victimID)
+
+	body, _ := json.Marshal(map[string]string{"encrypted_data": d.EncryptedData, "iv": base64.StdEncoding.EncodeToString(iv)})
+	before := e.state()
+	r := e.do("POST", "/t/acme/me/decrypt", string(body), bearer(attacker)...)
+	if r.Status != 200 || r.Body["data"].(map[string]any)["unionId"] != forgedUnionID {
+		t.Fatalf("the forgery did not decrypt as built: %d %s", r.Status, r.Raw)
+	}
+	if r.Body["session"] != nil {
+		t.Fatalf("the attacker got a session: %s", r.Raw)
+	}
+	if after := e.state(); after != before || e.count("SELECT COUNT(*) FROM user_merges") != 0 ||
+		e.count("SELECT COUNT(*) FROM users WHERE unionid IS NOT NULL") != 1 {
+		t.Fatalf("the forged unionId changed something: %+v → %+v", before, after)
+	}
+	me := e.do("GET", "/t/acme/me", "", bearer(attacker)...)
+	vm := e.do("GET", "/t/acme/me", "", bearer(victim)...)
+	if me.Status != 200 || vm.Status != 200 || me.Body["user"].(map[string]any)["id"] == vm.Body["user"].(map[string]any)["id"] {
+		t.Fatalf("attacker %d %s, victim %d %s", me.Status, me.Raw, vm.Status, vm.Raw)
 	}
 }

@@ -59,9 +59,14 @@ const (
 	CodeInvalidPhoneCode     = "invalid_phone_code"     // 400: getPhoneNumber code invalid, expired, used, other app
 	CodeInvalidEncryptedData = "invalid_encrypted_data" // 400: does not decrypt, or made for another app
 	CodeInvalidSignature     = "invalid_signature"      // 400: raw_data signature does not match
+	CodeOpenIDMismatch       = "openid_mismatch"        // 400: decrypted data names another WeChat user than the session's
 	CodeInvalidState         = "invalid_state"          // 400: web OAuth state unknown, expired or not this browser's
 	CodeInvalidRedirectURI   = "invalid_redirect_uri"   // 400: not on the tenant's redirect allow-list
 	CodeInvalidAPIKey        = "invalid_api_key"        // 401: tenant backend without a valid API key
+
+	// Profiles (docs/registration.md).
+	CodeNicknameRejected = "nickname_rejected" // 422: WeChat's content check said risky
+	CodeUnsupportedImage = "unsupported_image" // 400: an avatar that is not JPEG, PNG or WebP
 )
 
 // Error is an API error: a status, a code and a message for the client,
@@ -123,6 +128,14 @@ func classify(err error) *Error {
 		return badRequest(invalid.Msg)
 	case errors.Is(err, sessions.ErrNotFound), errors.Is(err, users.ErrNotFound):
 		return &Error{Status: 401, Code: CodeInvalidSession, Message: "the session is invalid or expired; log in again"}
+	case errors.Is(err, users.ErrNoAvatar), errors.Is(err, tenants.ErrNoVerifyFile):
+		return &Error{Status: 404, Code: CodeNotFound, Message: "no such file"}
+	case errors.Is(err, users.ErrNotImage):
+		return &Error{Status: 400, Code: CodeUnsupportedImage, Message: "the avatar must be a JPEG, PNG or WebP image"}
+	case errors.Is(err, users.ErrTooLarge):
+		return errAvatarTooLarge
+	case errors.Is(err, tenants.ErrVerifyFileTaken):
+		return &Error{Status: 409, Code: CodeConflict, Message: "another tenant has a verification file of this name"}
 	case errors.Is(err, users.ErrBanned):
 		return &Error{Status: 403, Code: CodeUserBanned, Message: "this user is banned"}
 	case errors.Is(err, users.ErrNotRegistered):

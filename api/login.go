@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -166,6 +168,30 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	}
 	if dec.More() {
 		return badRequest("request body must hold a single JSON object")
+	}
+	return nil
+}
+
+// decodeKnownJSON is decodeJSON for bodies whose every field must be one
+// of fields: an unknown one (a typo, a field of another endpoint) is
+// answered 400 by name rather than silently ignored.
+func decodeKnownJSON(c *fiber.Ctx, v any, fields ...string) error {
+	if err := decodeJSON(c, v); err != nil {
+		return err
+	}
+	var all map[string]json.RawMessage
+	if json.Unmarshal(c.Body(), &all) != nil {
+		return badRequest("request body must be a JSON object")
+	}
+	var unknown []string
+	for k := range all {
+		if !slices.Contains(fields, k) {
+			unknown = append(unknown, strconv.Quote(k))
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return badRequest("unknown field " + strings.Join(unknown, ", ") + "; the fields are " + strings.Join(fields, ", "))
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/users"
+	"miniauth/tenants/wechat"
 )
 
 type userJSON struct {
@@ -95,16 +96,41 @@ type updateMeRequest struct {
 	AvatarURL *string `json:"avatar_url"`
 }
 
+func (r *updateMeRequest) validate(s *Server, c *fiber.Ctx) error {
+	if r.AvatarURL != nil {
+		if err := s.clientAvatarURL(c, *r.AvatarURL); err != nil {
+			return err
+		}
+	}
+	return users.Profile{Nickname: r.Nickname, AvatarURL: r.AvatarURL}.Validate()
+}
+
+// updateMe changes the nickname and avatar URL (PATCH /me). A changed
+// nickname goes through the tenant's content check first.
 func (s *Server) updateMe(c *fiber.Ctx) error {
 	var req updateMeRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeKnownJSON(c, &req, "nickname", "avatar_url"); err != nil {
+		return err
+	}
+	if err := req.validate(s, c); err != nil {
 		return err
 	}
 	t, u := tenantOf(c), userOf(c)
+	var review *wechat.SecCheck
+	if req.Nickname != nil && *req.Nickname != u.Nickname {
+		app, openid := s.nicknameTarget(c)
+		var err error
+		if review, err = s.screenNickname(c, app, openid, *req.Nickname); err != nil {
+			return err
+		}
+	}
 	updated, err := s.deps.Users.UpdateProfile(c.UserContext(), t.ID, u.ID,
 		users.Profile{Nickname: req.Nickname, AvatarURL: req.AvatarURL})
 	if err != nil {
 		return err
+	}
+	if req.Nickname != nil {
+		s.auditReview(c, u.PublicID, *req.Nickname, review)
 	}
 	j := newUserJSON(updated, false)
 	j.IsNew = nil

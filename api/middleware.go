@@ -93,9 +93,17 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	return nil
 }
 
-// limitBody refuses bodies over BodyLimit with 413.
+// limitBody refuses bodies over BodyLimit with 413; avatar uploads alone
+// may send up to AvatarBodyLimit.
 func limitBody(c *fiber.Ctx) error {
-	if len(c.Request().Body()) > BodyLimit {
+	n := len(c.Request().Body())
+	if n > BodyLimit && isAvatarUpload(c) {
+		if n > AvatarBodyLimit {
+			return errAvatarTooLarge
+		}
+		return c.Next()
+	}
+	if n > BodyLimit {
 		return fiber.ErrRequestEntityTooLarge
 	}
 	return c.Next()

@@ -121,9 +121,12 @@ func (s *Server) oauthLogin(c *fiber.Ctx, st *signup.State, code string) (url.Va
 		if info.UnionID != "" {
 			a.UnionID = info.UnionID
 		}
-		p := users.Profile{Nickname: &info.Nickname, AvatarURL: &info.HeadImgURL}
-		if p.Validate() == nil {
-			a.Profile = p
+		// Each field on its own: an odd avatar must not cost the nickname.
+		if (users.Profile{Nickname: &info.Nickname}).Validate() == nil {
+			a.Profile.Nickname = &info.Nickname
+		}
+		if (users.Profile{AvatarURL: &info.HeadImgURL}).Validate() == nil {
+			a.Profile.AvatarURL = &info.HeadImgURL
 		}
 	}
 	in, err := s.enter(c, a, "", nil)

@@ -8,6 +8,7 @@ import (
 	"miniauth/tenants"
 	"miniauth/tenants/signup"
 	"miniauth/tenants/users"
+	"miniauth/tenants/wechat"
 )
 
 // signupResponse answers a login of an identity the tenant does not know
@@ -34,12 +35,17 @@ type registerRequest struct {
 	PhoneCode string  `json:"phone_code"`
 }
 
-func (r *registerRequest) validate() error {
+func (r *registerRequest) validate(s *Server, c *fiber.Ctx) error {
 	switch {
 	case r.Ticket == "":
 		return badRequest("signup_ticket is required")
 	case r.PhoneCode != "" && !codeRe.MatchString(r.PhoneCode):
 		return badRequest("phone_code is malformed")
+	}
+	if r.AvatarURL != nil {
+		if err := s.clientAvatarURL(c, *r.AvatarURL); err != nil {
+			return err
+		}
 	}
 	return users.Profile{Nickname: r.Nickname, AvatarURL: r.AvatarURL}.Validate()
 }
@@ -52,7 +58,7 @@ func (s *Server) register(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := req.validate(); err != nil {
+	if err := req.validate(s, c); err != nil {
 		return err
 	}
 	ctx, t := c.UserContext(), tenantOf(c)
@@ -63,6 +69,17 @@ func (s *Server) register(c *fiber.Ctx) error {
 	app, err := t.AppByID(p.AppID)
 	if errors.Is(err, tenants.ErrAppUnknown) {
 		return signup.ErrInvalid // the app was removed since
+	}
+	// Before the phone code is spent: a refused nickname must not cost it.
+	var review *wechat.SecCheck
+	if req.Nickname != nil {
+		checkApp := app // an H5 sign-up has no mini-program openid to check under
+		if app.Kind != tenants.KindMiniProgram {
+			checkApp = nil
+		}
+		if review, err = s.screenNickname(c, checkApp, p.OpenID, *req.Nickname); err != nil {
+			return err
+		}
 	}
 	phone := p.Phone
 	if req.PhoneCode != "" && app.Kind != tenants.KindMiniProgram {
@@ -87,6 +104,9 @@ func (s *Server) register(c *fiber.Ctx) error {
 	})
 	if err != nil {
 		return err
+	}
+	if req.Nickname != nil && in.user.Nickname == *req.Nickname {
+		s.auditReview(c, in.user.PublicID, *req.Nickname, review)
 	}
 	return s.loginAnswer(c, a.Login, in)
 }

@@ -27,6 +27,8 @@ func (s *Server) routes() {
 	t.Post("/me/phone", s.requireSession, s.bindPhone)
 	t.Post("/me/decrypt", s.requireSession, s.decrypt)
 	t.Get("/me/session-key", s.requireSession, s.sessionKeyStatus)
+	t.Post("/me/avatar", s.requireSession, s.uploadAvatar) // own body limit (avatar.go)
+	t.Get("/avatars/:id", s.avatar)                        // public, immutable
 	t.Get("/oauth/wechat/start", s.oauthStart)
 	t.Get("/oauth/wechat/callback", s.limitLogin, s.oauthCallback)
 	t.Get("/wechat/access-token", s.requireAPIKey, s.wechatAccessToken) // tenant backends (backend.go)
@@ -34,6 +36,8 @@ func (s *Server) routes() {
 	s.adminRoutes(a)             // admin API at /admin/api/, console at /console/ (admin.go)
 	s.adminBackendRoutes(a)      // API keys, signing keys, webhooks (admin_backends.go)
 	s.registrationAdminRoutes(a) // user import, web origins, official accounts (admin_registration.go)
+	s.mpVerifyAdminRoutes(a)     // official accounts' MP_verify_*.txt (mpverify.go)
 
+	a.Get("/:file", s.mpVerifyFile) // official accounts' MP_verify_*.txt (mpverify.go)
 	a.Use(s.notFound)
 }

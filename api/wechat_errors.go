@@ -51,6 +51,8 @@ func wechatAPIError(we *wechat.APIError, err error) *Error {
 			return misconfigured
 		}
 		return unavailable
+	case "msg_sec_check":
+		return unavailable // the check could not run; screenNickname decides what that means
 	case "userinfo":
 		return unavailable // 40001/42001/41001/40003/41009/48001: our token or scope, never the user's fault
 	}

@@ -54,7 +54,8 @@ func (r *Registry) Create(ctx context.Context, n NewTenant) (*Tenant, error) {
 	if err := n.validate(); err != nil {
 		return nil, err
 	}
-	settings, _ := json.Marshal(Settings{})
+	on := true // new tenants check nicknames (Settings.NicknameCheck)
+	settings, _ := json.Marshal(Settings{NicknameCheck: &on})
 	err := r.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx,
 			`INSERT INTO tenants (slug, name, status, settings) VALUES (?, ?, ?, ?)`,

@@ -93,6 +93,23 @@ type Settings struct {
 	RedirectURIs   []string `json:"redirect_uris,omitempty"`
 	// RateLimits are the tenant's request budgets (see tenants/ratelimit).
 	RateLimits ratelimit.Limits `json:"rate_limits,omitempty"`
+	// NicknameCheck sends every changed nickname through WeChat's content
+	// check. New tenants get it on; settings stored before it existed lack
+	// it, and those tenants keep what they had: no check, until an admin
+	// turns it on. NicknameCheckFailOpen (default true) accepts a nickname
+	// when the check cannot run; false refuses it.
+	NicknameCheck         *bool `json:"nickname_check,omitempty"`
+	NicknameCheckFailOpen *bool `json:"nickname_check_fail_open,omitempty"`
+}
+
+// NicknameCheckOn reports whether changed nicknames go through WeChat's
+// content check.
+func (s Settings) NicknameCheckOn() bool { return s.NicknameCheck != nil && *s.NicknameCheck }
+
+// NicknameCheckFailsOpen reports whether a nickname is accepted when the
+// content check cannot run (WeChat down, no recent mini-program visit).
+func (s Settings) NicknameCheckFailsOpen() bool {
+	return s.NicknameCheckFailOpen == nil || *s.NicknameCheckFailOpen
 }
 
 // Defaults and bounds for Settings.

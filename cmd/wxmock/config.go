@@ -9,14 +9,25 @@ import (
 )
 
 const usage = `Usage: wxmock [--addr HOST:PORT] [--app APPID:SECRET[:OPEN_PLATFORM_ID]]...
-              [--oa APPID:SECRET[:OPEN_PLATFORM_ID]]... [--user-per-minute N] [--verbose]
+              [--oa APPID:SECRET[:OPEN_PLATFORM_ID]]... [--user-per-minute N]
+              [--risky-word WORD]... [--review-word WORD]... [--verbose]
 
 wxmock simulates WeChat's server APIs (sns/jscode2session, cgi-bin/token,
 cgi-bin/stable_token, wxa/business/getuserphonenumber, wxa/checksession,
-sns/oauth2/access_token, sns/userinfo), WeChat's web OAuth authorize page
-(/connect/oauth2/authorize, which consents at once and redirects back with
-a code), and the phone side of wx.login, getPhoneNumber and wx.getUserInfo,
-for development, tests and load tests.
+wxa/msg_sec_check, sns/oauth2/access_token, sns/userinfo), WeChat's web
+OAuth authorize page (/connect/oauth2/authorize, which consents at once and
+redirects back with a code), and the phone side of wx.login,
+getPhoneNumber and wx.getUserInfo, for development, tests and load tests.
+
+wx.getUserInfo answers what WeChat answers today: the anonymous profile
+(nickName "微信用户", the grey default avatar, is_demote) in rawData and
+encryptedData alike; openId and unionId are real.
+
+wxa/msg_sec_check (version 2, the content check of nicknames) wants the
+access token in the query, a user who logged in to that mini-program in
+the last 2 hours (61010 otherwise), and answers errcode 0 with
+result.suggest "pass", or "risky"/"review" for text containing a word set
+with --risky-word, --review-word or POST /mock/msg_sec_check.
 
 Official accounts (web OAuth of H5 pages) come from --oa and from
 WXMOCK_OFFICIAL_ACCOUNTS, in the same format as apps. The authorize page
@@ -44,6 +55,9 @@ Besides WeChat's paths it serves:
                                          what WeChat reports about a user
   POST /mock/expire {"appid","user"?}    expire the app's access tokens, or
                                          the user's session_key
+  POST /mock/msg_sec_check {"word","suggest":"risky"|"review"|"pass","label"?}
+                                         msg_sec_check's verdict on text
+                                         containing word ("pass" removes it)
 
 Flags:
 `
@@ -56,6 +70,9 @@ type config struct {
 	// userPerMinute is jscode2session calls per WeChat user per minute
 	// before 45011; 0 keeps the simulator's default, negative is no limit.
 	userPerMinute int
+	// riskyWords and reviewWords make msg_sec_check answer risky or review
+	// for text that contains them.
+	riskyWords, reviewWords []string
 }
 
 // errUsage reports a bad command line whose explanation is already printed.
@@ -80,6 +97,14 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.BoolVar(&cfg.verbose, "verbose", false, "log every request (method, path, status; never parameters)")
 	fs.IntVar(&cfg.userPerMinute, "user-per-minute", 0,
 		"jscode2session calls per WeChat user per minute before 45011 (`N`; 0 = WeChat's 100, negative = no limit, for load tests)")
+	fs.Func("risky-word", "msg_sec_check answers risky (label 20006) for text containing `WORD` (repeatable)", func(s string) error {
+		cfg.riskyWords = append(cfg.riskyWords, s)
+		return nil
+	})
+	fs.Func("review-word", "msg_sec_check answers review (label 21000) for text containing `WORD` (repeatable)", func(s string) error {
+		cfg.reviewWords = append(cfg.reviewWords, s)
+		return nil
+	})
 	// --app values are parsed after fs.Parse: the flag package would quote
 	// a rejected value, secret included, in its message.
 	var flagApps []string
@@ -162,6 +187,11 @@ func parseApp(s string) (appSpec, error) {
 func (c config) validate() error {
 	if len(c.apps) == 0 {
 		return errors.New("no apps: give --app or WXMOCK_APPS")
+	}
+	for _, w := range append(append([]string(nil), c.riskyWords...), c.reviewWords...) {
+		if w == "" {
+			return errors.New("--risky-word and --review-word take a non-empty WORD")
+		}
 	}
 	seen := make(map[string]bool)
 	for _, a := range c.apps {

@@ -30,6 +30,8 @@ func TestParseConfig(t *testing.T) {
 		{"official accounts", []string{"--app", "wxa:sa:op", "--oa", "wxo:so:op"},
 			map[string]string{"WXMOCK_OFFICIAL_ACCOUNTS": "wxp:sp"},
 			config{addr: "127.0.0.1:8081", apps: []appSpec{{"wxa", "sa", "op", false}, {"wxp", "sp", "", true}, {"wxo", "so", "op", true}}}},
+		{"content check words", []string{"--app", "wxa:sa", "--risky-word", "坏词", "--review-word", "可疑", "--risky-word", "spam"},
+			nil, config{addr: "127.0.0.1:8081", riskyWords: []string{"坏词", "spam"}, reviewWords: []string{"可疑"}, apps: []appSpec{{"wxa", "sa", "", false}}}},
 		{"per-user limit off for load tests", []string{"--app", "wxa:sa", "--user-per-minute", "-1"},
 			nil, config{addr: "127.0.0.1:8081", userPerMinute: -1, apps: []appSpec{{"wxa", "sa", "", false}}}},
 	}
@@ -62,6 +64,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad environment entry", nil, "wxa:" + secret + ":op:x", nil},
 		{"duplicate appid", []string{"--app", "wxa:" + secret}, "wxa:other", nil},
 		{"stray argument", []string{"--app", "wxa:" + secret, "serve"}, "", nil},
+		{"empty risky word", []string{"--app", "wxa:" + secret, "--risky-word", ""}, "", nil},
 		{"unknown flag", []string{"--nope"}, "", errUsage},
 		{"help", []string{"--help"}, "", flag.ErrHelp},
 	}

@@ -53,6 +53,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		}
 		logger.Info("app added", "appid", a.appid, "official_account", a.official, "open_platform", a.openPlatform)
 	}
+	for _, w := range cfg.riskyWords {
+		fake.SetContentRule(w, "risky", 20006)
+	}
+	for _, w := range cfg.reviewWords {
+		fake.SetContentRule(w, "review", 21000)
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"miniauth/tenants"
 )
@@ -108,8 +107,8 @@ func (s *Store) Import(ctx context.Context, tenantID int64, rows []ImportRow, ac
 		case err != nil:
 			res.Errors = append(res.Errors, ImportError{r.Line, "phone: " + err.(*tenants.InvalidError).Msg})
 			continue
-		case utf8.RuneCountInString(r.Name) > 64 || !utf8.ValidString(r.Name):
-			res.Errors = append(res.Errors, ImportError{r.Line, "name must be at most 64 characters"})
+		case ValidNickname(r.Name) != nil:
+			res.Errors = append(res.Errors, ImportError{r.Line, "name: " + ValidNickname(r.Name).(*tenants.InvalidError).Msg})
 		case len(r.ExternalID) > 64:
 			res.Errors = append(res.Errors, ImportError{r.Line, "external_id must be at most 64 characters"})
 		case seenPhone[p] != 0:

@@ -143,7 +143,7 @@ func (s *Store) SetBanned(ctx context.Context, tenantID, userID int64, banned bo
 	})
 }
 
-// Delete removes a user with its identities and profile. The audit log
+// Delete removes a user with its identities, profile and uploaded avatars. The audit log
 // keeps a tombstone (the public id and the openids it had); the same WeChat
 // user logging in again becomes a new user.
 func (s *Store) Delete(ctx context.Context, tenantID, userID int64, actor tenants.Actor) error {
@@ -160,6 +160,10 @@ func (s *Store) Delete(ctx context.Context, tenantID, userID int64, actor tenant
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM identities WHERE tenant_id = ? AND user_id = ?`, tenantID, userID); err != nil {
 			return fmt.Errorf("users: delete identities: %w", err)
+		}
+		// The foreign key would cascade; said here so that nobody wonders.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM avatars WHERE tenant_id = ? AND user_id = ?`, tenantID, userID); err != nil {
+			return fmt.Errorf("users: delete avatars: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE tenant_id = ? AND id = ?`, tenantID, userID); err != nil {
 			return fmt.Errorf("users: delete: %w", err)

@@ -129,6 +129,9 @@ func merge(ctx context.Context, tx *sqlx.Tx, tenantID, a, b int64, reason string
 			phone = COALESCE(phone, ?), unionid = COALESCE(unionid, ?), external_id = COALESCE(external_id, ?),
 			status = ?, last_login_at = ? WHERE id = ?`,
 			[]any{lose.Nickname, lose.AvatarURL, lose.Phone, lose.UnionID, lose.ExternalID, status, lastLogin, win.ID}},
+		// The loser's uploaded avatar follows its URL to a winner without one;
+		// otherwise it goes with the loser's row.
+		{`UPDATE avatars SET user_id = ? WHERE tenant_id = ? AND user_id = ? AND ? = ''`, []any{win.ID, tenantID, lose.ID, win.AvatarURL}},
 		{`INSERT INTO user_merges (tenant_id, winner_id, loser_public_id, reason, snapshot) VALUES (?, ?, ?, ?, ?)`,
 			[]any{tenantID, win.ID, lose.PublicID, reason, snapshot}},
 		{`DELETE FROM users WHERE id = ? AND tenant_id = ?`, []any{lose.ID, tenantID}},
@@ -150,32 +153,6 @@ func merge(ctx context.Context, tx *sqlx.Tx, tenantID, a, b int64, reason string
 	return u, &User{ID: lose.ID, TenantID: tenantID, PublicID: lose.PublicID, Nickname: lose.Nickname,
 		AvatarURL: lose.AvatarURL, Phone: lose.Phone, UnionID: lose.UnionID, Status: lose.Status,
 		SessionEpoch: lose.SessionEpoch, CreatedAt: lose.CreatedAt, LastLoginAt: lose.LastLoginAt}, nil
-}
-
-// LearnUnionID records a unionid found for a user's identity outside a
-// login (in decrypted user info), merging by the rule above when another
-// user holds it. It returns the user the identity belongs to afterwards.
-func (s *Store) LearnUnionID(ctx context.Context, l Login) (*User, error) {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("users: begin: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	u, err := byIdentity(ctx, tx, l)
-	if err != nil {
-		return nil, err
-	}
-	var loser int64
-	if u.UnionID == nil {
-		if u, loser, err = s.learnUnionID(ctx, tx, u, l); err != nil {
-			return nil, err
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("users: commit: %w", err)
-	}
-	s.changed(ctx, l.TenantID, u.ID, loser)
-	return u, nil
 }
 
 // MergedInto returns the user a merged-away public id now belongs to.

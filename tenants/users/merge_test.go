@@ -274,3 +274,52 @@ func TestConcurrentLoginsMergeOnce(t *testing.T) {
 		t.Fatal("want one user and one merge")
 	}
 }
+
+// TestMergeMovesTheAvatar: a winner without an avatar takes the loser's
+// avatar_url, and the uploaded image behind it follows; a winner with its
+// own keeps it, and the loser's upload goes with the loser.
+func TestMergeMovesTheAvatar(t *testing.T) {
+	ctx := context.Background()
+	db, store, tn := setup(t)
+	res, err := db.Exec(`INSERT INTO apps (tenant_id, appid, secret_sealed, secret_key_id) VALUES (?, 'wxsecond0002', x'00', 'k')`, tn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app1, _ := res.LastInsertId()
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+	for i, winnerHasOne := range []bool{false, true} {
+		union := "uAVATAR" + string(rune('A'+i))
+		older, _, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oOld" + union}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if winnerHasOne {
+			if _, err := store.SetAvatar(ctx, tn.ID, older.ID, png, "https://auth.example/t/x/avatars/"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		newer, _, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: app1, OpenID: "oNew" + union, UnionID: union}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loserURL, err := store.SetAvatar(ctx, tn.ID, newer.ID, png, "https://auth.example/t/x/avatars/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oOld" + union, UnionID: union}, nil)
+		if err != nil || got.ID != older.ID {
+			t.Fatalf("merge: %v %+v", err, got)
+		}
+		id := strings.TrimPrefix(loserURL.AvatarURL, "https://auth.example/t/x/avatars/")
+		_, err = store.AvatarByPublicID(ctx, tn.ID, id)
+		switch {
+		case !winnerHasOne && (got.AvatarURL != loserURL.AvatarURL || err != nil):
+			t.Fatalf("winner without an avatar: url %q, the loser's image: %v", got.AvatarURL, err)
+		case winnerHasOne && (got.AvatarURL == loserURL.AvatarURL || err != users.ErrNoAvatar):
+			t.Fatalf("winner with an avatar: url %q, the loser's image: %v", got.AvatarURL, err)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM avatars WHERE user_id = ?`, older.ID); n != 1 {
+			t.Fatalf("winner has %d avatars, want 1", n)
+		}
+	}
+}

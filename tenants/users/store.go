@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
@@ -44,10 +43,14 @@ type Profile struct {
 	AvatarURL *string
 }
 
-// Validate checks lengths and the avatar URL's scheme.
+// Validate checks the nickname (ValidNickname) and the avatar URL's length
+// and scheme. Where a client hands the URL in, the API asks for more
+// (https, or the product's own avatar URL).
 func (p Profile) Validate() error {
-	if p.Nickname != nil && (utf8.RuneCountInString(*p.Nickname) > 64 || !utf8.ValidString(*p.Nickname)) {
-		return tenants.Invalid("nickname must be at most 64 characters")
+	if p.Nickname != nil {
+		if err := ValidNickname(*p.Nickname); err != nil {
+			return err
+		}
 	}
 	if p.AvatarURL != nil && *p.AvatarURL != "" {
 		a := *p.AvatarURL
@@ -86,6 +89,49 @@ func (s *Store) UpdateProfile(ctx context.Context, tenantID, id int64, p Profile
 			return err
 		}
 		updated = u
+		return s.emit(ctx, tx, EventUpdated, u, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.changed(ctx, tenantID, id)
+	return updated, nil
+}
+
+// FillProfile sets the given fields only where the user has none yet, and
+// returns the user. Profiles that came from WeChat's open data use it: such
+// data may fill a gap, never overwrite what the user chose.
+func (s *Store) FillProfile(ctx context.Context, tenantID, id int64, p Profile) (*User, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	nick, avatar := "", ""
+	if p.Nickname != nil {
+		nick = *p.Nickname
+	}
+	if p.AvatarURL != nil {
+		avatar = *p.AvatarURL
+	}
+	if nick == "" && avatar == "" {
+		return s.ByID(ctx, tenantID, id)
+	}
+	var updated *User
+	err := s.manageTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx,
+			`UPDATE users SET nickname = IF(nickname = '' AND ? <> '', ?, nickname),
+			                  avatar_url = IF(avatar_url = '' AND ? <> '', ?, avatar_url)
+			 WHERE id = ? AND tenant_id = ?`, nick, nick, avatar, avatar, id, tenantID)
+		if err != nil {
+			return fmt.Errorf("users: fill profile: %w", err)
+		}
+		u, err := lockUser(ctx, tx, tenantID, id)
+		if err != nil {
+			return err
+		}
+		updated = u
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // nothing was empty: no event
+		}
 		return s.emit(ctx, tx, EventUpdated, u, "")
 	})
 	if err != nil {

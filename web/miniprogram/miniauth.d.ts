@@ -76,6 +76,8 @@ export declare class Client {
   accessToken(): Promise<string>
   user(): Promise<User>
   updateProfile(profile: { nickname?: string, avatar_url?: string }): Promise<User>
+  /** uploads a chooseAvatar temporary file (wx.uploadFile to POST /me/avatar) */
+  uploadAvatar(tempFilePath: string): Promise<User>
   bindPhone(code: string): Promise<User>
   getPhoneNumber(code: string): Promise<User>
   logout(): Promise<void>

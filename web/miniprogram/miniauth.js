@@ -5,6 +5,7 @@
  *   const auth = miniauth.createClient({ baseURL: 'https://auth.example.com', tenant: 'acme' })
  *   await auth.login()                       // wx.login + POST /t/acme/login, or the stored session
  *   const res = await auth.request({ url: 'https://api.acme.com/orders' })
+ *   await auth.uploadAvatar(e.detail.avatarUrl)   // <button open-type="chooseAvatar">
  *
  * The SDK keeps the session token (and its expiry) with wx.setStorageSync.
  * It never receives WeChat's session_key: miniauth keeps that server-side.
@@ -294,6 +295,43 @@ class Client {
     if (res.statusCode !== 200) throw errorOf(res)
     this._setUser(res.data.user)
     return res.data.user
+  }
+
+  /**
+   * Uploads the avatar picked with <button open-type="chooseAvatar">
+   * (e.detail.avatarUrl: a temporary local path, useless to anyone else)
+   * to POST /me/avatar with wx.uploadFile, the session attached. On a 401
+   * it logs in again once, shared with every other call failing together,
+   * and retries. Resolves with the user, whose avatar_url is now
+   * miniauth's own https URL of the image.
+   */
+  async uploadAvatar (tempFilePath) {
+    if (!tempFilePath) throw new MiniauthError('invalid_request', 'no file: the user picked no avatar')
+    let token = await this._token()
+    let res = await this._upload(tempFilePath, token)
+    if (res.statusCode === 401) {
+      token = await this._relogin(token)
+      res = await this._upload(tempFilePath, token)
+    }
+    if (res.statusCode !== 200) throw errorOf(res)
+    this._setUser(res.data.user)
+    return res.data.user
+  }
+
+  /** One wx.uploadFile of the avatar; its data (a string) parsed as JSON. */
+  _upload (filePath, token) {
+    return call(this.wx, 'uploadFile', {
+      url: this.api + '/me/avatar',
+      filePath: filePath,
+      name: 'file',
+      header: { Authorization: 'Bearer ' + token }
+    }).then(function (res) {
+      let data = res.data
+      if (typeof data === 'string') {
+        try { data = JSON.parse(data) } catch (e) { /* not JSON: errorOf says so */ }
+      }
+      return { statusCode: res.statusCode, data: data, header: res.header || {} }
+    })
   }
 
   /** getPhoneNumber(code) is bindPhone(code), for button handlers named after the event. */

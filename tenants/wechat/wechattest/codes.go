@@ -95,6 +95,11 @@ func (s *Server) sweepLocked(now time.Time) {
 			delete(s.users, user)
 		}
 	}
+	for who, at := range s.visits {
+		if now.Sub(at) >= secCheckVisitWindow {
+			delete(s.visits, who)
+		}
+	}
 	for code, g := range s.phoneCodes {
 		if now.Sub(g.issued) >= s.codeTTL {
 			delete(s.phoneCodes, code)

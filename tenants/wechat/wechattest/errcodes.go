@@ -47,6 +47,12 @@ var errmsgs = map[int]string{
 	codeEmptyPost:    "empty post data",
 	codeMinuteQuota:  "api minute-quota reach limit mustslower retry next minute",
 	codeDataFormat:   "data format error",
+
+	codeBadScene:       "invalid scene",
+	codeOpenIDOtherApp: "appid and openid not match",
+	codePostOnly:       "method must be POST",
+	codeVisitExpired:   "code is expired",
+	codeRiskyContentV1: "risky content",
 }
 
 // errorBody is WeChat's error envelope; errmsg ends with a request id as

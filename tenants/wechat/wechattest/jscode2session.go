@@ -28,6 +28,7 @@ func (s *Server) jscode2session(r *http.Request) outcome {
 	key := newSessionKey()
 	s.sessionKeys[appUser{appid, user}] = key
 	s.openids[s.OpenID(appid, user)] = appUser{appid, user}
+	s.visits[appUser{appid, user}] = s.now()
 	body := map[string]any{"openid": s.OpenID(appid, user), "session_key": key}
 	if a.openPlatform != "" {
 		body["unionid"] = s.UnionID(a.openPlatform, user)

@@ -25,8 +25,19 @@ type OpenData struct {
 // or it expired).
 var ErrNoSession = errors.New("wechattest: no session_key for this user")
 
+// What wx.getUserInfo and wx.getUserProfile answer for every user since
+// WeChat withdrew real profiles: the nickname "微信用户" and a grey default
+// avatar, marked is_demote.
+const (
+	AnonymousNickname  = "微信用户"
+	AnonymousAvatarURL = "https://thirdwx.qlogo.cn/mmopen/vi_32/POgEwh4mIHO4nibH0KlMECNjjGxQUq24ZEaGT4poC6icRiccVGKSyXwibcPq4BWmiaIGuG1icwxaQX6grC9VemZoJ8rg/132"
+)
+
 // UserInfo plays wx.getUserInfo for user in appid, signed and encrypted
-// with the user's current session_key (wechat-api.md §5).
+// with the user's current session_key. As on WeChat today, the profile in
+// it is anonymous, in rawData and encryptedData alike, whatever SetPerson
+// said (web OAuth's sns/userinfo still reports that); openId and unionId
+// are real.
 func (s *Server) UserInfo(appid, user string) (OpenData, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -34,23 +45,41 @@ func (s *Server) UserInfo(appid, user string) (OpenData, error) {
 	if key == "" {
 		return OpenData{}, ErrNoSession
 	}
-	p := s.personLocked(user)
-	profile := map[string]any{"nickName": p.nickname, "gender": 0, "language": "zh_CN",
-		"city": "", "province": "", "country": "", "avatarUrl": p.avatar}
+	profile := userInfo{NickName: AnonymousNickname, AvatarURL: AnonymousAvatarURL, IsDemote: true}
 	raw, _ := json.Marshal(profile)
-	full := map[string]any{"openId": s.OpenID(appid, user),
-		"watermark": map[string]any{"timestamp": s.now().Unix(), "appid": appid}}
-	for k, v := range profile {
-		full[k] = v
-	}
+	full := profile
+	full.OpenID = s.OpenID(appid, user)
 	if a := s.apps[appid]; a.openPlatform != "" {
-		full["unionId"] = s.UnionID(a.openPlatform, user)
+		full.UnionID = s.UnionID(a.openPlatform, user)
 	}
+	full.Watermark = &watermark{Timestamp: s.now().Unix(), AppID: appid}
 	plain, _ := json.Marshal(full)
 	sum := sha1.Sum(append(raw, key...))
 	d := Encrypt(key, plain)
 	d.RawData, d.Signature = string(raw), hex.EncodeToString(sum[:])
 	return d, nil
+}
+
+// userInfo is wx.getUserInfo's data in the order WeChat writes it: the
+// encrypted form opens with openId, so its first AES block (which IV bits
+// rewrite at will) holds the start of the openid.
+type userInfo struct {
+	OpenID    string     `json:"openId,omitempty"`
+	NickName  string     `json:"nickName"`
+	Gender    int        `json:"gender"`
+	Language  string     `json:"language"`
+	City      string     `json:"city"`
+	Province  string     `json:"province"`
+	Country   string     `json:"country"`
+	AvatarURL string     `json:"avatarUrl"`
+	IsDemote  bool       `json:"is_demote"`
+	UnionID   string     `json:"unionId,omitempty"`
+	Watermark *watermark `json:"watermark,omitempty"`
+}
+
+type watermark struct {
+	Timestamp int64  `json:"timestamp"`
+	AppID     string `json:"appid"`
 }
 
 // PhoneData plays the old-style getPhoneNumber button: the user's phone

@@ -47,6 +47,9 @@ type Server struct {
 	people      map[string]person      // phone numbers and profiles set by tests
 	oauthCodes  map[string]oauthGrant  // web OAuth codes
 	oauthTokens map[string]oauthGrant  // web OAuth access tokens
+
+	visits       map[appUser]time.Time  // last jscode2session of a user in an app (msg_sec_check)
+	contentRules map[string]contentRule // msg_sec_check verdicts by word
 }
 
 type app struct {
@@ -66,6 +69,8 @@ func New(opts Options) *Server {
 		perMinute: opts.UserPerMinute,
 		phoneMax:  opts.PhonePerMinute,
 		apps:      make(map[string]app),
+
+		contentRules: make(map[string]contentRule),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -101,11 +106,13 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("/wxa/checksession", s.api("checksession", cgiContentType, s.checkSession))
 	mux.Handle("/sns/oauth2/access_token", s.api("oauth2/access_token", snsContentType, s.oauthAccessToken))
 	mux.Handle("/sns/userinfo", s.api("userinfo", snsContentType, s.oauthUserInfo))
+	mux.Handle("/wxa/msg_sec_check", s.api("msg_sec_check", cgiContentType, s.msgSecCheck))
 	mux.HandleFunc("GET /connect/oauth2/authorize", s.authorize)
 	mux.HandleFunc("POST /mock/getPhoneNumber", s.mockPhoneCode)
 	mux.HandleFunc("POST /mock/wx.getUserInfo", s.mockUserInfo)
 	mux.HandleFunc("POST /mock/user", s.mockUser)
 	mux.HandleFunc("POST /mock/expire", s.mockExpire)
+	mux.HandleFunc("POST /mock/msg_sec_check", s.mockContentRule)
 	mux.HandleFunc("POST /mock/wx.login", s.mockLogin)
 	mux.HandleFunc("GET /mock/faults", s.getFaults)
 	mux.HandleFunc("PUT /mock/faults", s.putFaults)
@@ -116,7 +123,8 @@ func (s *Server) routes() *http.ServeMux {
 
 // Calls reports how many requests reached api ("jscode2session",
 // "stable_token", "token", "getuserphonenumber", "checksession",
-// "oauth2/access_token" or "userinfo"), faulted ones included.
+// "oauth2/access_token", "userinfo" or "msg_sec_check"), faulted ones
+// included.
 func (s *Server) Calls(api string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -152,6 +160,7 @@ func (s *Server) resetLocked() {
 	s.phoneCalls = make(map[string]window)
 	s.oauthCodes = make(map[string]oauthGrant)
 	s.oauthTokens = make(map[string]oauthGrant)
+	s.visits = make(map[appUser]time.Time)
 	if s.people == nil {
 		s.people = make(map[string]person)
 	}

@@ -2,6 +2,7 @@ import { api } from "../api.js";
 import { h, mount, field, table } from "../dom.js";
 import { t } from "../i18n.js";
 import { guard, toast, confirmAction } from "../app.js";
+import { verifyFilesCard } from "./mpverify.js";
 
 // appsView: the tenant's mini-programs. AppSecrets are write-only: they can
 // be set and rotated here, never read back.
@@ -61,5 +62,5 @@ export function appsView(root, ctx) {
     h("section", { class: "card" }, h("h2", {}, t("tab_apps")),
       table(["AppID", "", "AppSecret", ""], rows, { "data-test": "apps-table" }), result,
       h("p", { class: "hint" }, t("secretWriteOnly"))),
-    form);
+    form, verifyFilesCard(ctx));
 }

@@ -5,7 +5,8 @@ import { guard, toast, confirmAction, showError } from "../app.js";
 
 const refresh = () => window.dispatchEvent(new HashChangeEvent("hashchange"));
 
-// settingsView: name, session lifetimes and registration policy; for
+// settingsView: name, session lifetimes, registration policy and the
+// nickname content check; for
 // platform admins also the tenant's status, its admins, and deletion.
 export async function settingsView(root, ctx) {
   const s = ctx.tenant.settings;
@@ -14,15 +15,20 @@ export async function settingsView(root, ctx) {
   const abs = h("input", { type: "number", min: 60, value: s.session_absolute_seconds, "data-test": "set-absolute" });
   const reg = h("select", { "data-test": "set-registration" }, ["auto", "signup", "existing_only"].map((p) =>
     h("option", { value: p, selected: p === s.registration }, t("reg_" + p))));
+  const check = h("input", { type: "checkbox", checked: s.nickname_check, "data-test": "set-nickname-check" });
+  const failOpen = h("input", { type: "checkbox", checked: s.nickname_check_fail_open, "data-test": "set-nickname-fail-open" });
   const save = h("button", { type: "submit", class: "primary", "data-test": "set-save" }, t("save"));
   const form = h("form", { class: "card" }, h("h2", {}, t("tab_settings")),
-    h("div", { class: "grid" }, field(t("name"), name), field(t("idleSeconds"), idle), field(t("absoluteSeconds"), abs), field(t("registration"), reg)),
+    h("div", { class: "grid" }, field(t("name"), name), field(t("idleSeconds"), idle), field(t("absoluteSeconds"), abs), field(t("registration"), reg),
+      h("label", { class: "check" }, check, " ", t("nicknameCheck")), h("label", { class: "check" }, failOpen, " ", t("nicknameCheckFailOpen"))),
+    h("p", { class: "hint" }, t("nicknameCheckHint")),
     save);
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     guard(save, async () => {
       await api("PATCH", ctx.path, { name: name.value, settings: {
-        session_idle_seconds: Number(idle.value), session_absolute_seconds: Number(abs.value), registration: reg.value } });
+        session_idle_seconds: Number(idle.value), session_absolute_seconds: Number(abs.value), registration: reg.value,
+        nickname_check: check.checked, nickname_check_fail_open: failOpen.checked } });
       toast(t("saved"));
       refresh();
     });

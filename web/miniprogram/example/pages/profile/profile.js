@@ -1,22 +1,43 @@
 const app = getApp()
 
+// WeChat's own placeholder until the user picks an avatar.
+const placeholder = 'https://mmbiz.qpic.cn/mmbiz/icTdbqWNOwNRna42FI242Lcia07jQodd2FJGIYQfG0LAJGFxM4FbnQP6yfMxBgJ0F3YRqJCJ1aPAK2dQagdusBZg/0'
+
 Page({
-  data: { user: null, nickname: '', message: '' },
+  data: { user: null, placeholder, message: '' },
 
   async onShow () {
     try {
       const user = await app.auth.user() // GET /me; logs in again by itself on a 401
-      this.setData({ user, nickname: user.nickname })
+      this.setData({ user })
     } catch (e) {
       wx.redirectTo({ url: '/pages/login/login' })
     }
   },
 
-  onNickname (e) { this.setData({ nickname: e.detail.value }) },
+  // <button open-type="chooseAvatar">: e.detail.avatarUrl is a temporary
+  // file on the phone; uploadAvatar stores it on miniauth (wx.uploadFile).
+  async onChooseAvatar (e) {
+    try {
+      const user = await app.auth.uploadAvatar(e.detail.avatarUrl)
+      this.setData({ user, message: 'Avatar saved.' })
+    } catch (err) {
+      this.setData({ message: err.code === 'unsupported_image' ? 'Pick a JPEG, PNG or WebP image.' : 'Could not save the avatar.' })
+    }
+  },
 
-  async save () {
-    const user = await app.auth.updateProfile({ nickname: this.data.nickname })
-    this.setData({ user, message: 'Saved.' })
+  // The form's value, read on submit: WeChat may have cleared the
+  // nickname input after its check on blur, and bindinput would have seen
+  // the text before that.
+  async save (e) {
+    const nickname = (e.detail.value.nickname || '').trim()
+    if (!nickname) return this.setData({ message: 'Enter a nickname.' })
+    try {
+      const user = await app.auth.updateProfile({ nickname })
+      this.setData({ user, message: 'Saved.' })
+    } catch (err) {
+      this.setData({ message: err.code === 'nickname_rejected' ? 'This nickname is not allowed; choose another.' : 'Could not save the nickname.' })
+    }
   },
 
   // <button open-type="getPhoneNumber">: WeChat hands a one-time code
