@@ -88,5 +88,5 @@ func (s *Server) register(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.loginAnswer(c, a.Login, in)
+	return s.loginAnswer(c, a.Login, in, nil)
 }

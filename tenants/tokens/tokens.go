@@ -134,16 +134,23 @@ func (c *Cache) Renew(ctx context.Context, t Target, stale string) (Token, error
 // renew returns a token other than stale, fetching one from WeChat if no
 // other caller (on this node or another) has done so.
 func (c *Cache) renew(ctx context.Context, t Target, stale string) (Token, error) {
-	v, err, _ := c.group.Do(c.key(t)+"|"+stale, func() (any, error) {
+	ch := c.group.DoChan(c.key(t)+"|"+stale, func() (any, error) {
 		// Detached: one caller giving up must not fail the others.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 		defer cancel()
 		return c.renewShared(rctx, t, stale)
 	})
-	if err != nil {
-		return Token{}, err
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return Token{}, r.Err
+		}
+		return r.Val.(Token), nil
+	case <-ctx.Done():
+		// The caller's deadline (a login's budget) comes first; the renewal
+		// goes on for the others.
+		return Token{}, fmt.Errorf("tokens: renewal: %w: %w", wechat.ErrUnavailable, ctx.Err())
 	}
-	return v.(Token), nil
 }
 
 func (c *Cache) renewShared(ctx context.Context, t Target, stale string) (Token, error) {
