@@ -36,6 +36,9 @@ func (s *Server) noteWeChatErrors(c *fiber.Ctx) error {
 	}
 	_ = json.Unmarshal(c.Body(), &body)
 	appid := body.AppID
+	if appid == "" {
+		appid = c.Query("appid") // GET /wechat/access-token
+	}
 	if app, aerr := t.App(appid); aerr == nil {
 		appid = app.AppID
 	} else {
