@@ -28,6 +28,9 @@ type Config struct {
 	TrustedProxies []string
 	DrainDelay     time.Duration
 	BreakerOpenFor time.Duration // how long an open WeChat breaker fails fast
+	// ForceRefreshes is how many forced access-token refreshes per app and
+	// day all nodes together may make (WeChat allows 20).
+	ForceRefreshes int
 	BreakerTrips   int           // consecutive WeChat failures that open it
 	UserCacheTTL   time.Duration // how long a node may keep a user in memory (changes are announced at once)
 	PprofAddr      string        // where Go's profiler listens; empty: off
@@ -67,6 +70,9 @@ func loadConfig() (Config, error) {
 	}
 	if c.BreakerTrips, err = strconv.Atoi(env("MINIAUTH_WECHAT_BREAKER_FAILURES", "5")); err != nil || c.BreakerTrips < 1 {
 		errs = append(errs, errors.New("MINIAUTH_WECHAT_BREAKER_FAILURES must be a positive number"))
+	}
+	if c.ForceRefreshes, err = strconv.Atoi(env("MINIAUTH_WECHAT_FORCE_REFRESHES", "20")); err != nil || c.ForceRefreshes < 1 || c.ForceRefreshes > 20 {
+		errs = append(errs, errors.New("MINIAUTH_WECHAT_FORCE_REFRESHES must be a number from 1 to 20 (WeChat's daily limit)"))
 	}
 	if c.UserCacheTTL, err = time.ParseDuration(env("MINIAUTH_USER_CACHE_TTL", "2m")); err != nil || c.UserCacheTTL <= 0 {
 		errs = append(errs, errors.New("MINIAUTH_USER_CACHE_TTL must be a positive duration such as 2m"))
