@@ -228,3 +228,22 @@ func TestLoginPhoneCodeWaitsForTheLogin(t *testing.T) {
 		t.Fatalf("the kept phone code: %d %s", r.Status, r.Raw)
 	}
 }
+
+// wechat-api.md §5.2, §8: calling wx.login may rotate the session_key, so
+// data the phone encrypts afterwards does not open with the key the
+// session holds: 409 session_key_stale (log in again), and the new login's
+// key opens it.
+func TestSessionKeyRotatedByWxLogin(t *testing.T) {
+	e := newEnv(t)
+	e.wx.SetSessionKeyRotation(wechattest.RotateOnLogin)
+	session := e.login("rita")
+	e.code("rita") // the phone calls wx.login again and does not post the code
+	r := e.do("POST", "/t/acme/me/decrypt", e.openData("rita", false), bearer(session)...)
+	if r.Status != 409 || r.errCode() != "session_key_stale" {
+		t.Fatalf("data under the rotated key: %d %s", r.Status, r.Raw)
+	}
+	fresh := e.login("rita")
+	if r := e.do("POST", "/t/acme/me/decrypt", e.openData("rita", false), bearer(fresh)...); r.Status != 200 {
+		t.Fatalf("after logging in again: %d %s", r.Status, r.Raw)
+	}
+}
