@@ -247,3 +247,24 @@ func TestSessionKeyRotatedByWxLogin(t *testing.T) {
 		t.Fatalf("after logging in again: %d %s", r.Status, r.Raw)
 	}
 }
+
+// wechat-api.md §3: the phone code is single use, so a -1 is not retried;
+// whether WeChat spent the code or not, trying the same code again gets a
+// right answer: bound, or invalid_phone_code (tap the button again).
+func TestPhoneSystemErrorEitherWay(t *testing.T) {
+	for _, tt := range []struct {
+		consume bool
+		status  int
+	}{{false, 200}, {true, 400}} {
+		e := newEnv(t)
+		alice := e.login("alice")
+		code := e.phoneCode(demoAppID, "alice")
+		e.wx.AddRule(wechattest.Rule{API: "getuserphonenumber", Errcode: -1, Consume: tt.consume})
+		if r := e.do("POST", "/t/acme/me/phone", `{"code":"`+code+`"}`, bearer(alice)...); r.Status != 502 || r.errCode() != "wechat_unavailable" {
+			t.Fatalf("consume=%v: %d %s", tt.consume, r.Status, r.Raw)
+		}
+		if r := e.do("POST", "/t/acme/me/phone", `{"code":"`+code+`"}`, bearer(alice)...); r.Status != tt.status {
+			t.Fatalf("consume=%v, the same code again: %d %s", tt.consume, r.Status, r.Raw)
+		}
+	}
+}
