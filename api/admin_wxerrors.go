@@ -13,7 +13,8 @@ import (
 // noteWeChatErrors runs around the per-tenant routes and remembers WeChat
 // failures (rejected credentials, WeChat down) for the tenant's overview in
 // the console. A user's bad or reused code is the client's business and is
-// not kept.
+// not kept; a user WeChat blocks (40226) is, since the admins may hear of
+// it, and so is a spent daily quota (45009), which stops every login.
 func (s *Server) noteWeChatErrors(c *fiber.Ctx) error {
 	err := c.Next()
 	if err == nil {
@@ -23,7 +24,7 @@ func (s *Server) noteWeChatErrors(c *fiber.Ctx) error {
 	if !errors.As(err, &we) && !errors.Is(err, wechat.ErrUnavailable) {
 		return err
 	}
-	if wechat.IsCode(err, 40029, 40163, 40226, 45011) {
+	if wechat.IsCode(err, 40029, 40163, 45011) {
 		return err
 	}
 	t := tenantOf(c)
@@ -35,6 +36,9 @@ func (s *Server) noteWeChatErrors(c *fiber.Ctx) error {
 	}
 	_ = json.Unmarshal(c.Body(), &body)
 	appid := body.AppID
+	if appid == "" {
+		appid = c.Query("appid") // GET /wechat/access-token
+	}
 	if app, aerr := t.App(appid); aerr == nil {
 		appid = app.AppID
 	} else {

@@ -45,7 +45,7 @@ var errInvalidAPIKey = &Error{Status: fiber.StatusUnauthorized, Code: CodeInvali
 // requireAPIKey admits a server-to-server call of a tenant backend: the
 // header Authorization: Bearer <API key> must carry a live key of the
 // tenant in the path. Mount it after the tenant is resolved (resolveTenant
-// or resolveBackendTenant); the key is then in Locals. A key of another
+// or resolveBackendTenant); apiKeyOf(c) is then the key. A key of another
 // tenant is 401 invalid_api_key, exactly as an unknown or revoked key.
 func (s *Server) requireAPIKey(c *fiber.Ctx) error {
 	secret, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
@@ -66,6 +66,12 @@ func (s *Server) requireAPIKey(c *fiber.Ctx) error {
 	}
 	c.Locals(localAPIKey, k)
 	return c.Next()
+}
+
+// apiKeyOf is the API key of the call (after requireAPIKey).
+func apiKeyOf(c *fiber.Ctx) *apikeys.Key {
+	k, _ := c.Locals(localAPIKey).(*apikeys.Key)
+	return k
 }
 
 type introspectRequest struct {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"miniauth/tenants/wechat/wechattest"
 )
 
 // screenshotDir is where the console tests leave their screenshots (git
@@ -284,6 +286,16 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	if tenantsLinks != 0 || !strings.Contains(text(sel("crumb-tenant")), "Acme") {
 		t.Fatal("a tenant admin sees platform navigation or another tenant")
+	}
+	// A spent daily quota (45009) stops every login: the overview says so
+	// above everything, not only as a row of the error list.
+	e.wx.AddRule(wechattest.Rule{API: "jscode2session", Errcode: 45009})
+	if r := e.do("POST", "/t/acme/login", `{"code":"`+e.code("quota")+`"}`); r.Status != 429 || r.errCode() != "wechat_quota_exhausted" {
+		t.Fatalf("login with the quota spent: %d %s", r.Status, r.Raw)
+	}
+	step("a spent quota is a warning", chromedp.Reload(), chromedp.WaitVisible(sel("quota-exhausted")), shot("14b-quota-exhausted"))
+	if got := text(sel("quota-exhausted")); !strings.Contains(got, "45009") || !strings.Contains(got, demoAppID) {
+		t.Fatalf("the quota warning reads %q", got)
 	}
 	step("another tenant is not found",
 		chromedp.Navigate(e.base+"/console/#/t/shop/users"), chromedp.WaitVisible(chromedp.CSS(`main .empty`)), shot("15-tenant-admin-other"))

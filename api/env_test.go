@@ -63,6 +63,7 @@ type env struct {
 	tokens  *sessions.AccessTokens
 	hooks   *webhooks.Store // the tests deliver with hooks.DeliverDue
 	users   *users.Store
+	keys    *tenants.Keyring
 }
 
 type clock struct {
@@ -123,6 +124,7 @@ func newEnv(t *testing.T, opts ...func(*api.Deps)) *env {
 	t.Cleanup(wxHTTP.Close)
 
 	keys := tenantstest.Keyring(t)
+	e.keys = keys
 	logger := slog.New(api.Redact(slog.NewJSONHandler(io.MultiWriter(e.logs, &suiteLogs), &slog.HandlerOptions{Level: slog.LevelDebug})))
 	e.reg = tenants.NewRegistry(apiDB, keys)
 	e.cache = tenants.NewCache(e.reg, apiRedis, tenants.CacheConfig{Prefix: prefix, TTL: time.Minute}, logger)
@@ -172,7 +174,7 @@ func newEnv(t *testing.T, opts ...func(*api.Deps)) *env {
 		t.Fatal(err)
 	}
 	// Registration and the rest of WeChat login (register_env_test.go).
-	deps.Tokens = tokens.New(apiRedis, prefix, wxClient)
+	deps.Tokens = tokens.New(apiRedis, prefix, wxClient, tokens.Config{Keys: keys, Now: e.clock.Now})
 	deps.Signup = signup.NewStore(apiRedis, prefix, keys)
 	deps.WeChatAuthorizeURL = wxHTTP.URL
 	deps.PublicURL = "http://" + ln.Addr().String()

@@ -21,6 +21,7 @@ import (
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/signup"
+	"miniauth/tenants/tokens"
 	"miniauth/tenants/users"
 	"miniauth/tenants/webhooks"
 	"miniauth/tenants/wechat"
@@ -67,6 +68,10 @@ const (
 	// Profiles (docs/registration.md).
 	CodeNicknameRejected = "nickname_rejected" // 422: WeChat's content check said risky
 	CodeUnsupportedImage = "unsupported_image" // 400: an avatar that is not JPEG, PNG or WebP
+	// WeChat's own refusals (wechat_errors.go).
+	CodeWeChatUserBlocked    = "wechat_user_blocked"    // 403: WeChat blocks this high-risk user's logins (40226)
+	CodeWeChatQuotaExhausted = "wechat_quota_exhausted" // 429: the app's daily WeChat API quota is spent (45009)
+	CodeSnapshotUser         = "snapshot_user"          // web OAuth from a snapshot page: a virtual user, refused
 )
 
 // Error is an API error: a status, a code and a message for the client,
@@ -100,6 +105,7 @@ func classify(err error) *Error {
 	var exceeded *ratelimit.Exceeded
 	var invalid *tenants.InvalidError
 	var tooSoon *sessions.TooSoonError
+	var forceLimited *tokens.ForceLimitedError
 	switch {
 	case errors.As(err, &apiErr):
 		return apiErr
@@ -147,6 +153,8 @@ func classify(err error) *Error {
 	case errors.As(err, &exceeded):
 		return &Error{Status: 429, Code: CodeRateLimited, Message: "too many requests; retry later",
 			RetryAfter: max(1, int(math.Ceil(exceeded.RetryAfter.Seconds())))}
+	case errors.As(err, &forceLimited):
+		return forceLimitedError(forceLimited)
 	case errors.As(err, &we):
 		return wechatError(we, err)
 	case errors.Is(err, wechat.ErrUnavailable):
@@ -166,11 +174,14 @@ func classify(err error) *Error {
 }
 
 func wechatError(we *wechat.APIError, err error) *Error {
+	if e := wechatRefusal(we, err); e != nil { // the same on every API (wechat_errors.go)
+		return e
+	}
 	if e := wechatAPIError(we, err); e != nil { // APIs other than jscode2session (wechat_errors.go)
 		return e
 	}
 	switch we.Code {
-	case 40029, 40163, 40226:
+	case 40029, 40163:
 		return &Error{Status: 401, Code: CodeInvalidCode, Message: "the login code is invalid, expired or already used; call wx.login again"}
 	case 40013, 40125, 40164, 41002, 41004, 40243, 40001:
 		return &Error{Status: 502, Code: CodeTenantMisconfigured,

@@ -46,11 +46,16 @@ type loginResponse struct {
 	// A short-lived JWT for the tenant's backend (token.go).
 	AccessToken          string `json:"access_token,omitempty"`
 	AccessTokenExpiresIn int    `json:"access_token_expires_in,omitempty"`
+	// PhoneError says why a phone_code sent with the login was not bound;
+	// the login itself worked (login_phone.go).
+	PhoneError *errorBody `json:"phone_error,omitempty"`
 }
 
 // login exchanges a wx.login code for a session (DESIGN §1). What happens
 // to an unknown identity is the tenant's registration policy
-// (docs/registration.md): a new user, or a sign-up ticket.
+// (docs/registration.md): a new user, or a sign-up ticket. A phone_code is
+// exchanged only once the login stands (login_phone.go), and every WeChat
+// call gets what is left of the request's time, less a margin to answer.
 func (s *Server) login(c *fiber.Ctx) error {
 	var req loginRequest
 	if err := decodeJSON(c, &req); err != nil {
@@ -68,28 +73,38 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ws, err := s.deps.Codes.Code2Session(ctx, app.AppID, secret, req.Code)
+	wctx, cancel := wechatBudget(ctx)
+	defer cancel()
+	ws, err := s.deps.Codes.Code2Session(wctx, app.AppID, secret, req.Code)
 	if err != nil {
 		return err
 	}
 	if err := s.limitIdentity(c, t, app.ID, ws.OpenID); err != nil {
 		return err
 	}
-	phone, err := s.verifiedPhone(ctx, t, app, req.PhoneCode, ws.OpenID) // "" without phone_code
-	if err != nil {
-		return err
-	}
 	who := users.Login{TenantID: t.ID, AppID: app.ID, OpenID: ws.OpenID, UnionID: ws.UnionID}
-	a := users.Attempt{Login: who, Policy: t.Settings.RegistrationPolicy(), Phone: phone}
+	a := users.Attempt{Login: who, Policy: t.Settings.RegistrationPolicy()}
 	in, err := s.enter(c, a, ws.SessionKey, nil)
+	if req.PhoneCode != "" && (errors.Is(err, users.ErrNotRegistered) || errors.Is(err, users.ErrUnknownIdentity)) {
+		// The number decides who this is (existing_only) or goes with the
+		// sign-up ticket: it cannot wait for a login that needs it.
+		if a.Phone, err = s.verifiedPhone(wctx, t, app, req.PhoneCode, ws.OpenID); err != nil {
+			return err
+		}
+		in, err = s.enter(c, a, ws.SessionKey, nil)
+	}
 	if errors.Is(err, users.ErrUnknownIdentity) {
 		return s.offerSignup(c, signup.Pending{AppID: app.ID, OpenID: ws.OpenID, UnionID: ws.UnionID,
-			SessionKey: ws.SessionKey, Phone: phone})
+			SessionKey: ws.SessionKey, Phone: a.Phone})
 	}
 	if err != nil {
 		return err
 	}
-	return s.loginAnswer(c, a.Login, in)
+	var phoneErr *Error
+	if req.PhoneCode != "" && a.Phone == "" {
+		in.user, phoneErr = s.bindLoginPhone(c, wctx, app, in.user, req.PhoneCode, ws.OpenID)
+	}
+	return s.loginAnswer(c, a.Login, in, phoneErr)
 }
 
 // entered is a way in that worked: the user, whether the attempt made it,
@@ -130,9 +145,12 @@ func (s *Server) enter(c *fiber.Ctx, a users.Attempt, sessionKey string, inTx fu
 
 // loginAnswer is the answer of a mini-program's way in (login, register):
 // the session token once, the user, and an access token for the identity
-// l that came in.
-func (s *Server) loginAnswer(c *fiber.Ctx, l users.Login, in entered) error {
+// l that came in; phoneErr, when set, says why a phone was not bound.
+func (s *Server) loginAnswer(c *fiber.Ctx, l users.Login, in entered, phoneErr *Error) error {
 	body := s.loginBody(c, in.user, in.created, in.token)
+	if phoneErr != nil {
+		body.PhoneError = &errorBody{Code: phoneErr.Code, Message: phoneErr.Message}
+	}
 	t := tenantOf(c)
 	var appid string
 	if app, err := t.AppByID(l.AppID); err == nil {

@@ -79,7 +79,7 @@ func rememberJSON(raw string) {
 		switch x := v.(type) {
 		case map[string]any:
 			for k, e := range x {
-				if k != "error" { // the error envelope's "code" is no secret
+				if k != "error" && k != "phone_error" { // an error's "code" is no secret
 					walk(k, e)
 				}
 			}

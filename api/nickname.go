@@ -90,7 +90,7 @@ func (s *Server) auditReview(c *fiber.Ctx, userID, nick string, v *wechat.SecChe
 	}
 	t := tenantOf(c)
 	err := s.deps.Tenants.Registry().RecordAuditNow(c.UserContext(), tenants.AuditEntry{TenantID: t.ID,
-		Actor: tenants.Actor{Type: "user", ID: userID, IP: c.IP()}, Action: "user.nickname_review",
+		Actor: tenants.Actor{Type: "user", ID: userID, IP: clientIP(c)}, Action: "user.nickname_review",
 		TargetType: "user", TargetID: userID,
 		Details: map[string]any{"nickname": nick, "label": v.Label, "trace_id": v.TraceID}})
 	if err != nil {

@@ -87,6 +87,11 @@ func (s *Server) oauthCallback(c *fiber.Ctx) error {
 	fragment, err := s.oauthLogin(c, st, code)
 	if err != nil {
 		e := classify(err)
+		if e.Code == CodeSnapshotUser {
+			// The page shows its guest mode and the "使用完整服务" hint; the
+			// fragment keeps the answer out of servers' logs, like a session.
+			return c.Redirect(st.RedirectURI+"#"+url.Values{"error": {e.Code}}.Encode(), fiber.StatusFound)
+		}
 		if e.Status >= 500 || e.cause != nil {
 			s.log.Warn("web oauth failed", "request_id", requestIDOf(c), "tenant", t.Slug, "code", e.Code, "err", e.Error())
 		}
@@ -110,6 +115,11 @@ func (s *Server) oauthLogin(c *fiber.Ctx, st *signup.State, code string) (url.Va
 	tok, err := s.deps.WeChat.OAuthAccessToken(ctx, app.AppID, secret, code)
 	if err != nil {
 		return nil, err
+	}
+	if tok.Snapshot == 1 {
+		// Virtual ids (wechat-open-api.md §3): registering or merging them
+		// would make an account nobody can reach again.
+		return nil, errSnapshotUser(nil)
 	}
 	a := users.Attempt{Login: users.Login{TenantID: t.ID, AppID: app.ID, OpenID: tok.OpenID, UnionID: tok.UnionID},
 		Policy: t.Settings.RegistrationPolicy()}

@@ -86,7 +86,10 @@ func (s *Server) register(c *fiber.Ctx) error {
 		return badRequest("phone_code comes from a mini-program's getPhoneNumber button; this sign-up began on an H5 page")
 	}
 	if req.PhoneCode != "" {
-		if phone, err = s.verifiedPhone(ctx, t, app, req.PhoneCode, p.OpenID); err != nil {
+		wctx, cancel := wechatBudget(ctx) // leave time to write the user and answer
+		phone, err = s.verifiedPhone(wctx, t, app, req.PhoneCode, p.OpenID)
+		cancel()
+		if err != nil {
 			return err
 		}
 	}
@@ -108,5 +111,5 @@ func (s *Server) register(c *fiber.Ctx) error {
 	if req.Nickname != nil && in.user.Nickname == *req.Nickname {
 		s.auditReview(c, in.user.PublicID, *req.Nickname, review)
 	}
-	return s.loginAnswer(c, a.Login, in)
+	return s.loginAnswer(c, a.Login, in, nil)
 }

@@ -19,7 +19,7 @@ import (
 func TestTwoNodesShareOneAccessToken(t *testing.T) {
 	var deps api.Deps
 	e := newEnv(t, func(d *api.Deps) { deps = *d })
-	deps.Tokens = tokens.New(e.rdb, e.prefix, deps.WeChat) // node 2's own cache, same Redis namespace
+	deps.Tokens = tokens.New(e.rdb, e.prefix, deps.WeChat, tokens.Config{Keys: e.keys, Now: e.clock.Now}) // node 2's own cache, same Redis namespace
 	node2 := api.New(deps)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

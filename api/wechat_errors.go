@@ -1,10 +1,51 @@
 package api
 
 import (
+	"math"
 	"strconv"
+	"time"
 
+	"miniauth/tenants/tokens"
 	"miniauth/tenants/wechat"
 )
+
+// beijing is where WeChat's days end.
+var beijing = time.FixedZone("CST", 8*3600)
+
+// wechatRefusal maps the errcodes that mean the same whatever the API:
+// a user WeChat blocks, an app whose daily quota is spent.
+func wechatRefusal(we *wechat.APIError, err error) *Error {
+	switch {
+	case we.Code == 40226:
+		return &Error{Status: 403, Code: CodeWeChatUserBlocked, cause: err,
+			Message: "微信已限制此账号登录小程序（高风险账号），请在微信中处理后再试 / WeChat has blocked this account from logging in to mini-programs"}
+	case we.Code == 45009:
+		y, m, d := time.Now().In(beijing).Date()
+		wait := time.Until(time.Date(y, m, d+1, 0, 0, 0, 0, beijing))
+		return &Error{Status: 429, Code: CodeWeChatQuotaExhausted, cause: err, RetryAfter: max(1, int(math.Ceil(wait.Seconds()))),
+			Message: "this app has used up today's WeChat API quota (errcode 45009); it is restored at midnight Beijing time, or by clearing the quota on WeChat's platform"}
+	case we.Code == 48001 && we.API == "userinfo":
+		return errSnapshotUser(err)
+	}
+	return nil
+}
+
+// errSnapshotUser refuses a web OAuth user whose ids are virtual
+// (is_snapshotuser, or a profile WeChat will not give).
+func errSnapshotUser(cause error) *Error {
+	return &Error{Status: 403, Code: CodeSnapshotUser, cause: cause,
+		Message: "the page was opened as a WeChat snapshot page; tap 使用完整服务 (use the full service) and sign in again"}
+}
+
+// forceLimitedError answers a forced access-token refresh that WeChat's
+// limits do not allow now.
+func forceLimitedError(e *tokens.ForceLimitedError) *Error {
+	msg := "this app's WeChat access token was force-refreshed less than 30 seconds ago; WeChat ignores closer refreshes"
+	if e.Daily {
+		msg = "this app's WeChat access token was force-refreshed " + strconv.Itoa(e.Budget) + " times today, WeChat's daily limit"
+	}
+	return &Error{Status: 429, Code: CodeRateLimited, Message: msg, RetryAfter: max(1, int(math.Ceil(e.RetryAfter.Seconds())))}
+}
 
 // wechatAPIError maps the errcodes of the WeChat APIs used after login
 // (phone numbers, checksession, access tokens, web OAuth) to the answers
@@ -40,7 +81,7 @@ func wechatAPIError(we *wechat.APIError, err error) *Error {
 		case 43002, 44002, 47001:
 			return internal
 		}
-		return unavailable // -1, 45009 daily quota, 45011
+		return unavailable // -1, 45011 (45009 is wechatRefusal's)
 	case "oauth2/access_token":
 		switch we.Code {
 		case 40029, 40163, 42003:
@@ -54,7 +95,7 @@ func wechatAPIError(we *wechat.APIError, err error) *Error {
 	case "msg_sec_check":
 		return unavailable // the check could not run; screenNickname decides what that means
 	case "userinfo":
-		return unavailable // 40001/42001/41001/40003/41009/48001: our token or scope, never the user's fault
+		return unavailable // 40001/42001/41001/40003/41009: our token, never the user's fault (48001 is wechatRefusal's)
 	}
 	return nil
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // TestWeChatErrcodes maps every errcode wechat-api.md lists for the APIs
-// used after login to the answer docs/registration.md documents.
+// used after login (and 40226/45009 of §1/§2) to the answer
+// docs/registration.md and the README document.
 func TestWeChatErrcodes(t *testing.T) {
 	type want struct {
 		status int
@@ -19,10 +20,11 @@ func TestWeChatErrcodes(t *testing.T) {
 		misconfigured = want{502, CodeTenantMisconfigured}
 		internal      = want{500, CodeInternal}
 		limited       = want{429, CodeRateLimited}
+		quota         = want{429, CodeWeChatQuotaExhausted}
 	)
 	table := map[string]map[int]want{
 		"getuserphonenumber": {
-			-1: unavailable, 40029: {400, CodeInvalidPhoneCode}, 40013: {400, CodeInvalidPhoneCode}, 45011: limited,
+			-1: unavailable, 40029: {400, CodeInvalidPhoneCode}, 40013: {400, CodeInvalidPhoneCode}, 45011: limited, 45009: quota,
 			40001: unavailable, 42001: unavailable, 41001: internal, 47001: internal, 44002: internal, 43002: internal,
 		},
 		"checksession": {
@@ -30,7 +32,7 @@ func TestWeChatErrcodes(t *testing.T) {
 		},
 		"stable_token": {
 			-1: unavailable, 40002: misconfigured, 40013: misconfigured, 40125: misconfigured, 40164: misconfigured,
-			41002: misconfigured, 41004: misconfigured, 43002: internal, 45009: unavailable, 45011: unavailable,
+			41002: misconfigured, 41004: misconfigured, 43002: internal, 45009: quota, 45011: unavailable,
 			89503: misconfigured, 89506: misconfigured, 89507: misconfigured, 40001: misconfigured, 40243: misconfigured,
 			50004: misconfigured, 50007: misconfigured, 89501: misconfigured,
 		},
@@ -41,8 +43,14 @@ func TestWeChatErrcodes(t *testing.T) {
 		},
 		"userinfo": {
 			-1: unavailable, 40001: unavailable, 42001: unavailable, 41001: unavailable, 40003: unavailable,
-			41009: unavailable, 48001: unavailable,
+			41009: unavailable, 48001: {403, CodeSnapshotUser},
 		},
+		// wechat-api.md §1: 40226 is a high-risk user WeChat blocks, not a bad code.
+		"jscode2session": {
+			-1: unavailable, 40029: {401, CodeInvalidCode}, 40163: {401, CodeInvalidCode}, 40226: {403, CodeWeChatUserBlocked},
+			45011: limited, 45009: quota, 40125: misconfigured,
+		},
+		"token": {45009: quota, 40001: misconfigured},
 	}
 	for api, codes := range table {
 		for code, w := range codes {

@@ -45,8 +45,8 @@ func (w *WeChatErrors) Record(ctx context.Context, tenantID int64, e WeChatError
 		e.At = time.Now()
 	}
 	e.At = e.At.UTC()
-	if len(e.Msg) > 200 {
-		e.Msg = e.Msg[:200]
+	if r := []rune(e.Msg); len(r) > 200 {
+		e.Msg = string(r[:200]) // by runes: WeChat's errmsg is often Chinese
 	}
 	b, _ := json.Marshal(e)
 	k := w.key(tenantID)

@@ -30,6 +30,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix // may append to X-Forwarded-For (addresses or CIDR ranges)
 	DrainDelay     time.Duration
 	BreakerOpenFor time.Duration // how long an open WeChat breaker fails fast
+	// ForceRefreshes is how many forced access-token refreshes per app and
+	// day all nodes together may make (WeChat allows 20).
+	ForceRefreshes int
 	BreakerTrips   int           // consecutive WeChat failures that open it
 	UserCacheTTL   time.Duration // how long a node may keep a user in memory (changes are announced at once)
 	PasswordChecks int           // console password checks (bcrypt) running at once on this node; 0: 2×GOMAXPROCS
@@ -71,6 +74,9 @@ func loadConfig() (Config, error) {
 	}
 	if c.BreakerTrips, err = strconv.Atoi(env("MINIAUTH_WECHAT_BREAKER_FAILURES", "5")); err != nil || c.BreakerTrips < 1 {
 		errs = append(errs, errors.New("MINIAUTH_WECHAT_BREAKER_FAILURES must be a positive number"))
+	}
+	if c.ForceRefreshes, err = strconv.Atoi(env("MINIAUTH_WECHAT_FORCE_REFRESHES", "20")); err != nil || c.ForceRefreshes < 1 || c.ForceRefreshes > 20 {
+		errs = append(errs, errors.New("MINIAUTH_WECHAT_FORCE_REFRESHES must be a number from 1 to 20 (WeChat's daily limit)"))
 	}
 	if c.UserCacheTTL, err = time.ParseDuration(env("MINIAUTH_USER_CACHE_TTL", "2m")); err != nil || c.UserCacheTTL <= 0 {
 		errs = append(errs, errors.New("MINIAUTH_USER_CACHE_TTL must be a positive duration such as 2m"))

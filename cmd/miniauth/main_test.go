@@ -212,3 +212,19 @@ func TestConfigPasswordChecks(t *testing.T) {
 		t.Fatal("a negative MINIAUTH_ADMIN_PASSWORD_CHECKS was accepted")
 	}
 }
+
+// WeChat allows 20 forced access-token refreshes a day: a budget beyond
+// that would only earn 45009.
+func TestConfigForceRefreshBudget(t *testing.T) {
+	t.Setenv("MINIAUTH_MASTER_KEY", "c2VjcmV0LW1hc3Rlci1rZXktMzItYnl0ZXMtbG9uZyE=")
+	for value, ok := range map[string]bool{"": true, "5": true, "20": true, "21": false, "0": false, "many": false} {
+		t.Setenv("MINIAUTH_WECHAT_FORCE_REFRESHES", value)
+		cfg, err := loadConfig()
+		if (err == nil) != ok {
+			t.Errorf("MINIAUTH_WECHAT_FORCE_REFRESHES=%q: err %v", value, err)
+		}
+		if value == "" && cfg.ForceRefreshes != 20 {
+			t.Errorf("default budget %d, want 20", cfg.ForceRefreshes)
+		}
+	}
+}

@@ -90,7 +90,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		AccessTokens:   back.tokens,
 		Webhooks:       back.webhooks,
 		// Registration and the rest of WeChat login (docs/registration.md).
-		Tokens:             tokens.New(rdb, cfg.RedisPrefix, wx),
+		Tokens:             tokens.New(rdb, cfg.RedisPrefix, wx, tokens.Config{Keys: keys, ForcePerDay: cfg.ForceRefreshes}),
 		Signup:             signup.NewStore(rdb, cfg.RedisPrefix, keys),
 		WeChatAuthorizeURL: cfg.WeChatAuthURL,
 		Ready: func(ctx context.Context) error {

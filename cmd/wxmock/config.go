@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"miniauth/tenants/wechat/wechattest"
 )
 
 const usage = `Usage: wxmock [--addr HOST:PORT] [--app APPID:SECRET[:OPEN_PLATFORM_ID]]...
-              [--oa APPID:SECRET[:OPEN_PLATFORM_ID]]... [--user-per-minute N]
+              [--oa APPID:SECRET[:OPEN_PLATFORM_ID]]... [--oa-domain APPID=HOST[,HOST]]...
+              [--user-per-minute N] [--force-per-day N] [--token-per-day N]
+              [--session-key-rotation exchange|wx.login|never]
               [--risky-word WORD]... [--review-word WORD]... [--verbose]
 
 wxmock simulates WeChat's server APIs (sns/jscode2session, cgi-bin/token,
@@ -32,7 +36,13 @@ with --risky-word, --review-word or POST /mock/msg_sec_check.
 Official accounts (web OAuth of H5 pages) come from --oa and from
 WXMOCK_OFFICIAL_ACCOUNTS, in the same format as apps. The authorize page
 plays the user named by its mock_user parameter, else the wxmock_user
-cookie, else "h5-user"; mock_deny=1 plays a refusal.
+cookie, else "h5-user"; mock_deny=1 plays a refusal; mock_snapshot=1 plays
+a snapshot-page user (snsapi_userinfo only: the code exchange answers a
+virtual openid/unionid, empty tokens and "is_snapshotuser":1). Redirect
+URIs must be on the account's web-auth domains, else the page shows 10003;
+--oa-domain sets them (host names, compared without the port), and an
+account without any accepts loopback hosts only (localhost, 127.0.0.1,
+::1).
 
 Apps come from --app, which may be repeated, and from the environment
 variable WXMOCK_APPS, a comma-separated list in the same format:
@@ -53,11 +63,44 @@ Besides WeChat's paths it serves:
   POST /mock/wx.getUserInfo {"appid","user"}   rawData, signature, encryptedData, iv
   POST /mock/user {"user","country_code","phone","nickname","avatar_url"}
                                          what WeChat reports about a user
-  POST /mock/expire {"appid","user"?}    expire the app's access tokens, or
-                                         the user's session_key
+  POST /mock/expire {"appid","user"?}    invalidate the app's access tokens
+                                         (40001), or forget the user's session_key
   POST /mock/msg_sec_check {"word","suggest":"risky"|"review"|"pass","label"?}
                                          msg_sec_check's verdict on text
                                          containing word ("pass" removes it)
+
+Knobs that play WeChat's failures and limits:
+  GET, POST, DELETE /mock/rules          list, add, clear errcode rules; a rule
+      {"api","errcode","times"?,"fraction"?,"consume"?}
+                                         makes api ("jscode2session", "stable_token",
+                                         "token", "getuserphonenumber", "checksession",
+                                         "oauth2/access_token", "userinfo"; "*" = any)
+                                         answer errcode for the next call, the next
+                                         "times" calls, or a "fraction" (0..1) of calls;
+                                         "consume" runs the call for real first (the code
+                                         is spent, as after a real -1)
+  POST /mock/user-flags {"user","blocked"?,"snapshot"?}
+                                         blocked: jscode2session answers 40226 "code
+                                         blocked"; snapshot: web OAuth snsapi_userinfo
+                                         opens the snapshot page (see above)
+  POST /mock/expire-tokens {"appid"?}    the access tokens of the app (or of every
+                                         app) expire now: calls answer 42001
+  GET, POST /mock/clock {"advance_seconds"}
+                                         move the simulator's clock forward (codes,
+                                         tokens, 30 s between force refreshes, days)
+  GET, PUT /mock/settings {"session_key_rotation"}
+                                         "exchange" (default): every jscode2session
+                                         issues a new session_key; "wx.login": every
+                                         wx.login replaces it at once, so data the phone
+                                         encrypts afterwards does not open with the key
+                                         the server holds; "never": keys are kept
+  PUT /mock/oauth-domains {"appid","domains"}
+                                         an official account's web-auth domains
+
+Limits as WeChat's: stable_token force_refresh at most 30 s apart (a closer
+one answers the current token) and --force-per-day a day (then 45009);
+cgi-bin/token --token-per-day a day (then 45009); jscode2session
+--user-per-minute per user (then 45011). Days end at midnight Beijing time.
 
 Flags:
 `
@@ -73,6 +116,11 @@ type config struct {
 	// riskyWords and reviewWords make msg_sec_check answer risky or review
 	// for text that contains them.
 	riskyWords, reviewWords []string
+	// forcePerDay and tokenPerDay are the daily limits of stable_token
+	// force refreshes and of cgi-bin/token; 0 keeps the defaults.
+	forcePerDay, tokenPerDay int
+	rotation                 string              // session_key rotation mode; "" = exchange
+	oauthDomains             map[string][]string // official account → its web-auth domains
 }
 
 // errUsage reports a bad command line whose explanation is already printed.
@@ -103,6 +151,20 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	})
 	fs.Func("review-word", "msg_sec_check answers review (label 21000) for text containing `WORD` (repeatable)", func(s string) error {
 		cfg.reviewWords = append(cfg.reviewWords, s)
+		return nil
+	})
+	fs.IntVar(&cfg.forcePerDay, "force-per-day", 0, "stable_token force refreshes per app per day before 45009 (`N`; 0 = WeChat's 20, negative = no limit)")
+	fs.IntVar(&cfg.tokenPerDay, "token-per-day", 0, "cgi-bin/token calls per app per day before 45009 (`N`; 0 = 2000, negative = no limit)")
+	fs.StringVar(&cfg.rotation, "session-key-rotation", "", "when session keys change: `exchange` (default), wx.login or never")
+	fs.Func("oa-domain", "web-auth domains of an official account, `APPID=HOST[,HOST]` (repeatable)", func(s string) error {
+		appid, hosts, ok := strings.Cut(s, "=")
+		if !ok || appid == "" || hosts == "" {
+			return errors.New("want APPID=HOST[,HOST]")
+		}
+		if cfg.oauthDomains == nil {
+			cfg.oauthDomains = make(map[string][]string)
+		}
+		cfg.oauthDomains[appid] = append(cfg.oauthDomains[appid], strings.Split(hosts, ",")...)
 		return nil
 	})
 	// --app values are parsed after fs.Parse: the flag package would quote
@@ -194,11 +256,22 @@ func (c config) validate() error {
 		}
 	}
 	seen := make(map[string]bool)
+	official := make(map[string]bool)
 	for _, a := range c.apps {
 		if seen[a.appid] {
 			return fmt.Errorf("app %q given twice", a.appid)
 		}
 		seen[a.appid] = true
+		official[a.appid] = a.official
 	}
-	return nil
+	for appid := range c.oauthDomains {
+		if !official[appid] {
+			return fmt.Errorf("--oa-domain %q: not an official account given with --oa", appid)
+		}
+	}
+	switch c.rotation {
+	case "", wechattest.RotateOnExchange, wechattest.RotateOnLogin, wechattest.RotateNever:
+		return nil
+	}
+	return fmt.Errorf("--session-key-rotation %q: want exchange, wx.login or never", c.rotation)
 }

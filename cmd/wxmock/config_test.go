@@ -32,6 +32,10 @@ func TestParseConfig(t *testing.T) {
 			config{addr: "127.0.0.1:8081", apps: []appSpec{{"wxa", "sa", "op", false}, {"wxp", "sp", "", true}, {"wxo", "so", "op", true}}}},
 		{"content check words", []string{"--app", "wxa:sa", "--risky-word", "坏词", "--review-word", "可疑", "--risky-word", "spam"},
 			nil, config{addr: "127.0.0.1:8081", riskyWords: []string{"坏词", "spam"}, reviewWords: []string{"可疑"}, apps: []appSpec{{"wxa", "sa", "", false}}}},
+		{"failure knobs", []string{"--oa", "wxo:so", "--oa-domain", "wxo=h5.example.com,b.example.com", "--force-per-day", "3",
+			"--token-per-day", "-1", "--session-key-rotation", "wx.login"},
+			nil, config{addr: "127.0.0.1:8081", apps: []appSpec{{"wxo", "so", "", true}}, forcePerDay: 3, tokenPerDay: -1,
+				rotation: "wx.login", oauthDomains: map[string][]string{"wxo": {"h5.example.com", "b.example.com"}}}},
 		{"per-user limit off for load tests", []string{"--app", "wxa:sa", "--user-per-minute", "-1"},
 			nil, config{addr: "127.0.0.1:8081", userPerMinute: -1, apps: []appSpec{{"wxa", "sa", "", false}}}},
 	}
@@ -66,6 +70,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"stray argument", []string{"--app", "wxa:" + secret, "serve"}, "", nil},
 		{"empty risky word", []string{"--app", "wxa:" + secret, "--risky-word", ""}, "", nil},
 		{"unknown flag", []string{"--nope"}, "", errUsage},
+		{"domain of a mini-program", []string{"--app", "wxa:" + secret, "--oa-domain", "wxa=h5.example.com"}, "", nil},
+		{"unknown rotation", []string{"--app", "wxa:" + secret, "--session-key-rotation", "sometimes"}, "", nil},
 		{"help", []string{"--help"}, "", flag.ErrHelp},
 	}
 	for _, tt := range tests {

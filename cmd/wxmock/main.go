@@ -44,10 +44,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return errUsage
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	fake := wechattest.New(wechattest.Options{UserPerMinute: cfg.userPerMinute})
+	fake := wechattest.New(wechattest.Options{UserPerMinute: cfg.userPerMinute,
+		ForcePerDay: cfg.forcePerDay, TokenPerDay: cfg.tokenPerDay})
+	fake.SetSessionKeyRotation(cfg.rotation)
 	for _, a := range cfg.apps {
 		if a.official {
 			fake.AddOfficialAccount(a.appid, a.secret, a.openPlatform, "")
+			fake.SetOAuthDomains(a.appid, cfg.oauthDomains[a.appid]...)
 		} else {
 			fake.AddApp(a.appid, a.secret, a.openPlatform)
 		}

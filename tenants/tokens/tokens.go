@@ -6,7 +6,13 @@
 // the others keep using the current token meanwhile, or wait for the new
 // one when the current has already expired. Within a node, concurrent
 // callers share one renewal (singleflight). A call WeChat refuses with
-// 40001 or 42001 renews the token once and is retried once (Do).
+// 40001, 40014 or 42001 renews the token once and is retried once (Do).
+//
+// A token WeChat refused but still hands out in normal mode is replaced by
+// a forced refresh, which kills the token for every holder and which
+// WeChat allows 20 times a day, 30 s apart: all nodes together force at
+// most once per 30 s per app and ForcePerDay times a day (force.go).
+// Tokens are sealed in Redis under the tenant keyring.
 package tokens
 
 import (
@@ -22,6 +28,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/singleflight"
 
+	"miniauth/tenants"
 	"miniauth/tenants/wechat"
 )
 
@@ -45,21 +52,43 @@ type Target struct {
 type Token struct {
 	Value     string
 	ExpiresAt time.Time
-	renewAt   time.Time
+	// Forced: getting it took a forced refresh, which the caller should
+	// audit.
+	Forced  bool
+	renewAt time.Time
 }
+
+// Config configures a Cache. Zero fields take the defaults noted.
+type Config struct {
+	Keys        *tenants.Keyring // seals tokens in Redis; required
+	ForcePerDay int              // forced refreshes per app per day, all nodes together; 20
+	Now         func() time.Time // time.Now
+}
+
+// DefaultForcePerDay is WeChat's own limit of forced refreshes.
+const DefaultForcePerDay = 20
 
 // Cache is the shared token store. It is safe for concurrent use.
 type Cache struct {
-	rdb    redis.UniversalClient
-	prefix string
-	wx     *wechat.Client
-	now    func() time.Time
-	group  singleflight.Group
+	rdb         redis.UniversalClient
+	prefix      string
+	wx          *wechat.Client
+	keys        *tenants.Keyring
+	forcePerDay int
+	now         func() time.Time
+	group       singleflight.Group
 }
 
 // New returns a Cache; prefix namespaces the Redis keys (e.g. "ma").
-func New(rdb redis.UniversalClient, prefix string, wx *wechat.Client) *Cache {
-	return &Cache{rdb: rdb, prefix: prefix, wx: wx, now: time.Now}
+func New(rdb redis.UniversalClient, prefix string, wx *wechat.Client, cfg Config) *Cache {
+	c := &Cache{rdb: rdb, prefix: prefix, wx: wx, keys: cfg.Keys, forcePerDay: cfg.ForcePerDay, now: cfg.Now}
+	if c.forcePerDay <= 0 {
+		c.forcePerDay = DefaultForcePerDay
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	return c
 }
 
 func (c *Cache) key(t Target) string {
@@ -79,15 +108,15 @@ func (c *Cache) Get(ctx context.Context, t Target) (Token, error) {
 }
 
 // Do calls fn with the app's token; when WeChat answers 40001 (invalid or
-// not latest) or 42001 (expired), it renews the token once and calls fn
-// once more.
+// not latest), 40014 (invalid) or 42001 (expired), it renews the token
+// once and calls fn once more.
 func (c *Cache) Do(ctx context.Context, t Target, fn func(token string) error) error {
 	tok, err := c.Get(ctx, t)
 	if err != nil {
 		return err
 	}
 	err = fn(tok.Value)
-	if !wechat.IsCode(err, 40001, 42001) {
+	if !wechat.IsCode(err, 40001, 40014, 42001) {
 		return err
 	}
 	fresh, rerr := c.renew(ctx, t, tok.Value)
@@ -105,16 +134,23 @@ func (c *Cache) Renew(ctx context.Context, t Target, stale string) (Token, error
 // renew returns a token other than stale, fetching one from WeChat if no
 // other caller (on this node or another) has done so.
 func (c *Cache) renew(ctx context.Context, t Target, stale string) (Token, error) {
-	v, err, _ := c.group.Do(c.key(t)+"|"+stale, func() (any, error) {
+	ch := c.group.DoChan(c.key(t)+"|"+stale, func() (any, error) {
 		// Detached: one caller giving up must not fail the others.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 		defer cancel()
 		return c.renewShared(rctx, t, stale)
 	})
-	if err != nil {
-		return Token{}, err
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return Token{}, r.Err
+		}
+		return r.Val.(Token), nil
+	case <-ctx.Done():
+		// The caller's deadline (a login's budget) comes first; the renewal
+		// goes on for the others.
+		return Token{}, fmt.Errorf("tokens: renewal: %w: %w", wechat.ErrUnavailable, ctx.Err())
 	}
-	return v.(Token), nil
 }
 
 func (c *Cache) renewShared(ctx context.Context, t Target, stale string) (Token, error) {
@@ -163,28 +199,46 @@ func (c *Cache) fetch(ctx context.Context, t Target, stale string) (Token, error
 		return Token{}, err
 	}
 	at, err := c.wx.StableToken(ctx, t.AppID, secret, false)
+	forced := false
 	if err == nil && stale != "" && at.Token == stale {
 		// WeChat refused this very token but still hands it out in normal
 		// mode: only a forced refresh replaces it.
+		if err := c.claimForce(ctx, t); err != nil {
+			return Token{}, err
+		}
 		at, err = c.wx.StableToken(ctx, t.AppID, secret, true)
+		forced = true
 	}
 	if err != nil {
 		return Token{}, err
 	}
 	now := c.now()
 	life := time.Duration(at.ExpiresIn) * time.Second
-	tok := Token{Value: at.Token, ExpiresAt: now.Add(life), renewAt: now.Add(life - RenewBefore)}
+	tok := Token{Value: at.Token, ExpiresAt: now.Add(life), renewAt: now.Add(life - RenewBefore), Forced: forced}
 	if life <= 2*RenewBefore {
 		tok.renewAt = now.Add(life / 2) // a token handed out late in its life
 	}
 	val := strconv.FormatInt(tok.renewAt.UnixMilli(), 10) + "|" + strconv.FormatInt(tok.ExpiresAt.UnixMilli(), 10) + "|" + tok.Value
-	if err := c.rdb.Set(ctx, c.key(t), val, life).Err(); err != nil {
+	sealed, keyID := c.keys.Seal([]byte(val), tokenAD(t))
+	if err := c.rdb.Set(ctx, c.key(t), sealedPrefix+keyID+"|"+string(sealed), life).Err(); err != nil {
 		return Token{}, fmt.Errorf("tokens: store: %w", err)
 	}
 	return tok, nil
 }
 
-// read returns the cached token, or a zero Token.
+// sealedPrefix starts a sealed record: "s1|<key id>|<sealed bytes>", the
+// bytes sealing "<renew at ms>|<expires at ms>|<token>".
+const sealedPrefix = "s1|"
+
+// tokenAD binds a sealed token to its tenant and app, so that a record
+// copied under another app's key does not open.
+func tokenAD(t Target) string {
+	return "wechat-access-token:" + strconv.FormatInt(t.TenantID, 10) + ":" + t.AppID
+}
+
+// read returns the cached token, or a zero Token. A record that does not
+// open (written unsealed by an older version, or under a retired key) is
+// a miss: the token is fetched again.
 func (c *Cache) read(ctx context.Context, t Target) (Token, error) {
 	v, err := c.rdb.Get(ctx, c.key(t)).Result()
 	if errors.Is(err, redis.Nil) {
@@ -193,7 +247,16 @@ func (c *Cache) read(ctx context.Context, t Target) (Token, error) {
 	if err != nil {
 		return Token{}, fmt.Errorf("tokens: read: %w", err)
 	}
-	f := strings.SplitN(v, "|", 3)
+	rec, ok := strings.CutPrefix(v, sealedPrefix)
+	keyID, sealed, found := strings.Cut(rec, "|")
+	if !ok || !found {
+		return Token{}, nil
+	}
+	plain, err := c.keys.Open([]byte(sealed), keyID, tokenAD(t))
+	if err != nil {
+		return Token{}, nil
+	}
+	f := strings.SplitN(string(plain), "|", 3)
 	if len(f) != 3 {
 		return Token{}, nil
 	}

@@ -19,17 +19,44 @@ const appID, secret = "wxtok000000001", "token-test-secret-000001"
 // (simulated) WeChat.
 func nodes(t *testing.T, n int) ([]*tokens.Cache, *wechattest.Server, *wechat.Client) {
 	t.Helper()
+	caches, fake, wx, _ := cluster(t, n, tokens.Config{})
+	return caches, fake, wx
+}
+
+// cluster is nodes with cfg (its keyring and clock filled in when unset);
+// WeChat and the nodes share the returned clock.
+func cluster(t *testing.T, n int, cfg tokens.Config) ([]*tokens.Cache, *wechattest.Server, *wechat.Client, *clock) {
+	t.Helper()
 	rdb, prefix := tenantstest.Redis(t)
-	fake := wechattest.New(wechattest.Options{})
+	clk := &clock{now: time.Date(2025, 3, 1, 2, 0, 0, 0, time.UTC)}
+	fake := wechattest.New(wechattest.Options{Now: clk.Now})
 	fake.AddApp(appID, secret, "")
 	srv := httptest.NewServer(fake.Handler())
 	t.Cleanup(srv.Close)
 	wx := wechat.New(wechat.Config{BaseURL: srv.URL, AttemptTimeout: time.Second, TotalTimeout: 2 * time.Second})
+	if cfg.Keys == nil {
+		cfg.Keys = tenantstest.Keyring(t)
+	}
+	if cfg.Now == nil {
+		cfg.Now = clk.Now
+	}
 	out := make([]*tokens.Cache, n)
 	for i := range out {
-		out[i] = tokens.New(rdb, prefix, wx)
+		out[i] = tokens.New(rdb, prefix, wx, cfg)
 	}
-	return out, fake, wx
+	return out, fake, wx, clk
+}
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
 }
 
 var target = tokens.Target{TenantID: 7, AppID: appID, Secret: func() (string, error) { return secret, nil }}
@@ -115,15 +142,19 @@ func TestDoRenewsOnceAfterInvalidToken(t *testing.T) {
 	}
 }
 
+// wechat-open-api.md §7 rule 1: {40001, 40014, 42001} mean the basic
+// token is bad; renew once and retry once, never loop.
 func TestDoGivesUpAfterOneRetry(t *testing.T) {
-	caches, _, _ := nodes(t, 1)
-	calls := 0
-	err := caches[0].Do(context.Background(), target, func(string) error {
-		calls++
-		return &wechat.APIError{API: "x", Code: 40001}
-	})
-	if !wechat.IsCode(err, 40001) || calls != 2 {
-		t.Fatalf("err %v after %d calls, want 40001 after 2", err, calls)
+	for _, code := range []int{40001, 40014, 42001} {
+		caches, _, _ := nodes(t, 1)
+		calls := 0
+		err := caches[0].Do(context.Background(), target, func(string) error {
+			calls++
+			return &wechat.APIError{API: "x", Code: code}
+		})
+		if !wechat.IsCode(err, code) || calls != 2 {
+			t.Fatalf("%d: err %v after %d calls, want %d after 2", code, err, calls, code)
+		}
 	}
 }
 

@@ -34,7 +34,9 @@ type OAuthToken struct {
 	OpenID       string `json:"openid"`
 	Scope        string `json:"scope"`
 	UnionID      string `json:"unionid"`
-	Snapshot     int    `json:"is_snapshotuser"`
+	// Snapshot is 1 for a user of a snapshot page: OpenID and UnionID
+	// name a virtual account, and the tokens are empty.
+	Snapshot int `json:"is_snapshotuser"`
 }
 
 // OAuthAccessToken exchanges a web OAuth code (GET sns/oauth2/access_token).
@@ -48,7 +50,8 @@ func (c *Client) OAuthAccessToken(ctx context.Context, appid, secret, code strin
 	if err := c.do(ctx, cl, &r); err != nil {
 		return OAuthToken{}, err
 	}
-	if r.AccessToken == "" || r.OpenID == "" {
+	// A snapshot-page user comes with empty tokens (wechat-open-api.md §3).
+	if (r.AccessToken == "" && r.Snapshot != 1) || r.OpenID == "" {
 		return OAuthToken{}, unavailable(api, "reply lacks access_token or openid")
 	}
 	return r, nil

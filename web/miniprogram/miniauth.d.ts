@@ -83,7 +83,9 @@ export declare class Client {
   logout(): Promise<void>
   on(event: 'login', listener: (user: User) => void): () => void
   on(event: 'logout', listener: () => void): () => void
-  off(event: 'login' | 'logout', listener: (...args: any[]) => void): void
+  /** a phoneCode given to login() was not bound; the login itself worked */
+  on(event: 'phoneError', listener: (err: MiniauthError) => void): () => void
+  off(event: 'login' | 'logout' | 'phoneError', listener: (...args: any[]) => void): void
 }
 
 export declare function createClient(options: ClientOptions): Client

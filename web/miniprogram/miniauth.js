@@ -66,7 +66,7 @@ class Client {
     if (!this.wx) throw new MiniauthError('invalid_options', 'no wx object: pass options.wx')
     this.now = options.now || Date.now
     this.storageKey = STORAGE_PREFIX + this.tenant + (this.appid ? ':' + this.appid : '')
-    this._listeners = { login: [], logout: [] }
+    this._listeners = { login: [], logout: [], phoneError: [] }
     this._loginInFlight = null
   }
 
@@ -104,10 +104,13 @@ class Client {
 
   // --- events
 
-  /** on('login', fn(user)) or on('logout', fn()); returns a function that unsubscribes. */
+  /**
+   * on('login', fn(user)), on('logout', fn()) or on('phoneError', fn(err)) (a phoneCode given to
+   * login() was not bound; the login worked); returns a function that unsubscribes.
+   */
   on (event, fn) {
     const list = this._listeners[event]
-    if (!list) throw new MiniauthError('invalid_event', 'events are login and logout')
+    if (!list) throw new MiniauthError('invalid_event', 'events are login, logout and phoneError')
     list.push(fn)
     const self = this
     return function () { self.off(event, fn) }
@@ -175,6 +178,10 @@ class Client {
       }
       self._save(data)
       self._emit('login', data.user)
+      if (data.phone_error) {
+        // Logged in, but the number was not bound: the page may ask for the button again.
+        self._emit('phoneError', new MiniauthError(data.phone_error.code, data.phone_error.message, 200, ''))
+      }
       return data.user
     })()
     this._loginInFlight.then(function () { self._loginInFlight = null }, function () { self._loginInFlight = null })

@@ -43,6 +43,7 @@ func (s *Server) IssueCode(appid, user string) (string, error) {
 		code = newCode()
 	}
 	s.codes[code] = grant{appid: appid, user: user, issued: now}
+	s.loggedInLocked(appUser{appid, user})
 	return code, nil
 }
 
@@ -56,6 +57,9 @@ func (s *Server) redeemLocked(appid, code string) (string, int) {
 	}
 	if g.used {
 		return "", codeCodeUsed
+	}
+	if s.flags[g.user].Blocked {
+		return "", codeBlocked
 	}
 	if !s.allowLocked(g.user, now) {
 		return "", codeMinuteQuota
@@ -111,7 +115,8 @@ func (s *Server) sweepLocked(now time.Time) {
 		}
 	}
 	for tok, t := range s.tokens {
-		if !now.Before(t.expires) {
+		// Kept a while past expiry so that it answers 42001, not 40001.
+		if !now.Before(t.expires.Add(tokenLifetime)) {
 			delete(s.tokens, tok)
 		}
 	}

@@ -58,5 +58,5 @@ var errmsgs = map[int]string{
 // errorBody is WeChat's error envelope; errmsg ends with a request id as
 // the real one does, so clients cannot get away with matching on it.
 func errorBody(code int) map[string]any {
-	return map[string]any{"errcode": code, "errmsg": errmsgs[code] + ", rid: " + newRID()}
+	return map[string]any{"errcode": code, "errmsg": errmsg(code) + ", rid: " + newRID()}
 }

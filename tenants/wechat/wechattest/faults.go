@@ -24,16 +24,27 @@ func (s *Server) Faults() Faults {
 	return s.faults
 }
 
+// entry is what decides a call before its handler runs.
+type entry struct {
+	faults      Faults
+	systemError bool // a pending system error is spent on this call
+	rule        Rule // when ruled, the errcode rule that decides it
+	ruled       bool
+}
+
 // enter counts a call of api and returns the faults that apply to it,
-// spending one pending system error if any is due.
-func (s *Server) enter(api string) (f Faults, systemError bool) {
+// spending one pending system error if any is due, else one hit of the
+// first matching rule (rules.go).
+func (s *Server) enter(api string) (e entry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls[api]++
-	f = s.faults
+	e.faults = s.faults
 	if s.faults.SystemErrors > 0 {
 		s.faults.SystemErrors--
-		systemError = true
+		e.systemError = true
+		return e
 	}
-	return f, systemError
+	e.rule, e.ruled = s.ruleLocked(api)
+	return e
 }

@@ -25,8 +25,7 @@ func (s *Server) jscode2session(r *http.Request) outcome {
 	if code != 0 {
 		return fail(code)
 	}
-	key := newSessionKey()
-	s.sessionKeys[appUser{appid, user}] = key
+	key := s.issuedKeyLocked(appUser{appid, user})
 	s.openids[s.OpenID(appid, user)] = appUser{appid, user}
 	s.visits[appUser{appid, user}] = s.now()
 	body := map[string]any{"openid": s.OpenID(appid, user), "session_key": key}

@@ -13,22 +13,29 @@ type oauthGrant struct {
 	appid, user, scope string
 	issued, expires    time.Time
 	used               bool
+	snapshot           bool // the user came through the snapshot page (flags.go)
 }
 
 // AddOfficialAccount registers an official account for web OAuth (§6).
 // domain is its web-auth domain ("网页授权域名"): redirect URIs on another
-// host are refused with 10003; "" accepts any host.
+// host are refused with 10003; "" accepts loopback hosts only (more with
+// SetOAuthDomains).
 func (s *Server) AddOfficialAccount(appid, secret, openPlatformID, domain string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.apps[appid] = app{secret: secret, openPlatform: openPlatformID, official: true, domain: domain}
+	s.apps[appid] = app{secret: secret, openPlatform: openPlatformID, official: true}
+	s.mu.Unlock()
+	if domain != "" {
+		s.SetOAuthDomains(appid, domain)
+	}
 }
 
 // authorize plays WeChat's authorize page (open.weixin.qq.com
 // /connect/oauth2/authorize) for a user who consents at once: it redirects
 // straight back with a code. The simulated user is the query parameter
 // mock_user, else the cookie wxmock_user, else "h5-user"; mock_deny=1
-// plays a refusal (a redirect with the state only). Errors are an HTML page
+// plays a refusal (a redirect with the state only); mock_snapshot=1, like
+// the user's Snapshot flag, opens snsapi_userinfo as a snapshot page
+// (wechat-open-api.md §3). Errors are an HTML page
 // with WeChat's authorize-page code, as WeChat shows them to the user.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -47,7 +54,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	case redirect == "":
 		authorizeError(w, 10011, "redirect_uri 参数为空")
 		return
-	case err != nil || target.Host == "" || (a.domain != "" && target.Hostname() != a.domain):
+	case err != nil || target.Host == "" || !a.allowsRedirect(target):
 		authorizeError(w, 10003, "redirect_uri 域名与后台配置不一致")
 		return
 	case scope == "":
@@ -71,7 +78,8 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		now := s.now()
 		s.sweepLocked(now)
-		s.oauthCodes[code] = oauthGrant{appid: appid, user: user, scope: scope, issued: now}
+		snapshot := scope == "snsapi_userinfo" && (q.Get("mock_snapshot") == "1" || s.flags[user].Snapshot)
+		s.oauthCodes[code] = oauthGrant{appid: appid, user: user, scope: scope, issued: now, snapshot: snapshot}
 		s.mu.Unlock()
 		back.Set("code", code)
 	}
@@ -109,6 +117,9 @@ func (s *Server) oauthAccessToken(r *http.Request) outcome {
 	}
 	g.used = true
 	s.oauthCodes[q.Get("code")] = g
+	if g.snapshot {
+		return succeed(s.snapshotAnswer(g.appid, g.user, g.scope))
+	}
 	tok := newAccessToken()
 	s.oauthTokens[tok] = oauthGrant{appid: g.appid, user: g.user, scope: g.scope, issued: now, expires: now.Add(tokenLifetime)}
 	body := map[string]any{"access_token": tok, "expires_in": int(tokenLifetime / time.Second),

@@ -31,17 +31,24 @@ func succeed(b map[string]any) outcome { return outcome{body: b} }
 // writes the outcome as WeChat would, HTTP 200 in every case.
 func (s *Server) api(name, contentType string, h func(*http.Request) outcome) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, systemError := s.enter(name)
+		e := s.enter(name)
+		f := e.faults
 		if !wait(r.Context(), f.Latency) {
 			return // the client went away
 		}
-		if f.Garbage && !systemError {
+		if f.Garbage && !e.systemError && !e.ruled {
 			w.Header().Set("Content-Type", "text/html")
 			_, _ = w.Write([]byte(garbagePage))
 			return
 		}
 		out := outcome{code: codeSystemError}
-		if !systemError {
+		switch {
+		case e.ruled:
+			if e.rule.Consume {
+				h(r) // done for real, answered as failed
+			}
+			out = fail(e.rule.Errcode)
+		case !e.systemError:
 			out = h(r)
 		}
 		body := out.body

@@ -8,6 +8,7 @@ package wechattest
 import (
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,6 +20,12 @@ type Options struct {
 	// PhonePerMinute limits getuserphonenumber calls per app per minute
 	// (45011); 0 = no limit (WeChat documents no number).
 	PhonePerMinute int
+	// ForcePerDay limits stable_token force refreshes per app per day
+	// (45009); 20, negative = no limit (wechat-api.md §2.2).
+	ForcePerDay int
+	// TokenPerDay limits cgi-bin/token calls per app per day (45009); 2000,
+	// negative = no limit (the mini-program figure is UNCONFIRMED, §2.1).
+	TokenPerDay int
 }
 
 // Server is a fake WeChat. It is safe for concurrent use.
@@ -27,6 +34,9 @@ type Server struct {
 	codeTTL   time.Duration
 	perMinute int
 	phoneMax  int
+	forceMax  int
+	tokenMax  int
+	skew      atomic.Int64 // nanoseconds the clock was moved forward (Advance)
 	mux       *http.ServeMux
 
 	mu          sync.Mutex
@@ -50,13 +60,18 @@ type Server struct {
 
 	visits       map[appUser]time.Time  // last jscode2session of a user in an app (msg_sec_check)
 	contentRules map[string]contentRule // msg_sec_check verdicts by word
+	rules      []Rule               // injected errcodes (rules.go)
+	flags      map[string]UserFlags // blocked and snapshot users, set by tests
+	forced     map[string]dayCount  // appid → stable_token force refreshes today
+	tokenCalls map[string]dayCount  // appid → cgi-bin/token calls today
+	rotation   string               // when session keys change (rotation.go)
 }
 
 type app struct {
 	secret       string
-	openPlatform string // "" when not bound to an open platform account
-	official     bool   // an official account (web OAuth), not a mini-program
-	domain       string // official account's web-auth domain; "" accepts any
+	openPlatform string   // "" when not bound to an open platform account
+	official     bool     // an official account (web OAuth), not a mini-program
+	domains      []string // official account's web-auth domains; none = loopback (domains.go)
 }
 
 type appUser struct{ appid, user string }
@@ -68,12 +83,23 @@ func New(opts Options) *Server {
 		codeTTL:   opts.CodeTTL,
 		perMinute: opts.UserPerMinute,
 		phoneMax:  opts.PhonePerMinute,
+		forceMax:  opts.ForcePerDay,
+		tokenMax:  opts.TokenPerDay,
 		apps:      make(map[string]app),
 
 		contentRules: make(map[string]contentRule),
+		flags:     make(map[string]UserFlags),
 	}
-	if s.now == nil {
-		s.now = time.Now
+	base := opts.Now
+	if base == nil {
+		base = time.Now
+	}
+	s.now = func() time.Time { return base().Add(time.Duration(s.skew.Load())) }
+	if s.forceMax == 0 {
+		s.forceMax = 20
+	}
+	if s.tokenMax == 0 {
+		s.tokenMax = 2000
 	}
 	if s.codeTTL <= 0 {
 		s.codeTTL = 5 * time.Minute
@@ -118,6 +144,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("PUT /mock/faults", s.putFaults)
 	mux.HandleFunc("POST /mock/reset", s.postReset)
 	mux.HandleFunc("GET /mock/stats", s.getStats)
+	s.failureRoutes(mux)
 	return mux
 }
 
@@ -161,6 +188,10 @@ func (s *Server) resetLocked() {
 	s.oauthCodes = make(map[string]oauthGrant)
 	s.oauthTokens = make(map[string]oauthGrant)
 	s.visits = make(map[appUser]time.Time)
+	s.rules = nil
+	s.forced = make(map[string]dayCount)
+	s.tokenCalls = make(map[string]dayCount)
+	s.rotation = RotateOnExchange
 	if s.people == nil {
 		s.people = make(map[string]person)
 	}

@@ -51,7 +51,10 @@ func (s *Server) stableToken(r *http.Request) outcome {
 		return fail(codeInvalidGrant)
 	}
 	now := s.now()
-	t := s.stableTokenLocked(req.AppID, req.ForceRefresh, now)
+	t, code := s.stableTokenLocked(req.AppID, req.ForceRefresh, now)
+	if code != 0 {
+		return fail(code)
+	}
 	return succeed(map[string]any{
 		"access_token": t.value,
 		"expires_in":   int(t.expires.Sub(now) / time.Second),
@@ -60,11 +63,15 @@ func (s *Server) stableToken(r *http.Request) outcome {
 
 // stableTokenLocked hands out the app's current token while more than 5
 // minutes of it remain, so every caller gets the same one; force renews it
-// unless the previous forced renewal was under 30 seconds ago.
-func (s *Server) stableTokenLocked(appid string, force bool, now time.Time) stableToken {
+// unless the previous forced renewal was under 30 seconds ago (then the
+// current token is answered). A force beyond the day's 20 answers 45009.
+func (s *Server) stableTokenLocked(appid string, force bool, now time.Time) (stableToken, int) {
 	t, ok := s.stable[appid]
 	renew := !ok || t.expires.Sub(now) < stableRenewal
 	if force && (!ok || now.Sub(t.forcedAt) >= forceRefreshIn) {
+		if !countLocked(s.forced, appid, s.forceMax, now) {
+			return stableToken{}, codeDailyQuota
+		}
 		renew = true
 		t.forcedAt = now
 	}
@@ -76,7 +83,7 @@ func (s *Server) stableTokenLocked(appid string, force bool, now time.Time) stab
 		s.stable[appid] = t
 		s.tokens[t.value] = issuedToken{appid: appid, expires: t.expires}
 	}
-	return t
+	return t, 0
 }
 
 // token answers GET cgi-bin/token: every call mints a new token. A wrong
@@ -93,6 +100,9 @@ func (s *Server) token(r *http.Request) outcome {
 		return fail(codeInvalidGrant)
 	}
 	now := s.now()
+	if !countLocked(s.tokenCalls, q.Get("appid"), s.tokenMax, now) {
+		return fail(codeDailyQuota)
+	}
 	// Each call invalidates the previous token, which stays usable for 5
 	// more minutes.
 	if old, ok := s.tokens[s.lastToken[q.Get("appid")]]; ok && old.expires.After(now.Add(stableRenewal)) {

@@ -13,7 +13,12 @@ export async function overviewView(root, ctx) {
   const stat = (key, value) => h("div", { class: "stat", "data-test": "stat-" + key },
     h("span", { class: "num" }, String(value)), h("span", { class: "label" }, t(key)));
   const errs = o.wechat_errors || [];
+  // A spent daily quota stops every login: it must not hide in the list.
+  const quota = errs.find((e) => e.errcode === 45009);
+  const note = (e) => e.errcode === 40226 ? h("div", { class: "hint" }, t("blockedUser")) : null;
   mount(root,
+    quota ? h("p", { class: "banner warn", role: "alert", "data-test": "quota-exhausted" },
+      t("quotaExhausted") + " (" + (quota.appid || "—") + ", " + fmtTime(quota.at, lang()) + ")") : null,
     h("div", { class: "stats" },
       stat("users", o.users), stat("loginsToday", o.logins_today),
       stat("activeSessions", o.active_sessions), stat("banned", o.banned)),
@@ -22,6 +27,6 @@ export async function overviewView(root, ctx) {
       errs.length
         ? table([t("time"), "AppID", "API", "errcode", "errmsg"], errs.map((e) =>
           h("tr", {}, h("td", {}, fmtTime(e.at, lang())), h("td", {}, e.appid || "—"), h("td", {}, e.api),
-            h("td", {}, String(e.errcode)), h("td", { class: "wrap" }, e.errmsg))), { "data-test": "wechat-errors" })
+            h("td", {}, String(e.errcode)), h("td", { class: "wrap" }, e.errmsg, note(e)))), { "data-test": "wechat-errors" })
         : h("p", { class: "empty" }, t("noWeChatErrors"))));
 }

@@ -116,6 +116,18 @@ test('phone binding with a getPhoneNumber code', { skip: h.skip }, async () => {
   await assert.rejects(auth.bindPhone('not-a-real-code'), (e) => e.status === 400)
 })
 
+test('a phone code that fails leaves the login done and emits phoneError', { skip: h.skip }, async () => {
+  const { auth } = client(h.user('phonefail'))
+  const errs = []
+  auth.on('phoneError', (e) => errs.push(e))
+  const user = await auth.login({ phoneCode: 'e31968a7f94cc5ee25fafc2aef2773f0bb8c3937b22520eb8ee345274d00c144' })
+  assert.equal(user.phone_bound, false)
+  assert.ok(auth.session())
+  assert.equal(errs.length, 1)
+  assert.equal(errs[0].code, 'invalid_phone_code')
+  assert.ok(errs[0].message)
+})
+
 test('errors carry the API error code', { skip: h.skip }, async () => {
   const wx = fakeWx({ wxmock: h.wxmock, appid: h.appid, user: h.user('nobody') })
   const auth = createClient({ baseURL: h.url, tenant: 'no-such-tenant', wx })
