@@ -2,6 +2,8 @@ package api
 
 import (
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -44,5 +46,30 @@ func TestClientIPOf(t *testing.T) {
 				t.Fatalf("client = %s, want %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestNoRawClientIP keeps Fiber's c.IP() out of the package: behind a proxy
+// it is what the client wrote, and every use of the client's address goes
+// through clientIP.
+func TestNoRawClientIP(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			code, _, _ := strings.Cut(line, "//")
+			if strings.Contains(code, ".IP()") {
+				t.Errorf("%s:%d uses c.IP(); use clientIP(c)", f, i+1)
+			}
+		}
 	}
 }

@@ -60,7 +60,7 @@ func (s *Server) auditForcedRefresh(c *fiber.Ctx, t *tenants.Tenant, appid strin
 	if n, err := s.deps.Tokens.ForcesToday(ctx, target); err == nil {
 		details["forced_today"] = n
 	}
-	actor := tenants.Actor{Type: "api_key", IP: c.IP()}
+	actor := tenants.Actor{Type: "api_key", IP: clientIP(c)}
 	if k := apiKeyOf(c); k != nil {
 		actor.ID = strconv.FormatInt(k.ID, 10)
 		details["api_key"] = k.Name

@@ -60,11 +60,11 @@ type Server struct {
 
 	visits       map[appUser]time.Time  // last jscode2session of a user in an app (msg_sec_check)
 	contentRules map[string]contentRule // msg_sec_check verdicts by word
-	rules      []Rule               // injected errcodes (rules.go)
-	flags      map[string]UserFlags // blocked and snapshot users, set by tests
-	forced     map[string]dayCount  // appid → stable_token force refreshes today
-	tokenCalls map[string]dayCount  // appid → cgi-bin/token calls today
-	rotation   string               // when session keys change (rotation.go)
+	rules        []Rule                 // injected errcodes (rules.go)
+	flags        map[string]UserFlags   // blocked and snapshot users, set by tests
+	forced       map[string]dayCount    // appid → stable_token force refreshes today
+	tokenCalls   map[string]dayCount    // appid → cgi-bin/token calls today
+	rotation     string                 // when session keys change (rotation.go)
 }
 
 type app struct {
@@ -88,7 +88,7 @@ func New(opts Options) *Server {
 		apps:      make(map[string]app),
 
 		contentRules: make(map[string]contentRule),
-		flags:     make(map[string]UserFlags),
+		flags:        make(map[string]UserFlags),
 	}
 	base := opts.Now
 	if base == nil {
