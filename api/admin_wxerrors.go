@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 
 	"github.com/gofiber/fiber/v2"
@@ -12,9 +11,11 @@ import (
 
 // noteWeChatErrors runs around the per-tenant routes and remembers WeChat
 // failures (rejected credentials, WeChat down) for the tenant's overview in
-// the console. A user's bad or reused code is the client's business and is
-// not kept; a user WeChat blocks (40226) is, since the admins may hear of
-// it, and so is a spent daily quota (45009), which stops every login.
+// the console. The user's own doing (a bad or reused code, calling too
+// often: wechat.IsUserFault) is the client's business and is not kept; a
+// user WeChat blocks (40226) is, since the admins may hear of it, and so is
+// a spent daily quota (45009), which stops every login. The failure names
+// its app (wechat.AppIDOf).
 func (s *Server) noteWeChatErrors(c *fiber.Ctx) error {
 	err := c.Next()
 	if err == nil {
@@ -24,27 +25,14 @@ func (s *Server) noteWeChatErrors(c *fiber.Ctx) error {
 	if !errors.As(err, &we) && !errors.Is(err, wechat.ErrUnavailable) {
 		return err
 	}
-	if wechat.IsCode(err, 40029, 40163, 45011) {
+	if wechat.IsUserFault(err) {
 		return err
 	}
 	t := tenantOf(c)
 	if t == nil {
 		return err
 	}
-	var body struct {
-		AppID string `json:"appid"`
-	}
-	_ = json.Unmarshal(c.Body(), &body)
-	appid := body.AppID
-	if appid == "" {
-		appid = c.Query("appid") // GET /wechat/access-token
-	}
-	if app, aerr := t.App(appid); aerr == nil {
-		appid = app.AppID
-	} else {
-		appid = ""
-	}
-	s.noteWeChatError(c, t.ID, appid, err)
+	s.noteWeChatError(c, t.ID, wechat.AppIDOf(err), err)
 	return err
 }
 

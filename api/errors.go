@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"net"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -180,13 +179,12 @@ func wechatError(we *wechat.APIError, err error) *Error {
 	if e := wechatAPIError(we, err); e != nil { // APIs other than jscode2session (wechat_errors.go)
 		return e
 	}
-	switch we.Code {
-	case 40029, 40163:
+	switch {
+	case wechat.IsBadCode(err):
 		return &Error{Status: 401, Code: CodeInvalidCode, Message: "the login code is invalid, expired or already used; call wx.login again"}
-	case 40013, 40125, 40164, 41002, 41004, 40243, 40001:
-		return &Error{Status: 502, Code: CodeTenantMisconfigured,
-			Message: "WeChat rejected this tenant's AppID or AppSecret (errcode " + strconv.Itoa(we.Code) + ")", cause: err}
-	case 45011:
+	case wechat.IsMisconfigured(err):
+		return errMisconfigured(we, err)
+	case wechat.IsRateLimited(err):
 		return &Error{Status: 429, Code: CodeRateLimited, Message: "WeChat limits this user's logins; retry in a minute", RetryAfter: 60, cause: err}
 	}
 	return &Error{Status: 502, Code: CodeWeChatUnavailable, Message: "WeChat did not answer; try again", cause: err}

@@ -116,14 +116,14 @@ func (c *Cache) Do(ctx context.Context, t Target, fn func(token string) error) e
 		return err
 	}
 	err = fn(tok.Value)
-	if !wechat.IsCode(err, 40001, 40014, 42001) {
-		return err
+	if !wechat.IsStaleToken(err) {
+		return wechat.ForApp(t.AppID, err)
 	}
 	fresh, rerr := c.renew(ctx, t, tok.Value)
 	if rerr != nil {
 		return rerr
 	}
-	return fn(fresh.Value)
+	return wechat.ForApp(t.AppID, fn(fresh.Value))
 }
 
 // Renew returns a token other than stale, which WeChat refused.

@@ -15,6 +15,7 @@ import (
 // call is one API request, rebuilt for each attempt.
 type call struct {
 	api    string // name used in errors, e.g. "jscode2session"
+	appid  string // the app the call is for, carried on its errors; "" for calls by access_token
 	method string
 	url    string // may hold the AppSecret: never put it in an error
 	body   []byte // JSON, or nil
@@ -32,6 +33,10 @@ type envelope struct {
 // do runs cl within the total timeout, retrying once after errcode -1, and
 // decodes a successful body into out.
 func (c *Client) do(ctx context.Context, cl call, out any) error {
+	return ForApp(cl.appid, c.try(ctx, cl, out))
+}
+
+func (c *Client) try(ctx context.Context, cl call, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, c.totalTimeout)
 	defer cancel()
 	for attempt := 1; ; attempt++ {
@@ -44,7 +49,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		if body == nil {
 			return err
 		}
-		if attempt == 1 && !cl.once && IsCode(err, -1) {
+		if attempt == 1 && !cl.once && IsCode(err, CodeBusy) {
 			if err := pause(ctx, cl.api, c.retryDelay); err != nil {
 				return err
 			}

@@ -23,7 +23,7 @@ func SessionSignature(sessionKey, payload string) string {
 // session_key (GET wxa/checksession). A stale or expired key is
 // (false, nil): WeChat answers 87009 "invalid signature".
 func (c *Client) CheckSession(ctx context.Context, accessToken, openid, sessionKey string) (bool, error) {
-	const api = "checksession"
+	const api = APICheckSession
 	q := url.Values{
 		"access_token": {accessToken},
 		"openid":       {openid},

@@ -18,9 +18,10 @@ var ErrUnavailable = errors.New("wechat: unavailable")
 
 // APIError is a reply of WeChat's carrying a non-zero errcode.
 type APIError struct {
-	API  string // e.g. "jscode2session"
-	Code int    // WeChat's errcode
-	Msg  string // WeChat's errmsg, request id included
+	API   string // e.g. "jscode2session"
+	Code  int    // WeChat's errcode
+	Msg   string // WeChat's errmsg, request id included
+	AppID string // the app the call was made for, when the call names one (ForApp)
 }
 
 // Error returns e.g. "wechat: jscode2session: errcode 40029: invalid code".
@@ -31,7 +32,7 @@ func (e *APIError) Error() string {
 // Is reports errcode -1 ("system error, retry later") as ErrUnavailable too:
 // it says WeChat is busy, not that the request was wrong.
 func (e *APIError) Is(target error) bool {
-	return target == ErrUnavailable && e.Code == -1
+	return target == ErrUnavailable && e.Code == CodeBusy
 }
 
 // IsCode reports whether err is a *APIError with one of codes.

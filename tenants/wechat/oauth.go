@@ -43,16 +43,16 @@ type OAuthToken struct {
 // The code is single use: after errcode -1 WeChat answers 40163 to a retry,
 // so there is none.
 func (c *Client) OAuthAccessToken(ctx context.Context, appid, secret, code string) (OAuthToken, error) {
-	const api = "oauth2/access_token"
+	const api = APIOAuthToken
 	q := url.Values{"appid": {appid}, "secret": {secret}, "code": {code}, "grant_type": {"authorization_code"}}
-	cl := call{api: api, method: http.MethodGet, once: true, url: c.baseURL + "/sns/oauth2/access_token?" + q.Encode()}
+	cl := call{api: api, appid: appid, method: http.MethodGet, once: true, url: c.baseURL + "/sns/oauth2/access_token?" + q.Encode()}
 	var r OAuthToken
 	if err := c.do(ctx, cl, &r); err != nil {
 		return OAuthToken{}, err
 	}
 	// A snapshot-page user comes with empty tokens (wechat-open-api.md §3).
 	if (r.AccessToken == "" && r.Snapshot != 1) || r.OpenID == "" {
-		return OAuthToken{}, unavailable(api, "reply lacks access_token or openid")
+		return OAuthToken{}, ForApp(appid, unavailable(api, "reply lacks access_token or openid"))
 	}
 	return r, nil
 }
@@ -68,7 +68,7 @@ type OAuthUser struct {
 // OAuthUserInfo fetches the profile of the user a web OAuth token was
 // issued for (GET sns/userinfo).
 func (c *Client) OAuthUserInfo(ctx context.Context, accessToken, openid string) (OAuthUser, error) {
-	const api = "userinfo"
+	const api = APIUserInfo
 	q := url.Values{"access_token": {accessToken}, "openid": {openid}, "lang": {"zh_CN"}}
 	cl := call{api: api, method: http.MethodGet, url: c.baseURL + "/sns/userinfo?" + q.Encode()}
 	var r OAuthUser

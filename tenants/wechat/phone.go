@@ -55,7 +55,7 @@ type phoneReply struct {
 // given, makes WeChat check that the code belongs to that user. The code is
 // single use, so an errcode -1 is not retried.
 func (c *Client) GetUserPhoneNumber(ctx context.Context, accessToken, code, openid string) (Phone, error) {
-	const api = "getuserphonenumber"
+	const api = APIPhoneNumber
 	body, _ := json.Marshal(struct {
 		Code   string `json:"code"`
 		OpenID string `json:"openid,omitempty"`

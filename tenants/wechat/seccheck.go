@@ -45,7 +45,7 @@ type secCheckReply struct {
 // in the query, never the body). WeChat answers errcode 0 for risky text
 // too: the verdict is in Suggest.
 func (c *Client) MsgSecCheck(ctx context.Context, accessToken, openid string, scene int, content string) (SecCheck, error) {
-	const api = "msg_sec_check"
+	const api = APIMsgSecCheck
 	body, err := json.Marshal(secCheckRequest{Version: 2, OpenID: openid, Scene: scene, Content: content})
 	if err != nil {
 		return SecCheck{}, unavailable(api, "invalid request")

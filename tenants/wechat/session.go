@@ -25,20 +25,20 @@ type sessionReply struct {
 // after a timeout WeChat may have spent the single-use code, so the caller
 // should have the mini-program send a fresh one rather than retry.
 func (c *Client) Code2Session(ctx context.Context, appid, secret, code string) (Session, error) {
-	const api = "jscode2session"
+	const api = APICode2Session
 	q := url.Values{
 		"appid":      {appid},
 		"secret":     {secret},
 		"js_code":    {code},
 		"grant_type": {"authorization_code"},
 	}
-	cl := call{api: api, method: http.MethodGet, url: c.baseURL + "/sns/jscode2session?" + q.Encode()}
+	cl := call{api: api, appid: appid, method: http.MethodGet, url: c.baseURL + "/sns/jscode2session?" + q.Encode()}
 	var r sessionReply
 	if err := c.do(ctx, cl, &r); err != nil {
 		return Session{}, err
 	}
 	if r.OpenID == "" || r.SessionKey == "" {
-		return Session{}, unavailable(api, "reply lacks openid or session_key")
+		return Session{}, ForApp(appid, unavailable(api, "reply lacks openid or session_key"))
 	}
 	return Session(r), nil
 }

@@ -29,7 +29,7 @@ type tokenReply struct {
 // token while it is valid, so several servers need no shared cache; use
 // forceRefresh only when the token has leaked.
 func (c *Client) StableToken(ctx context.Context, appid, secret string, forceRefresh bool) (AccessToken, error) {
-	const api = "stable_token"
+	const api = APIStableToken
 	body, err := json.Marshal(stableTokenRequest{
 		GrantType:    "client_credential",
 		AppID:        appid,
@@ -37,15 +37,15 @@ func (c *Client) StableToken(ctx context.Context, appid, secret string, forceRef
 		ForceRefresh: forceRefresh,
 	})
 	if err != nil {
-		return AccessToken{}, unavailable(api, "invalid request")
+		return AccessToken{}, ForApp(appid, unavailable(api, "invalid request"))
 	}
-	cl := call{api: api, method: http.MethodPost, url: c.baseURL + "/cgi-bin/stable_token", body: body}
+	cl := call{api: api, appid: appid, method: http.MethodPost, url: c.baseURL + "/cgi-bin/stable_token", body: body}
 	var r tokenReply
 	if err := c.do(ctx, cl, &r); err != nil {
 		return AccessToken{}, err
 	}
 	if r.AccessToken == "" || r.ExpiresIn <= 0 {
-		return AccessToken{}, unavailable(api, "reply lacks access_token or expires_in")
+		return AccessToken{}, ForApp(appid, unavailable(api, "reply lacks access_token or expires_in"))
 	}
 	return AccessToken{Token: r.AccessToken, ExpiresIn: r.ExpiresIn}, nil
 }

@@ -76,13 +76,13 @@ func (g *Guard) Code2Session(ctx context.Context, appid, secret, code string) (w
 		return wechat.Session{}, fmt.Errorf("guard: claim code: %w", err)
 	}
 	if !claimed {
-		return wechat.Session{}, &wechat.APIError{API: "jscode2session", Code: 40163, Msg: "code been used (refused before reaching WeChat)"}
+		return wechat.Session{}, &wechat.APIError{API: wechat.APICode2Session, Code: wechat.CodeCodeUsed, AppID: appid, Msg: "code been used (refused before reaching WeChat)"}
 	}
 	s, err := g.breaker(appid).Execute(func() (wechat.Session, error) {
 		return g.client.Code2Session(ctx, appid, secret, code)
 	})
 	if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
-		err = ErrOpen
+		err = wechat.ForApp(appid, ErrOpen)
 	}
 	if errors.Is(err, wechat.ErrUnavailable) {
 		// WeChat most likely never used the code: let the client try it again.
