@@ -9,6 +9,7 @@ import (
 
 	"miniauth/tenants"
 	"miniauth/tenants/admins"
+	"miniauth/tenants/audit"
 )
 
 // The admin API (DESIGN §5, /admin/api/) behind the console. Every route
@@ -126,8 +127,8 @@ func adminOf(c *fiber.Ctx) *admins.Admin {
 }
 
 // adminActor is the audit actor of the signed-in admin.
-func adminActor(c *fiber.Ctx) tenants.Actor {
-	return tenants.Actor{Type: "admin", ID: adminOf(c).Email, IP: clientIP(c)}
+func adminActor(c *fiber.Ctx) audit.Actor {
+	return audit.Actor{Type: "admin", ID: adminOf(c).Email, IP: clientIP(c)}
 }
 
 // adminTenant resolves the :tenant path parameter for the signed-in admin

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/wechat"
 )
 
@@ -102,7 +103,7 @@ func (s *Server) adminTestApp(c *fiber.Ctx) error {
 		return err
 	}
 	_, err = s.deps.WeChat.StableToken(ctx, app.AppID, secret, false)
-	s.audit(c, tenants.AuditEntry{TenantID: t.ID, Actor: adminActor(c),
+	s.audit(c, audit.Entry{TenantID: t.ID, Actor: adminActor(c),
 		Action: "app.tested", TargetType: "app", TargetID: app.AppID, Details: map[string]any{"ok": err == nil}})
 	var we *wechat.APIError
 	switch {

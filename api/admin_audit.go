@@ -8,15 +8,16 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"miniauth/tenants"
+	"miniauth/tenants/audit"
+	"miniauth/tenants/wxerrors"
 )
 
 // audit writes an entry outside any other change (sign-ins, revocations
 // that live in Redis, credential tests). The change it records has
 // happened whether or not the entry can be written, so a failure does not
 // change the answer; it is logged at error level (DESIGN §6).
-func (s *Server) audit(c *fiber.Ctx, e tenants.AuditEntry) {
-	if err := s.deps.Tenants.Registry().RecordAuditNow(c.UserContext(), e); err != nil {
+func (s *Server) audit(c *fiber.Ctx, e audit.Entry) {
+	if err := s.deps.Audit.RecordNow(c.UserContext(), e); err != nil {
 		s.log.Error("audit entry not written", "request_id", requestIDOf(c), "action", e.Action,
 			"tenant_id", e.TenantID, "err", err)
 	}
@@ -37,7 +38,7 @@ type auditJSON struct {
 
 // auditPage answers one page of audit lines matching f and the query's
 // filters (action, actor, target, before).
-func (s *Server) auditPage(c *fiber.Ctx, f tenants.AuditFilter) error {
+func (s *Server) auditPage(c *fiber.Ctx, f audit.Filter) error {
 	f.Action = strings.Clone(c.Query("action"))
 	f.Actor = strings.Clone(c.Query("actor"))
 	f.TargetID = strings.Clone(c.Query("target"))
@@ -46,7 +47,7 @@ func (s *Server) auditPage(c *fiber.Ctx, f tenants.AuditFilter) error {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	recs, err := s.deps.Tenants.Registry().Audit(c.UserContext(), f)
+	recs, err := s.deps.Audit.List(c.UserContext(), f)
 	if err != nil {
 		return err
 	}
@@ -79,22 +80,22 @@ func (s *Server) auditPage(c *fiber.Ctx, f tenants.AuditFilter) error {
 
 func (s *Server) adminTenantAudit(c *fiber.Ctx) error {
 	t, _ := s.adminTenant(c)
-	return s.auditPage(c, tenants.AuditFilter{TenantID: t.ID})
+	return s.auditPage(c, audit.Filter{TenantID: t.ID})
 }
 
 // adminPlatformAudit (platform admins): platform-wide lines, or every
 // tenant's with ?scope=all.
 func (s *Server) adminPlatformAudit(c *fiber.Ctx) error {
-	return s.auditPage(c, tenants.AuditFilter{AllTenants: c.Query("scope") == "all"})
+	return s.auditPage(c, audit.Filter{AllTenants: c.Query("scope") == "all"})
 }
 
 type overviewResponse struct {
-	Tenant         tenantJSON            `json:"tenant"`
-	Users          int                   `json:"users"`
-	Banned         int                   `json:"banned"`
-	LoginsToday    int                   `json:"logins_today"`
-	ActiveSessions int                   `json:"active_sessions"`
-	WeChatErrors   []tenants.WeChatError `json:"wechat_errors"`
+	Tenant         tenantJSON       `json:"tenant"`
+	Users          int              `json:"users"`
+	Banned         int              `json:"banned"`
+	LoginsToday    int              `json:"logins_today"`
+	ActiveSessions int              `json:"active_sessions"`
+	WeChatErrors   []wxerrors.Entry `json:"wechat_errors"`
 }
 
 // maxSessionUsers bounds the work of counting active sessions for the

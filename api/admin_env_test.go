@@ -10,6 +10,7 @@ import (
 	"miniauth/api"
 	"miniauth/tenants"
 	"miniauth/tenants/admins"
+	"miniauth/tenants/audit"
 )
 
 // adminEnv is an env with the people who use the console: a platform
@@ -53,7 +54,7 @@ func newAdminEnv(t *testing.T, opts ...func(*api.Deps)) *adminEnv {
 	e.admins = admins.NewStore(e.db)
 	ctx := context.Background()
 	g, err := e.reg.Create(ctx, tenants.NewTenant{
-		Slug: "globex", Name: "Globex", AppID: otherAppID, Secret: globexSecret, Actor: tenants.CLI})
+		Slug: "globex", Name: "Globex", AppID: otherAppID, Secret: globexSecret, Actor: audit.CLI})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"miniauth/tenants"
 	"miniauth/tenants/admins"
+	"miniauth/tenants/audit"
 )
 
 type signInRequest struct {
@@ -93,8 +93,8 @@ func (s *Server) adminSignIn(c *fiber.Ctx) error {
 		return err
 	}
 	_ = s.deps.Admins.TouchLogin(ctx, a.ID)
-	s.audit(c, tenants.AuditEntry{TenantID: a.TenantID.Int64,
-		Actor:  tenants.Actor{Type: "admin", ID: a.Email, IP: ip},
+	s.audit(c, audit.Entry{TenantID: a.TenantID.Int64,
+		Actor:  audit.Actor{Type: "admin", ID: a.Email, IP: ip},
 		Action: "admin.signed_in", TargetType: "admin", TargetID: a.Email})
 	c.Cookie(&fiber.Cookie{Name: adminCookie, Value: token, Path: "/admin/api", HTTPOnly: true,
 		Secure: s.secureCookies(c), SameSite: fiber.CookieSameSiteStrictMode, Expires: sess.ExpiresAt})
@@ -118,11 +118,11 @@ func (s *Server) signInFailed(c *fiber.Ctx, email string) error {
 	} else if a, err := s.deps.Admins.ByEmail(ctx, email); err == nil {
 		tenantID = a.TenantID.Int64
 	}
-	actor := tenants.Actor{Type: "anonymous", ID: email, IP: ip}
-	s.audit(c, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
+	actor := audit.Actor{Type: "anonymous", ID: email, IP: ip}
+	s.audit(c, audit.Entry{TenantID: tenantID, Actor: actor,
 		Action: "admin.signin_failed", TargetType: "admin", TargetID: email, Details: details})
 	if locked {
-		s.audit(c, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
+		s.audit(c, audit.Entry{TenantID: tenantID, Actor: actor,
 			Action: "admin.locked_out", TargetType: "admin", TargetID: email, Details: details})
 	}
 	return errBadCredentials

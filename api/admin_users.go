@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/users"
 )
 
@@ -215,7 +216,7 @@ func (s *Server) adminRevokeSession(c *fiber.Ctx) error {
 	if err := s.deps.Webhooks.SessionRevoked(ctx, t.ID, u.PublicID, id, "admin"); err != nil {
 		s.log.Warn("session.revoked webhook not written", "request_id", requestIDOf(c), "tenant", t.Slug, "err", err)
 	}
-	s.audit(c, tenants.AuditEntry{TenantID: t.ID, Actor: adminActor(c),
+	s.audit(c, audit.Entry{TenantID: t.ID, Actor: adminActor(c),
 		Action: "session.revoked", TargetType: "user", TargetID: u.PublicID, Details: map[string]any{"session": id[:8]}})
 	return c.SendStatus(fiber.StatusNoContent)
 }
@@ -235,7 +236,7 @@ func (s *Server) adminRevokeUserSessions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.audit(c, tenants.AuditEntry{TenantID: t.ID, Actor: adminActor(c),
+	s.audit(c, audit.Entry{TenantID: t.ID, Actor: adminActor(c),
 		Action: "sessions.revoked_user", TargetType: "user", TargetID: u.PublicID, Details: map[string]any{"count": n}})
 	return c.JSON(fiber.Map{"revoked": n})
 }

@@ -5,8 +5,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"miniauth/tenants"
 	"miniauth/tenants/wechat"
+	"miniauth/tenants/wxerrors"
 )
 
 // noteWeChatErrors runs around the per-tenant routes and remembers WeChat
@@ -39,7 +39,7 @@ func (s *Server) noteWeChatErrors(c *fiber.Ctx) error {
 // noteWeChatError records err (a WeChat failure) in the tenant's recent
 // WeChat errors; failing to record it is only logged.
 func (s *Server) noteWeChatError(c *fiber.Ctx, tenantID int64, appid string, err error) {
-	e := tenants.WeChatError{AppID: appid, API: "wechat", Code: -1, Msg: "WeChat did not answer"}
+	e := wxerrors.Entry{AppID: appid, API: "wechat", Code: -1, Msg: "WeChat did not answer"}
 	var we *wechat.APIError
 	if errors.As(err, &we) {
 		e.API, e.Code, e.Msg = we.API, we.Code, we.Msg

@@ -18,6 +18,7 @@ import (
 	"miniauth/tenants"
 	"miniauth/tenants/admins"
 	"miniauth/tenants/apikeys"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/signup"
@@ -25,6 +26,7 @@ import (
 	"miniauth/tenants/users"
 	"miniauth/tenants/webhooks"
 	"miniauth/tenants/wechat"
+	"miniauth/tenants/wxerrors"
 )
 
 // BodyLimit is the largest request body accepted (DESIGN §5).
@@ -59,7 +61,8 @@ type Deps struct {
 	Admins       *admins.Store
 	Console      *admins.Console // console sign-ins (Redis)
 	Lockout      *admins.Lockout // sign-in failure counting (Redis)
-	WeChatErrors *tenants.WeChatErrors
+	WeChatErrors *wxerrors.Log
+	Audit        *audit.Log // the audit lines written outside other changes, and the console's audit view
 	// PublicURL: when it is https, the console cookie is Secure even if TLS
 	// ends at a proxy. Web OAuth callbacks are built on it too.
 	PublicURL string

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/tenantstest"
 )
@@ -31,7 +32,7 @@ func TestMiniProgramSDK(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	if _, err := e.reg.Create(ctx, tenants.NewTenant{Slug: "globex", Name: "Globex", AppID: otherAppID,
-		Secret: "other-app-secret-0123456789", Actor: tenants.CLI}); err != nil {
+		Secret: "other-app-secret-0123456789", Actor: audit.CLI}); err != nil {
 		t.Fatal(err)
 	}
 	wxHTTP := httptest.NewServer(e.wx.Handler()) // the same simulator, for the "phone" side
@@ -83,7 +84,7 @@ func eddsaFixture(t *testing.T, e *env) (token, jwks string) {
 	t.Helper()
 	ctx := context.Background()
 	tn, err := e.reg.Create(ctx, tenants.NewTenant{Slug: "edwards", Name: "Edwards", AppID: "wxedwards0001",
-		Secret: "edwards-app-secret-0123456", Actor: tenants.CLI})
+		Secret: "edwards-app-secret-0123456", Actor: audit.CLI})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/sessions"
 )
 
 // apiKey makes an API key for a tenant, directly in the store.
 func (e *env) apiKey(tenantID int64) string {
 	e.t.Helper()
-	key, _, err := e.apiKeys.Create(context.Background(), tenantID, "test backend", tenants.CLI)
+	key, _, err := e.apiKeys.Create(context.Background(), tenantID, "test backend", audit.CLI)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -112,9 +113,9 @@ func TestIntrospect(t *testing.T) {
 	ctx := context.Background()
 	key := e.apiKey(e.tenant.ID)
 	globexKey := e.apiKey(e.globex.ID)
-	revoked, revokedRow, _ := e.apiKeys.Create(ctx, e.tenant.ID, "old", tenants.CLI)
+	revoked, revokedRow, _ := e.apiKeys.Create(ctx, e.tenant.ID, "old", audit.CLI)
 	remember(revoked, "API key")
-	if err := e.apiKeys.Revoke(ctx, e.tenant.ID, revokedRow.ID, tenants.CLI); err != nil {
+	if err := e.apiKeys.Revoke(ctx, e.tenant.ID, revokedRow.ID, audit.CLI); err != nil {
 		t.Fatal(err)
 	}
 
@@ -209,7 +210,7 @@ func TestIntrospect(t *testing.T) {
 
 	// A disabled tenant's backend still authenticates, and learns that
 	// nothing is active.
-	if err := e.reg.SetStatus(ctx, e.tenant.ID, tenants.StatusDisabled, tenants.CLI); err != nil {
+	if err := e.reg.SetStatus(ctx, e.tenant.ID, tenants.StatusDisabled, audit.CLI); err != nil {
 		t.Fatal(err)
 	}
 	e.cache.Invalidate(ctx, "acme")

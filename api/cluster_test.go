@@ -11,6 +11,7 @@ import (
 
 	"miniauth/api"
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/tenantstest"
@@ -71,7 +72,7 @@ func TestOnRedisCluster(t *testing.T) {
 	// and an invalidation published on the cluster. No multi-key command,
 	// so no cross-slot error.
 	other := tenants.NewCache(e.reg, cc, tenants.CacheConfig{Prefix: prefix}, slog.New(slog.DiscardHandler))
-	if err := e.reg.RevokeAllSessions(context.Background(), e.tenant.ID, tenants.CLI); err != nil {
+	if err := e.reg.RevokeAllSessions(context.Background(), e.tenant.ID, audit.CLI); err != nil {
 		t.Fatal(err)
 	}
 	other.Invalidate(context.Background(), "acme")

@@ -22,6 +22,8 @@ import (
 	"miniauth/tenants"
 	"miniauth/tenants/admins"
 	"miniauth/tenants/apikeys"
+	"miniauth/tenants/audit"
+	"miniauth/tenants/keyring"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/signup"
@@ -32,6 +34,7 @@ import (
 	"miniauth/tenants/wechat"
 	"miniauth/tenants/wechat/guard"
 	"miniauth/tenants/wechat/wechattest"
+	"miniauth/tenants/wxerrors"
 )
 
 const (
@@ -63,7 +66,7 @@ type env struct {
 	tokens  *sessions.AccessTokens
 	hooks   *webhooks.Store // the tests deliver with hooks.DeliverDue
 	users   *users.Store
-	keys    *tenants.Keyring
+	keys    *keyring.Ring
 	metrics *api.Metrics // served on their own address in production, never on base
 }
 
@@ -158,7 +161,8 @@ func newEnv(t *testing.T, opts ...func(*api.Deps)) *env {
 		Admins:       admins.NewStore(apiDB),
 		Console:      admins.NewConsole(apiRedis, prefix, 0, 0),
 		Lockout:      admins.NewLockout(apiRedis, prefix, admins.DefaultLockoutPolicy),
-		WeChatErrors: tenants.NewWeChatErrors(apiRedis, prefix),
+		WeChatErrors: wxerrors.New(apiRedis, prefix),
+		Audit:        audit.NewLog(apiDB),
 		// Tenant backends.
 		APIKeys:      e.apiKeys,
 		AccessTokens: e.tokens,
@@ -189,7 +193,7 @@ func newEnv(t *testing.T, opts ...func(*api.Deps)) *env {
 	e.base = "http://" + ln.Addr().String()
 
 	tn, err := tenants.NewRegistry(db, keys).Create(context.Background(), tenants.NewTenant{
-		Slug: "acme", Name: "Acme", AppID: demoAppID, Secret: demoSecret, Actor: tenants.CLI})
+		Slug: "acme", Name: "Acme", AppID: demoAppID, Secret: demoSecret, Actor: audit.CLI})
 	if err != nil {
 		t.Fatal(err)
 	}

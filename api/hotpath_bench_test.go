@@ -17,6 +17,7 @@ import (
 	"miniauth/api"
 	"miniauth/tenants"
 	"miniauth/tenants/apikeys"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/tenantstest"
@@ -53,7 +54,7 @@ func newBenchAPI(b *testing.B) *benchAPI {
 
 	reg := tenants.NewRegistry(db, keys)
 	t, err := reg.Create(context.Background(), tenants.NewTenant{Slug: "acme", Name: "Acme",
-		AppID: demoAppID, Secret: demoSecret, Actor: tenants.CLI})
+		AppID: demoAppID, Secret: demoSecret, Actor: audit.CLI})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func newBenchAPI(b *testing.B) *benchAPI {
 	const big = 1_000_000
 	settings := tenants.Settings{RateLimits: ratelimit.Limits{LoginPerTenantPerSecond: big,
 		LoginPerIPPerMinute: big, LoginPerIdentityPerMinute: big, SessionPerTokenPerMinute: big, APIKeyPerSecond: big}}
-	if err := reg.Update(context.Background(), t.ID, tenants.Update{Settings: &settings, Actor: tenants.CLI}); err != nil {
+	if err := reg.Update(context.Background(), t.ID, tenants.Update{Settings: &settings, Actor: audit.CLI}); err != nil {
 		b.Fatal(err)
 	}
 	logger := slog.New(api.Redact(slog.NewJSONHandler(io.Discard, nil)))
@@ -80,7 +81,7 @@ func newBenchAPI(b *testing.B) *benchAPI {
 		Tenants: cache, Users: ba.users, Sessions: ba.sess, WeChat: wxClient, Logger: logger,
 		Codes:   guard.New(wxClient, rdb, guard.Config{KeyPrefix: prefix}, nil),
 		Limiter: ratelimit.New(rdb, prefix), Metrics: api.NewMetrics(prometheus.NewRegistry()),
-		APIKeys: keyStore, Webhooks: hooks,
+		APIKeys: keyStore, Webhooks: hooks, Audit: audit.NewLog(db),
 		AccessTokens: sessions.NewAccessTokens(sessions.NewSigningKeys(db, keys, sessions.KeyPolicy{}, nil)),
 		Ready:        func(context.Context) error { return nil },
 	})
@@ -88,7 +89,7 @@ func newBenchAPI(b *testing.B) *benchAPI {
 	if ba.tenant, err = reg.BySlug(context.Background(), "acme"); err != nil {
 		b.Fatal(err)
 	}
-	if ba.apiKey, _, err = keyStore.Create(context.Background(), t.ID, "bench", tenants.CLI); err != nil {
+	if ba.apiKey, _, err = keyStore.Create(context.Background(), t.ID, "bench", audit.CLI); err != nil {
 		b.Fatal(err)
 	}
 	return ba

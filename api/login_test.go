@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/wechat/wechattest"
 )
 
@@ -138,7 +139,7 @@ func TestLogin(t *testing.T) {
 func TestLoginDisabledTenant(t *testing.T) {
 	e := newEnv(t)
 	token := e.login("alice")
-	if err := e.reg.SetStatus(context.Background(), e.tenant.ID, tenants.StatusDisabled, tenants.CLI); err != nil {
+	if err := e.reg.SetStatus(context.Background(), e.tenant.ID, tenants.StatusDisabled, audit.CLI); err != nil {
 		t.Fatal(err)
 	}
 	e.cache.Invalidate(context.Background(), "acme")
@@ -152,7 +153,7 @@ func TestLoginDisabledTenant(t *testing.T) {
 	if after := e.state(); after != before {
 		t.Fatalf("refused requests changed state: %+v → %+v", before, after)
 	}
-	if err := e.reg.SetStatus(context.Background(), e.tenant.ID, tenants.StatusActive, tenants.CLI); err != nil {
+	if err := e.reg.SetStatus(context.Background(), e.tenant.ID, tenants.StatusActive, audit.CLI); err != nil {
 		t.Fatal(err)
 	}
 	e.cache.Invalidate(context.Background(), "acme")

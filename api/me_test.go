@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/sessions"
 )
 
@@ -151,7 +152,7 @@ func TestBannedAndRevoked(t *testing.T) {
 		t.Fatalf("a banned login changed state: %+v → %+v", before, after)
 	}
 	// Revoking every session of the tenant is one epoch bump in MySQL.
-	if err := e.reg.RevokeAllSessions(ctx, e.tenant.ID, tenants.CLI); err != nil {
+	if err := e.reg.RevokeAllSessions(ctx, e.tenant.ID, audit.CLI); err != nil {
 		t.Fatal(err)
 	}
 	e.cache.Invalidate(ctx, "acme")

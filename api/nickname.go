@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/wechat"
 )
 
@@ -89,8 +90,8 @@ func (s *Server) auditReview(c *fiber.Ctx, userID, nick string, v *wechat.SecChe
 		return
 	}
 	t := tenantOf(c)
-	err := s.deps.Tenants.Registry().RecordAuditNow(c.UserContext(), tenants.AuditEntry{TenantID: t.ID,
-		Actor: tenants.Actor{Type: "user", ID: userID, IP: clientIP(c)}, Action: "user.nickname_review",
+	err := s.deps.Audit.RecordNow(c.UserContext(), audit.Entry{TenantID: t.ID,
+		Actor: audit.Actor{Type: "user", ID: userID, IP: clientIP(c)}, Action: "user.nickname_review",
 		TargetType: "user", TargetID: userID,
 		Details: map[string]any{"nickname": nick, "label": v.Label, "trace_id": v.TraceID}})
 	if err != nil {

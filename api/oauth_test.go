@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 )
 
 const (
@@ -23,7 +24,7 @@ func withOfficialAccount(t *testing.T) *env {
 	ctx := context.Background()
 	e.wx.AddApp(demoAppID, demoSecret, "acme-open")
 	e.wx.AddOfficialAccount(oaAppID, oaSecret, "acme-open", "")
-	if err := e.reg.AddOfficialAccount(ctx, e.tenant.ID, tenants.NewApp{AppID: oaAppID, Secret: oaSecret, Actor: tenants.CLI}); err != nil {
+	if err := e.reg.AddOfficialAccount(ctx, e.tenant.ID, tenants.NewApp{AppID: oaAppID, Secret: oaSecret, Actor: audit.CLI}); err != nil {
 		t.Fatal(err)
 	}
 	e.settings(func(s *tenants.Settings) {

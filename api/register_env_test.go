@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 )
 
 // Helpers of the registration tests (issue 4).
@@ -24,7 +25,7 @@ func (e *env) settings(change func(*tenants.Settings)) {
 	}
 	st := tn.Settings
 	change(&st)
-	if err := e.reg.Update(ctx, tn.ID, tenants.Update{Settings: &st, Actor: tenants.CLI}); err != nil {
+	if err := e.reg.Update(ctx, tn.ID, tenants.Update{Settings: &st, Actor: audit.CLI}); err != nil {
 		e.t.Fatal(err)
 	}
 	e.cache.Invalidate(ctx, "acme")
@@ -90,10 +91,10 @@ func location(t *testing.T, res *http.Response) *url.URL {
 	return u
 }
 
-func tenantsCLI() tenants.Actor { return tenants.CLI }
+func tenantsCLI() audit.Actor { return audit.CLI }
 
 func tenantsNewApp(appid string) tenants.NewApp {
-	return tenants.NewApp{AppID: appid, Secret: "other-app-secret-0123456789", Actor: tenants.CLI}
+	return tenants.NewApp{AppID: appid, Secret: "other-app-secret-0123456789", Actor: audit.CLI}
 }
 
 // doAt is do against another node's base URL. Safe in goroutines: a

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/users"
 )
 
@@ -149,7 +150,7 @@ func TestExistingOnlyPolicy(t *testing.T) {
 	res, err := users.NewStore(e.db).Import(ctx, e.tenant.ID, []users.ImportRow{
 		{Phone: "13700000001", Name: "王小明", ExternalID: "crm-1"},
 		{Phone: "+86 137-0000-0002", Name: "李雷", ExternalID: "crm-2"},
-	}, tenants.CLI)
+	}, audit.CLI)
 	if err != nil || res.Created != 2 {
 		t.Fatalf("import: %+v %v", res, err)
 	}
@@ -208,7 +209,7 @@ func TestSecondAppJoinsByUnionID(t *testing.T) {
 	ctx := context.Background()
 	e.wx.AddApp(demoAppID, demoSecret, "acme-open")
 	e.wx.AddApp(otherAppID, "other-app-secret-0123456789", "acme-open")
-	if err := e.reg.AddApp(ctx, e.tenant.ID, tenants.NewApp{AppID: otherAppID, Secret: "other-app-secret-0123456789", Actor: tenants.CLI}); err != nil {
+	if err := e.reg.AddApp(ctx, e.tenant.ID, tenants.NewApp{AppID: otherAppID, Secret: "other-app-secret-0123456789", Actor: audit.CLI}); err != nil {
 		t.Fatal(err)
 	}
 	e.cache.Invalidate(ctx, "acme")

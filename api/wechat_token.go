@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/tokens"
 )
 
@@ -60,12 +61,12 @@ func (s *Server) auditForcedRefresh(c *fiber.Ctx, t *tenants.Tenant, appid strin
 	if n, err := s.deps.Tokens.ForcesToday(ctx, target); err == nil {
 		details["forced_today"] = n
 	}
-	actor := tenants.Actor{Type: "api_key", IP: clientIP(c)}
+	actor := audit.Actor{Type: "api_key", IP: clientIP(c)}
 	if k := apiKeyOf(c); k != nil {
 		actor.ID = strconv.FormatInt(k.ID, 10)
 		details["api_key"] = k.Name
 	}
-	if err := s.deps.Tenants.Registry().RecordAuditNow(ctx, tenants.AuditEntry{TenantID: t.ID, Actor: actor,
+	if err := s.deps.Audit.RecordNow(ctx, audit.Entry{TenantID: t.ID, Actor: actor,
 		Action: "wechat.access_token.force_refreshed", TargetType: "app", TargetID: appid, Details: details}); err != nil {
 		s.log.Warn("forced refresh not audited", "request_id", requestIDOf(c), "err", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+	"miniauth/tenants/audit"
 )
 
 // MiniProgram picks the tenant's mini-program by appid, or its default
@@ -72,7 +73,7 @@ func (r *Registry) AddOfficialAccount(ctx context.Context, tenantID int64, n New
 			}
 			return fmt.Errorf("tenants: add official account: %w", err)
 		}
-		return RecordAudit(ctx, tx, AuditEntry{TenantID: tenantID, Actor: n.Actor, Action: "app.added",
+		return audit.Record(ctx, tx, audit.Entry{TenantID: tenantID, Actor: n.Actor, Action: "app.added",
 			TargetType: "app", TargetID: n.AppID, Details: map[string]any{"kind": KindOfficialAccount}})
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
+	"miniauth/tenants/audit"
 )
 
 // Changes made from the admin console. Each one writes its audit entry in
@@ -19,7 +20,7 @@ import (
 type Update struct {
 	Name     *string
 	Settings *Settings
-	Actor    Actor
+	Actor    audit.Actor
 }
 
 func (u Update) validate() error {
@@ -58,14 +59,14 @@ func (r *Registry) Update(ctx context.Context, id int64, u Update) error {
 			}
 			details["settings"] = u.Settings
 		}
-		return RecordAudit(ctx, tx, AuditEntry{TenantID: id, Actor: u.Actor, Action: "tenant.updated",
+		return audit.Record(ctx, tx, audit.Entry{TenantID: id, Actor: u.Actor, Action: "tenant.updated",
 			TargetType: "tenant", TargetID: itoa(id), Details: details})
 	})
 }
 
 // Delete removes a tenant with its apps, users, identities and admins (the
 // foreign keys cascade). The audit log keeps the tombstone.
-func (r *Registry) Delete(ctx context.Context, id int64, actor Actor) error {
+func (r *Registry) Delete(ctx context.Context, id int64, actor audit.Actor) error {
 	return r.inTx(ctx, func(tx *sqlx.Tx) error {
 		var slug string
 		if err := tx.GetContext(ctx, &slug, `SELECT slug FROM tenants WHERE id = ? FOR UPDATE`, id); err != nil {
@@ -77,7 +78,7 @@ func (r *Registry) Delete(ctx context.Context, id int64, actor Actor) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM tenants WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("tenants: delete: %w", err)
 		}
-		return RecordAudit(ctx, tx, AuditEntry{TenantID: id, Actor: actor, Action: "tenant.deleted",
+		return audit.Record(ctx, tx, audit.Entry{TenantID: id, Actor: actor, Action: "tenant.deleted",
 			TargetType: "tenant", TargetID: slug})
 	})
 }
@@ -87,7 +88,7 @@ type NewApp struct {
 	AppID     string
 	Secret    string
 	IsDefault bool
-	Actor     Actor
+	Actor     audit.Actor
 }
 
 func validSecret(s string) error {
@@ -121,14 +122,14 @@ func (r *Registry) AddApp(ctx context.Context, tenantID int64, n NewApp) error {
 			tenantID, KindMiniProgram, n.AppID, sealed, kid, n.IsDefault); err != nil {
 			return mapDup(err, ErrAppIDTaken)
 		}
-		return RecordAudit(ctx, tx, AuditEntry{TenantID: tenantID, Actor: n.Actor, Action: "app.added",
+		return audit.Record(ctx, tx, audit.Entry{TenantID: tenantID, Actor: n.Actor, Action: "app.added",
 			TargetType: "app", TargetID: n.AppID, Details: map[string]any{"default": n.IsDefault}})
 	})
 }
 
 // RotateSecret replaces an app's AppSecret, sealed afresh with a new nonce
 // under the current master key.
-func (r *Registry) RotateSecret(ctx context.Context, tenantID int64, appid, secret string, actor Actor) error {
+func (r *Registry) RotateSecret(ctx context.Context, tenantID int64, appid, secret string, actor audit.Actor) error {
 	if err := validSecret(secret); err != nil {
 		return err
 	}
@@ -146,13 +147,13 @@ func (r *Registry) RotateSecret(ctx context.Context, tenantID int64, appid, secr
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrAppUnknown
 		}
-		return RecordAudit(ctx, tx, AuditEntry{TenantID: tenantID, Actor: actor, Action: "app.secret_rotated",
+		return audit.Record(ctx, tx, audit.Entry{TenantID: tenantID, Actor: actor, Action: "app.secret_rotated",
 			TargetType: "app", TargetID: appid})
 	})
 }
 
 // SetDefaultApp makes appid the tenant's default mini-program.
-func (r *Registry) SetDefaultApp(ctx context.Context, tenantID int64, appid string, actor Actor) error {
+func (r *Registry) SetDefaultApp(ctx context.Context, tenantID int64, appid string, actor audit.Actor) error {
 	return r.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := lockTenant(ctx, tx, tenantID); err != nil {
 			return err
@@ -168,7 +169,7 @@ func (r *Registry) SetDefaultApp(ctx context.Context, tenantID int64, appid stri
 		if _, err := tx.ExecContext(ctx, `UPDATE apps SET is_default = (id = ?) WHERE tenant_id = ?`, id, tenantID); err != nil {
 			return fmt.Errorf("tenants: default app: %w", err)
 		}
-		return RecordAudit(ctx, tx, AuditEntry{TenantID: tenantID, Actor: actor, Action: "app.made_default",
+		return audit.Record(ctx, tx, audit.Entry{TenantID: tenantID, Actor: actor, Action: "app.made_default",
 			TargetType: "app", TargetID: appid})
 	})
 }

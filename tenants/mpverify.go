@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"miniauth/tenants/audit"
 )
 
 // An official account's web-authorization domain must serve the file
@@ -55,7 +56,7 @@ func validVerifyFile(name string, content []byte) error {
 
 // PutVerifyFile creates or replaces a tenant's verification file, and
 // audits it. A name another tenant has is ErrVerifyFileTaken.
-func (r *Registry) PutVerifyFile(ctx context.Context, tenantID int64, name string, content []byte, actor Actor) error {
+func (r *Registry) PutVerifyFile(ctx context.Context, tenantID int64, name string, content []byte, actor audit.Actor) error {
 	if err := validVerifyFile(name, content); err != nil {
 		return err
 	}
@@ -77,7 +78,7 @@ func (r *Registry) PutVerifyFile(ctx context.Context, tenantID int64, name strin
 				return fmt.Errorf("tenants: verification file: %w", err)
 			}
 		}
-		return RecordAudit(ctx, tx, AuditEntry{TenantID: tenantID, Actor: actor, Action: "mp_verify.uploaded",
+		return audit.Record(ctx, tx, audit.Entry{TenantID: tenantID, Actor: actor, Action: "mp_verify.uploaded",
 			TargetType: "mp_verify_file", TargetID: name, Details: map[string]any{"content": string(content)}})
 	})
 }
@@ -111,7 +112,7 @@ func (r *Registry) VerifyFile(ctx context.Context, name string) (*VerifyFile, er
 }
 
 // DeleteVerifyFile removes a tenant's verification file, and audits it.
-func (r *Registry) DeleteVerifyFile(ctx context.Context, tenantID int64, name string, actor Actor) error {
+func (r *Registry) DeleteVerifyFile(ctx context.Context, tenantID int64, name string, actor audit.Actor) error {
 	return r.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM mp_verify_files WHERE tenant_id = ? AND name = ?`, tenantID, name)
 		if err != nil {
@@ -120,7 +121,7 @@ func (r *Registry) DeleteVerifyFile(ctx context.Context, tenantID int64, name st
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNoVerifyFile
 		}
-		return RecordAudit(ctx, tx, AuditEntry{TenantID: tenantID, Actor: actor, Action: "mp_verify.deleted",
+		return audit.Record(ctx, tx, audit.Entry{TenantID: tenantID, Actor: actor, Action: "mp_verify.deleted",
 			TargetType: "mp_verify_file", TargetID: name})
 	})
 }

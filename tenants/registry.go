@@ -11,16 +11,18 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
+	"miniauth/tenants/audit"
+	"miniauth/tenants/keyring"
 )
 
 // Registry stores tenants and their apps in MySQL.
 type Registry struct {
 	db   *sqlx.DB
-	keys *Keyring
+	keys *keyring.Ring
 }
 
 // NewRegistry returns a Registry over db that seals AppSecrets with keys.
-func NewRegistry(db *sqlx.DB, keys *Keyring) *Registry {
+func NewRegistry(db *sqlx.DB, keys *keyring.Ring) *Registry {
 	return &Registry{db: db, keys: keys}
 }
 
@@ -31,7 +33,7 @@ type NewTenant struct {
 	Name   string
 	AppID  string
 	Secret string
-	Actor  Actor
+	Actor  audit.Actor
 }
 
 func (n NewTenant) validate() error {
@@ -71,7 +73,7 @@ func (r *Registry) Create(ctx context.Context, n NewTenant) (*Tenant, error) {
 			tid, KindMiniProgram, n.AppID, sealed, kid); err != nil {
 			return mapDup(err, ErrAppIDTaken)
 		}
-		return RecordAudit(ctx, tx, AuditEntry{
+		return audit.Record(ctx, tx, audit.Entry{
 			TenantID: tid, Actor: n.Actor, Action: "tenant.created",
 			TargetType: "tenant", TargetID: n.Slug,
 			Details: map[string]any{"appid": n.AppID},
@@ -164,7 +166,7 @@ func (r *Registry) List(ctx context.Context) ([]Tenant, error) {
 
 // SetStatus disables or re-enables a tenant. Disabling also raises the
 // session epoch, so every session issued so far stops working at once.
-func (r *Registry) SetStatus(ctx context.Context, id int64, status string, actor Actor) error {
+func (r *Registry) SetStatus(ctx context.Context, id int64, status string, actor audit.Actor) error {
 	if status != StatusActive && status != StatusDisabled {
 		return Invalid("status must be active or disabled")
 	}
@@ -182,7 +184,7 @@ func (r *Registry) SetStatus(ctx context.Context, id int64, status string, actor
 				return ErrNotFound
 			}
 		}
-		return RecordAudit(ctx, tx, AuditEntry{TenantID: id, Actor: actor,
+		return audit.Record(ctx, tx, audit.Entry{TenantID: id, Actor: actor,
 			Action:     "tenant." + map[string]string{StatusActive: "enabled", StatusDisabled: "disabled"}[status],
 			TargetType: "tenant", TargetID: itoa(id)})
 	})
@@ -190,7 +192,7 @@ func (r *Registry) SetStatus(ctx context.Context, id int64, status string, actor
 
 // RevokeAllSessions raises the tenant's session epoch: every session issued
 // before it is refused from now on, on every node, in O(1).
-func (r *Registry) RevokeAllSessions(ctx context.Context, id int64, actor Actor) error {
+func (r *Registry) RevokeAllSessions(ctx context.Context, id int64, actor audit.Actor) error {
 	return r.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE tenants SET session_epoch = session_epoch + 1 WHERE id = ?`, id)
 		if err != nil {
@@ -199,7 +201,7 @@ func (r *Registry) RevokeAllSessions(ctx context.Context, id int64, actor Actor)
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
 		}
-		return RecordAudit(ctx, tx, AuditEntry{TenantID: id, Actor: actor,
+		return audit.Record(ctx, tx, audit.Entry{TenantID: id, Actor: actor,
 			Action: "sessions.revoked_all", TargetType: "tenant", TargetID: itoa(id)})
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/tenantstest"
 )
 
@@ -21,7 +22,7 @@ func TestRegistryCreate(t *testing.T) {
 	ctx := context.Background()
 	reg := newRegistry(t)
 	secret := "s3cret-s3cret-s3cret-01"
-	tn, err := reg.Create(ctx, tenants.NewTenant{Slug: "acme", Name: "Acme", AppID: "wxacme000001", Secret: secret, Actor: tenants.CLI})
+	tn, err := reg.Create(ctx, tenants.NewTenant{Slug: "acme", Name: "Acme", AppID: "wxacme000001", Secret: secret, Actor: audit.CLI})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,14 +71,14 @@ func TestDisableRaisesEpoch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := reg.SetStatus(ctx, tn.ID, tenants.StatusDisabled, tenants.CLI); err != nil {
+	if err := reg.SetStatus(ctx, tn.ID, tenants.StatusDisabled, audit.CLI); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := reg.ByID(ctx, tn.ID)
 	if got.Active() || got.SessionEpoch != tn.SessionEpoch+1 {
 		t.Fatalf("after disable: status %s epoch %d", got.Status, got.SessionEpoch)
 	}
-	if err := reg.SetStatus(ctx, 999999, tenants.StatusDisabled, tenants.CLI); !errors.Is(err, tenants.ErrNotFound) {
+	if err := reg.SetStatus(ctx, 999999, tenants.StatusDisabled, audit.CLI); !errors.Is(err, tenants.ErrNotFound) {
 		t.Fatalf("SetStatus(unknown) = %v", err)
 	}
 }

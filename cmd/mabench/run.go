@@ -23,6 +23,8 @@ import (
 	"miniauth/migrations"
 	"miniauth/tenants"
 	"miniauth/tenants/apikeys"
+	"miniauth/tenants/audit"
+	"miniauth/tenants/keyring"
 	"miniauth/tenants/sessions"
 )
 
@@ -32,7 +34,7 @@ type bench struct {
 	pprofAddr string // miniauth's profiler, with --profiles
 	db        *sqlx.DB
 	rdb       *redis.Client
-	keys      *tenants.Keyring
+	keys      *keyring.Ring
 	reg       *tenants.Registry
 	sessions  *sessions.Store
 	wxURL     string
@@ -105,7 +107,7 @@ func run(ctx context.Context, o options) error {
 	var mk [32]byte
 	_, _ = rand.Read(mk[:])
 	masterKey := base64.StdEncoding.EncodeToString(mk[:])
-	if b.keys, err = tenants.NewKeyring(masterKey); err != nil {
+	if b.keys, err = keyring.New(masterKey); err != nil {
 		return err
 	}
 	b.reg = tenants.NewRegistry(b.db, b.keys)
@@ -441,7 +443,7 @@ func (b *bench) probeIntrospect(ctx context.Context, ts []benchTenant) (bool, er
 	}
 	keys := apikeys.NewStore(b.db)
 	for _, t := range ts {
-		secret, _, err := keys.Create(ctx, t.id, "mabench", tenants.Actor{Type: "system", ID: "mabench"})
+		secret, _, err := keys.Create(ctx, t.id, "mabench", audit.Actor{Type: "system", ID: "mabench"})
 		if err != nil {
 			return false, err
 		}

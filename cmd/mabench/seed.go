@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/wechat/wechattest"
@@ -61,7 +62,7 @@ func seedTenants(ctx context.Context, db *sqlx.DB, reg *tenants.Registry, from, 
 				}
 				bt := tenantSpec(from + n)
 				t, err := reg.Create(ctx, tenants.NewTenant{Slug: bt.slug, Name: "Bench " + bt.slug,
-					AppID: bt.appid, Secret: bt.secret, Actor: tenants.Actor{Type: "system", ID: "mabench"}})
+					AppID: bt.appid, Secret: bt.secret, Actor: audit.Actor{Type: "system", ID: "mabench"}})
 				if err != nil {
 					errs <- fmt.Errorf("tenant %s: %w", bt.slug, err)
 					return

@@ -16,6 +16,8 @@ import (
 
 	"miniauth/tenants"
 	"miniauth/tenants/apikeys"
+	"miniauth/tenants/audit"
+	"miniauth/tenants/keyring"
 	"miniauth/tenants/memo"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/webhooks"
@@ -59,7 +61,7 @@ type backends struct {
 	webhooks *webhooks.Store
 }
 
-func newBackends(db *sqlx.DB, keys *tenants.Keyring, c BackendsConfig) backends {
+func newBackends(db *sqlx.DB, keys *keyring.Ring, c BackendsConfig) backends {
 	signing := sessions.NewSigningKeys(db, keys, sessions.KeyPolicy{Alg: c.JWTAlg, TokenTTL: c.AccessTokenTTL,
 		RotateEvery: c.KeyRotation}, nil)
 	return backends{
@@ -103,7 +105,7 @@ func apikeyCmd(ctx context.Context, cfg Config, args []string, stdout io.Writer)
 	enc.SetIndent("", "  ")
 	switch args[0] {
 	case "create":
-		secret, k, err := store.Create(ctx, t.ID, *name, tenants.CLI)
+		secret, k, err := store.Create(ctx, t.ID, *name, audit.CLI)
 		if err != nil {
 			return err
 		}
@@ -125,7 +127,7 @@ func apikeyCmd(ctx context.Context, cfg Config, args []string, stdout io.Writer)
 		}
 		defer rdb.Close()
 		store.CacheOn(memo.NewBus(rdb, cfg.RedisPrefix, slog.New(slog.NewTextHandler(os.Stderr, nil))), time.Minute)
-		return store.Revoke(ctx, t.ID, *id, tenants.CLI)
+		return store.Revoke(ctx, t.ID, *id, audit.CLI)
 	}
 	return errUsage
 }
@@ -155,7 +157,7 @@ func signingKeyCmd(ctx context.Context, cfg Config, args []string, stdout io.Wri
 	enc.SetIndent("", "  ")
 	switch args[0] {
 	case "rotate":
-		rot, err := signing.Rotate(ctx, t.ID, *alg, tenants.CLI)
+		rot, err := signing.Rotate(ctx, t.ID, *alg, audit.CLI)
 		if err != nil {
 			return err
 		}
@@ -175,8 +177,8 @@ func signingKeyCmd(ctx context.Context, cfg Config, args []string, stdout io.Wri
 	return errUsage
 }
 
-func openWithKeys(ctx context.Context, cfg Config) (*sqlx.DB, *tenants.Keyring, error) {
-	keys, err := tenants.NewKeyring(cfg.MasterKey, cfg.OldMasterKeys...)
+func openWithKeys(ctx context.Context, cfg Config) (*sqlx.DB, *keyring.Ring, error) {
+	keys, err := keyring.New(cfg.MasterKey, cfg.OldMasterKeys...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("MINIAUTH_MASTER_KEY: %w", err)
 	}

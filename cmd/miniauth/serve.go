@@ -14,6 +14,8 @@ import (
 	"miniauth/migrations"
 	"miniauth/tenants"
 	"miniauth/tenants/admins"
+	"miniauth/tenants/audit"
+	"miniauth/tenants/keyring"
 	"miniauth/tenants/memo"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
@@ -22,13 +24,14 @@ import (
 	"miniauth/tenants/users"
 	"miniauth/tenants/wechat"
 	"miniauth/tenants/wechat/guard"
+	"miniauth/tenants/wxerrors"
 )
 
 func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.MasterKey == "" {
 		return errors.New("MINIAUTH_MASTER_KEY is required (32 random bytes, base64)")
 	}
-	keys, err := tenants.NewKeyring(cfg.MasterKey, cfg.OldMasterKeys...)
+	keys, err := keyring.New(cfg.MasterKey, cfg.OldMasterKeys...)
 	if err != nil {
 		return err
 	}
@@ -84,7 +87,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Admins:         adminStore,
 		Console:        admins.NewConsole(rdb, cfg.RedisPrefix, 0, 0),
 		Lockout:        admins.NewLockout(rdb, cfg.RedisPrefix, admins.DefaultLockoutPolicy),
-		WeChatErrors:   tenants.NewWeChatErrors(rdb, cfg.RedisPrefix),
+		WeChatErrors:   wxerrors.New(rdb, cfg.RedisPrefix),
+		Audit:          audit.NewLog(db),
 		PublicURL:      cfg.PublicURL,
 		APIKeys:        back.apiKeys,
 		AccessTokens:   back.tokens,

@@ -12,6 +12,8 @@ import (
 
 	"miniauth/tenants"
 	"miniauth/tenants/admins"
+	"miniauth/tenants/audit"
+	"miniauth/tenants/keyring"
 )
 
 type tenantJSON struct {
@@ -46,7 +48,7 @@ func tenantCmd(ctx context.Context, cfg Config, args []string, stdin io.Reader, 
 		return err
 	}
 	defer db.Close()
-	keys, err := tenants.NewKeyring(cfg.MasterKey, cfg.OldMasterKeys...)
+	keys, err := keyring.New(cfg.MasterKey, cfg.OldMasterKeys...)
 	if err != nil {
 		return fmt.Errorf("MINIAUTH_MASTER_KEY: %w", err)
 	}
@@ -91,7 +93,7 @@ func tenantCmd(ctx context.Context, cfg Config, args []string, stdin io.Reader, 
 		if err != nil {
 			return err
 		}
-		t, err := reg.Create(ctx, tenants.NewTenant{Slug: *slug, Name: *name, AppID: *appid, Secret: secret, Actor: tenants.CLI})
+		t, err := reg.Create(ctx, tenants.NewTenant{Slug: *slug, Name: *name, AppID: *appid, Secret: secret, Actor: audit.CLI})
 		if err != nil {
 			return err
 		}
@@ -135,7 +137,7 @@ func adminCmd(ctx context.Context, cfg Config, args []string, stdin io.Reader, s
 	if err != nil {
 		return err
 	}
-	a, err := store.Create(ctx, admins.New{Email: *email, Password: password, Role: *role, TenantID: tenantID, Actor: tenants.CLI})
+	a, err := store.Create(ctx, admins.New{Email: *email, Password: password, Role: *role, TenantID: tenantID, Actor: audit.CLI})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 	"os"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
+	"miniauth/tenants/keyring"
 	"miniauth/tenants/memo"
 	"miniauth/tenants/users"
 )
@@ -32,7 +34,7 @@ func usersCmd(ctx context.Context, cfg Config, args []string, stdin io.Reader, s
 		return err
 	}
 	defer db.Close()
-	keys, err := tenants.NewKeyring(cfg.MasterKey, cfg.OldMasterKeys...)
+	keys, err := keyring.New(cfg.MasterKey, cfg.OldMasterKeys...)
 	if err != nil {
 		return fmt.Errorf("MINIAUTH_MASTER_KEY: %w", err)
 	}
@@ -56,7 +58,7 @@ func usersCmd(ctx context.Context, cfg Config, args []string, stdin io.Reader, s
 	}
 	defer rdb.Close()
 	store.CacheOn(memo.NewBus(rdb, cfg.RedisPrefix, slog.New(slog.NewTextHandler(os.Stderr, nil))), users.CacheConfig{})
-	res, err := store.Import(ctx, t.ID, rows, tenants.CLI)
+	res, err := store.Import(ctx, t.ID, rows, audit.CLI)
 	if err != nil {
 		return err
 	}

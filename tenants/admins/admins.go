@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 )
 
 // Roles.
@@ -62,7 +63,7 @@ type New struct {
 	Password string
 	Role     string
 	TenantID int64 // required for RoleTenant, zero for RolePlatform
-	Actor    tenants.Actor
+	Actor    audit.Actor
 }
 
 func (n *New) validate() error {
@@ -122,7 +123,7 @@ func (s *Store) Create(ctx context.Context, n New) (*Admin, error) {
 		return nil, fmt.Errorf("admins: insert: %w", err)
 	}
 	id, _ := res.LastInsertId()
-	if err := tenants.RecordAudit(ctx, tx, tenants.AuditEntry{TenantID: n.TenantID, Actor: n.Actor,
+	if err := audit.Record(ctx, tx, audit.Entry{TenantID: n.TenantID, Actor: n.Actor,
 		Action: "admin.created", TargetType: "admin", TargetID: n.Email,
 		Details: map[string]any{"role": n.Role}}); err != nil {
 		return nil, err

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 
-	"miniauth/tenants"
+	"miniauth/tenants/audit"
 )
 
 // ListTenant returns the admins of one tenant, in creation order.
@@ -23,7 +23,7 @@ func (s *Store) ListTenant(ctx context.Context, tenantID int64) ([]Admin, error)
 
 // DeleteTenantAdmin removes a tenant admin of tenantID, with an audit
 // entry. The caller also ends the admin's console sessions.
-func (s *Store) DeleteTenantAdmin(ctx context.Context, tenantID, id int64, actor tenants.Actor) (*Admin, error) {
+func (s *Store) DeleteTenantAdmin(ctx context.Context, tenantID, id int64, actor audit.Actor) (*Admin, error) {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("admins: begin: %w", err)
@@ -41,7 +41,7 @@ func (s *Store) DeleteTenantAdmin(ctx context.Context, tenantID, id int64, actor
 	if _, err := tx.ExecContext(ctx, `DELETE FROM admins WHERE id = ?`, id); err != nil {
 		return nil, fmt.Errorf("admins: delete: %w", err)
 	}
-	if err := tenants.RecordAudit(ctx, tx, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
+	if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenantID, Actor: actor,
 		Action: "admin.deleted", TargetType: "admin", TargetID: a.Email}); err != nil {
 		return nil, err
 	}

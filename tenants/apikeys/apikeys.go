@@ -20,6 +20,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/memo"
 )
 
@@ -78,7 +79,7 @@ func NewStore(db *sqlx.DB) *Store {
 
 // Create makes a key for a tenant and returns it in clear, the only time
 // it exists outside the caller.
-func (s *Store) Create(ctx context.Context, tenantID int64, name string, actor tenants.Actor) (string, *Key, error) {
+func (s *Store) Create(ctx context.Context, tenantID int64, name string, actor audit.Actor) (string, *Key, error) {
 	name = strings.TrimSpace(name)
 	if utf8.RuneCountInString(name) > 64 || !utf8.ValidString(name) {
 		return "", nil, tenants.Invalid("name must be at most 64 characters")
@@ -101,7 +102,7 @@ func (s *Store) Create(ctx context.Context, tenantID int64, name string, actor t
 		return "", nil, fmt.Errorf("apikeys: create: %w", err)
 	}
 	id, _ = res.LastInsertId()
-	if err := tenants.RecordAudit(ctx, tx, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
+	if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenantID, Actor: actor,
 		Action: "api_key.created", TargetType: "api_key", TargetID: strconv.FormatInt(id, 10),
 		Details: map[string]any{"name": name, "prefix": secret[:shownPrefix]}}); err != nil {
 		return "", nil, err
@@ -140,7 +141,7 @@ func (s *Store) List(ctx context.Context, tenantID int64) ([]Key, error) {
 }
 
 // Revoke ends a key at once. Revoking a revoked key is not an error.
-func (s *Store) Revoke(ctx context.Context, tenantID, id int64, actor tenants.Actor) error {
+func (s *Store) Revoke(ctx context.Context, tenantID, id int64, actor audit.Actor) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("apikeys: begin: %w", err)
@@ -157,7 +158,7 @@ func (s *Store) Revoke(ctx context.Context, tenantID, id int64, actor tenants.Ac
 		}
 		return nil
 	}
-	if err := tenants.RecordAudit(ctx, tx, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
+	if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenantID, Actor: actor,
 		Action: "api_key.revoked", TargetType: "api_key", TargetID: strconv.FormatInt(id, 10)}); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"miniauth/tenants"
 	"miniauth/tenants/apikeys"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/tenantstest"
 )
 
@@ -25,7 +26,7 @@ func TestKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := apikeys.NewStore(db)
-	secret, key, err := store.Create(ctx, a.ID, "orders backend", tenants.CLI)
+	secret, key, err := store.Create(ctx, a.ID, "orders backend", audit.CLI)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,13 +56,13 @@ func TestKeys(t *testing.T) {
 			t.Errorf("%s: %v, want ErrInvalid", name, err)
 		}
 	}
-	if err := store.Revoke(ctx, b.ID, key.ID, tenants.CLI); !errors.Is(err, apikeys.ErrNotFound) {
+	if err := store.Revoke(ctx, b.ID, key.ID, audit.CLI); !errors.Is(err, apikeys.ErrNotFound) {
 		t.Fatalf("revoke from another tenant: %v", err)
 	}
-	if err := store.Revoke(ctx, a.ID, key.ID, tenants.CLI); err != nil {
+	if err := store.Revoke(ctx, a.ID, key.ID, audit.CLI); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.Revoke(ctx, a.ID, key.ID, tenants.CLI); err != nil {
+	if err := store.Revoke(ctx, a.ID, key.ID, audit.CLI); err != nil {
 		t.Fatalf("second revoke: %v", err)
 	}
 	if _, err := store.Authenticate(ctx, a.ID, secret); !errors.Is(err, apikeys.ErrInvalid) {
@@ -98,7 +99,7 @@ func TestCachedKeysAndRevocationAcrossNodes(t *testing.T) {
 		return s
 	}
 	one, two := node(), node()
-	secret, key, err := one.Create(ctx, a.ID, "backend", tenants.CLI)
+	secret, key, err := one.Create(ctx, a.ID, "backend", audit.CLI)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func TestCachedKeysAndRevocationAcrossNodes(t *testing.T) {
 	if _, err := db.Exec(`UPDATE api_keys SET revoked_at = NULL WHERE id = ?`, key.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := one.Revoke(ctx, a.ID, key.ID, tenants.CLI); err != nil {
+	if err := one.Revoke(ctx, a.ID, key.ID, audit.CLI); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)

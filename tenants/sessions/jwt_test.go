@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/tenantstest"
 )
@@ -172,11 +173,11 @@ func TestRotation(t *testing.T) {
 	}
 
 	// The next key was published just now: a verifier may not have it yet.
-	if _, err := e.keys.Rotate(ctx, e.a.ID, "", tenants.CLI); !errors.Is(err, sessions.ErrRotationTooSoon) {
+	if _, err := e.keys.Rotate(ctx, e.a.ID, "", audit.CLI); !errors.Is(err, sessions.ErrRotationTooSoon) {
 		t.Fatalf("rotation with a fresh next key: %v", err)
 	}
 	e.clock.Add(11 * time.Minute)
-	rot, err := e.keys.Rotate(ctx, e.a.ID, sessions.AlgEdDSA, tenants.CLI)
+	rot, err := e.keys.Rotate(ctx, e.a.ID, sessions.AlgEdDSA, audit.CLI)
 	if err != nil || rot.Current != next || rot.Retired != cur || rot.Next == "" {
 		t.Fatalf("Rotate = %+v, %v (current was %s, next %s)", rot, err, cur, next)
 	}

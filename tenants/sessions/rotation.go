@@ -9,7 +9,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"miniauth/tenants"
+	"miniauth/tenants/audit"
 )
 
 // TooSoonError says when a rotation refused now becomes possible.
@@ -36,7 +36,7 @@ type Rotation struct {
 // published until every token it signed has expired) and publishes a new
 // next key of alg (empty: the same algorithm as before). A next key that
 // is too young gives *TooSoonError: verifiers may not have fetched it yet.
-func (s *SigningKeys) Rotate(ctx context.Context, tenantID int64, alg string, actor tenants.Actor) (*Rotation, error) {
+func (s *SigningKeys) Rotate(ctx context.Context, tenantID int64, alg string, actor audit.Actor) (*Rotation, error) {
 	if alg != "" && alg != AlgES256 && alg != AlgEdDSA {
 		return nil, ErrBadAlg
 	}
@@ -99,7 +99,7 @@ func (s *SigningKeys) Rotate(ctx context.Context, tenantID int64, alg string, ac
 			return err
 		}
 		rot.Next = kid
-		return tenants.RecordAudit(ctx, tx, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
+		return audit.Record(ctx, tx, audit.Entry{TenantID: tenantID, Actor: actor,
 			Action: "signing_key.rotated", TargetType: "signing_key", TargetID: rot.Current,
 			Details: map[string]any{"retired": rot.Retired, "next": rot.Next, "alg": a}})
 	})
@@ -125,7 +125,7 @@ func (s *SigningKeys) RotateDue(ctx context.Context) (int, error) {
 	n := 0
 	var errs []error
 	for _, id := range due {
-		_, err := s.Rotate(ctx, id, "", tenants.Actor{Type: "system", ID: "key-rotation"})
+		_, err := s.Rotate(ctx, id, "", audit.Actor{Type: "system", ID: "key-rotation"})
 		switch {
 		case err == nil:
 			n++

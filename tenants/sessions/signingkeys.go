@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"miniauth/tenants"
+	"miniauth/tenants/keyring"
 )
 
 // Signing algorithms a tenant's key may use.
@@ -106,7 +107,7 @@ func (k *SigningKey) Public() (crypto.PublicKey, error) {
 // sealed with the keyring, and caches them briefly in memory.
 type SigningKeys struct {
 	db     *sqlx.DB
-	keys   *tenants.Keyring
+	keys   *keyring.Ring
 	policy KeyPolicy
 	now    func() time.Time
 
@@ -128,7 +129,7 @@ type signer struct {
 }
 
 // NewSigningKeys returns the key store. now may be nil (time.Now).
-func NewSigningKeys(db *sqlx.DB, keys *tenants.Keyring, p KeyPolicy, now func() time.Time) *SigningKeys {
+func NewSigningKeys(db *sqlx.DB, keys *keyring.Ring, p KeyPolicy, now func() time.Time) *SigningKeys {
 	p.defaults()
 	if now == nil {
 		now = time.Now

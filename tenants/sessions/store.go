@@ -13,7 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"miniauth/tenants"
+	"miniauth/tenants/keyring"
 )
 
 // Store keeps sessions in Redis. Keys:
@@ -33,13 +33,13 @@ import (
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
-	keys   *tenants.Keyring
+	keys   *keyring.Ring
 	now    func() time.Time
 	slid   slides
 }
 
 // NewStore returns a Store. prefix namespaces every key (e.g. "ma").
-func NewStore(rdb redis.UniversalClient, prefix string, keys *tenants.Keyring) *Store {
+func NewStore(rdb redis.UniversalClient, prefix string, keys *keyring.Ring) *Store {
 	return &Store{rdb: rdb, prefix: prefix, keys: keys, now: time.Now}
 }
 

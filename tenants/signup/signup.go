@@ -23,7 +23,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"miniauth/tenants"
+	"miniauth/tenants/keyring"
 )
 
 // ErrInvalid: the ticket or state is unknown, expired, already used, or
@@ -43,11 +43,11 @@ const TicketPrefix = "mat_"
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
-	keys   *tenants.Keyring
+	keys   *keyring.Ring
 }
 
 // NewStore returns a Store; prefix namespaces every key (e.g. "ma").
-func NewStore(rdb redis.UniversalClient, prefix string, keys *tenants.Keyring) *Store {
+func NewStore(rdb redis.UniversalClient, prefix string, keys *keyring.Ring) *Store {
 	return &Store{rdb: rdb, prefix: prefix, keys: keys}
 }
 

@@ -17,7 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"miniauth/migrations"
-	"miniauth/tenants"
+	"miniauth/tenants/keyring"
 	"miniauth/tenants/memo"
 )
 
@@ -111,11 +111,11 @@ func Redis(t testing.TB) (redis.UniversalClient, string) {
 }
 
 // Keyring returns a keyring with a fresh random master key.
-func Keyring(t testing.TB) *tenants.Keyring {
+func Keyring(t testing.TB) *keyring.Ring {
 	t.Helper()
 	raw := make([]byte, 32)
 	_, _ = rand.Read(raw)
-	k, err := tenants.NewKeyring(base64.StdEncoding.EncodeToString(raw))
+	k, err := keyring.New(base64.StdEncoding.EncodeToString(raw))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/singleflight"
 
-	"miniauth/tenants"
+	"miniauth/tenants/keyring"
 	"miniauth/tenants/wechat"
 )
 
@@ -60,7 +60,7 @@ type Token struct {
 
 // Config configures a Cache. Zero fields take the defaults noted.
 type Config struct {
-	Keys        *tenants.Keyring // seals tokens in Redis; required
+	Keys        *keyring.Ring    // seals tokens in Redis; required
 	ForcePerDay int              // forced refreshes per app per day, all nodes together; 20
 	Now         func() time.Time // time.Now
 }
@@ -73,7 +73,7 @@ type Cache struct {
 	rdb         redis.UniversalClient
 	prefix      string
 	wx          *wechat.Client
-	keys        *tenants.Keyring
+	keys        *keyring.Ring
 	forcePerDay int
 	now         func() time.Time
 	group       singleflight.Group

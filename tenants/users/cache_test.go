@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"miniauth/tenants"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/tenantstest"
 	"miniauth/tenants/users"
 )
@@ -81,7 +81,7 @@ func TestUserCacheAcrossNodes(t *testing.T) {
 		}, func(_ *users.User, revoked bool) bool { return revoked }},
 		{"every session revoked", func() error { return b.RevokeSessions(ctx, tn.ID, u.ID) },
 			func(u *users.User, _ bool) bool { return u.SessionEpoch > first.SessionEpoch }},
-		{"a ban", func() error { return b.SetBanned(ctx, tn.ID, u.ID, true, tenants.CLI) },
+		{"a ban", func() error { return b.SetBanned(ctx, tn.ID, u.ID, true, audit.CLI) },
 			func(u *users.User, _ bool) bool { return u.Banned() }},
 	}
 	for _, c := range changes {
@@ -91,7 +91,7 @@ func TestUserCacheAcrossNodes(t *testing.T) {
 		within(c.what, func() bool { return c.seen(seen()) })
 	}
 
-	if err := b.Delete(ctx, tn.ID, u.ID, tenants.CLI); err != nil {
+	if err := b.Delete(ctx, tn.ID, u.ID, audit.CLI); err != nil {
 		t.Fatal(err)
 	}
 	within("a deletion", func() bool {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 )
 
 // MaxImportRows bounds one import.
@@ -97,7 +98,7 @@ func ParseImportJSON(r io.Reader) ([]ImportRow, error) {
 // transaction: a user is matched by external_id, else by phone number;
 // others are created. Any invalid row, or a phone number that would end up
 // on two users, fails the whole import and writes nothing.
-func (s *Store) Import(ctx context.Context, tenantID int64, rows []ImportRow, actor tenants.Actor) (ImportResult, error) {
+func (s *Store) Import(ctx context.Context, tenantID int64, rows []ImportRow, actor audit.Actor) (ImportResult, error) {
 	var res ImportResult
 	seenPhone, seenExt := map[string]int{}, map[string]int{}
 	for i := range rows {
@@ -173,7 +174,7 @@ func (s *Store) Import(ctx context.Context, tenantID int64, rows []ImportRow, ac
 			}
 		}
 	}
-	if err := tenants.RecordAudit(ctx, tx, tenants.AuditEntry{TenantID: tenantID, Actor: actor, Action: "users.imported",
+	if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenantID, Actor: actor, Action: "users.imported",
 		TargetType: "tenant", TargetID: fmt.Sprint(tenantID),
 		Details: map[string]any{"created": res.Created, "updated": res.Updated}}); err != nil {
 		return ImportResult{}, err

@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 )
 
 // What the admin console does with users. Every query is scoped by tenant;
@@ -116,7 +117,7 @@ func (s *Store) Identities(ctx context.Context, tenantID, userID int64) ([]Ident
 // SetBanned bans or unbans a user. Banning also raises the user's session
 // epoch, so every session issued so far is refused at once; the caller
 // also deletes them from Redis.
-func (s *Store) SetBanned(ctx context.Context, tenantID, userID int64, banned bool, actor tenants.Actor) error {
+func (s *Store) SetBanned(ctx context.Context, tenantID, userID int64, banned bool, actor audit.Actor) error {
 	defer s.changed(ctx, tenantID, userID)
 	return s.manageTx(ctx, func(tx *sqlx.Tx) error {
 		u, err := lockUser(ctx, tx, tenantID, userID)
@@ -138,7 +139,7 @@ func (s *Store) SetBanned(ctx context.Context, tenantID, userID int64, banned bo
 		if err := s.emit(ctx, tx, event, &after, ""); err != nil {
 			return err
 		}
-		return tenants.RecordAudit(ctx, tx, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
+		return audit.Record(ctx, tx, audit.Entry{TenantID: tenantID, Actor: actor,
 			Action: action, TargetType: "user", TargetID: u.PublicID})
 	})
 }
@@ -146,7 +147,7 @@ func (s *Store) SetBanned(ctx context.Context, tenantID, userID int64, banned bo
 // Delete removes a user with its identities, profile and uploaded avatars. The audit log
 // keeps a tombstone (the public id and the openids it had); the same WeChat
 // user logging in again becomes a new user.
-func (s *Store) Delete(ctx context.Context, tenantID, userID int64, actor tenants.Actor) error {
+func (s *Store) Delete(ctx context.Context, tenantID, userID int64, actor audit.Actor) error {
 	defer s.changed(ctx, tenantID, userID)
 	return s.manageTx(ctx, func(tx *sqlx.Tx) error {
 		u, err := lockUser(ctx, tx, tenantID, userID)
@@ -171,7 +172,7 @@ func (s *Store) Delete(ctx context.Context, tenantID, userID int64, actor tenant
 		if err := s.emit(ctx, tx, EventDeleted, u, ""); err != nil {
 			return err
 		}
-		return tenants.RecordAudit(ctx, tx, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
+		return audit.Record(ctx, tx, audit.Entry{TenantID: tenantID, Actor: actor,
 			Action: "user.deleted", TargetType: "user", TargetID: u.PublicID,
 			Details: map[string]any{"openids": openids, "created_at": u.CreatedAt.UTC()}})
 	})

@@ -10,7 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"miniauth/tenants"
+	"miniauth/tenants/audit"
 )
 
 // The merge rule. Two users of a tenant turn out to be one person when a
@@ -141,7 +141,7 @@ func merge(ctx context.Context, tx *sqlx.Tx, tenantID, a, b int64, reason string
 			return nil, nil, fmt.Errorf("users: merge: %w", err)
 		}
 	}
-	if err := tenants.RecordAudit(ctx, tx, tenants.AuditEntry{TenantID: tenantID, Actor: tenants.Actor{Type: "system", ID: "merge"},
+	if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenantID, Actor: audit.Actor{Type: "system", ID: "merge"},
 		Action: "user.merged", TargetType: "user", TargetID: win.PublicID,
 		Details: map[string]any{"merged": lose.PublicID, "reason": reason, "identities_moved": len(ids)}}); err != nil {
 		return nil, nil, err

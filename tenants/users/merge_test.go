@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/users"
 )
 
@@ -152,7 +153,7 @@ func TestImport(t *testing.T) {
 	if err != nil || len(rows) != 2 {
 		t.Fatalf("parse: %v %v", rows, err)
 	}
-	res, err := store.Import(ctx, tn.ID, rows, tenants.CLI)
+	res, err := store.Import(ctx, tn.ID, rows, audit.CLI)
 	if err != nil || res.Created != 2 || len(res.Errors) != 0 {
 		t.Fatalf("import: %+v %v", res, err)
 	}
@@ -160,7 +161,7 @@ func TestImport(t *testing.T) {
 		t.Fatalf("ByPhone: %v %v", u, err)
 	}
 	// Again with a changed name: matched by external_id, updated.
-	res, err = store.Import(ctx, tn.ID, []users.ImportRow{{Line: 1, Phone: "13800138000", Name: "王明", ExternalID: "crm-1"}}, tenants.CLI)
+	res, err = store.Import(ctx, tn.ID, []users.ImportRow{{Line: 1, Phone: "13800138000", Name: "王明", ExternalID: "crm-1"}}, audit.CLI)
 	if err != nil || res.Updated != 1 || res.Created != 0 {
 		t.Fatalf("re-import: %+v %v", res, err)
 	}
@@ -169,7 +170,7 @@ func TestImport(t *testing.T) {
 		{Line: 2, Phone: "12345", Name: "short"},
 		{Line: 3, Phone: "13900000000", Name: "twice"},
 	}
-	res, err = store.Import(ctx, tn.ID, bad, tenants.CLI)
+	res, err = store.Import(ctx, tn.ID, bad, audit.CLI)
 	if err != nil || len(res.Errors) != 2 || res.Errors[0].Line != 2 || res.Errors[1].Line != 3 {
 		t.Fatalf("bad import: %+v %v", res, err)
 	}

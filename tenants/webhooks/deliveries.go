@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 )
 
 // DeliveryQuery selects a page of a tenant's deliveries, newest first.
@@ -69,7 +70,7 @@ func (s *Store) Delivery(ctx context.Context, tenantID, id int64) (*DeliveryDeta
 
 // Replay sends a delivery's event to its endpoint again, as a new delivery
 // with a fresh day of retries. The event id stays the same.
-func (s *Store) Replay(ctx context.Context, tenantID, id int64, actor tenants.Actor) (*DeliveryDetail, error) {
+func (s *Store) Replay(ctx context.Context, tenantID, id int64, actor audit.Actor) (*DeliveryDetail, error) {
 	now := s.cfg.Now().UTC().Truncate(time.Millisecond)
 	var newID int64
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -84,7 +85,7 @@ func (s *Store) Replay(ctx context.Context, tenantID, id int64, actor tenants.Ac
 			return ErrNotFound
 		}
 		newID, _ = res.LastInsertId()
-		return tenants.RecordAudit(ctx, tx, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
+		return audit.Record(ctx, tx, audit.Entry{TenantID: tenantID, Actor: actor,
 			Action: "webhook.replayed", TargetType: "webhook_delivery", TargetID: strconv.FormatInt(id, 10),
 			Details: map[string]any{"delivery": newID}})
 	})

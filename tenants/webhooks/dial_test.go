@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"miniauth/tenants"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/webhooks"
 )
 
@@ -24,7 +24,7 @@ func TestDialRefusesAHostResolvingToLoopback(t *testing.T) {
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	defer recv.Close()
 	u, _ := url.Parse(recv.URL)
-	ep, _, err := f.store.CreateEndpoint(ctx, f.a.ID, webhooks.EndpointInput{URL: "https://93.184.215.14/", Events: []string{webhooks.UserCreated}}, tenants.CLI)
+	ep, _, err := f.store.CreateEndpoint(ctx, f.a.ID, webhooks.EndpointInput{URL: "https://93.184.215.14/", Events: []string{webhooks.UserCreated}}, audit.CLI)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestDeliveryDoesNotFollowRedirects(t *testing.T) {
 		http.Redirect(w, r, target.URL+"/internal", http.StatusTemporaryRedirect)
 	}))
 	defer recv.Close()
-	if _, _, err := f.store.CreateEndpoint(ctx, f.a.ID, webhooks.EndpointInput{URL: recv.URL, Events: []string{webhooks.UserCreated}}, tenants.CLI); err != nil {
+	if _, _, err := f.store.CreateEndpoint(ctx, f.a.ID, webhooks.EndpointInput{URL: recv.URL, Events: []string{webhooks.UserCreated}}, audit.CLI); err != nil {
 		t.Fatal(err)
 	}
 	f.enqueue(t, f.a.ID, webhooks.UserCreated, true)

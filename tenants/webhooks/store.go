@@ -17,6 +17,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
+	"miniauth/tenants/keyring"
 	"miniauth/tenants/memo"
 )
 
@@ -61,7 +63,7 @@ func (c *Config) defaults() {
 // Every query is scoped by tenant.
 type Store struct {
 	db     *sqlx.DB
-	keys   *tenants.Keyring
+	keys   *keyring.Ring
 	cfg    Config
 	client *http.Client
 	wake   chan struct{}
@@ -89,7 +91,7 @@ func (s *Store) endpointsChanged(ctx context.Context, tenantID int64) {
 // NewStore returns a Store. Its HTTP client never uses a proxy, never
 // follows redirects, and (unless AllowPrivate) cannot connect to
 // non-public addresses.
-func NewStore(db *sqlx.DB, keys *tenants.Keyring, cfg Config) *Store {
+func NewStore(db *sqlx.DB, keys *keyring.Ring, cfg Config) *Store {
 	cfg.defaults()
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	if !cfg.AllowPrivate {
@@ -152,7 +154,7 @@ func (s *Store) validate(ctx context.Context, in *EndpointInput) error {
 
 // CreateEndpoint registers an endpoint and returns its signing secret, in
 // clear this once.
-func (s *Store) CreateEndpoint(ctx context.Context, tenantID int64, in EndpointInput, actor tenants.Actor) (*Endpoint, string, error) {
+func (s *Store) CreateEndpoint(ctx context.Context, tenantID int64, in EndpointInput, actor audit.Actor) (*Endpoint, string, error) {
 	if err := s.validate(ctx, &in); err != nil {
 		return nil, "", err
 	}
@@ -174,7 +176,7 @@ func (s *Store) CreateEndpoint(ctx context.Context, tenantID int64, in EndpointI
 			sealed, kid, id); err != nil {
 			return fmt.Errorf("webhooks: create endpoint: %w", err)
 		}
-		return tenants.RecordAudit(ctx, tx, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
+		return audit.Record(ctx, tx, audit.Entry{TenantID: tenantID, Actor: actor,
 			Action: "webhook.created", TargetType: "webhook", TargetID: strconv.FormatInt(id, 10),
 			Details: map[string]any{"url": in.URL, "events": in.Events}})
 	})
@@ -187,7 +189,7 @@ func (s *Store) CreateEndpoint(ctx context.Context, tenantID int64, in EndpointI
 }
 
 // UpdateEndpoint replaces an endpoint's URL, description, events and status.
-func (s *Store) UpdateEndpoint(ctx context.Context, tenantID, id int64, in EndpointInput, actor tenants.Actor) (*Endpoint, error) {
+func (s *Store) UpdateEndpoint(ctx context.Context, tenantID, id int64, in EndpointInput, actor audit.Actor) (*Endpoint, error) {
 	if err := s.validate(ctx, &in); err != nil {
 		return nil, err
 	}
@@ -200,7 +202,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, tenantID, id int64, in Endpo
 			in.URL, in.Description, strings.Join(in.Events, ","), in.Status, id, tenantID); err != nil {
 			return fmt.Errorf("webhooks: update endpoint: %w", err)
 		}
-		return tenants.RecordAudit(ctx, tx, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
+		return audit.Record(ctx, tx, audit.Entry{TenantID: tenantID, Actor: actor,
 			Action: "webhook.updated", TargetType: "webhook", TargetID: strconv.FormatInt(id, 10),
 			Details: map[string]any{"url": in.URL, "events": in.Events, "status": in.Status}})
 	})
@@ -213,7 +215,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, tenantID, id int64, in Endpo
 
 // RotateSecret gives an endpoint a new signing secret, returned in clear
 // this once; the old one stops signing at once.
-func (s *Store) RotateSecret(ctx context.Context, tenantID, id int64, actor tenants.Actor) (string, error) {
+func (s *Store) RotateSecret(ctx context.Context, tenantID, id int64, actor audit.Actor) (string, error) {
 	secret := newSecret()
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := endpointTx(ctx, tx, tenantID, id); err != nil {
@@ -224,7 +226,7 @@ func (s *Store) RotateSecret(ctx context.Context, tenantID, id int64, actor tena
 			WHERE id = ? AND tenant_id = ?`, sealed, kid, id, tenantID); err != nil {
 			return fmt.Errorf("webhooks: rotate secret: %w", err)
 		}
-		return tenants.RecordAudit(ctx, tx, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
+		return audit.Record(ctx, tx, audit.Entry{TenantID: tenantID, Actor: actor,
 			Action: "webhook.secret_rotated", TargetType: "webhook", TargetID: strconv.FormatInt(id, 10)})
 	})
 	if err != nil {
@@ -234,7 +236,7 @@ func (s *Store) RotateSecret(ctx context.Context, tenantID, id int64, actor tena
 }
 
 // DeleteEndpoint removes an endpoint with its deliveries.
-func (s *Store) DeleteEndpoint(ctx context.Context, tenantID, id int64, actor tenants.Actor) error {
+func (s *Store) DeleteEndpoint(ctx context.Context, tenantID, id int64, actor audit.Actor) error {
 	defer s.endpointsChanged(ctx, tenantID)
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		ep, err := endpointTx(ctx, tx, tenantID, id)
@@ -244,7 +246,7 @@ func (s *Store) DeleteEndpoint(ctx context.Context, tenantID, id int64, actor te
 		if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_endpoints WHERE id = ? AND tenant_id = ?`, id, tenantID); err != nil {
 			return fmt.Errorf("webhooks: delete endpoint: %w", err)
 		}
-		return tenants.RecordAudit(ctx, tx, tenants.AuditEntry{TenantID: tenantID, Actor: actor,
+		return audit.Record(ctx, tx, audit.Entry{TenantID: tenantID, Actor: actor,
 			Action: "webhook.deleted", TargetType: "webhook", TargetID: strconv.FormatInt(id, 10),
 			Details: map[string]any{"url": ep.URL}})
 	})

@@ -16,6 +16,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"miniauth/tenants"
+	"miniauth/tenants/audit"
 	"miniauth/tenants/tenantstest"
 	"miniauth/tenants/webhooks"
 )
@@ -79,7 +80,7 @@ func TestEndpointsRefuseInternalAddresses(t *testing.T) {
 	for _, u := range []string{"http://127.0.0.1:8080/hook", "http://localhost/hook", "http://10.1.2.3/", "http://192.168.0.10/",
 		"http://169.254.169.254/latest/meta-data", "http://[::1]/", "http://[fe80::1]/", "http://0.0.0.0/", "http://100.64.0.1/",
 		"http://[::ffff:127.0.0.1]/"} {
-		if _, _, err := f.store.CreateEndpoint(ctx, f.a.ID, webhooks.EndpointInput{URL: u, Events: []string{webhooks.UserCreated}}, tenants.CLI); !errors.Is(err, webhooks.ErrRefused) {
+		if _, _, err := f.store.CreateEndpoint(ctx, f.a.ID, webhooks.EndpointInput{URL: u, Events: []string{webhooks.UserCreated}}, audit.CLI); !errors.Is(err, webhooks.ErrRefused) {
 			t.Errorf("%s: %v, want ErrRefused", u, err)
 		}
 	}
@@ -89,7 +90,7 @@ func TestEndpointsRefuseInternalAddresses(t *testing.T) {
 		{URL: "https://93.184.215.14/", Events: []string{"user.exploded"}},
 		{URL: "https://93.184.215.14/", Events: nil},
 	} {
-		if _, _, err := f.store.CreateEndpoint(ctx, f.a.ID, in, tenants.CLI); !errors.Is(err, tenants.ErrInvalid) {
+		if _, _, err := f.store.CreateEndpoint(ctx, f.a.ID, in, audit.CLI); !errors.Is(err, tenants.ErrInvalid) {
 			t.Errorf("%+v: %v, want invalid", in, err)
 		}
 	}
@@ -103,7 +104,7 @@ func TestEndpointsRefuseInternalAddresses(t *testing.T) {
 	var hits atomic.Int32
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	defer recv.Close()
-	ep, _, err := f.store.CreateEndpoint(ctx, f.a.ID, webhooks.EndpointInput{URL: "https://93.184.215.14/", Events: []string{webhooks.UserCreated}}, tenants.CLI)
+	ep, _, err := f.store.CreateEndpoint(ctx, f.a.ID, webhooks.EndpointInput{URL: "https://93.184.215.14/", Events: []string{webhooks.UserCreated}}, audit.CLI)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +145,7 @@ func TestDeliveryRetriesAndReplay(t *testing.T) {
 	defer recv.Close()
 
 	ep, secret, err := f.store.CreateEndpoint(ctx, f.a.ID, webhooks.EndpointInput{URL: recv.URL + "/hooks",
-		Events: []string{webhooks.UserCreated, webhooks.UserBanned}}, tenants.CLI)
+		Events: []string{webhooks.UserCreated, webhooks.UserBanned}}, audit.CLI)
 	if err != nil || !strings.HasPrefix(secret, "whsec_") {
 		t.Fatalf("CreateEndpoint = %v, %q", err, secret)
 	}
@@ -212,10 +213,10 @@ func TestDeliveryRetriesAndReplay(t *testing.T) {
 	mu.Unlock()
 
 	// Replay makes a new delivery of the same event.
-	if _, err := f.store.Replay(ctx, f.b.ID, ds[0].ID, tenants.CLI); !errors.Is(err, webhooks.ErrNotFound) {
+	if _, err := f.store.Replay(ctx, f.b.ID, ds[0].ID, audit.CLI); !errors.Is(err, webhooks.ErrNotFound) {
 		t.Fatalf("replay from another tenant: %v", err)
 	}
-	re, err := f.store.Replay(ctx, f.a.ID, ds[0].ID, tenants.CLI)
+	re, err := f.store.Replay(ctx, f.a.ID, ds[0].ID, audit.CLI)
 	if err != nil || re.ID == ds[0].ID || re.EventID != ds[0].EventID || re.Status != webhooks.DeliveryPending {
 		t.Fatalf("Replay = %+v, %v", re, err)
 	}
@@ -239,7 +240,7 @@ func TestDeliveryGivesUpAfterADay(t *testing.T) {
 		w.WriteHeader(http.StatusInternalServerError)
 	}))
 	defer recv.Close()
-	if _, _, err := f.store.CreateEndpoint(ctx, f.a.ID, webhooks.EndpointInput{URL: recv.URL, Events: []string{webhooks.UserBanned}}, tenants.CLI); err != nil {
+	if _, _, err := f.store.CreateEndpoint(ctx, f.a.ID, webhooks.EndpointInput{URL: recv.URL, Events: []string{webhooks.UserBanned}}, audit.CLI); err != nil {
 		t.Fatal(err)
 	}
 	f.enqueue(t, f.a.ID, webhooks.UserBanned, true)
@@ -273,7 +274,7 @@ func TestRunDeliversInTheBackground(t *testing.T) {
 		got <- r.Header.Get("miniauth-event")
 	}))
 	defer recv.Close()
-	if _, _, err := f.store.CreateEndpoint(ctx, f.a.ID, webhooks.EndpointInput{URL: recv.URL, Events: []string{webhooks.UserDeleted}}, tenants.CLI); err != nil {
+	if _, _, err := f.store.CreateEndpoint(ctx, f.a.ID, webhooks.EndpointInput{URL: recv.URL, Events: []string{webhooks.UserDeleted}}, audit.CLI); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
@@ -294,7 +295,7 @@ func TestRunDeliversInTheBackground(t *testing.T) {
 func TestPruneKeepsRecentEvents(t *testing.T) {
 	ctx := context.Background()
 	f := setup(t, true)
-	if _, _, err := f.store.CreateEndpoint(ctx, f.a.ID, webhooks.EndpointInput{URL: "http://127.0.0.1:9/", Events: []string{webhooks.UserLogin}}, tenants.CLI); err != nil {
+	if _, _, err := f.store.CreateEndpoint(ctx, f.a.ID, webhooks.EndpointInput{URL: "http://127.0.0.1:9/", Events: []string{webhooks.UserLogin}}, audit.CLI); err != nil {
 		t.Fatal(err)
 	}
 	f.enqueue(t, f.a.ID, webhooks.UserLogin, true)
@@ -323,7 +324,7 @@ func TestConcurrentWorkersSendEachDeliveryOnce(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer recv.Close()
-	if _, _, err := f.store.CreateEndpoint(ctx, f.a.ID, webhooks.EndpointInput{URL: recv.URL, Events: []string{webhooks.UserLogin}}, tenants.CLI); err != nil {
+	if _, _, err := f.store.CreateEndpoint(ctx, f.a.ID, webhooks.EndpointInput{URL: recv.URL, Events: []string{webhooks.UserLogin}}, audit.CLI); err != nil {
 		t.Fatal(err)
 	}
 	const events = 40

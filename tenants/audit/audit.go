@@ -1,4 +1,7 @@
-package tenants
+// Package audit is the audit log: who did what to which tenant or user,
+// when and from where. Changes write their entry in their own transaction
+// (Record); the rest write it on its own (Log.RecordNow).
+package audit
 
 import (
 	"context"
@@ -20,8 +23,8 @@ type Actor struct {
 // CLI is the actor for changes made with the miniauth command.
 var CLI = Actor{Type: "cli", ID: "miniauth"}
 
-// AuditEntry is one line of the audit log.
-type AuditEntry struct {
+// Entry is one line of the audit log.
+type Entry struct {
 	TenantID   int64 // 0 for platform-wide events
 	Actor      Actor
 	Action     string // e.g. "tenant.created", "user.banned"
@@ -30,15 +33,15 @@ type AuditEntry struct {
 	Details    map[string]any // never secrets
 }
 
-// auditIDLen is the size, in characters, of audit_log's actor_id and
+// idLen is the size, in characters, of audit_log's actor_id and
 // target_id: an email fits whole.
-const auditIDLen = 254
+const idLen = 254
 
-// RecordAudit writes an entry with ex, normally inside the transaction of
+// Record writes an entry with ex, normally inside the transaction of
 // the change it describes, so that the log and the change commit together.
 // Ids are made to fit their columns (fitID): strict mode would refuse the
 // whole entry for one character too many or a broken one.
-func RecordAudit(ctx context.Context, ex sqlx.ExecerContext, e AuditEntry) error {
+func Record(ctx context.Context, ex sqlx.ExecerContext, e Entry) error {
 	actor := e.Actor
 	if actor.Type == "" {
 		actor = Actor{Type: "system"}
@@ -47,7 +50,7 @@ func RecordAudit(ctx context.Context, ex sqlx.ExecerContext, e AuditEntry) error
 	if len(e.Details) > 0 {
 		b, err := json.Marshal(e.Details)
 		if err != nil {
-			return fmt.Errorf("tenants: audit details: %w", err)
+			return fmt.Errorf("audit: details: %w", err)
 		}
 		details = b
 	}
@@ -60,18 +63,18 @@ func RecordAudit(ctx context.Context, ex sqlx.ExecerContext, e AuditEntry) error
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		tenantID, actor.Type, fitID(actor.ID), e.Action, e.TargetType, fitID(e.TargetID), actor.IP, details)
 	if err != nil {
-		return fmt.Errorf("tenants: audit: %w", err)
+		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
 }
 
-// fitID returns s as valid UTF-8 cut to auditIDLen characters, never
+// fitID returns s as valid UTF-8 cut to idLen characters, never
 // inside one.
 func fitID(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	n := 0
 	for i := range s {
-		if n == auditIDLen {
+		if n == idLen {
 			return s[:i]
 		}
 		n++

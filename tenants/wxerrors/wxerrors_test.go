@@ -1,4 +1,4 @@
-package tenants_test
+package wxerrors_test
 
 import (
 	"context"
@@ -6,18 +6,18 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"miniauth/tenants"
 	"miniauth/tenants/tenantstest"
+	"miniauth/tenants/wxerrors"
 )
 
 // WeChat's errmsg is often Chinese (wechat-api.md §2.1 lists several): it
 // is cut at 200 runes, never inside a character.
 func TestWeChatErrorsCutByRunes(t *testing.T) {
 	rdb, prefix := tenantstest.Redis(t)
-	w := tenants.NewWeChatErrors(rdb, prefix)
+	w := wxerrors.New(rdb, prefix)
 	ctx := context.Background()
 	long := strings.Repeat("此IP调用需要管理员确认", 30) // 360 runes, 3 bytes for most
-	if err := w.Record(ctx, 1, tenants.WeChatError{API: "stable_token", Code: 89503, Msg: long}); err != nil {
+	if err := w.Record(ctx, 1, wxerrors.Entry{API: "stable_token", Code: 89503, Msg: long}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := w.Recent(ctx, 1)

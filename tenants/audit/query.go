@@ -1,14 +1,22 @@
-package tenants
+package audit
 
 import (
 	"context"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
-// AuditRecord is a stored audit log line.
-type AuditRecord struct {
+// Log reads and writes the audit log on its own, outside other changes.
+type Log struct{ db *sqlx.DB }
+
+// NewLog returns the audit log kept in db.
+func NewLog(db *sqlx.DB) *Log { return &Log{db: db} }
+
+// Line is a stored audit log line.
+type Line struct {
 	ID         int64     `db:"id" json:"id"`
 	TenantID   *int64    `db:"tenant_id" json:"-"`
 	ActorType  string    `db:"actor_type" json:"actor_type"`
@@ -21,9 +29,9 @@ type AuditRecord struct {
 	CreatedAt  time.Time `db:"created_at" json:"created_at"`
 }
 
-// AuditFilter selects audit lines, newest first. TenantID 0 with AllTenants
+// Filter selects audit lines, newest first. TenantID 0 with AllTenants
 // false means platform-wide lines only.
-type AuditFilter struct {
+type Filter struct {
 	TenantID   int64
 	AllTenants bool
 	Action     string // exact, or a prefix ending in "." such as "user."
@@ -33,8 +41,8 @@ type AuditFilter struct {
 	Limit      int
 }
 
-// Audit lists audit lines matching f, newest first.
-func (r *Registry) Audit(ctx context.Context, f AuditFilter) ([]AuditRecord, error) {
+// List returns the audit lines matching f, newest first.
+func (l *Log) List(ctx context.Context, f Filter) ([]Line, error) {
 	where, args := []string{"1 = 1"}, []any{}
 	switch {
 	case f.TenantID != 0:
@@ -62,20 +70,20 @@ func (r *Registry) Audit(ctx context.Context, f AuditFilter) ([]AuditRecord, err
 		f.Limit = 50
 	}
 	args = append(args, f.Limit)
-	var out []AuditRecord
-	err := r.db.SelectContext(ctx, &out,
+	var out []Line
+	err := l.db.SelectContext(ctx, &out,
 		`SELECT id, tenant_id, actor_type, actor_id, action, target_type, target_id, ip, details, created_at
 		 FROM audit_log WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ?`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("tenants: audit list: %w", err)
+		return nil, fmt.Errorf("audit: list: %w", err)
 	}
 	return out, nil
 }
 
-// RecordAuditNow writes an entry outside any other change (sign-in
+// RecordNow writes an entry outside any other change (sign-in
 // failures, revocations that live in Redis).
-func (r *Registry) RecordAuditNow(ctx context.Context, e AuditEntry) error {
-	return RecordAudit(ctx, r.db, e)
+func (l *Log) RecordNow(ctx context.Context, e Entry) error {
+	return Record(ctx, l.db, e)
 }
 
 // escapeLike quotes LIKE's wildcards in s.

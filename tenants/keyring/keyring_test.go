@@ -1,4 +1,4 @@
-package tenants
+package keyring
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ func newKey(t testing.TB) string {
 }
 
 func TestSealRoundTripAndBinding(t *testing.T) {
-	k, err := NewKeyring(newKey(t))
+	k, err := New(newKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,10 +60,10 @@ func TestSealRoundTripAndBinding(t *testing.T) {
 
 func TestKeyringRotation(t *testing.T) {
 	oldKey, newKeyB64 := newKey(t), newKey(t)
-	oldRing, _ := NewKeyring(oldKey)
+	oldRing, _ := New(oldKey)
 	sealed, kid := oldRing.Seal([]byte("s"), "ad")
 
-	ring, err := NewKeyring(newKeyB64, oldKey)
+	ring, err := New(newKeyB64, oldKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,8 +81,8 @@ func TestKeyringRotation(t *testing.T) {
 
 func TestNewKeyringRejectsBadKeys(t *testing.T) {
 	for _, k := range []string{"", "not base64!", base64.StdEncoding.EncodeToString([]byte("short"))} {
-		if _, err := NewKeyring(k); err == nil {
-			t.Errorf("NewKeyring(%q) accepted a bad key", k)
+		if _, err := New(k); err == nil {
+			t.Errorf("New(%q) accepted a bad key", k)
 		}
 	}
 }

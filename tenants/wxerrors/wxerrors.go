@@ -1,4 +1,6 @@
-package tenants
+// Package wxerrors remembers each tenant's recent WeChat failures for the
+// console's overview.
+package wxerrors
 
 import (
 	"context"
@@ -10,23 +12,23 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// WeChatErrors remembers the last WeChat failures of each tenant in a short
+// Log remembers the last WeChat failures of each tenant in a short
 // capped Redis list, so that its admins see in the console why logins fail
 // (a rotated AppSecret, WeChat being down) without reading server logs.
-type WeChatErrors struct {
+type Log struct {
 	rdb    redis.UniversalClient
 	prefix string
 	keep   int64
 }
 
-// NewWeChatErrors keeps the last 20 failures per tenant under prefix.
-func NewWeChatErrors(rdb redis.UniversalClient, prefix string) *WeChatErrors {
-	return &WeChatErrors{rdb: rdb, prefix: prefix, keep: 20}
+// New keeps the last 20 failures per tenant under prefix.
+func New(rdb redis.UniversalClient, prefix string) *Log {
+	return &Log{rdb: rdb, prefix: prefix, keep: 20}
 }
 
-// WeChatError is one remembered failure. Msg is WeChat's errmsg, which
+// Entry is one remembered failure. Msg is WeChat's errmsg, which
 // never carries a secret.
-type WeChatError struct {
+type Entry struct {
 	At    time.Time `json:"at"`
 	AppID string    `json:"appid,omitempty"`
 	API   string    `json:"api"`
@@ -34,13 +36,13 @@ type WeChatError struct {
 	Msg   string    `json:"errmsg"`
 }
 
-func (w *WeChatErrors) key(tenantID int64) string {
+func (w *Log) key(tenantID int64) string {
 	return w.prefix + ":t:" + strconv.FormatInt(tenantID, 10) + ":wxerr"
 }
 
 // Record remembers e for the tenant; the list keeps the newest entries and
 // disappears after a week without failures.
-func (w *WeChatErrors) Record(ctx context.Context, tenantID int64, e WeChatError) error {
+func (w *Log) Record(ctx context.Context, tenantID int64, e Entry) error {
 	if e.At.IsZero() {
 		e.At = time.Now()
 	}
@@ -55,20 +57,20 @@ func (w *WeChatErrors) Record(ctx context.Context, tenantID int64, e WeChatError
 	pipe.LTrim(ctx, k, 0, w.keep-1)
 	pipe.Expire(ctx, k, 7*24*time.Hour)
 	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("tenants: record wechat error: %w", err)
+		return fmt.Errorf("wxerrors: record: %w", err)
 	}
 	return nil
 }
 
 // Recent returns the tenant's remembered failures, newest first.
-func (w *WeChatErrors) Recent(ctx context.Context, tenantID int64) ([]WeChatError, error) {
+func (w *Log) Recent(ctx context.Context, tenantID int64) ([]Entry, error) {
 	vals, err := w.rdb.LRange(ctx, w.key(tenantID), 0, w.keep-1).Result()
 	if err != nil {
-		return nil, fmt.Errorf("tenants: wechat errors: %w", err)
+		return nil, fmt.Errorf("wxerrors: recent: %w", err)
 	}
-	out := make([]WeChatError, 0, len(vals))
+	out := make([]Entry, 0, len(vals))
 	for _, v := range vals {
-		var e WeChatError
+		var e Entry
 		if json.Unmarshal([]byte(v), &e) == nil {
 			out = append(out, e)
 		}

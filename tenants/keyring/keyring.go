@@ -1,4 +1,7 @@
-package tenants
+// Package keyring seals secrets at rest (AppSecrets, JWT private keys,
+// session_keys) with AES-256-GCM under the master keys, each sealed value
+// carrying the id of the key that sealed it so that the master key can rotate.
+package keyring
 
 import (
 	"crypto/aes"
@@ -14,19 +17,19 @@ import (
 
 // ErrUnseal is returned when a sealed value cannot be opened: wrong key,
 // wrong associated data, or tampered bytes. It never says which.
-var ErrUnseal = errors.New("tenants: cannot unseal value")
+var ErrUnseal = errors.New("keyring: cannot unseal value")
 
-// Keyring seals secrets at rest with AES-256-GCM. The current key seals;
+// Ring seals secrets at rest with AES-256-GCM. The current key seals;
 // every key in the ring opens, so that the master key can rotate.
-type Keyring struct {
+type Ring struct {
 	current string
 	aeads   map[string]cipher.AEAD
 }
 
-// NewKeyring builds a keyring from base64 master keys of 32 bytes each. The
+// New builds a ring from base64 master keys of 32 bytes each. The
 // first is the current key; the rest are older keys kept only for opening.
-func NewKeyring(current string, old ...string) (*Keyring, error) {
-	k := &Keyring{aeads: make(map[string]cipher.AEAD)}
+func New(current string, old ...string) (*Ring, error) {
+	k := &Ring{aeads: make(map[string]cipher.AEAD)}
 	for i, enc := range append([]string{current}, old...) {
 		enc = strings.TrimSpace(enc)
 		if enc == "" {
@@ -34,15 +37,15 @@ func NewKeyring(current string, old ...string) (*Keyring, error) {
 		}
 		raw, err := base64.StdEncoding.DecodeString(enc)
 		if err != nil || len(raw) != 32 {
-			return nil, errors.New("tenants: a master key must be 32 bytes, base64 encoded")
+			return nil, errors.New("keyring: a master key must be 32 bytes, base64 encoded")
 		}
 		block, err := aes.NewCipher(raw)
 		if err != nil {
-			return nil, fmt.Errorf("tenants: %w", err)
+			return nil, fmt.Errorf("keyring: %w", err)
 		}
 		aead, err := cipher.NewGCM(block)
 		if err != nil {
-			return nil, fmt.Errorf("tenants: %w", err)
+			return nil, fmt.Errorf("keyring: %w", err)
 		}
 		id := KeyID(raw)
 		k.aeads[id] = aead
@@ -51,7 +54,7 @@ func NewKeyring(current string, old ...string) (*Keyring, error) {
 		}
 	}
 	if k.current == "" {
-		return nil, errors.New("tenants: no master key given")
+		return nil, errors.New("keyring: no master key given")
 	}
 	return k, nil
 }
@@ -64,23 +67,23 @@ func KeyID(raw []byte) string {
 }
 
 // CurrentKeyID is the id of the key that seals new values.
-func (k *Keyring) CurrentKeyID() string { return k.current }
+func (k *Ring) CurrentKeyID() string { return k.current }
 
 // Seal encrypts plaintext under the current key with a fresh random nonce;
 // ad binds the value to its owner (e.g. "app-secret:<tenant>:<appid>") so a
 // sealed value copied to another row does not open. The result is
 // nonce||ciphertext and the id of the key that sealed it.
-func (k *Keyring) Seal(plaintext []byte, ad string) (sealed []byte, keyID string) {
+func (k *Ring) Seal(plaintext []byte, ad string) (sealed []byte, keyID string) {
 	aead := k.aeads[k.current]
 	out := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plaintext)+aead.Overhead())
 	if _, err := rand.Read(out); err != nil {
-		panic("tenants: crypto/rand failed: " + err.Error())
+		panic("keyring: crypto/rand failed: " + err.Error())
 	}
 	return aead.Seal(out, out, plaintext, []byte(ad)), k.current
 }
 
 // Open decrypts a value sealed by Seal under the key keyID with the same ad.
-func (k *Keyring) Open(sealed []byte, keyID, ad string) ([]byte, error) {
+func (k *Ring) Open(sealed []byte, keyID, ad string) ([]byte, error) {
 	aead, ok := k.aeads[keyID]
 	if !ok || len(sealed) < aead.NonceSize()+aead.Overhead() {
 		return nil, ErrUnseal
