@@ -147,7 +147,7 @@ func (s *Server) adminTenant(c *fiber.Ctx) (*tenants.Tenant, error) {
 	if a == nil || !tenants.ValidSlug(slug) {
 		return nil, tenants.ErrNotFound
 	}
-	t, err := s.deps.Tenants.Registry().BySlug(c.UserContext(), slug)
+	t, err := s.deps.Tenants.Lookup(c.UserContext(), slug)
 	if err != nil {
 		return nil, err
 	}
@@ -164,9 +164,4 @@ func (s *Server) loadAdminTenant(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Next()
-}
-
-// changedTenant drops the tenant from every node's cache after a change.
-func (s *Server) changedTenant(c *fiber.Ctx, t *tenants.Tenant) {
-	s.deps.Tenants.Invalidate(c.UserContext(), t.Slug)
 }

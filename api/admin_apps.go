@@ -30,11 +30,10 @@ func (s *Server) adminAddApp(c *fiber.Ctx) error {
 		return err
 	}
 	t, _ := s.adminTenant(c)
-	if err := s.deps.Tenants.Registry().AddApp(c.UserContext(), t.ID, tenants.NewApp{
+	if err := s.deps.Tenants.AddApp(c.UserContext(), t.ID, tenants.NewApp{
 		AppID: strings.TrimSpace(req.AppID), Secret: req.Secret, IsDefault: req.Default, Actor: adminActor(c)}); err != nil {
 		return err
 	}
-	s.changedTenant(c, t)
 	return s.appsAfterChange(c, t, fiber.StatusCreated)
 }
 
@@ -50,32 +49,30 @@ func (s *Server) adminRotateSecret(c *fiber.Ctx) error {
 		return err
 	}
 	t, _ := s.adminTenant(c)
-	err := s.deps.Tenants.Registry().RotateSecret(c.UserContext(), t.ID, c.Params("appid"), req.Secret, adminActor(c))
+	err := s.deps.Tenants.RotateSecret(c.UserContext(), t.ID, c.Params("appid"), req.Secret, adminActor(c))
 	if errors.Is(err, tenants.ErrAppUnknown) {
 		return errNoSuchApp
 	}
 	if err != nil {
 		return err
 	}
-	s.changedTenant(c, t)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (s *Server) adminDefaultApp(c *fiber.Ctx) error {
 	t, _ := s.adminTenant(c)
-	err := s.deps.Tenants.Registry().SetDefaultApp(c.UserContext(), t.ID, c.Params("appid"), adminActor(c))
+	err := s.deps.Tenants.SetDefaultApp(c.UserContext(), t.ID, c.Params("appid"), adminActor(c))
 	if errors.Is(err, tenants.ErrAppUnknown) {
 		return errNoSuchApp
 	}
 	if err != nil {
 		return err
 	}
-	s.changedTenant(c, t)
 	return s.appsAfterChange(c, t, fiber.StatusOK)
 }
 
 func (s *Server) appsAfterChange(c *fiber.Ctx, t *tenants.Tenant, status int) error {
-	fresh, err := s.deps.Tenants.Registry().ByID(c.UserContext(), t.ID)
+	fresh, err := s.deps.Tenants.ByID(c.UserContext(), t.ID)
 	if err != nil {
 		return err
 	}
@@ -98,7 +95,7 @@ func (s *Server) adminTestApp(c *fiber.Ctx) error {
 		return errNoSuchApp
 	}
 	ctx := c.UserContext()
-	secret, err := s.deps.Tenants.Registry().Secret(app)
+	secret, err := s.deps.Tenants.Secret(app)
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ func (s *Server) auditPage(c *fiber.Ctx, f audit.Filter) error {
 		}
 		if r.TenantID != nil {
 			if _, ok := slugs[*r.TenantID]; !ok {
-				if t, err := s.deps.Tenants.Registry().ByID(c.UserContext(), *r.TenantID); err == nil {
+				if t, err := s.deps.Tenants.ByID(c.UserContext(), *r.TenantID); err == nil {
 					slugs[*r.TenantID] = t.Slug
 				} else {
 					slugs[*r.TenantID] = "#" + strconv.FormatInt(*r.TenantID, 10) // deleted tenant

@@ -50,7 +50,13 @@ type adminClient struct{ cookie, csrf string }
 
 func newAdminEnv(t *testing.T, opts ...func(*api.Deps)) *adminEnv {
 	t.Helper()
-	e := &adminEnv{env: newEnv(t, opts...)}
+	return newTunedAdminEnv(t, nil, opts...)
+}
+
+// newTunedAdminEnv is newAdminEnv with tune changing the API's settings.
+func newTunedAdminEnv(t *testing.T, tune func(*api.Base, *api.Settings), opts ...func(*api.Deps)) *adminEnv {
+	t.Helper()
+	e := &adminEnv{env: newTunedEnv(t, tune, opts...)}
 	e.admins = admins.NewStore(e.db)
 	ctx := context.Background()
 	g, err := e.reg.Create(ctx, tenants.NewTenant{

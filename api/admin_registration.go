@@ -70,10 +70,9 @@ func (s *Server) adminSetWeb(c *fiber.Ctx) error {
 	t, _ := s.adminTenant(c)
 	st := t.Settings
 	st.AllowedOrigins, st.RedirectURIs = req.AllowedOrigins, req.RedirectURIs
-	if err := s.deps.Tenants.Registry().Update(c.UserContext(), t.ID, tenants.Update{Settings: &st, Actor: adminActor(c)}); err != nil {
+	if err := s.deps.Tenants.Update(c.UserContext(), t.ID, tenants.Update{Settings: &st, Actor: adminActor(c)}); err != nil {
 		return err
 	}
-	s.changedTenant(c, t)
 	return c.JSON(webSettingsJSON{AllowedOrigins: nonNil(st.AllowedOrigins), RedirectURIs: nonNil(st.RedirectURIs)})
 }
 
@@ -90,11 +89,10 @@ func (s *Server) adminAddOfficialAccount(c *fiber.Ctx) error {
 		return err
 	}
 	t, _ := s.adminTenant(c)
-	if err := s.deps.Tenants.Registry().AddOfficialAccount(c.UserContext(), t.ID,
+	if err := s.deps.Tenants.AddOfficialAccount(c.UserContext(), t.ID,
 		tenants.NewApp{AppID: req.AppID, Secret: req.Secret, Actor: adminActor(c)}); err != nil {
 		return err
 	}
-	s.changedTenant(c, t)
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"appid": req.AppID, "kind": tenants.KindOfficialAccount})
 }
 

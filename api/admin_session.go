@@ -147,7 +147,7 @@ func (s *Server) adminSignOut(c *fiber.Ctx) error {
 func (s *Server) sessionJSON(c *fiber.Ctx, a *admins.Admin, sess *admins.ConsoleSession) error {
 	j := adminJSON{Email: a.Email, Role: a.Role}
 	if a.TenantID.Valid {
-		if t, err := s.deps.Tenants.Registry().ByID(c.UserContext(), a.TenantID.Int64); err == nil {
+		if t, err := s.deps.Tenants.ByID(c.UserContext(), a.TenantID.Int64); err == nil {
 			j.Tenant = t.Slug
 		}
 	}

@@ -136,7 +136,7 @@ func TestAdminSignInPasswordAsEmail(t *testing.T) {
 // Retry-After, and goes through once the slot is free.
 func TestAdminSignInBusy(t *testing.T) {
 	gate := admins.NewGate(1, 50*time.Millisecond)
-	e := newAdminEnv(t, func(d *api.Deps) { d.Admins.SetGate(gate) })
+	e := newTunedAdminEnv(t, func(_ *api.Base, s *api.Settings) { s.AdminGate = gate })
 	held, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 	go func() { done <- gate.Do(context.Background(), func() { close(held); <-release }) }()
 	<-held

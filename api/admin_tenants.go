@@ -57,7 +57,7 @@ type tenantResponse struct {
 // tenant admin.
 func (s *Server) adminListTenants(c *fiber.Ctx) error {
 	ctx, a := c.UserContext(), adminOf(c)
-	reg := s.deps.Tenants.Registry()
+	reg := s.deps.Tenants
 	var list []tenants.Tenant
 	if a.Role == admins.RolePlatform {
 		all, err := reg.List(ctx)
@@ -89,13 +89,12 @@ func (s *Server) adminCreateTenant(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	t, err := s.deps.Tenants.Registry().Create(c.UserContext(), tenants.NewTenant{
+	t, err := s.deps.Tenants.Create(c.UserContext(), tenants.NewTenant{
 		Slug: strings.TrimSpace(req.Slug), Name: strings.TrimSpace(req.Name), AppID: strings.TrimSpace(req.AppID),
 		Secret: req.Secret, Actor: adminActor(c)})
 	if err != nil {
 		return err
 	}
-	s.changedTenant(c, t) // forget a cached "no such tenant"
 	return c.Status(fiber.StatusCreated).JSON(tenantResponse{Tenant: newTenantJSON(t)})
 }
 
@@ -143,11 +142,10 @@ func (s *Server) adminUpdateTenant(c *fiber.Ctx) error {
 		}
 		u.Settings = &st
 	}
-	ctx, reg := c.UserContext(), s.deps.Tenants.Registry()
+	ctx, reg := c.UserContext(), s.deps.Tenants
 	if err := reg.Update(ctx, t.ID, u); err != nil {
 		return err
 	}
-	s.changedTenant(c, t)
 	t, err := reg.ByID(ctx, t.ID)
 	if err != nil {
 		return err
@@ -161,11 +159,10 @@ func (s *Server) adminUpdateTenant(c *fiber.Ctx) error {
 func (s *Server) adminSetTenantStatus(status string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		t, _ := s.adminTenant(c)
-		ctx, reg := c.UserContext(), s.deps.Tenants.Registry()
+		ctx, reg := c.UserContext(), s.deps.Tenants
 		if err := reg.SetStatus(ctx, t.ID, status, adminActor(c)); err != nil {
 			return err
 		}
-		s.changedTenant(c, t)
 		t, err := reg.ByID(ctx, t.ID)
 		if err != nil {
 			return err
@@ -176,10 +173,9 @@ func (s *Server) adminSetTenantStatus(status string) fiber.Handler {
 
 func (s *Server) adminDeleteTenant(c *fiber.Ctx) error {
 	t, _ := s.adminTenant(c)
-	if err := s.deps.Tenants.Registry().Delete(c.UserContext(), t.ID, adminActor(c)); err != nil {
+	if err := s.deps.Tenants.Delete(c.UserContext(), t.ID, adminActor(c)); err != nil {
 		return err
 	}
-	s.changedTenant(c, t)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

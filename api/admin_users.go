@@ -245,9 +245,8 @@ func (s *Server) adminRevokeUserSessions(c *fiber.Ctx) error {
 // epoch bump, O(1)).
 func (s *Server) adminRevokeTenantSessions(c *fiber.Ctx) error {
 	t, _ := s.adminTenant(c)
-	if err := s.deps.Tenants.Registry().RevokeAllSessions(c.UserContext(), t.ID, adminActor(c)); err != nil {
+	if err := s.deps.Tenants.RevokeAllSessions(c.UserContext(), t.ID, adminActor(c)); err != nil {
 		return err
 	}
-	s.changedTenant(c, t)
 	return c.SendStatus(fiber.StatusNoContent)
 }

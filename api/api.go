@@ -35,7 +35,7 @@ const BodyLimit = 64 * 1024
 // Deps are what the API is built from. Every field is required except
 // TrustedProxies.
 type Deps struct {
-	Tenants  *tenants.Cache
+	Tenants  *tenants.Registry // Lookup serves the request path from memory
 	Users    *users.Store
 	Sessions *sessions.Store
 	WeChat   *wechat.Client

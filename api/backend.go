@@ -31,7 +31,7 @@ func (s *Server) backendRoutes(a *fiber.App) {
 func (s *Server) resolveBackendTenant(c *fiber.Ctx) error {
 	slug := strings.Clone(c.Params("tenant"))
 	c.Locals(localTenantSlug, slug)
-	t, err := s.deps.Tenants.BySlug(c.UserContext(), slug)
+	t, err := s.deps.Tenants.Lookup(c.UserContext(), slug)
 	if err != nil {
 		return err
 	}

@@ -213,7 +213,7 @@ func TestIntrospect(t *testing.T) {
 	if err := e.reg.SetStatus(ctx, e.tenant.ID, tenants.StatusDisabled, audit.CLI); err != nil {
 		t.Fatal(err)
 	}
-	e.cache.Invalidate(ctx, "acme")
+	e.reg.Invalidate(ctx, "acme")
 	inactive("disabled tenant's session", session)
 	inactive("disabled tenant's access token", access)
 	if r := e.do("POST", "/t/acme/token", "", bearer(session)...); r.Status != 403 {

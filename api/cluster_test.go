@@ -12,10 +12,8 @@ import (
 	"miniauth/api"
 	"miniauth/tenants"
 	"miniauth/tenants/audit"
-	"miniauth/tenants/ratelimit"
-	"miniauth/tenants/sessions"
+	"miniauth/tenants/memo"
 	"miniauth/tenants/tenantstest"
-	"miniauth/tenants/wechat/guard"
 )
 
 // TestOnRedisCluster runs the session endpoints with every Redis structure
@@ -30,17 +28,12 @@ func TestOnRedisCluster(t *testing.T) {
 	cc := cluster.Client()
 	t.Cleanup(func() { cc.Close() })
 	prefix := tenantstest.Name("mat")
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
 
-	var cache *tenants.Cache
-	e := newEnv(t, func(d *api.Deps) {
-		cache = tenants.NewCache(d.Tenants.Registry(), cc, tenants.CacheConfig{Prefix: prefix, TTL: time.Hour}, slog.New(slog.DiscardHandler))
-		go cache.Listen(ctx)
-		d.Tenants = cache
-		d.Sessions = sessions.NewStore(cc, prefix, tenantstest.Keyring(t))
-		d.Limiter = ratelimit.New(cc, prefix)
-		d.Codes = guard.New(d.WeChat, cc, guard.Config{KeyPrefix: prefix}, nil)
+	// The whole API on the cluster: sessions, limits, the code guard, the
+	// caches' bus.
+	e := newTunedEnv(t, func(b *api.Base, s *api.Settings) {
+		b.Redis, b.Prefix = cc, prefix
+		s.TenantCache.TTL = time.Hour
 	})
 
 	tokens := make([]string, 8)
@@ -71,11 +64,10 @@ func TestOnRedisCluster(t *testing.T) {
 	// Revoke-all of the tenant from "another node": an epoch bump in MySQL
 	// and an invalidation published on the cluster. No multi-key command,
 	// so no cross-slot error.
-	other := tenants.NewCache(e.reg, cc, tenants.CacheConfig{Prefix: prefix}, slog.New(slog.DiscardHandler))
-	if err := e.reg.RevokeAllSessions(context.Background(), e.tenant.ID, audit.CLI); err != nil {
+	other := tenants.NewRegistry(e.db, e.keys, tenants.WithCache(memo.NewBus(cc, prefix, slog.New(slog.DiscardHandler)), tenants.CacheConfig{}))
+	if err := other.RevokeAllSessions(context.Background(), e.tenant.ID, audit.CLI); err != nil {
 		t.Fatal(err)
 	}
-	other.Invalidate(context.Background(), "acme")
 	deadline := time.Now().Add(10 * time.Second) // milliseconds in practice; generous for a slow machine
 	for _, tok := range tokens[1:] {
 		for {

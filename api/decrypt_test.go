@@ -203,7 +203,7 @@ func TestDecryptNeverMerges(t *testing.T) {
 	if err := e.reg.AddApp(ctx, e.tenant.ID, tenantsNewApp(otherAppID)); err != nil {
 		t.Fatal(err)
 	}
-	e.cache.Invalidate(ctx, "acme")
+	e.reg.Invalidate(ctx, "acme")
 	code, _ := e.wx.IssueCode(otherAppID, "kai")
 	e.loginBody(`{"code":"` + code + `","appid":"` + otherAppID + `"}`)
 	newer := e.login("kai")                         // first app, not bound: a second user

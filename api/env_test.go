@@ -15,26 +15,20 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"miniauth/api"
 	"miniauth/tenants"
-	"miniauth/tenants/admins"
 	"miniauth/tenants/apikeys"
 	"miniauth/tenants/audit"
 	"miniauth/tenants/keyring"
-	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
-	"miniauth/tenants/signup"
 	"miniauth/tenants/tenantstest"
-	"miniauth/tenants/tokens"
 	"miniauth/tenants/users"
 	"miniauth/tenants/webhooks"
 	"miniauth/tenants/wechat"
 	"miniauth/tenants/wechat/guard"
 	"miniauth/tenants/wechat/wechattest"
-	"miniauth/tenants/wxerrors"
 )
 
 const (
@@ -53,8 +47,7 @@ type env struct {
 	prefix string
 	wx     *wechattest.Server
 	clock  *clock
-	reg    *tenants.Registry
-	cache  *tenants.Cache
+	reg    *tenants.Registry // the API's: its changes reach the API's cache
 	tenant *tenants.Tenant
 	logs   *logBuffer
 	base   string // the API's real HTTP address
@@ -100,6 +93,12 @@ func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l
 // newEnv starts an API; opts may change its dependencies before it starts.
 func newEnv(t *testing.T, opts ...func(*api.Deps)) *env {
 	t.Helper()
+	return newTunedEnv(t, nil, opts...)
+}
+
+// newTunedEnv is newEnv with tune changing what it is assembled from.
+func newTunedEnv(t *testing.T, tune func(*api.Base, *api.Settings), opts ...func(*api.Deps)) *env {
+	t.Helper()
 	e := &env{t: t, clock: &clock{now: time.Now()}, logs: &logBuffer{}}
 	db, dsn := tenantstest.DB(t)
 	e.db = db
@@ -130,59 +129,39 @@ func newEnv(t *testing.T, opts ...func(*api.Deps)) *env {
 	keys := tenantstest.Keyring(t)
 	e.keys = keys
 	logger := slog.New(api.Redact(slog.NewJSONHandler(io.MultiWriter(e.logs, &suiteLogs), &slog.HandlerOptions{Level: slog.LevelDebug})))
-	e.reg = tenants.NewRegistry(apiDB, keys)
-	e.cache = tenants.NewCache(e.reg, apiRedis, tenants.CacheConfig{Prefix: prefix, TTL: time.Minute}, logger)
-	// Timeouts long enough that a slow or starved machine never times out
-	// a healthy simulator; the stall tests stall it for longer.
-	wxClient := wechat.New(wechat.Config{BaseURL: wxHTTP.URL,
-		AttemptTimeout: 2 * time.Second, TotalTimeout: 4 * time.Second, RetryDelay: 10 * time.Millisecond})
-	e.apiKeys = apikeys.NewStore(apiDB)
-	e.tokens = sessions.NewAccessTokens(sessions.NewSigningKeys(apiDB, keys, sessions.KeyPolicy{}, e.clock.Now))
-	e.hooks = webhooks.NewStore(apiDB, keys, webhooks.Config{AllowPrivate: true})
-	// Users are served from memory, as in production: every change made
-	// through the store is announced on the bus (tenants/memo).
-	bus := tenantstest.Bus(t, apiRedis, prefix)
-	userStore := users.NewStore(apiDB)
-	userStore.SetEvents(e.hooks)
-	userStore.CacheOn(bus, users.CacheConfig{})
-	e.apiKeys.CacheOn(bus, time.Minute)
-	e.hooks.CacheOn(bus, time.Minute)
-	e.users = userStore
-	deps := api.Deps{
-		Limiter:  ratelimit.New(apiRedis, prefix),
-		Tenants:  e.cache,
-		Users:    userStore,
-		Sessions: sessions.NewStore(apiRedis, prefix, keys),
-		WeChat:   wxClient,
-		Codes:    guard.New(wxClient, apiRedis, guard.Config{KeyPrefix: prefix, Failures: 1000}, nil),
-		Metrics:  api.NewMetrics(prometheus.NewRegistry()),
-		Logger:   logger,
-		// The admin API (admin_env_test.go).
-		Admins:       admins.NewStore(apiDB),
-		Console:      admins.NewConsole(apiRedis, prefix, 0, 0),
-		Lockout:      admins.NewLockout(apiRedis, prefix, admins.DefaultLockoutPolicy),
-		WeChatErrors: wxerrors.New(apiRedis, prefix),
-		Audit:        audit.NewLog(apiDB),
-		// Tenant backends.
-		APIKeys:      e.apiKeys,
-		AccessTokens: e.tokens,
-		Webhooks:     e.hooks,
-		Ready: func(ctx context.Context) error {
-			if err := apiDB.PingContext(ctx); err != nil {
-				return err
-			}
-			return apiRedis.Ping(ctx).Err()
-		},
-	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Registration and the rest of WeChat login (register_env_test.go).
-	deps.Tokens = tokens.New(apiRedis, prefix, wxClient, tokens.Config{Keys: keys, Now: e.clock.Now})
-	deps.Signup = signup.NewStore(apiRedis, prefix, keys)
-	deps.WeChatAuthorizeURL = wxHTTP.URL
-	deps.PublicURL = "http://" + ln.Addr().String()
+	// Wired as serve wires it (api.Assemble); users, API keys and webhook
+	// endpoints are served from memory, as in production: every change
+	// made through a store is announced on the bus (tenants/memo).
+	settings := api.Settings{
+		// Timeouts long enough that a slow or starved machine never times
+		// out a healthy simulator; the stall tests stall it for longer.
+		WeChat: wechat.Config{BaseURL: wxHTTP.URL,
+			AttemptTimeout: 2 * time.Second, TotalTimeout: 4 * time.Second, RetryDelay: 10 * time.Millisecond},
+		WeChatAuthorizeURL: wxHTTP.URL,
+		PublicURL:          "http://" + ln.Addr().String(),
+		TenantCache:        tenants.CacheConfig{TTL: time.Minute},
+		Breaker:            guard.Config{Failures: 1000},
+		Webhooks:           webhooks.Config{AllowPrivate: true}, // the tests deliver with hooks.DeliverDue
+	}
+	base := api.Base{DB: apiDB, Redis: apiRedis, Prefix: prefix, Keys: keys, Logger: logger, Now: e.clock.Now}
+	if tune != nil {
+		tune(&base, &settings)
+	}
+	a := api.Assemble(base, settings)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	a.Start(ctx)
+	for deadline := time.Now().Add(5 * time.Second); !a.Listening(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the cache bus did not subscribe within 5s")
+		}
+	}
+	e.reg, e.apiKeys, e.tokens, e.hooks, e.users = a.Tenants, a.APIKeys, a.AccessTokens, a.Webhooks, a.Users
+	deps := a.Deps
 	for _, opt := range opts {
 		opt(&deps)
 	}

@@ -11,20 +11,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/valyala/fasthttp"
 
 	"miniauth/api"
 	"miniauth/tenants"
-	"miniauth/tenants/apikeys"
 	"miniauth/tenants/audit"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/tenantstest"
 	"miniauth/tenants/users"
-	"miniauth/tenants/webhooks"
 	"miniauth/tenants/wechat"
-	"miniauth/tenants/wechat/guard"
 	"miniauth/tenants/wechat/wechattest"
 )
 
@@ -67,24 +63,21 @@ func newBenchAPI(b *testing.B) *benchAPI {
 		b.Fatal(err)
 	}
 	logger := slog.New(api.Redact(slog.NewJSONHandler(io.Discard, nil)))
-	cache := tenants.NewCache(reg, rdb, tenants.CacheConfig{Prefix: prefix, TTL: time.Minute}, logger)
-	wxClient := wechat.New(wechat.Config{BaseURL: wxHTTP.URL})
-	ba := &benchAPI{wx: wx, users: users.NewStore(db), sess: sessions.NewStore(rdb, prefix, keys)}
-	keyStore := apikeys.NewStore(db)
-	hooks := webhooks.NewStore(db, keys, webhooks.Config{})
-	ba.users.SetEvents(hooks) // as serve does: user events in the login transaction
-	bus := tenantstest.Bus(b, rdb, prefix)
-	ba.users.CacheOn(bus, users.CacheConfig{})
-	keyStore.CacheOn(bus, time.Minute)
-	hooks.CacheOn(bus, time.Minute)
-	srv := api.New(api.Deps{
-		Tenants: cache, Users: ba.users, Sessions: ba.sess, WeChat: wxClient, Logger: logger,
-		Codes:   guard.New(wxClient, rdb, guard.Config{KeyPrefix: prefix}, nil),
-		Limiter: ratelimit.New(rdb, prefix), Metrics: api.NewMetrics(prometheus.NewRegistry()),
-		APIKeys: keyStore, Webhooks: hooks, Audit: audit.NewLog(db),
-		AccessTokens: sessions.NewAccessTokens(sessions.NewSigningKeys(db, keys, sessions.KeyPolicy{}, nil)),
-		Ready:        func(context.Context) error { return nil },
-	})
+	// Wired as serve wires it (api.Assemble).
+	a := api.Assemble(api.Base{DB: db, Redis: rdb, Prefix: prefix, Keys: keys, Logger: logger,
+		Ready: func(context.Context) error { return nil }},
+		api.Settings{WeChat: wechat.Config{BaseURL: wxHTTP.URL}, TenantCache: tenants.CacheConfig{TTL: time.Minute}})
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	a.Start(ctx)
+	for deadline := time.Now().Add(5 * time.Second); !a.Listening(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatal("the cache bus did not subscribe within 5s")
+		}
+	}
+	ba := &benchAPI{wx: wx, users: a.Users, sess: a.Sessions}
+	keyStore := a.APIKeys
+	srv := api.New(a.Deps)
 	ba.handler = srv.App().Handler()
 	if ba.tenant, err = reg.BySlug(context.Background(), "acme"); err != nil {
 		b.Fatal(err)

@@ -18,7 +18,7 @@ func (e *env) setLimits(l ratelimit.Limits) {
 	if _, err := e.db.Exec("UPDATE tenants SET settings = ? WHERE id = ?", b, e.tenant.ID); err != nil {
 		e.t.Fatal(err)
 	}
-	e.cache.Invalidate(context.Background(), "acme")
+	e.reg.Invalidate(context.Background(), "acme")
 }
 
 func TestRateLimits(t *testing.T) {

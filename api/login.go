@@ -69,7 +69,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	secret, err := s.deps.Tenants.Registry().Secret(app)
+	secret, err := s.deps.Tenants.Secret(app)
 	if err != nil {
 		return err
 	}

@@ -142,7 +142,7 @@ func TestLoginDisabledTenant(t *testing.T) {
 	if err := e.reg.SetStatus(context.Background(), e.tenant.ID, tenants.StatusDisabled, audit.CLI); err != nil {
 		t.Fatal(err)
 	}
-	e.cache.Invalidate(context.Background(), "acme")
+	e.reg.Invalidate(context.Background(), "acme")
 	before := e.state()
 	if r := e.do("POST", "/t/acme/login", `{"code":"`+e.code("bob")+`"}`); r.Status != 403 || r.errCode() != "tenant_disabled" {
 		t.Fatalf("login to disabled tenant: %d %s", r.Status, r.Raw)
@@ -156,7 +156,7 @@ func TestLoginDisabledTenant(t *testing.T) {
 	if err := e.reg.SetStatus(context.Background(), e.tenant.ID, tenants.StatusActive, audit.CLI); err != nil {
 		t.Fatal(err)
 	}
-	e.cache.Invalidate(context.Background(), "acme")
+	e.reg.Invalidate(context.Background(), "acme")
 	if r := e.do("GET", "/t/acme/me", "", bearer(token)...); r.Status != 401 {
 		t.Fatalf("session from before the disable works again: %d", r.Status)
 	}

@@ -155,7 +155,7 @@ func TestBannedAndRevoked(t *testing.T) {
 	if err := e.reg.RevokeAllSessions(ctx, e.tenant.ID, audit.CLI); err != nil {
 		t.Fatal(err)
 	}
-	e.cache.Invalidate(ctx, "acme")
+	e.reg.Invalidate(ctx, "acme")
 	if r := e.do("GET", "/t/acme/me", "", bearer(bob)...); r.Status != 401 {
 		t.Fatalf("session survived revoke-all: %d", r.Status)
 	}

@@ -36,7 +36,7 @@ type putVerifyFileRequest struct {
 
 func (s *Server) adminListVerifyFiles(c *fiber.Ctx) error {
 	t, _ := s.adminTenant(c)
-	list, err := s.deps.Tenants.Registry().VerifyFiles(c.UserContext(), t.ID)
+	list, err := s.deps.Tenants.VerifyFiles(c.UserContext(), t.ID)
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func (s *Server) adminListVerifyFiles(c *fiber.Ctx) error {
 // tenant's is not found, exactly as a missing one.
 func (s *Server) adminVerifyFile(c *fiber.Ctx) (*tenants.VerifyFile, error) {
 	t, _ := s.adminTenant(c)
-	f, err := s.deps.Tenants.Registry().VerifyFile(c.UserContext(), c.Params("name"))
+	f, err := s.deps.Tenants.VerifyFile(c.UserContext(), c.Params("name"))
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func (s *Server) adminPutVerifyFile(c *fiber.Ctx) error {
 	}
 	t, _ := s.adminTenant(c)
 	name := string([]byte(c.Params("name")))
-	if err := s.deps.Tenants.Registry().PutVerifyFile(c.UserContext(), t.ID, name, []byte(req.Content), adminActor(c)); err != nil {
+	if err := s.deps.Tenants.PutVerifyFile(c.UserContext(), t.ID, name, []byte(req.Content), adminActor(c)); err != nil {
 		return err
 	}
 	return s.adminGetVerifyFile(c)
@@ -86,7 +86,7 @@ func (s *Server) adminPutVerifyFile(c *fiber.Ctx) error {
 
 func (s *Server) adminDeleteVerifyFile(c *fiber.Ctx) error {
 	t, _ := s.adminTenant(c)
-	if err := s.deps.Tenants.Registry().DeleteVerifyFile(c.UserContext(), t.ID, c.Params("name"), adminActor(c)); err != nil {
+	if err := s.deps.Tenants.DeleteVerifyFile(c.UserContext(), t.ID, c.Params("name"), adminActor(c)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -99,7 +99,7 @@ func (s *Server) mpVerifyFile(c *fiber.Ctx) error {
 	if !tenants.ValidVerifyFileName(name) {
 		return c.Next()
 	}
-	f, err := s.deps.Tenants.Registry().VerifyFile(c.UserContext(), name)
+	f, err := s.deps.Tenants.VerifyFile(c.UserContext(), name)
 	if err != nil {
 		return err
 	}

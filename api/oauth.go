@@ -108,7 +108,7 @@ func (s *Server) oauthLogin(c *fiber.Ctx, st *signup.State, code string) (url.Va
 	if err != nil {
 		return nil, err
 	}
-	secret, err := s.deps.Tenants.Registry().Secret(app)
+	secret, err := s.deps.Tenants.Secret(app)
 	if err != nil {
 		return nil, err
 	}

@@ -69,6 +69,6 @@ func (s *Server) verifiedPhone(ctx context.Context, t *tenants.Tenant, app *tena
 // tokenTarget names an app's shared access token.
 func (s *Server) tokenTarget(t *tenants.Tenant, app *tenants.App) tokens.Target {
 	return tokens.Target{TenantID: t.ID, AppID: app.AppID, Secret: func() (string, error) {
-		return s.deps.Tenants.Registry().Secret(app)
+		return s.deps.Tenants.Secret(app)
 	}}
 }

@@ -28,7 +28,7 @@ func (e *env) settings(change func(*tenants.Settings)) {
 	if err := e.reg.Update(ctx, tn.ID, tenants.Update{Settings: &st, Actor: audit.CLI}); err != nil {
 		e.t.Fatal(err)
 	}
-	e.cache.Invalidate(ctx, "acme")
+	e.reg.Invalidate(ctx, "acme")
 }
 
 // phoneCode is what the getPhoneNumber button would give user.

@@ -212,7 +212,7 @@ func TestSecondAppJoinsByUnionID(t *testing.T) {
 	if err := e.reg.AddApp(ctx, e.tenant.ID, tenants.NewApp{AppID: otherAppID, Secret: "other-app-secret-0123456789", Actor: audit.CLI}); err != nil {
 		t.Fatal(err)
 	}
-	e.cache.Invalidate(ctx, "acme")
+	e.reg.Invalidate(ctx, "acme")
 	first := e.loginBody(`{"code":"` + e.code("mei") + `"}`)
 	e.settings(func(s *tenants.Settings) { s.Registration = tenants.RegistrationSignup })
 	code, _ := e.wx.IssueCode(otherAppID, "mei")

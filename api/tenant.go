@@ -13,7 +13,7 @@ import (
 func (s *Server) resolveTenant(c *fiber.Ctx) error {
 	slug := strings.Clone(c.Params("tenant")) // fasthttp reuses the path's memory
 	c.Locals(localTenantSlug, slug)
-	t, err := s.deps.Tenants.BySlug(c.UserContext(), slug)
+	t, err := s.deps.Tenants.Lookup(c.UserContext(), slug)
 	if err != nil {
 		return err
 	}

@@ -60,7 +60,7 @@ func (r *Registry) AddOfficialAccount(ctx context.Context, tenantID int64, n New
 	if err := validSecret(n.Secret); err != nil {
 		return err
 	}
-	return r.inTx(ctx, func(tx *sqlx.Tx) error {
+	return r.change(ctx, tenantID, func(tx *sqlx.Tx) error {
 		if err := lockTenant(ctx, tx, tenantID); err != nil {
 			return err
 		}

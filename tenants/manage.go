@@ -41,7 +41,7 @@ func (r *Registry) Update(ctx context.Context, id int64, u Update) error {
 	if err := u.validate(); err != nil {
 		return err
 	}
-	return r.inTx(ctx, func(tx *sqlx.Tx) error {
+	return r.change(ctx, id, func(tx *sqlx.Tx) error {
 		if err := lockTenant(ctx, tx, id); err != nil {
 			return err
 		}
@@ -67,7 +67,7 @@ func (r *Registry) Update(ctx context.Context, id int64, u Update) error {
 // Delete removes a tenant with its apps, users, identities and admins (the
 // foreign keys cascade). The audit log keeps the tombstone.
 func (r *Registry) Delete(ctx context.Context, id int64, actor audit.Actor) error {
-	return r.inTx(ctx, func(tx *sqlx.Tx) error {
+	return r.change(ctx, id, func(tx *sqlx.Tx) error {
 		var slug string
 		if err := tx.GetContext(ctx, &slug, `SELECT slug FROM tenants WHERE id = ? FOR UPDATE`, id); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -107,7 +107,7 @@ func (r *Registry) AddApp(ctx context.Context, tenantID int64, n NewApp) error {
 	if err := validSecret(n.Secret); err != nil {
 		return err
 	}
-	return r.inTx(ctx, func(tx *sqlx.Tx) error {
+	return r.change(ctx, tenantID, func(tx *sqlx.Tx) error {
 		if err := lockTenant(ctx, tx, tenantID); err != nil {
 			return err
 		}
@@ -133,7 +133,7 @@ func (r *Registry) RotateSecret(ctx context.Context, tenantID int64, appid, secr
 	if err := validSecret(secret); err != nil {
 		return err
 	}
-	return r.inTx(ctx, func(tx *sqlx.Tx) error {
+	return r.change(ctx, tenantID, func(tx *sqlx.Tx) error {
 		if err := lockTenant(ctx, tx, tenantID); err != nil {
 			return err
 		}
@@ -154,7 +154,7 @@ func (r *Registry) RotateSecret(ctx context.Context, tenantID int64, appid, secr
 
 // SetDefaultApp makes appid the tenant's default mini-program.
 func (r *Registry) SetDefaultApp(ctx context.Context, tenantID int64, appid string, actor audit.Actor) error {
-	return r.inTx(ctx, func(tx *sqlx.Tx) error {
+	return r.change(ctx, tenantID, func(tx *sqlx.Tx) error {
 		if err := lockTenant(ctx, tx, tenantID); err != nil {
 			return err
 		}

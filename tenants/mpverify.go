@@ -60,7 +60,7 @@ func (r *Registry) PutVerifyFile(ctx context.Context, tenantID int64, name strin
 	if err := validVerifyFile(name, content); err != nil {
 		return err
 	}
-	return r.inTx(ctx, func(tx *sqlx.Tx) error {
+	return r.change(ctx, tenantID, func(tx *sqlx.Tx) error {
 		var owner int64
 		err := tx.GetContext(ctx, &owner, `SELECT tenant_id FROM mp_verify_files WHERE name = ? FOR UPDATE`, name)
 		switch {
@@ -113,7 +113,7 @@ func (r *Registry) VerifyFile(ctx context.Context, name string) (*VerifyFile, er
 
 // DeleteVerifyFile removes a tenant's verification file, and audits it.
 func (r *Registry) DeleteVerifyFile(ctx context.Context, tenantID int64, name string, actor audit.Actor) error {
-	return r.inTx(ctx, func(tx *sqlx.Tx) error {
+	return r.change(ctx, tenantID, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM mp_verify_files WHERE tenant_id = ? AND name = ?`, tenantID, name)
 		if err != nil {
 			return fmt.Errorf("tenants: verification file: %w", err)

@@ -13,17 +13,26 @@ import (
 	"github.com/jmoiron/sqlx"
 	"miniauth/tenants/audit"
 	"miniauth/tenants/keyring"
+	"miniauth/tenants/memo"
 )
 
 // Registry stores tenants and their apps in MySQL.
 type Registry struct {
 	db   *sqlx.DB
 	keys *keyring.Ring
+	// bySlug and missing are the request path's copies (cache.go); nil
+	// keeps nothing.
+	bySlug  *memo.Cache[*Tenant]
+	missing *memo.Cache[struct{}]
 }
 
 // NewRegistry returns a Registry over db that seals AppSecrets with keys.
-func NewRegistry(db *sqlx.DB, keys *keyring.Ring) *Registry {
-	return &Registry{db: db, keys: keys}
+func NewRegistry(db *sqlx.DB, keys *keyring.Ring, opts ...Option) *Registry {
+	r := &Registry{db: db, keys: keys}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
 }
 
 // NewTenant is what it takes to register a tenant: its first mini-program
@@ -82,6 +91,7 @@ func (r *Registry) Create(ctx context.Context, n NewTenant) (*Tenant, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.Invalidate(ctx, n.Slug) // a "no such tenant" remembered anywhere
 	return r.BySlug(ctx, n.Slug)
 }
 
@@ -170,7 +180,7 @@ func (r *Registry) SetStatus(ctx context.Context, id int64, status string, actor
 	if status != StatusActive && status != StatusDisabled {
 		return Invalid("status must be active or disabled")
 	}
-	return r.inTx(ctx, func(tx *sqlx.Tx) error {
+	return r.change(ctx, id, func(tx *sqlx.Tx) error {
 		query := `UPDATE tenants SET status = ? WHERE id = ?`
 		if status == StatusDisabled {
 			query = `UPDATE tenants SET status = ?, session_epoch = session_epoch + 1 WHERE id = ?`
@@ -193,7 +203,7 @@ func (r *Registry) SetStatus(ctx context.Context, id int64, status string, actor
 // RevokeAllSessions raises the tenant's session epoch: every session issued
 // before it is refused from now on, on every node, in O(1).
 func (r *Registry) RevokeAllSessions(ctx context.Context, id int64, actor audit.Actor) error {
-	return r.inTx(ctx, func(tx *sqlx.Tx) error {
+	return r.change(ctx, id, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE tenants SET session_epoch = session_epoch + 1 WHERE id = ?`, id)
 		if err != nil {
 			return fmt.Errorf("tenants: revoke sessions: %w", err)

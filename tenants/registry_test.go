@@ -9,6 +9,7 @@ import (
 
 	"miniauth/tenants"
 	"miniauth/tenants/audit"
+	"miniauth/tenants/memo"
 	"miniauth/tenants/tenantstest"
 )
 
@@ -87,45 +88,61 @@ func TestCacheServesFromMemoryAndInvalidates(t *testing.T) {
 	ctx := context.Background()
 	db, _ := tenantstest.DB(t)
 	rdb, prefix := tenantstest.Redis(t)
-	reg := tenants.NewRegistry(db, tenantstest.Keyring(t))
-	cache := tenants.NewCache(reg, rdb, tenants.CacheConfig{Prefix: prefix, TTL: time.Hour}, slog.New(slog.DiscardHandler))
-	other := tenants.NewCache(reg, rdb, tenants.CacheConfig{Prefix: prefix, TTL: time.Hour}, slog.New(slog.DiscardHandler))
-	lctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go other.Listen(lctx)
+	keys := tenantstest.Keyring(t)
+	node := func() *tenants.Registry {
+		return tenants.NewRegistry(db, keys, tenants.WithCache(tenantstest.Bus(t, rdb, prefix), tenants.CacheConfig{TTL: time.Hour, NegTTL: time.Hour}))
+	}
+	reg, other := node(), node()
+	// The command line's registry: it keeps nothing (its bus never
+	// listens) but announces its changes like any node.
+	cli := tenants.NewRegistry(db, keys, tenants.WithCache(memo.NewBus(rdb, prefix, slog.New(slog.DiscardHandler)), tenants.CacheConfig{}))
 
-	if _, err := cache.BySlug(ctx, "acme"); !errors.Is(err, tenants.ErrNotFound) {
+	if _, err := other.Lookup(ctx, "acme"); !errors.Is(err, tenants.ErrNotFound) {
 		t.Fatalf("unknown slug = %v", err)
 	}
 	tn, err := reg.Create(ctx, tenants.NewTenant{Slug: "acme", Name: "Acme", AppID: "wxacme000001", Secret: "0123456789abcdef"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache.Invalidate(ctx, "acme") // drops the negative entry
-	if got, err := cache.BySlug(ctx, "acme"); err != nil || got.ID != tn.ID {
-		t.Fatalf("BySlug = %v, %v", got, err)
+	eventually(t, "the creation did not reach the other node's negative entry", func() bool {
+		got, err := other.Lookup(ctx, "acme")
+		return err == nil && got.ID == tn.ID
+	})
+	if got, err := reg.Lookup(ctx, "acme"); err != nil || got.ID != tn.ID {
+		t.Fatalf("Lookup = %v, %v", got, err)
 	}
-	if _, err := other.BySlug(ctx, "acme"); err != nil {
-		t.Fatal(err)
-	}
-	// With the database closed, only memory can answer.
+	// Changed behind the registries' backs, only memory answers.
 	if _, err := db.ExecContext(ctx, "UPDATE tenants SET name = 'Renamed' WHERE id = ?", tn.ID); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := other.BySlug(ctx, "acme"); got.Name != "Acme" {
+	if got, _ := other.Lookup(ctx, "acme"); got.Name != "Acme" {
 		t.Fatalf("cache went to MySQL: name %q", got.Name)
 	}
-	cache.Invalidate(ctx, "acme")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got, _ := other.BySlug(ctx, "acme")
-		if got != nil && got.Name == "Renamed" {
-			break
-		}
+	reg.Invalidate(ctx, "acme")
+	eventually(t, "invalidation did not reach the other node", func() bool {
+		got, _ := other.Lookup(ctx, "acme")
+		return got != nil && got.Name == "Renamed"
+	})
+	// A change committed by the command line reaches every node.
+	name := "From the CLI"
+	if err := cli.Update(ctx, tn.ID, tenants.Update{Name: &name, Actor: audit.CLI}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the CLI's change did not reach the nodes", func() bool {
+		a, _ := reg.Lookup(ctx, "acme")
+		b, _ := other.Lookup(ctx, "acme")
+		return a != nil && b != nil && a.Name == name && b.Name == name
+	})
+}
+
+// eventually waits up to 10s (milliseconds in practice; generous for a
+// slow machine) for ok.
+func eventually(t *testing.T, msg string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal("invalidation did not reach the other node within 10s")
+			t.Fatal(msg + " within 10s")
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 

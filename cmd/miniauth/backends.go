@@ -7,8 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
 	"strconv"
 	"time"
 
@@ -18,9 +16,7 @@ import (
 	"miniauth/tenants/apikeys"
 	"miniauth/tenants/audit"
 	"miniauth/tenants/keyring"
-	"miniauth/tenants/memo"
 	"miniauth/tenants/sessions"
-	"miniauth/tenants/webhooks"
 )
 
 // BackendsConfig configures what tenant backends use: JWT access tokens,
@@ -54,28 +50,9 @@ func loadBackendsConfig() (BackendsConfig, error) {
 	return c, errors.Join(errs...)
 }
 
-// backends are the stores behind the tenant-backend endpoints.
-type backends struct {
-	apiKeys  *apikeys.Store
-	tokens   *sessions.AccessTokens
-	webhooks *webhooks.Store
-}
-
-func newBackends(db *sqlx.DB, keys *keyring.Ring, c BackendsConfig) backends {
-	signing := sessions.NewSigningKeys(db, keys, sessions.KeyPolicy{Alg: c.JWTAlg, TokenTTL: c.AccessTokenTTL,
-		RotateEvery: c.KeyRotation}, nil)
-	return backends{
-		apiKeys:  apikeys.NewStore(db),
-		tokens:   sessions.NewAccessTokens(signing),
-		webhooks: webhooks.NewStore(db, keys, webhooks.Config{AllowPrivate: c.WebhooksAllowPrivate}),
-	}
-}
-
-// run is the background work of serve: scheduled signing key rotation and
-// webhook delivery, until ctx ends.
-func (b backends) run(ctx context.Context, log *slog.Logger) {
-	go b.tokens.Keys().RunRotation(ctx, time.Hour, log)
-	go b.webhooks.Run(ctx, log)
+// keyPolicy is how new signing keys are made and rotated.
+func (c BackendsConfig) keyPolicy() sessions.KeyPolicy {
+	return sessions.KeyPolicy{Alg: c.JWTAlg, TokenTTL: c.AccessTokenTTL, RotateEvery: c.KeyRotation}
 }
 
 // apikeyCmd: miniauth apikey create|list|revoke --tenant S. The new key is
@@ -121,12 +98,12 @@ func apikeyCmd(ctx context.Context, cfg Config, args []string, stdout io.Writer)
 			return errUsage
 		}
 		// Running servers keep keys in memory: tell them.
-		rdb, err := openRedis(ctx, cfg.RedisURL, cfg.RedisMaster)
+		rdb, err := openRedis(ctx, cfg.Redis)
 		if err != nil {
 			return err
 		}
 		defer rdb.Close()
-		store.CacheOn(memo.NewBus(rdb, cfg.RedisPrefix, slog.New(slog.NewTextHandler(os.Stderr, nil))), time.Minute)
+		store = apikeys.NewStore(db, apikeys.WithCache(cliBus(rdb, cfg), time.Minute))
 		return store.Revoke(ctx, t.ID, *id, audit.CLI)
 	}
 	return errUsage
@@ -152,7 +129,7 @@ func signingKeyCmd(ctx context.Context, cfg Config, args []string, stdout io.Wri
 	if err != nil {
 		return fmt.Errorf("tenant %q: %w", *slug, err)
 	}
-	signing := newBackends(db, keys, cfg.Backends).tokens.Keys()
+	signing := sessions.NewSigningKeys(db, keys, cfg.Backends.keyPolicy(), nil)
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	switch args[0] {
@@ -178,13 +155,9 @@ func signingKeyCmd(ctx context.Context, cfg Config, args []string, stdout io.Wri
 }
 
 func openWithKeys(ctx context.Context, cfg Config) (*sqlx.DB, *keyring.Ring, error) {
-	keys, err := keyring.New(cfg.MasterKey, cfg.OldMasterKeys...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("MINIAUTH_MASTER_KEY: %w", err)
-	}
 	db, err := openMySQL(ctx, cfg.MySQLDSN)
 	if err != nil {
 		return nil, nil, err
 	}
-	return db, keys, nil
+	return db, cfg.Keys, nil
 }

@@ -6,23 +6,42 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/redis/go-redis/v9"
+
+	"miniauth/api"
+	"miniauth/tenants/keyring"
+	"miniauth/tenants/webhooks"
+	"miniauth/tenants/wechat"
+	"miniauth/tenants/wechat/guard"
 )
 
 // Config is miniauth's whole configuration, read once from the environment
-// (DESIGN §7) and validated at boot.
+// (DESIGN §7) and validated at boot. String prints every field but those
+// tagged print:"-" (derived from others); a field tagged secret is masked:
+// secret:"true" shows only whether it is set, secret:"dsn" and secret:"url"
+// hide the password inside.
 type Config struct {
-	Addr           string
-	MySQLDSN       string
-	RedisURL       string
-	RedisMaster    string // with Sentinel: the master's name; RedisURL lists the sentinels
-	RedisPrefix    string
-	MasterKey      string   `print:"secret"`
-	OldMasterKeys  []string `print:"secret"`
+	Addr        string
+	MySQLDSN    string `secret:"dsn"`
+	RedisURL    string `secret:"url"`
+	RedisMaster string // with Sentinel: the master's name; RedisURL lists the sentinels
+	// Redis is how to reach Redis (one server, a cluster, or a
+	// Sentinel-managed master), from RedisURL and RedisMaster.
+	Redis         *redis.UniversalOptions `print:"-"`
+	RedisPrefix   string
+	MasterKey     string   `secret:"true"`
+	OldMasterKeys []string `secret:"true"`
+	// Keys seal and open secrets at rest, from MasterKey and OldMasterKeys;
+	// nil only for the commands that seal nothing (sealingCommands) when no
+	// key is set.
+	Keys           *keyring.Ring `print:"-"`
 	WeChatBaseURL  string
 	WeChatAuthURL  string // where browsers authorize web OAuth
 	PublicURL      string
@@ -49,15 +68,53 @@ func env(name, def string) string {
 	return def
 }
 
-func loadConfig() (Config, error) {
+// settings are what the API is assembled with (api.Assemble).
+func (c Config) settings() api.Settings {
+	return api.Settings{
+		WeChat:             wechat.Config{BaseURL: c.WeChatBaseURL},
+		WeChatAuthorizeURL: c.WeChatAuthURL,
+		PublicURL:          c.PublicURL,
+		TrustedProxies:     c.TrustedProxies,
+		CacheTTL:           c.UserCacheTTL,
+		PasswordChecks:     c.PasswordChecks,
+		Breaker:            guard.Config{Failures: uint32(c.BreakerTrips), OpenFor: c.BreakerOpenFor},
+		ForceRefreshes:     c.ForceRefreshes,
+		SigningKeys:        c.Backends.keyPolicy(),
+		Webhooks:           webhooks.Config{AllowPrivate: c.Backends.WebhooksAllowPrivate},
+	}
+}
+
+// secretEnv reads a secret variable from name, or from the file that
+// name+"_FILE" names (Docker and Kubernetes secrets), trimmed of the
+// surrounding white space; def when neither is set.
+func secretEnv(name, def string) (string, error) {
+	v, file := os.Getenv(name), os.Getenv(name+"_FILE")
+	switch {
+	case v != "" && file != "":
+		return "", fmt.Errorf("set %s or %s_FILE, not both", name, name)
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("%s_FILE: %w", name, err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	case v != "":
+		return v, nil
+	}
+	return def, nil
+}
+
+// sealingCommands are the commands that seal or open secrets: they need
+// the master key.
+var sealingCommands = map[string]bool{"serve": true, "tenant": true, "users": true, "apikey": true, "signing-key": true}
+
+// loadConfig reads and checks the configuration for cmd (the command
+// being run): every check is here, none left to the commands.
+func loadConfig(cmd string) (Config, error) {
 	c := Config{
 		Addr:          env("MINIAUTH_ADDR", ":8080"),
-		MySQLDSN:      env("MINIAUTH_MYSQL_DSN", "root:@tcp(127.0.0.1:3306)/miniauth?parseTime=true&charset=utf8mb4"),
-		RedisURL:      env("MINIAUTH_REDIS_URL", "redis://127.0.0.1:6379/0"),
 		RedisMaster:   os.Getenv("MINIAUTH_REDIS_SENTINEL_MASTER"),
 		RedisPrefix:   env("MINIAUTH_REDIS_PREFIX", "ma"),
-		MasterKey:     os.Getenv("MINIAUTH_MASTER_KEY"),
-		OldMasterKeys: list(os.Getenv("MINIAUTH_OLD_MASTER_KEYS")),
 		WeChatBaseURL: env("MINIAUTH_WECHAT_BASE_URL", "https://api.weixin.qq.com"),
 		WeChatAuthURL: env("MINIAUTH_WECHAT_AUTH_URL", "https://open.weixin.qq.com"),
 		PublicURL:     env("MINIAUTH_PUBLIC_URL", "http://localhost:8080"),
@@ -66,6 +123,32 @@ func loadConfig() (Config, error) {
 	}
 	var errs []error
 	var err error
+	var oldKeys string
+	for _, v := range []struct {
+		name, def string
+		to        *string
+	}{
+		{"MINIAUTH_MYSQL_DSN", "root:@tcp(127.0.0.1:3306)/miniauth?parseTime=true&charset=utf8mb4", &c.MySQLDSN},
+		{"MINIAUTH_REDIS_URL", "redis://127.0.0.1:6379/0", &c.RedisURL},
+		{"MINIAUTH_MASTER_KEY", "", &c.MasterKey},
+		{"MINIAUTH_OLD_MASTER_KEYS", "", &oldKeys},
+	} {
+		if *v.to, err = secretEnv(v.name, v.def); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	c.OldMasterKeys = list(oldKeys)
+	switch {
+	case c.MasterKey != "":
+		if c.Keys, err = keyring.New(c.MasterKey, c.OldMasterKeys...); err != nil {
+			errs = append(errs, fmt.Errorf("MINIAUTH_MASTER_KEY: %w", err))
+		}
+	case sealingCommands[cmd]:
+		errs = append(errs, errors.New("MINIAUTH_MASTER_KEY is required (32 random bytes, base64)"))
+	}
+	if c.Redis, err = redisOptions(c.RedisURL, c.RedisMaster); err != nil {
+		errs = append(errs, err)
+	}
 	if c.AutoMigrate, err = strconv.ParseBool(env("MINIAUTH_AUTO_MIGRATE", "false")); err != nil {
 		errs = append(errs, errors.New("MINIAUTH_AUTO_MIGRATE must be true or false"))
 	}
@@ -192,34 +275,113 @@ func list(s string) []string {
 	return out
 }
 
-// String prints the configuration with secrets masked, for the boot log.
+// String prints the configuration with secrets masked, for the boot log:
+// every field, by reflection, so that a new one cannot be left out.
 func (c Config) String() string {
-	dsn := c.MySQLDSN
-	if cfg, err := mysql.ParseDSN(dsn); err == nil && cfg.Passwd != "" {
-		cfg.Passwd = "***"
-		dsn = cfg.FormatDSN()
-	}
-	metrics := c.MetricsAddr
-	if metrics == "" {
-		metrics = "off"
-	}
-	return fmt.Sprintf("addr=%s metrics_addr=%s mysql=%s redis=%s prefix=%s master_key=%s wechat=%s public_url=%s auto_migrate=%t",
-		c.Addr, metrics, dsn, maskURL(c.RedisURL), c.RedisPrefix, mask(c.MasterKey), c.WeChatBaseURL, c.PublicURL, c.AutoMigrate)
+	var b strings.Builder
+	printFields(&b, "", reflect.ValueOf(c))
+	return strings.TrimSpace(b.String())
 }
 
-func mask(s string) string {
-	if s == "" {
+func printFields(b *strings.Builder, prefix string, v reflect.Value) {
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		if f.Tag.Get("print") == "-" {
+			continue
+		}
+		name := prefix + snake(f.Name)
+		fv := v.Field(i)
+		if fv.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Time]() {
+			printFields(b, name+".", fv)
+			continue
+		}
+		fmt.Fprintf(b, "%s=%s ", name, printValue(fv, f.Tag.Get("secret")))
+	}
+}
+
+func printValue(v reflect.Value, secret string) string {
+	switch secret {
+	case "":
+	case "dsn":
+		cfg, err := mysql.ParseDSN(v.String())
+		if err != nil {
+			return "(invalid)"
+		}
+		if cfg.Passwd != "" {
+			cfg.Passwd = "***"
+		}
+		return cfg.FormatDSN()
+	case "url":
+		return maskURL(v.String())
+	default:
+		return mask(!v.IsZero())
+	}
+	if v.Kind() == reflect.Slice {
+		parts := make([]string, v.Len())
+		for i := range parts {
+			parts[i] = fmt.Sprint(v.Index(i).Interface())
+		}
+		return strings.Join(parts, ",")
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+// snake turns a field name into the log's key: MySQLDSN → mysql_dsn,
+// WeChatBaseURL → wechat_base_url.
+func snake(name string) string {
+	r := []rune(strings.NewReplacer("MySQL", "Mysql", "WeChat", "Wechat").Replace(name))
+	var b strings.Builder
+	for i, c := range r {
+		if unicode.IsUpper(c) && i > 0 && (unicode.IsLower(r[i-1]) || i+1 < len(r) && unicode.IsLower(r[i+1])) {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToLower(c))
+	}
+	return b.String()
+}
+
+func mask(set bool) string {
+	if !set {
 		return "(unset)"
 	}
 	return "(set)"
 }
 
-// maskURL hides a password in redis://user:pass@host URLs.
-func maskURL(u string) string {
-	at := strings.LastIndex(u, "@")
-	scheme := strings.Index(u, "://")
-	if at < 0 || scheme < 0 {
-		return u
+// maskURL hides the passwords in redis://user:pass@host URLs (a list of
+// them for a cluster or sentinels).
+func maskURL(raw string) string {
+	parts := strings.Split(raw, ",")
+	for i, p := range parts {
+		at := strings.LastIndex(p, "@")
+		scheme := strings.Index(p, "://")
+		if at >= 0 && scheme >= 0 && scheme < at {
+			parts[i] = p[:scheme+3] + "***" + p[at:]
+		} else if at >= 0 {
+			parts[i] = "***" + p[at:]
+		}
 	}
-	return u[:scheme+3] + "***" + u[at:]
+	return strings.Join(parts, ",")
+}
+
+// redisOptions reads MINIAUTH_REDIS_URL: one redis:// URL for one server,
+// several separated by commas for a Redis Cluster, or the sentinels' when
+// master (MINIAUTH_REDIS_SENTINEL_MASTER) names a Sentinel-managed master.
+// redis.NewUniversalClient picks the client from that.
+func redisOptions(raw, master string) (*redis.UniversalOptions, error) {
+	// Short timeouts: with Redis gone, a request should fail in about a
+	// second with 503, not wait on a pool.
+	o := &redis.UniversalOptions{MasterName: master, MaxRetries: 1, PoolSize: 64,
+		DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second, PoolTimeout: time.Second}
+	for i, p := range strings.Split(raw, ",") {
+		p = strings.TrimSpace(p)
+		u, err := redis.ParseURL(p)
+		if err != nil {
+			return nil, fmt.Errorf("MINIAUTH_REDIS_URL: %q is not a redis:// URL", maskURL(p))
+		}
+		o.Addrs = append(o.Addrs, u.Addr)
+		if i == 0 {
+			o.Username, o.Password, o.DB, o.TLSConfig = u.Username, u.Password, u.DB, u.TLSConfig
+		}
+	}
+	return o, nil
 }

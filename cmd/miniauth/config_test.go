@@ -22,7 +22,7 @@ func TestTrustedProxiesConfig(t *testing.T) {
 	} {
 		t.Run(tc.env, func(t *testing.T) {
 			t.Setenv("MINIAUTH_TRUSTED_PROXIES", tc.env)
-			cfg, err := loadConfig()
+			cfg, err := loadConfig("migrate")
 			got := fmt.Sprint(cfg.TrustedProxies)
 			if err != nil {
 				got = "error"
@@ -56,7 +56,7 @@ func TestMetricsAddrConfig(t *testing.T) {
 			} else {
 				t.Setenv("MINIAUTH_METRICS_ADDR", *tc.env)
 			}
-			cfg, err := loadConfig()
+			cfg, err := loadConfig("migrate")
 			got := cfg.MetricsAddr
 			if err != nil {
 				got = "error"

@@ -3,13 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/url"
-	"strings"
+	"log/slog"
+	"os"
 	"time"
 
 	_ "github.com/go-sql-driver/mysql" // the database/sql driver
 	"github.com/jmoiron/sqlx"
 	"github.com/redis/go-redis/v9"
+
+	"miniauth/tenants/memo"
 )
 
 func openMySQL(ctx context.Context, dsn string) (*sqlx.DB, error) {
@@ -30,49 +32,10 @@ func openMySQL(ctx context.Context, dsn string) (*sqlx.DB, error) {
 	return db, nil
 }
 
-// openRedis returns a client for one Redis, for a Redis Cluster when the
-// URL lists several addresses separated by commas, or for a Sentinel-managed
-// master when sentinelMaster names it (the URLs are then the sentinels).
-func openRedis(ctx context.Context, raw, sentinelMaster string) (redis.UniversalClient, error) {
-	var rdb redis.UniversalClient
-	if sentinelMaster != "" {
-		opt := &redis.FailoverOptions{MasterName: sentinelMaster}
-		for _, p := range strings.Split(raw, ",") {
-			u, err := url.Parse(strings.TrimSpace(p))
-			if err != nil || u.Host == "" {
-				return nil, fmt.Errorf("redis: %q is not a redis:// URL of a sentinel", p)
-			}
-			opt.SentinelAddrs = append(opt.SentinelAddrs, u.Host)
-			if u.User != nil {
-				opt.Password, _ = u.User.Password()
-			}
-		}
-		opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.PoolTimeout = time.Second, time.Second, time.Second, time.Second
-		opt.MaxRetries, opt.PoolSize = 1, 64
-		rdb = redis.NewFailoverClient(opt)
-	} else if parts := strings.Split(raw, ","); len(parts) > 1 {
-		opt := &redis.ClusterOptions{}
-		for _, p := range parts {
-			u, err := url.Parse(strings.TrimSpace(p))
-			if err != nil || u.Host == "" {
-				return nil, fmt.Errorf("redis: %q is not a redis:// URL", p)
-			}
-			opt.Addrs = append(opt.Addrs, u.Host)
-			if u.User != nil {
-				opt.Username = u.User.Username()
-				opt.Password, _ = u.User.Password()
-			}
-		}
-		tuneCluster(opt)
-		rdb = redis.NewClusterClient(opt)
-	} else {
-		opt, err := redis.ParseURL(raw)
-		if err != nil {
-			return nil, fmt.Errorf("redis: bad MINIAUTH_REDIS_URL: %w", err)
-		}
-		tune(opt)
-		rdb = redis.NewClient(opt)
-	}
+// openRedis connects with the options the configuration read
+// (Config.Redis: one server, a cluster or a Sentinel-managed master).
+func openRedis(ctx context.Context, opt *redis.UniversalOptions) (redis.UniversalClient, error) {
+	rdb := redis.NewUniversalClient(opt)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := rdb.Ping(pctx).Err(); err != nil {
@@ -82,16 +45,8 @@ func openRedis(ctx context.Context, raw, sentinelMaster string) (redis.Universal
 	return rdb, nil
 }
 
-// Short timeouts: with Redis gone, a request should fail in about a second
-// with 503, not wait on a pool.
-func tune(o *redis.Options) {
-	o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = time.Second, time.Second, time.Second, time.Second
-	o.MaxRetries = 1
-	o.PoolSize = 64
-}
-
-func tuneCluster(o *redis.ClusterOptions) {
-	o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = time.Second, time.Second, time.Second, time.Second
-	o.MaxRetries = 1
-	o.PoolSize = 64
+// cliBus announces the changes a command commits to the running servers'
+// caches. It never listens: a command keeps nothing in memory.
+func cliBus(rdb redis.UniversalClient, cfg Config) *memo.Bus {
+	return memo.NewBus(rdb, cfg.RedisPrefix, slog.New(slog.NewTextHandler(os.Stderr, nil)))
 }

@@ -125,7 +125,7 @@ func TestConfigMasksSecrets(t *testing.T) {
 	t.Setenv("MINIAUTH_MYSQL_DSN", "app:hunter2@tcp(db:3306)/miniauth")
 	t.Setenv("MINIAUTH_REDIS_URL", "redis://:redispass@cache:6379/0")
 	t.Setenv("MINIAUTH_MASTER_KEY", "c2VjcmV0LW1hc3Rlci1rZXktMzItYnl0ZXMtbG9uZyE=")
-	cfg, err := loadConfig()
+	cfg, err := loadConfig("serve")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestConfigMasksSecrets(t *testing.T) {
 		}
 	}
 	t.Setenv("MINIAUTH_AUTO_MIGRATE", "perhaps")
-	if _, err := loadConfig(); err == nil {
+	if _, err := loadConfig("migrate"); err == nil {
 		t.Fatal("a bad MINIAUTH_AUTO_MIGRATE was accepted")
 	}
 }
@@ -204,11 +204,11 @@ func TestAdminCreateNormalisesEmail(t *testing.T) {
 
 func TestConfigPasswordChecks(t *testing.T) {
 	t.Setenv("MINIAUTH_ADMIN_PASSWORD_CHECKS", "3")
-	if cfg, err := loadConfig(); err != nil || cfg.PasswordChecks != 3 {
+	if cfg, err := loadConfig("migrate"); err != nil || cfg.PasswordChecks != 3 {
 		t.Fatalf("PasswordChecks = %d, %v; want 3", cfg.PasswordChecks, err)
 	}
 	t.Setenv("MINIAUTH_ADMIN_PASSWORD_CHECKS", "-1")
-	if _, err := loadConfig(); err == nil {
+	if _, err := loadConfig("migrate"); err == nil {
 		t.Fatal("a negative MINIAUTH_ADMIN_PASSWORD_CHECKS was accepted")
 	}
 }
@@ -219,7 +219,7 @@ func TestConfigForceRefreshBudget(t *testing.T) {
 	t.Setenv("MINIAUTH_MASTER_KEY", "c2VjcmV0LW1hc3Rlci1rZXktMzItYnl0ZXMtbG9uZyE=")
 	for value, ok := range map[string]bool{"": true, "5": true, "20": true, "21": false, "0": false, "many": false} {
 		t.Setenv("MINIAUTH_WECHAT_FORCE_REFRESHES", value)
-		cfg, err := loadConfig()
+		cfg, err := loadConfig("serve")
 		if (err == nil) != ok {
 			t.Errorf("MINIAUTH_WECHAT_FORCE_REFRESHES=%q: err %v", value, err)
 		}

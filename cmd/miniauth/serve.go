@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,29 +11,9 @@ import (
 
 	"miniauth/api"
 	"miniauth/migrations"
-	"miniauth/tenants"
-	"miniauth/tenants/admins"
-	"miniauth/tenants/audit"
-	"miniauth/tenants/keyring"
-	"miniauth/tenants/memo"
-	"miniauth/tenants/ratelimit"
-	"miniauth/tenants/sessions"
-	"miniauth/tenants/signup"
-	"miniauth/tenants/tokens"
-	"miniauth/tenants/users"
-	"miniauth/tenants/wechat"
-	"miniauth/tenants/wechat/guard"
-	"miniauth/tenants/wxerrors"
 )
 
 func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
-	if cfg.MasterKey == "" {
-		return errors.New("MINIAUTH_MASTER_KEY is required (32 random bytes, base64)")
-	}
-	keys, err := keyring.New(cfg.MasterKey, cfg.OldMasterKeys...)
-	if err != nil {
-		return err
-	}
 	log.Info("starting", "version", version, "config", cfg.String())
 	db, err := openMySQL(ctx, cfg.MySQLDSN)
 	if err != nil {
@@ -49,7 +28,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cur, want, err := migrations.Check(ctx, db.DB); err != nil {
 		return fmt.Errorf("schema version %d, binary needs %d: %w", cur, want, err)
 	}
-	rdb, err := openRedis(ctx, cfg.RedisURL, cfg.RedisMaster)
+	rdb, err := openRedis(ctx, cfg.Redis)
 	if err != nil {
 		return err
 	}
@@ -57,46 +36,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 	redis.SetLogger(redisLogger{log})
 
-	cache := tenants.NewCache(tenants.NewRegistry(db, keys), rdb, tenants.CacheConfig{Prefix: cfg.RedisPrefix}, log)
-	go cache.Listen(ctx)
 	reg := newRegistry(db, rdb)
-	wx := wechat.New(wechat.Config{BaseURL: cfg.WeChatBaseURL, Observe: guard.CallMetrics(reg)})
-	back := newBackends(db, keys, cfg.Backends)
-	bus := memo.NewBus(rdb, cfg.RedisPrefix, log) // drops cached users on every node when one changes
-	go bus.Listen(ctx)
-	userStore := users.NewStore(db)
-	userStore.SetEvents(back.webhooks) // webhooks hear of user changes in their transaction
-	userStore.CacheOn(bus, users.CacheConfig{TTL: cfg.UserCacheTTL})
-	back.apiKeys.CacheOn(bus, cfg.UserCacheTTL)
-	back.webhooks.CacheOn(bus, cfg.UserCacheTTL)
-	back.run(ctx, log)
-	adminStore := admins.NewStore(db)
-	adminStore.SetGate(admins.NewGate(cfg.PasswordChecks, admins.DefaultGateWait))
-	metrics := api.NewMetrics(reg)
-	srv := api.New(api.Deps{
-		Metrics: metrics,
-		Limiter: ratelimit.New(rdb, cfg.RedisPrefix),
-		Codes: guard.New(wx, rdb, guard.Config{KeyPrefix: cfg.RedisPrefix,
-			Failures: uint32(cfg.BreakerTrips), OpenFor: cfg.BreakerOpenFor}, reg),
-		Tenants:        cache,
-		Users:          userStore,
-		Sessions:       sessions.NewStore(rdb, cfg.RedisPrefix, keys),
-		WeChat:         wx,
-		Logger:         log,
-		TrustedProxies: cfg.TrustedProxies,
-		Admins:         adminStore,
-		Console:        admins.NewConsole(rdb, cfg.RedisPrefix, 0, 0),
-		Lockout:        admins.NewLockout(rdb, cfg.RedisPrefix, admins.DefaultLockoutPolicy),
-		WeChatErrors:   wxerrors.New(rdb, cfg.RedisPrefix),
-		Audit:          audit.NewLog(db),
-		PublicURL:      cfg.PublicURL,
-		APIKeys:        back.apiKeys,
-		AccessTokens:   back.tokens,
-		Webhooks:       back.webhooks,
-		// Registration and the rest of WeChat login (docs/registration.md).
-		Tokens:             tokens.New(rdb, cfg.RedisPrefix, wx, tokens.Config{Keys: keys, ForcePerDay: cfg.ForceRefreshes}),
-		Signup:             signup.NewStore(rdb, cfg.RedisPrefix, keys),
-		WeChatAuthorizeURL: cfg.WeChatAuthURL,
+	a := api.Assemble(api.Base{DB: db, Redis: rdb, Prefix: cfg.RedisPrefix, Keys: cfg.Keys, Logger: log, Metrics: reg,
 		Ready: func(ctx context.Context) error {
 			if err := db.PingContext(ctx); err != nil {
 				return fmt.Errorf("mysql: %w", err)
@@ -105,8 +46,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 				return fmt.Errorf("redis: %w", err)
 			}
 			return nil
-		},
-	})
+		}}, cfg.settings())
+	a.Start(ctx) // caches drop what other nodes change
+	a.RunBackground(ctx)
+	srv := api.New(a.Deps)
+	metrics := a.Metrics
 
 	if cfg.PprofAddr != "" {
 		go servePprof(ctx, cfg.PprofAddr, log)

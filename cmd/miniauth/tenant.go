@@ -13,7 +13,6 @@ import (
 	"miniauth/tenants"
 	"miniauth/tenants/admins"
 	"miniauth/tenants/audit"
-	"miniauth/tenants/keyring"
 )
 
 type tenantJSON struct {
@@ -48,11 +47,15 @@ func tenantCmd(ctx context.Context, cfg Config, args []string, stdin io.Reader, 
 		return err
 	}
 	defer db.Close()
-	keys, err := keyring.New(cfg.MasterKey, cfg.OldMasterKeys...)
+	// Running servers keep tenants in memory: the registry tells them of
+	// every change it commits.
+	rdb, err := openRedis(ctx, cfg.Redis)
 	if err != nil {
-		return fmt.Errorf("MINIAUTH_MASTER_KEY: %w", err)
+		return err
 	}
-	reg := tenants.NewRegistry(db, keys)
+	defer rdb.Close()
+	keys := cfg.Keys
+	reg := tenants.NewRegistry(db, keys, tenants.WithCache(cliBus(rdb, cfg), tenants.CacheConfig{}))
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 

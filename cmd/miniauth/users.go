@@ -6,13 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
 
 	"miniauth/tenants"
 	"miniauth/tenants/audit"
-	"miniauth/tenants/keyring"
-	"miniauth/tenants/memo"
 	"miniauth/tenants/users"
 )
 
@@ -34,11 +30,7 @@ func usersCmd(ctx context.Context, cfg Config, args []string, stdin io.Reader, s
 		return err
 	}
 	defer db.Close()
-	keys, err := keyring.New(cfg.MasterKey, cfg.OldMasterKeys...)
-	if err != nil {
-		return fmt.Errorf("MINIAUTH_MASTER_KEY: %w", err)
-	}
-	t, err := tenants.NewRegistry(db, keys).BySlug(ctx, *slug)
+	t, err := tenants.NewRegistry(db, cfg.Keys).BySlug(ctx, *slug)
 	if err != nil {
 		return fmt.Errorf("tenant %q: %w", *slug, err)
 	}
@@ -50,14 +42,13 @@ func usersCmd(ctx context.Context, cfg Config, args []string, stdin io.Reader, s
 	if err != nil {
 		return err
 	}
-	store := users.NewStore(db)
 	// Running servers keep users in memory: tell them which ones changed.
-	rdb, err := openRedis(ctx, cfg.RedisURL, cfg.RedisMaster)
+	rdb, err := openRedis(ctx, cfg.Redis)
 	if err != nil {
 		return err
 	}
 	defer rdb.Close()
-	store.CacheOn(memo.NewBus(rdb, cfg.RedisPrefix, slog.New(slog.NewTextHandler(os.Stderr, nil))), users.CacheConfig{})
+	store := users.NewStore(db, users.WithCache(cliBus(rdb, cfg), users.CacheConfig{}))
 	res, err := store.Import(ctx, t.ID, rows, audit.CLI)
 	if err != nil {
 		return err

@@ -50,12 +50,20 @@ type Store struct {
 }
 
 // NewStore returns a Store over db whose password checks go through a
-// default Gate (NewGate(0, 0)).
-func NewStore(db *sqlx.DB) *Store { return &Store{db: db, gate: NewGate(0, 0)} }
+// default Gate (NewGate(0, 0)) unless WithGate gives one.
+func NewStore(db *sqlx.DB, opts ...Option) *Store {
+	s := &Store{db: db, gate: NewGate(0, 0)}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
 
-// SetGate makes the store's password checks share g; call it before the
-// store is used.
-func (s *Store) SetGate(g *Gate) { s.gate = g }
+// Option completes a Store at construction.
+type Option func(*Store)
+
+// WithGate makes the store's password checks share g.
+func WithGate(g *Gate) Option { return func(s *Store) { s.gate = g } }
 
 // New describes an admin to create.
 type New struct {

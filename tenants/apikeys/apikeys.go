@@ -62,19 +62,25 @@ type Store struct {
 	mu       sync.Mutex
 	lastSeen map[int64]time.Time // when this node last wrote last_used_at
 
-	cache *memo.Cache[*Key] // by key hash; nil: every call asks MySQL (see CacheOn)
+	cache *memo.Cache[*Key] // by key hash; nil: every call asks MySQL (see WithCache)
 }
 
-// CacheOn makes Authenticate answer from memory, for at most ttl, with
-// revocations announced to every node through bus. Call it once, before
-// the Store is used.
-func (s *Store) CacheOn(bus *memo.Bus, ttl time.Duration) {
-	s.cache = memo.NewCache[*Key](bus, "apikeys", ttl, 10_000)
+// Option completes a Store at construction.
+type Option func(*Store)
+
+// WithCache makes Authenticate answer from memory, for at most ttl, with
+// revocations announced to every node through bus.
+func WithCache(bus *memo.Bus, ttl time.Duration) Option {
+	return func(s *Store) { s.cache = memo.NewCache[*Key](bus, "apikeys", ttl, 10_000) }
 }
 
 // NewStore returns a Store over db.
-func NewStore(db *sqlx.DB) *Store {
-	return &Store{db: db, now: time.Now, lastSeen: map[int64]time.Time{}}
+func NewStore(db *sqlx.DB, opts ...Option) *Store {
+	s := &Store{db: db, now: time.Now, lastSeen: map[int64]time.Time{}}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Create makes a key for a tenant and returns it in clear, the only time

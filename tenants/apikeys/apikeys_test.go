@@ -94,9 +94,7 @@ func TestCachedKeysAndRevocationAcrossNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	node := func() *apikeys.Store {
-		s := apikeys.NewStore(db)
-		s.CacheOn(tenantstest.Bus(t, rdb, prefix), time.Hour)
-		return s
+		return apikeys.NewStore(db, apikeys.WithCache(tenantstest.Bus(t, rdb, prefix), time.Hour))
 	}
 	one, two := node(), node()
 	secret, key, err := one.Create(ctx, a.ID, "backend", audit.CLI)

@@ -15,7 +15,7 @@ import (
 // The request path (GET /me, introspection, access tokens) needs a
 // session's user on every request: whether it is banned, its session epoch,
 // the sessions of its revoked one by one, its profile and its openids.
-// With a cache (CacheOn), that comes from the node's memory; every change
+// With a cache (WithCache), that comes from the node's memory; every change
 // this Store commits to a user drops the copy on every node (package memo)
 // before the call returns to its caller here, and within milliseconds on
 // the others.
@@ -26,16 +26,16 @@ type CacheConfig struct {
 	MaxUsers int           // copies kept per node; default 200,000
 }
 
-// CacheOn makes the Store keep the request path's view of users in memory,
-// invalidated through bus. Call it once, before the Store is used.
-func (s *Store) CacheOn(bus *memo.Bus, cfg CacheConfig) {
+// WithCache makes the Store keep the request path's view of users in
+// memory, invalidated through bus.
+func WithCache(bus *memo.Bus, cfg CacheConfig) Option {
 	if cfg.TTL <= 0 {
 		cfg.TTL = 2 * time.Minute
 	}
 	if cfg.MaxUsers <= 0 {
 		cfg.MaxUsers = 200_000
 	}
-	s.cache = memo.NewCache[*hot](bus, "users", cfg.TTL, cfg.MaxUsers)
+	return func(s *Store) { s.cache = memo.NewCache[*hot](bus, "users", cfg.TTL, cfg.MaxUsers) }
 }
 
 // hot is a user as the request path sees it. Shared between requests:

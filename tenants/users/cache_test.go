@@ -19,9 +19,7 @@ func TestUserCacheAcrossNodes(t *testing.T) {
 	db, _, tn := setup(t)
 	rdb, prefix := tenantstest.Redis(t)
 	node := func() *users.Store {
-		s := users.NewStore(db)
-		s.CacheOn(tenantstest.Bus(t, rdb, prefix), users.CacheConfig{TTL: time.Hour})
-		return s
+		return users.NewStore(db, users.WithCache(tenantstest.Bus(t, rdb, prefix), users.CacheConfig{TTL: time.Hour}))
 	}
 	a, b := node(), node()
 	app := tn.Apps[0].ID

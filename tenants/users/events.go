@@ -49,9 +49,9 @@ func (s *Store) listens(ctx context.Context, tenantID int64, typ string) (bool, 
 	return l.Listens(ctx, tenantID, typ)
 }
 
-// SetEvents makes the store report its changes to sink. Call it once,
-// before the store is used.
-func (s *Store) SetEvents(sink EventSink) { s.events = sink }
+// WithEvents makes the store report its changes to sink, in the
+// transaction of each change.
+func WithEvents(sink EventSink) Option { return func(s *Store) { s.events = sink } }
 
 func (s *Store) emit(ctx context.Context, tx *sqlx.Tx, typ string, u *User, openid string) error {
 	if s.events == nil || u == nil {

@@ -212,9 +212,9 @@ func (r *recorder) UserEvent(_ context.Context, _ *sqlx.Tx, e users.Event) error
 
 func TestMergeTellsBackends(t *testing.T) {
 	ctx := context.Background()
-	db, store, tn := setup(t)
+	db, _, tn := setup(t)
 	rec := &recorder{}
-	store.SetEvents(rec)
+	store := users.NewStore(db, users.WithEvents(rec))
 	res, _ := db.Exec(`INSERT INTO apps (tenant_id, appid, secret_sealed, secret_key_id) VALUES (?, 'wxsecond0001', x'00', 'k')`, tn.ID)
 	app1, _ := res.LastInsertId()
 	older, _, _ := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oA"}, nil)

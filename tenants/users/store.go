@@ -17,12 +17,21 @@ import (
 // Store keeps users and identities in MySQL. Every query is scoped by tenant.
 type Store struct {
 	db     *sqlx.DB
-	events EventSink         // nil: changes are not reported (see SetEvents)
+	events EventSink         // nil: changes are not reported (see WithEvents)
 	cache  *memo.Cache[*hot] // nil: no copies in memory (see CacheOn)
 }
 
 // NewStore returns a Store over db.
-func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+func NewStore(db *sqlx.DB, opts ...Option) *Store {
+	s := &Store{db: db}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Option completes a Store at construction (WithEvents, WithCache).
+type Option func(*Store)
 
 // ByID loads a user of a tenant by internal id.
 func (s *Store) ByID(ctx context.Context, tenantID, id int64) (*User, error) {

@@ -67,7 +67,7 @@ type Store struct {
 	cfg    Config
 	client *http.Client
 	wake   chan struct{}
-	subs   *memo.Cache[[]subscriber] // by tenant id; nil: read at every event (see CacheOn)
+	subs   *memo.Cache[[]subscriber] // by tenant id; nil: read at every event (see WithCache)
 }
 
 // subscriber is an active endpoint and the events it takes.
@@ -76,11 +76,14 @@ type subscriber struct {
 	events []string
 }
 
-// CacheOn makes Enqueue know each tenant's active endpoints from memory
+// Option completes a Store at construction.
+type Option func(*Store)
+
+// WithCache makes Enqueue know each tenant's active endpoints from memory
 // (a login must not cost a query to learn that nobody listens), with
 // changes to endpoints announced to every node through bus.
-func (s *Store) CacheOn(bus *memo.Bus, ttl time.Duration) {
-	s.subs = memo.NewCache[[]subscriber](bus, "webhook-endpoints", ttl, 100_000)
+func WithCache(bus *memo.Bus, ttl time.Duration) Option {
+	return func(s *Store) { s.subs = memo.NewCache[[]subscriber](bus, "webhook-endpoints", ttl, 100_000) }
 }
 
 // endpointsChanged drops the tenant's subscribers on every node.
@@ -91,7 +94,7 @@ func (s *Store) endpointsChanged(ctx context.Context, tenantID int64) {
 // NewStore returns a Store. Its HTTP client never uses a proxy, never
 // follows redirects, and (unless AllowPrivate) cannot connect to
 // non-public addresses.
-func NewStore(db *sqlx.DB, keys *keyring.Ring, cfg Config) *Store {
+func NewStore(db *sqlx.DB, keys *keyring.Ring, cfg Config, opts ...Option) *Store {
 	cfg.defaults()
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	if !cfg.AllowPrivate {
@@ -105,9 +108,13 @@ func NewStore(db *sqlx.DB, keys *keyring.Ring, cfg Config) *Store {
 		MaxIdleConnsPerHost:   2,
 		IdleConnTimeout:       30 * time.Second,
 	}
-	return &Store{db: db, keys: keys, cfg: cfg, wake: make(chan struct{}, 1),
+	s := &Store{db: db, keys: keys, cfg: cfg, wake: make(chan struct{}, 1),
 		client: &http.Client{Transport: transport, Timeout: cfg.Timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 func secretAD(tenantID, endpointID int64) string {
