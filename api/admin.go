@@ -25,50 +25,6 @@ const (
 	localAdminTenant = "admin_tenant"
 )
 
-// adminRoutes mounts the admin API and the console.
-func (s *Server) adminRoutes(a *fiber.App) {
-	s.consoleRoutes(a)
-
-	g := a.Group("/admin/api", adminHeaders)
-	g.Post("/session", s.adminSignIn)
-	g.Use(s.requireAdmin)
-	g.Get("/session", s.adminSession)
-	g.Delete("/session", s.adminSignOut)
-
-	g.Get("/tenants", s.adminListTenants)
-	g.Post("/tenants", s.requirePlatform, s.adminCreateTenant)
-	g.Get("/audit", s.requirePlatform, s.adminPlatformAudit)
-
-	t := g.Group("/tenants/:tenant", s.loadAdminTenant)
-	t.Get("", s.adminGetTenant)
-	t.Patch("", s.adminUpdateTenant)
-	t.Delete("", s.requirePlatform, s.adminDeleteTenant)
-	t.Post("/disable", s.requirePlatform, s.adminSetTenantStatus(tenants.StatusDisabled))
-	t.Post("/enable", s.requirePlatform, s.adminSetTenantStatus(tenants.StatusActive))
-	t.Get("/overview", s.adminOverview)
-	t.Get("/audit", s.adminTenantAudit)
-
-	t.Get("/admins", s.adminListTenantAdmins)
-	t.Post("/admins", s.requirePlatform, s.adminCreateTenantAdmin)
-	t.Delete("/admins/:email", s.requirePlatform, s.adminDeleteTenantAdmin)
-
-	t.Get("/apps", s.adminListApps)
-	t.Post("/apps", s.adminAddApp)
-	t.Put("/apps/:appid/secret", s.adminRotateSecret)
-	t.Post("/apps/:appid/default", s.adminDefaultApp)
-	t.Post("/apps/:appid/test", s.adminTestApp)
-
-	t.Get("/users", s.adminListUsers)
-	t.Get("/users/:user", s.adminGetUser)
-	t.Delete("/users/:user", s.adminDeleteUser)
-	t.Post("/users/:user/ban", s.adminBanUser(true))
-	t.Post("/users/:user/unban", s.adminBanUser(false))
-	t.Get("/users/:user/sessions", s.adminUserSessions)
-	t.Delete("/users/:user/sessions", s.adminRevokeUserSessions)
-	t.Delete("/users/:user/sessions/:session", s.adminRevokeSession)
-	t.Post("/sessions/revoke-all", s.adminRevokeTenantSessions)
-}
-
 // adminHeaders keep the admin API's answers out of frames and caches.
 func adminHeaders(c *fiber.Ctx) error {
 	c.Set("X-Frame-Options", "DENY")
@@ -158,10 +114,17 @@ func (s *Server) adminTenant(c *fiber.Ctx) (*tenants.Tenant, error) {
 	return t, nil
 }
 
-// loadAdminTenant is adminTenant as a middleware for a group of routes.
+// loadAdminTenant is adminTenant as the middleware of the tenant's admin
+// routes (routes.go); their handlers read the tenant with adminTenantOf.
 func (s *Server) loadAdminTenant(c *fiber.Ctx) error {
 	if _, err := s.adminTenant(c); err != nil {
 		return err
 	}
 	return c.Next()
+}
+
+// adminTenantOf is the tenant of an admin route, after loadAdminTenant.
+func adminTenantOf(c *fiber.Ctx) *tenants.Tenant {
+	t, _ := c.Locals(localAdminTenant).(*tenants.Tenant)
+	return t
 }

@@ -14,7 +14,7 @@ import (
 var errNoSuchApp = &Error{Status: 404, Code: CodeNotFound, Message: "no such app in this tenant"}
 
 func (s *Server) adminListApps(c *fiber.Ctx) error {
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	return c.JSON(fiber.Map{"apps": newTenantJSON(t).Apps})
 }
 
@@ -29,7 +29,7 @@ func (s *Server) adminAddApp(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	if err := s.deps.Tenants.AddApp(c.UserContext(), t.ID, tenants.NewApp{
 		AppID: strings.TrimSpace(req.AppID), Secret: req.Secret, IsDefault: req.Default, Actor: adminActor(c)}); err != nil {
 		return err
@@ -48,7 +48,7 @@ func (s *Server) adminRotateSecret(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	err := s.deps.Tenants.RotateSecret(c.UserContext(), t.ID, c.Params("appid"), req.Secret, adminActor(c))
 	if errors.Is(err, tenants.ErrAppUnknown) {
 		return errNoSuchApp
@@ -60,7 +60,7 @@ func (s *Server) adminRotateSecret(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminDefaultApp(c *fiber.Ctx) error {
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	err := s.deps.Tenants.SetDefaultApp(c.UserContext(), t.ID, c.Params("appid"), adminActor(c))
 	if errors.Is(err, tenants.ErrAppUnknown) {
 		return errNoSuchApp
@@ -89,7 +89,7 @@ type testAppResponse struct {
 // adminTestApp asks WeChat for an access token with the stored AppSecret
 // and reports whether WeChat accepts it. The token itself is dropped.
 func (s *Server) adminTestApp(c *fiber.Ctx) error {
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	app, err := t.App(c.Params("appid"))
 	if err != nil || c.Params("appid") == "" {
 		return errNoSuchApp

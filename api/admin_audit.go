@@ -79,7 +79,7 @@ func (s *Server) auditPage(c *fiber.Ctx, f audit.Filter) error {
 }
 
 func (s *Server) adminTenantAudit(c *fiber.Ctx) error {
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	return s.auditPage(c, audit.Filter{TenantID: t.ID})
 }
 
@@ -104,7 +104,7 @@ type overviewResponse struct {
 const maxSessionUsers = 5000
 
 func (s *Server) adminOverview(c *fiber.Ctx) error {
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	ctx := c.UserContext()
 	now := time.Now().UTC()
 	st, err := s.deps.Users.Stats(ctx, t.ID, now.Truncate(24*time.Hour))

@@ -10,29 +10,7 @@ import (
 )
 
 // The admin API of tenant backends: API keys, JWT signing keys, webhooks
-// and their deliveries. The routes hang below /admin/api/tenants/:tenant,
-// where requireAdmin and loadAdminTenant (admin.go) already run; each
-// handler still resolves the tenant through adminTenant, which refuses a
-// request that reached it without a signed-in admin.
-func (s *Server) adminBackendRoutes(a *fiber.App) {
-	p := "/admin/api/tenants/:tenant"
-	a.Get(p+"/api-keys", s.adminListAPIKeys)
-	a.Post(p+"/api-keys", s.adminCreateAPIKey)
-	a.Delete(p+"/api-keys/:id", s.adminRevokeAPIKey)
-
-	a.Get(p+"/signing-keys", s.adminListSigningKeys)
-	a.Post(p+"/signing-keys/rotate", s.adminRotateSigningKey)
-
-	a.Get(p+"/webhooks", s.adminListWebhooks)
-	a.Post(p+"/webhooks", s.adminCreateWebhook)
-	a.Get(p+"/webhooks/:id", s.adminGetWebhook)
-	a.Patch(p+"/webhooks/:id", s.adminUpdateWebhook)
-	a.Delete(p+"/webhooks/:id", s.adminDeleteWebhook)
-	a.Post(p+"/webhooks/:id/rotate-secret", s.adminRotateWebhookSecret)
-	a.Get(p+"/webhook-deliveries", s.adminListDeliveries)
-	a.Get(p+"/webhook-deliveries/:id", s.adminGetDelivery)
-	a.Post(p+"/webhook-deliveries/:id/replay", s.adminReplayDelivery)
-}
+// and their deliveries, below /admin/api/tenants/:tenant (routes.go).
 
 // idParam is a positive integer path parameter, or 404 for anything else.
 func idParam(c *fiber.Ctx, name string) (int64, error) {
@@ -48,10 +26,7 @@ var errNotFoundHere = &Error{Status: fiber.StatusNotFound, Code: CodeNotFound, M
 // --- API keys
 
 func (s *Server) adminListAPIKeys(c *fiber.Ctx) error {
-	t, err := s.adminTenant(c)
-	if err != nil {
-		return err
-	}
+	t := adminTenantOf(c)
 	keys, err := s.deps.APIKeys.List(c.UserContext(), t.ID)
 	if err != nil {
 		return err
@@ -66,10 +41,7 @@ type createAPIKeyRequest struct {
 // adminCreateAPIKey answers with the key in clear: the only time anyone
 // sees it.
 func (s *Server) adminCreateAPIKey(c *fiber.Ctx) error {
-	t, err := s.adminTenant(c)
-	if err != nil {
-		return err
-	}
+	t := adminTenantOf(c)
 	var req createAPIKeyRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
@@ -82,10 +54,7 @@ func (s *Server) adminCreateAPIKey(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminRevokeAPIKey(c *fiber.Ctx) error {
-	t, err := s.adminTenant(c)
-	if err != nil {
-		return err
-	}
+	t := adminTenantOf(c)
 	id, err := idParam(c, "id")
 	if err != nil {
 		return err
@@ -109,10 +78,7 @@ type signingKeyJSON struct {
 }
 
 func (s *Server) adminListSigningKeys(c *fiber.Ctx) error {
-	t, err := s.adminTenant(c)
-	if err != nil {
-		return err
-	}
+	t := adminTenantOf(c)
 	keys, err := s.deps.AccessTokens.Keys().Published(c.UserContext(), t.ID)
 	if err != nil {
 		return err
@@ -130,10 +96,7 @@ type rotateRequest struct {
 }
 
 func (s *Server) adminRotateSigningKey(c *fiber.Ctx) error {
-	t, err := s.adminTenant(c)
-	if err != nil {
-		return err
-	}
+	t := adminTenantOf(c)
 	var req rotateRequest
 	if len(c.Body()) > 0 {
 		if err := decodeJSON(c, &req); err != nil {
@@ -183,10 +146,7 @@ type webhookJSON struct {
 func newWebhookJSON(e *webhooks.Endpoint) webhookJSON { return webhookJSON{e, e.Events()} }
 
 func (s *Server) adminListWebhooks(c *fiber.Ctx) error {
-	t, err := s.adminTenant(c)
-	if err != nil {
-		return err
-	}
+	t := adminTenantOf(c)
 	list, err := s.deps.Webhooks.Endpoints(c.UserContext(), t.ID)
 	if err != nil {
 		return err
@@ -200,10 +160,7 @@ func (s *Server) adminListWebhooks(c *fiber.Ctx) error {
 
 // adminCreateWebhook answers with the signing secret in clear, this once.
 func (s *Server) adminCreateWebhook(c *fiber.Ctx) error {
-	t, err := s.adminTenant(c)
-	if err != nil {
-		return err
-	}
+	t := adminTenantOf(c)
 	var req webhookRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
@@ -216,10 +173,7 @@ func (s *Server) adminCreateWebhook(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminWebhook(c *fiber.Ctx) (int64, *webhooks.Endpoint, error) {
-	t, err := s.adminTenant(c)
-	if err != nil {
-		return 0, nil, err
-	}
+	t := adminTenantOf(c)
 	id, err := idParam(c, "id")
 	if err != nil {
 		return 0, nil, err
@@ -278,10 +232,7 @@ func (s *Server) adminRotateWebhookSecret(c *fiber.Ctx) error {
 // adminListDeliveries lists deliveries with the endpoint's last answer;
 // ?webhook=, ?status= and ?before= (a delivery id, for the next page) narrow it.
 func (s *Server) adminListDeliveries(c *fiber.Ctx) error {
-	t, err := s.adminTenant(c)
-	if err != nil {
-		return err
-	}
+	t := adminTenantOf(c)
 	q := webhooks.DeliveryQuery{Status: c.Query("status"), Limit: c.QueryInt("limit", 50)}
 	for name, dst := range map[string]*int64{"webhook": &q.EndpointID, "before": &q.Before} {
 		if v := c.Query(name); v != "" {
@@ -300,10 +251,7 @@ func (s *Server) adminListDeliveries(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminGetDelivery(c *fiber.Ctx) error {
-	t, err := s.adminTenant(c)
-	if err != nil {
-		return err
-	}
+	t := adminTenantOf(c)
 	id, err := idParam(c, "id")
 	if err != nil {
 		return err
@@ -316,10 +264,7 @@ func (s *Server) adminGetDelivery(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminReplayDelivery(c *fiber.Ctx) error {
-	t, err := s.adminTenant(c)
-	if err != nil {
-		return err
-	}
+	t := adminTenantOf(c)
 	id, err := idParam(c, "id")
 	if err != nil {
 		return err

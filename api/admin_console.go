@@ -16,10 +16,10 @@ import (
 const consoleCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-// consoleRoutes serves the embedded console at /console/.
-func (s *Server) consoleRoutes(a *fiber.App) {
+// console serves the embedded console at /console/.
+func (s *Server) console() fiber.Handler {
 	files := web.Console()
-	a.Get("/console/*", func(c *fiber.Ctx) error {
+	return func(c *fiber.Ctx) error {
 		if c.Path() == "/console" { // relative URLs in index.html need the slash
 			return c.Redirect("/console/", fiber.StatusMovedPermanently)
 		}
@@ -41,5 +41,5 @@ func (s *Server) consoleRoutes(a *fiber.App) {
 		c.Set("Cross-Origin-Opener-Policy", "same-origin")
 		c.Set("Cache-Control", "no-cache")
 		return c.Send(b)
-	})
+	}
 }

@@ -10,23 +10,16 @@ import (
 	"miniauth/tenants/users"
 )
 
-// Admin endpoints of registration (docs/registration.md). They hang below
-// /admin/api, where requireAdmin (session and CSRF) already runs; the
-// registration policy itself is a tenant setting (PATCH /tenants/{slug}).
-func (s *Server) registrationAdminRoutes(a *fiber.App) {
-	t := a.Group("/admin/api/tenants/:tenant", s.loadAdminTenant)
-	t.Post("/users/import", s.adminImportUsers)
-	t.Get("/web", s.adminGetWeb)
-	t.Put("/web", s.adminSetWeb)
-	t.Post("/official-accounts", s.adminAddOfficialAccount)
-}
+// Admin endpoints of registration (docs/registration.md), below
+// /admin/api/tenants/:tenant (routes.go); the registration policy itself
+// is a tenant setting (PATCH /tenants/{slug}).
 
 // adminImportUsers imports the tenant's existing users from CSV
 // (Content-Type text/csv; header phone,name,external_id) or JSON (an array
 // of {"phone","name","external_id"}). 200 with counts, or 400 with the
 // lines at fault and nothing written.
 func (s *Server) adminImportUsers(c *fiber.Ctx) error {
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	body := bytes.NewReader(bytes.Clone(c.Body()))
 	var rows []users.ImportRow
 	var err error
@@ -56,7 +49,7 @@ type webSettingsJSON struct {
 }
 
 func (s *Server) adminGetWeb(c *fiber.Ctx) error {
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	return c.JSON(webSettingsJSON{AllowedOrigins: nonNil(t.Settings.AllowedOrigins), RedirectURIs: nonNil(t.Settings.RedirectURIs)})
 }
 
@@ -67,7 +60,7 @@ func (s *Server) adminSetWeb(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	st := t.Settings
 	st.AllowedOrigins, st.RedirectURIs = req.AllowedOrigins, req.RedirectURIs
 	if err := s.deps.Tenants.Update(c.UserContext(), t.ID, tenants.Update{Settings: &st, Actor: adminActor(c)}); err != nil {
@@ -88,7 +81,7 @@ func (s *Server) adminAddOfficialAccount(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	if err := s.deps.Tenants.AddOfficialAccount(c.UserContext(), t.ID,
 		tenants.NewApp{AppID: req.AppID, Secret: req.Secret, Actor: adminActor(c)}); err != nil {
 		return err

@@ -99,7 +99,7 @@ func (s *Server) adminCreateTenant(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminGetTenant(c *fiber.Ctx) error {
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	return c.JSON(tenantResponse{Tenant: newTenantJSON(t)})
 }
 
@@ -121,7 +121,7 @@ func (s *Server) adminUpdateTenant(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	u := tenants.Update{Name: req.Name, Actor: adminActor(c)}
 	if req.Settings != nil {
 		st := t.Settings
@@ -158,7 +158,7 @@ func (s *Server) adminUpdateTenant(c *fiber.Ctx) error {
 // enables it again.
 func (s *Server) adminSetTenantStatus(status string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		t, _ := s.adminTenant(c)
+		t := adminTenantOf(c)
 		ctx, reg := c.UserContext(), s.deps.Tenants
 		if err := reg.SetStatus(ctx, t.ID, status, adminActor(c)); err != nil {
 			return err
@@ -172,7 +172,7 @@ func (s *Server) adminSetTenantStatus(status string) fiber.Handler {
 }
 
 func (s *Server) adminDeleteTenant(c *fiber.Ctx) error {
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	if err := s.deps.Tenants.Delete(c.UserContext(), t.ID, adminActor(c)); err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ type tenantAdminJSON struct {
 }
 
 func (s *Server) adminListTenantAdmins(c *fiber.Ctx) error {
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	list, err := s.deps.Admins.ListTenant(c.UserContext(), t.ID)
 	if err != nil {
 		return err
@@ -208,7 +208,7 @@ func (s *Server) adminCreateTenantAdmin(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	a, err := s.deps.Admins.Create(c.UserContext(), admins.New{Email: req.Email, Password: req.Password,
 		Role: admins.RoleTenant, TenantID: t.ID, Actor: adminActor(c)})
 	if err != nil {
@@ -219,7 +219,7 @@ func (s *Server) adminCreateTenantAdmin(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminDeleteTenantAdmin(c *fiber.Ctx) error {
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	email, err := url.PathUnescape(c.Params("email"))
 	if err != nil {
 		return badRequest("malformed email")

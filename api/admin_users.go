@@ -62,7 +62,7 @@ type sessionInfoJSON struct {
 }
 
 func (s *Server) adminListUsers(c *fiber.Ctx) error {
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	page, err := s.deps.Users.List(c.UserContext(), t.ID, users.Query{
 		Search: strings.Clone(c.Query("q")), After: strings.Clone(c.Query("after")), Limit: c.QueryInt("limit", 20)})
 	if err != nil {
@@ -77,10 +77,7 @@ func (s *Server) adminListUsers(c *fiber.Ctx) error {
 
 // adminUser loads the :user of the admin's tenant.
 func (s *Server) adminUser(c *fiber.Ctx) (*tenants.Tenant, *users.User, error) {
-	t, err := s.adminTenant(c)
-	if err != nil {
-		return nil, nil, err
-	}
+	t := adminTenantOf(c)
 	u, err := s.deps.Users.ByPublicID(c.UserContext(), t.ID, c.Params("user"))
 	if errors.Is(err, users.ErrNotFound) {
 		return nil, nil, errNoSuchUser
@@ -244,7 +241,7 @@ func (s *Server) adminRevokeUserSessions(c *fiber.Ctx) error {
 // adminRevokeTenantSessions ends every session of the tenant at once (an
 // epoch bump, O(1)).
 func (s *Server) adminRevokeTenantSessions(c *fiber.Ctx) error {
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	if err := s.deps.Tenants.RevokeAllSessions(c.UserContext(), t.ID, adminActor(c)); err != nil {
 		return err
 	}

@@ -16,15 +16,6 @@ import (
 
 const localAPIKey = "api_key"
 
-// backendRoutes hangs the tenant-backend endpoints. They are mounted ahead
-// of the /t/:tenant group: introspection must answer {"active": false}
-// for a disabled tenant rather than 403.
-func (s *Server) backendRoutes(a *fiber.App) {
-	a.Post("/t/:tenant/introspect", s.resolveBackendTenant, s.requireAPIKey, s.introspect)
-	a.Get("/t/:tenant/.well-known/jwks.json", s.resolveTenant, s.jwks)
-	a.Post("/t/:tenant/token", s.resolveTenant, s.requireSession, s.token)
-}
-
 // resolveBackendTenant is resolveTenant that lets disabled tenants
 // through: their backends still authenticate, and learn that every token
 // is inactive.

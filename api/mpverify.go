@@ -10,14 +10,8 @@ import (
 
 // Official accounts' domain verification files (docs/registration.md):
 // WeChat fetches MP_verify_<token>.txt from the root of the domain an
-// admin enters as the account's web-authorization domain.
-func (s *Server) mpVerifyAdminRoutes(a *fiber.App) {
-	t := a.Group("/admin/api/tenants/:tenant", s.loadAdminTenant)
-	t.Get("/mp-verify", s.adminListVerifyFiles)
-	t.Get("/mp-verify/:name", s.adminGetVerifyFile)
-	t.Put("/mp-verify/:name", s.adminPutVerifyFile)
-	t.Delete("/mp-verify/:name", s.adminDeleteVerifyFile)
-}
+// admin enters as the account's web-authorization domain. Admins manage
+// them below /admin/api/tenants/:tenant (routes.go).
 
 type verifyFileJSON struct {
 	Name      string    `json:"name"`
@@ -35,7 +29,7 @@ type putVerifyFileRequest struct {
 }
 
 func (s *Server) adminListVerifyFiles(c *fiber.Ctx) error {
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	list, err := s.deps.Tenants.VerifyFiles(c.UserContext(), t.ID)
 	if err != nil {
 		return err
@@ -50,7 +44,7 @@ func (s *Server) adminListVerifyFiles(c *fiber.Ctx) error {
 // adminVerifyFile loads the tenant's file named in the path; another
 // tenant's is not found, exactly as a missing one.
 func (s *Server) adminVerifyFile(c *fiber.Ctx) (*tenants.VerifyFile, error) {
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	f, err := s.deps.Tenants.VerifyFile(c.UserContext(), c.Params("name"))
 	if err != nil {
 		return nil, err
@@ -76,7 +70,7 @@ func (s *Server) adminPutVerifyFile(c *fiber.Ctx) error {
 	if err := decodeKnownJSON(c, &req, "content"); err != nil {
 		return err
 	}
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	name := string([]byte(c.Params("name")))
 	if err := s.deps.Tenants.PutVerifyFile(c.UserContext(), t.ID, name, []byte(req.Content), adminActor(c)); err != nil {
 		return err
@@ -85,7 +79,7 @@ func (s *Server) adminPutVerifyFile(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminDeleteVerifyFile(c *fiber.Ctx) error {
-	t, _ := s.adminTenant(c)
+	t := adminTenantOf(c)
 	if err := s.deps.Tenants.DeleteVerifyFile(c.UserContext(), t.ID, c.Params("name"), adminActor(c)); err != nil {
 		return err
 	}

@@ -1,43 +1,149 @@
 package api
 
-import "github.com/gofiber/fiber/v2/middleware/recover"
+import (
+	"slices"
 
-// routes is the whole route table. Each area registers its own routes in
-// its file; this function only says where they hang.
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"miniauth/tenants"
+)
+
+// routes is the whole route table. Each group's middleware is written into
+// every route of the group (group.add), so that no route depends on what
+// was registered before it; only the two fallbacks at the end come last
+// by nature.
 func (s *Server) routes() {
 	a := s.app
 	a.Use(s.clientAddr, s.requestID, s.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}), limitBody, s.withTimeout, secureHeaders)
+	root := group{r: a}
 
-	a.Get("/healthz", s.healthz)
-	a.Get("/readyz", s.readyz)
+	root.get("/healthz", s.healthz)
+	root.get("/readyz", s.readyz)
 	// No /metrics here: Metrics.Handler is served on its own address.
+	root.get("/:file", s.mpVerifyFile)  // official accounts' MP_verify_*.txt; any other name goes on (mpverify.go)
+	root.get("/console/*", s.console()) // the embedded console (admin_console.go)
 
-	// Mini-program and tenant-backend facing, per tenant.
-	a.Use("/t", s.noteWeChatErrors) // for the console's overview (admin_wxerrors.go)
-	s.backendRoutes(a)              // introspection, JWKS, access tokens: ahead of the group (backend.go)
-	t := a.Group("/t/:tenant", s.resolveTenant)
-	t.Use(s.cors) // the tenant's own web origins only (cors.go)
-	t.Post("/login", s.limitLogin, s.login)
-	t.Get("/me", s.requireSession, s.me)
-	t.Patch("/me", s.requireSession, s.updateMe)
-	t.Post("/logout", s.requireSessionToRevoke, s.logout) // never rate-limited away
+	// Tenant backends, per tenant (backend.go). Introspection lets a
+	// disabled tenant through: its backend learns that every token is
+	// inactive rather than 403.
+	perTenant := root.with("/t/:tenant", s.noteWeChatErrors) // for the console's overview (admin_wxerrors.go)
+	perTenant.post("/introspect", s.resolveBackendTenant, s.requireAPIKey, s.introspect)
+	perTenant.get("/.well-known/jwks.json", s.resolveTenant, s.jwks)
+	perTenant.post("/token", s.resolveTenant, s.requireSession, s.token)
 
+	// Mini-program and H5 facing, per active tenant; CORS for the tenant's
+	// own web origins only (cors.go).
+	t := perTenant.with("", s.resolveTenant, s.cors)
+	t.options("/*", s.notFound) // CORS preflights (cors answers them)
+	t.post("/login", s.limitLogin, s.login)
+	t.get("/me", s.requireSession, s.me)
+	t.patch("/me", s.requireSession, s.updateMe)
+	t.post("/logout", s.requireSessionToRevoke, s.logout) // never rate-limited away
 	// Registration and the rest of WeChat login (docs/registration.md).
-	t.Post("/register", s.limitLogin, s.register)
-	t.Post("/me/phone", s.requireSession, s.bindPhone)
-	t.Post("/me/decrypt", s.requireSession, s.decrypt)
-	t.Get("/me/session-key", s.requireSession, s.sessionKeyStatus)
-	t.Post("/me/avatar", s.requireSession, s.uploadAvatar) // own body limit (avatar.go)
-	t.Get("/avatars/:id", s.avatar)                        // public, immutable
-	t.Get("/oauth/wechat/start", s.oauthStart)
-	t.Get("/oauth/wechat/callback", s.limitLogin, s.oauthCallback)
-	t.Get("/wechat/access-token", s.requireAPIKey, s.wechatAccessToken) // tenant backends (backend.go)
+	t.post("/register", s.limitLogin, s.register)
+	t.post("/me/phone", s.requireSession, s.bindPhone)
+	t.post("/me/decrypt", s.requireSession, s.decrypt)
+	t.get("/me/session-key", s.requireSession, s.sessionKeyStatus)
+	t.post("/me/avatar", s.requireSession, s.uploadAvatar) // own body limit (avatar.go)
+	t.get("/avatars/:id", s.avatar)                        // public, immutable
+	t.get("/oauth/wechat/start", s.oauthStart)
+	t.get("/oauth/wechat/callback", s.limitLogin, s.oauthCallback)
+	t.get("/wechat/access-token", s.requireAPIKey, s.wechatAccessToken) // tenant backends (backend.go)
 
-	s.adminRoutes(a)             // admin API at /admin/api/, console at /console/ (admin.go)
-	s.adminBackendRoutes(a)      // API keys, signing keys, webhooks (admin_backends.go)
-	s.registrationAdminRoutes(a) // user import, web origins, official accounts (admin_registration.go)
-	s.mpVerifyAdminRoutes(a)     // official accounts' MP_verify_*.txt (mpverify.go)
+	// The admin API behind the console (admin*.go). Every route but the
+	// sign-in needs a signed-in admin (and the CSRF token to change
+	// anything); every tenant's route the tenant, as that admin may see it
+	// (adminTenantOf).
+	adminAPI := root.with("/admin/api", adminHeaders)
+	adminAPI.post("/session", s.adminSignIn)
+	admin := adminAPI.with("", s.requireAdmin)
+	admin.get("/session", s.adminSession)
+	admin.delete("/session", s.adminSignOut)
+	admin.get("/tenants", s.adminListTenants)
+	admin.post("/tenants", s.requirePlatform, s.adminCreateTenant)
+	admin.get("/audit", s.requirePlatform, s.adminPlatformAudit)
 
-	a.Get("/:file", s.mpVerifyFile) // official accounts' MP_verify_*.txt (mpverify.go)
-	a.Use(s.notFound)
+	at := admin.with("/tenants/:tenant", s.loadAdminTenant)
+	at.get("", s.adminGetTenant)
+	at.patch("", s.adminUpdateTenant)
+	at.delete("", s.requirePlatform, s.adminDeleteTenant)
+	at.post("/disable", s.requirePlatform, s.adminSetTenantStatus(tenants.StatusDisabled))
+	at.post("/enable", s.requirePlatform, s.adminSetTenantStatus(tenants.StatusActive))
+	at.get("/overview", s.adminOverview)
+	at.get("/audit", s.adminTenantAudit)
+
+	at.get("/admins", s.adminListTenantAdmins)
+	at.post("/admins", s.requirePlatform, s.adminCreateTenantAdmin)
+	at.delete("/admins/:email", s.requirePlatform, s.adminDeleteTenantAdmin)
+
+	at.get("/apps", s.adminListApps)
+	at.post("/apps", s.adminAddApp)
+	at.put("/apps/:appid/secret", s.adminRotateSecret)
+	at.post("/apps/:appid/default", s.adminDefaultApp)
+	at.post("/apps/:appid/test", s.adminTestApp)
+	at.post("/official-accounts", s.adminAddOfficialAccount) // admin_registration.go
+	at.get("/web", s.adminGetWeb)
+	at.put("/web", s.adminSetWeb)
+	at.get("/mp-verify", s.adminListVerifyFiles) // mpverify.go
+	at.get("/mp-verify/:name", s.adminGetVerifyFile)
+	at.put("/mp-verify/:name", s.adminPutVerifyFile)
+	at.delete("/mp-verify/:name", s.adminDeleteVerifyFile)
+
+	at.get("/users", s.adminListUsers)
+	at.post("/users/import", s.adminImportUsers) // admin_registration.go
+	at.get("/users/:user", s.adminGetUser)
+	at.delete("/users/:user", s.adminDeleteUser)
+	at.post("/users/:user/ban", s.adminBanUser(true))
+	at.post("/users/:user/unban", s.adminBanUser(false))
+	at.get("/users/:user/sessions", s.adminUserSessions)
+	at.delete("/users/:user/sessions", s.adminRevokeUserSessions)
+	at.delete("/users/:user/sessions/:session", s.adminRevokeSession)
+	at.post("/sessions/revoke-all", s.adminRevokeTenantSessions)
+
+	// Tenant backends' configuration (admin_backends.go).
+	at.get("/api-keys", s.adminListAPIKeys)
+	at.post("/api-keys", s.adminCreateAPIKey)
+	at.delete("/api-keys/:id", s.adminRevokeAPIKey)
+	at.get("/signing-keys", s.adminListSigningKeys)
+	at.post("/signing-keys/rotate", s.adminRotateSigningKey)
+	at.get("/webhooks", s.adminListWebhooks)
+	at.post("/webhooks", s.adminCreateWebhook)
+	at.get("/webhooks/:id", s.adminGetWebhook)
+	at.patch("/webhooks/:id", s.adminUpdateWebhook)
+	at.delete("/webhooks/:id", s.adminDeleteWebhook)
+	at.post("/webhooks/:id/rotate-secret", s.adminRotateWebhookSecret)
+	at.get("/webhook-deliveries", s.adminListDeliveries)
+	at.get("/webhook-deliveries/:id", s.adminGetDelivery)
+	at.post("/webhook-deliveries/:id/replay", s.adminReplayDelivery)
+
+	a.Use(s.notFound) // whatever no route answered
 }
+
+// group is routes under one path prefix that share the middleware in
+// front of each route's own handlers. Unlike a Fiber group's middleware,
+// which is mounted by prefix and runs for whatever is registered after
+// it, this middleware is part of each route's own chain.
+type group struct {
+	r      fiber.Router
+	prefix string
+	mw     []fiber.Handler
+}
+
+// with is a group below g: prefix appended, mw run after g's.
+func (g group) with(prefix string, mw ...fiber.Handler) group {
+	return group{r: g.r, prefix: g.prefix + prefix, mw: append(slices.Clip(g.mw), mw...)}
+}
+
+func (g group) add(method, path string, h []fiber.Handler) {
+	g.r.Add(method, g.prefix+path, append(slices.Clip(g.mw), h...)...)
+}
+
+func (g group) get(path string, h ...fiber.Handler) { // and HEAD, as Fiber's Get
+	g.r.Get(g.prefix+path, append(slices.Clip(g.mw), h...)...)
+}
+func (g group) post(path string, h ...fiber.Handler)    { g.add(fiber.MethodPost, path, h) }
+func (g group) put(path string, h ...fiber.Handler)     { g.add(fiber.MethodPut, path, h) }
+func (g group) patch(path string, h ...fiber.Handler)   { g.add(fiber.MethodPatch, path, h) }
+func (g group) delete(path string, h ...fiber.Handler)  { g.add(fiber.MethodDelete, path, h) }
+func (g group) options(path string, h ...fiber.Handler) { g.add(fiber.MethodOptions, path, h) }
