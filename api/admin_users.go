@@ -9,7 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/tenants"
-	"miniauth/tenants/audit"
+	"miniauth/tenants/signin"
 	"miniauth/tenants/users"
 )
 
@@ -207,14 +207,11 @@ func (s *Server) adminRevokeSession(c *fiber.Ctx) error {
 	if !found {
 		return errNoSuchSession
 	}
-	if err := s.revokeSession(ctx, t, u.ID, id, time.Now().Add(t.Settings.SessionAbsolute())); err != nil {
+	err = s.deps.SignIn.RevokeSession(ctx, t, u, id, time.Now().Add(t.Settings.SessionAbsolute()),
+		signin.Revocation{Reason: "admin", Actor: adminActor(c)})
+	if err != nil {
 		return err
 	}
-	if err := s.deps.Webhooks.SessionRevoked(ctx, t.ID, u.PublicID, id, "admin"); err != nil {
-		s.log.Warn("session.revoked webhook not written", "request_id", requestIDOf(c), "tenant", t.Slug, "err", err)
-	}
-	s.audit(c, audit.Entry{TenantID: t.ID, Actor: adminActor(c),
-		Action: "session.revoked", TargetType: "user", TargetID: u.PublicID, Details: map[string]any{"session": id[:8]}})
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -223,26 +220,17 @@ func (s *Server) adminRevokeUserSessions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	// The epoch in MySQL is what keeps them revoked if Redis ever comes
-	// back from an older snapshot; deleting them frees Redis.
-	if err := s.deps.Users.RevokeSessions(ctx, t.ID, u.ID); err != nil {
-		return err
-	}
-	n, err := s.deps.Sessions.RevokeUser(ctx, t.ID, u.ID)
+	n, err := s.deps.SignIn.RevokeUser(c.UserContext(), t, u, adminActor(c))
 	if err != nil {
 		return err
 	}
-	s.audit(c, audit.Entry{TenantID: t.ID, Actor: adminActor(c),
-		Action: "sessions.revoked_user", TargetType: "user", TargetID: u.PublicID, Details: map[string]any{"count": n}})
 	return c.JSON(fiber.Map{"revoked": n})
 }
 
 // adminRevokeTenantSessions ends every session of the tenant at once (an
 // epoch bump, O(1)).
 func (s *Server) adminRevokeTenantSessions(c *fiber.Ctx) error {
-	t := adminTenantOf(c)
-	if err := s.deps.Tenants.RevokeAllSessions(c.UserContext(), t.ID, adminActor(c)); err != nil {
+	if err := s.deps.SignIn.RevokeTenant(c.UserContext(), adminTenantOf(c), adminActor(c)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -21,6 +21,7 @@ import (
 	"miniauth/tenants/audit"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
+	"miniauth/tenants/signin"
 	"miniauth/tenants/signup"
 	"miniauth/tenants/tokens"
 	"miniauth/tenants/users"
@@ -35,7 +36,9 @@ const BodyLimit = 64 * 1024
 // Deps are what the API is built from. Every field is required except
 // TrustedProxies.
 type Deps struct {
-	Tenants  *tenants.Registry // Lookup serves the request path from memory
+	Tenants *tenants.Registry // Lookup serves the request path from memory
+	// SignIn is every way in, authentication and revocation (tenants/signin).
+	SignIn   *signin.Service
 	Users    *users.Store
 	Sessions *sessions.Store
 	WeChat   *wechat.Client

@@ -18,6 +18,7 @@ import (
 	"miniauth/tenants/memo"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
+	"miniauth/tenants/signin"
 	"miniauth/tenants/signup"
 	"miniauth/tenants/tokens"
 	"miniauth/tenants/users"
@@ -124,6 +125,8 @@ func Assemble(b Base, s Settings) *Assembly {
 		AccessTokens: sessions.NewAccessTokens(sessions.NewSigningKeys(b.DB, keys, s.SigningKeys, b.Now)),
 		Webhooks:     hooks,
 	}}
+	a.SignIn = signin.New(signin.Config{Tenants: a.Tenants, Users: a.Users, Sessions: a.Sessions,
+		AccessTokens: a.AccessTokens, Webhooks: hooks, Audit: a.Audit, Logger: b.Logger, PublicURL: s.PublicURL})
 	return a
 }
 

@@ -123,13 +123,12 @@ func (s *Server) introspect(c *fiber.Ctx) error {
 // or users.ErrBanned.
 func (s *Server) introspectToken(c *fiber.Ctx, token string) (*introspectResponse, error) {
 	ctx, t := c.UserContext(), tenantOf(c)
-	policy := sessions.Policy{Idle: t.Settings.SessionIdle(), TenantEpoch: t.SessionEpoch}
 	out := &introspectResponse{Active: true, Iss: s.issuer(t), Aud: t.Slug}
 	var sess *sessions.Session
 	var err error
 	if sessions.WellFormed(token) {
 		out.TokenType = "session"
-		if sess, err = s.deps.Sessions.Get(ctx, t.ID, token, policy); err != nil {
+		if sess, err = s.deps.SignIn.Session(ctx, t, token); err != nil {
 			return nil, err
 		}
 		out.Exp, out.Iat = sess.ExpiresAt.Unix(), sess.IssuedAt.Unix()
@@ -141,21 +140,16 @@ func (s *Server) introspectToken(c *fiber.Ctx, token string) (*introspectRespons
 		}
 		out.Exp, out.Iat, out.OpenID, out.AppID = claims.ExpiresAt.Unix(), claims.IssuedAt.Unix(), claims.OpenID, claims.AppID
 		// The token lives only as long as the session it came from.
-		if sess, err = s.deps.Sessions.ByID(ctx, t.ID, claims.SessionID, policy); err != nil {
+		if sess, err = s.deps.SignIn.SessionByID(ctx, t, claims.SessionID); err != nil {
 			return nil, err
 		}
 	}
-	u, revoked, err := s.deps.Users.ForSession(ctx, t.ID, sess.UserID, sess.ID)
-	switch {
-	case err != nil:
+	u, err := s.deps.SignIn.UserOf(ctx, t, sess)
+	if err != nil {
 		return nil, err
-	case revoked, sess.UserEpoch < u.SessionEpoch:
-		return nil, sessions.ErrNotFound
-	case u.Banned():
-		return nil, users.ErrBanned
 	}
 	if out.OpenID == "" {
-		if out.AppID, out.OpenID, err = s.identityOf(ctx, t, u.ID, sess.AppID); err != nil {
+		if out.AppID, out.OpenID, err = s.deps.SignIn.IdentityOf(ctx, t, u.ID, sess.AppID); err != nil {
 			return nil, err
 		}
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/tenants"
-	"miniauth/tenants/sessions"
+	"miniauth/tenants/signin"
 	"miniauth/tenants/signup"
 	"miniauth/tenants/users"
 )
@@ -84,14 +84,14 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	who := users.Login{TenantID: t.ID, AppID: app.ID, OpenID: ws.OpenID, UnionID: ws.UnionID}
 	a := users.Attempt{Login: who, Policy: t.Settings.RegistrationPolicy()}
-	in, err := s.enter(c, a, ws.SessionKey, nil)
+	in, err := s.enter(c, a, ws.SessionKey, nil, true)
 	if req.PhoneCode != "" && (errors.Is(err, users.ErrNotRegistered) || errors.Is(err, users.ErrUnknownIdentity)) {
 		// The number decides who this is (existing_only) or goes with the
 		// sign-up ticket: it cannot wait for a login that needs it.
 		if a.Phone, err = s.verifiedPhone(wctx, t, app, req.PhoneCode, ws.OpenID); err != nil {
 			return err
 		}
-		in, err = s.enter(c, a, ws.SessionKey, nil)
+		in, err = s.enter(c, a, ws.SessionKey, nil, true)
 	}
 	if errors.Is(err, users.ErrUnknownIdentity) {
 		return s.offerSignup(c, signup.Pending{AppID: app.ID, OpenID: ws.OpenID, UnionID: ws.UnionID,
@@ -102,65 +102,29 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	var phoneErr *Error
 	if req.PhoneCode != "" && a.Phone == "" {
-		in.user, phoneErr = s.bindLoginPhone(c, wctx, app, in.user, req.PhoneCode, ws.OpenID)
+		in.User, phoneErr = s.bindLoginPhone(c, wctx, app, in.User, req.PhoneCode, ws.OpenID)
 	}
-	return s.loginAnswer(c, a.Login, in, phoneErr)
+	return s.loginAnswer(c, in, phoneErr)
 }
 
-// entered is a way in that worked: the user, whether the attempt made it,
-// and the new session with its token (which exists nowhere else).
-type entered struct {
-	user    *users.User
-	created bool
-	token   string
-	session *sessions.Session
-}
-
-// enter logs the attempt in (registering as the policy says) and creates
-// the session inside the user transaction: if Redis fails, the new user is
-// not written either. inTx, when set, runs in the transaction too (a
-// sign-up spends its ticket there).
-func (s *Server) enter(c *fiber.Ctx, a users.Attempt, sessionKey string, inTx func() error) (in entered, err error) {
-	ctx, t := c.UserContext(), tenantOf(c)
-	in.user, in.created, err = s.deps.Users.Enter(ctx, a, func(u *users.User, _ bool) error {
-		if u.Banned() {
-			return users.ErrBanned
-		}
-		if inTx != nil {
-			if err := inTx(); err != nil {
-				return err
-			}
-		}
-		var err error
-		in.token, in.session, err = s.deps.Sessions.Create(ctx, sessions.New{
-			TenantID: t.ID, UserID: u.ID, AppID: a.AppID, SessionKey: sessionKey,
-			TenantEpoch: t.SessionEpoch, UserEpoch: u.SessionEpoch,
-			Idle: t.Settings.SessionIdle(), Absolute: t.Settings.SessionAbsolute(),
-			IP: clientIP(c), UserAgent: c.Get(fiber.HeaderUserAgent),
-		})
-		return err
-	})
-	return in, err
+// enter is the way in a, resolved to an identity, through the sign-in
+// core (tenants/signin): the user as the policy says, the session, an
+// access token when asked for. inTx, when set, runs in the user
+// transaction (a sign-up spends its ticket there).
+func (s *Server) enter(c *fiber.Ctx, a users.Attempt, sessionKey string, inTx func() error, accessToken bool) (*signin.Entered, error) {
+	return s.deps.SignIn.Enter(c.UserContext(), tenantOf(c), signin.Entry{Attempt: a, SessionKey: sessionKey, InTx: inTx,
+		AccessToken: accessToken, Client: signin.Client{IP: clientIP(c), UserAgent: c.Get(fiber.HeaderUserAgent)}})
 }
 
 // loginAnswer is the answer of a mini-program's way in (login, register):
-// the session token once, the user, and an access token for the identity
-// l that came in; phoneErr, when set, says why a phone was not bound.
-func (s *Server) loginAnswer(c *fiber.Ctx, l users.Login, in entered, phoneErr *Error) error {
-	body := s.loginBody(c, in.user, in.created, in.token)
+// the session token once, the user, and the access token; phoneErr, when
+// set, says why a phone was not bound.
+func (s *Server) loginAnswer(c *fiber.Ctx, in *signin.Entered, phoneErr *Error) error {
+	body := s.loginBody(c, in.User, in.Created, in.Token)
 	if phoneErr != nil {
 		body.PhoneError = &errorBody{Code: phoneErr.Code, Message: phoneErr.Message}
 	}
-	t := tenantOf(c)
-	var appid string
-	if app, err := t.AppByID(l.AppID); err == nil {
-		appid = app.AppID
-	}
-	at, err := s.signAccessToken(c.UserContext(), t, in.session, in.user, appid, l.OpenID)
-	if err != nil {
-		return err
-	}
-	body.AccessToken, body.AccessTokenExpiresIn = at.AccessToken, at.AccessTokenExpiresIn
+	body.AccessToken, body.AccessTokenExpiresIn = in.AccessToken.Token, in.AccessToken.ExpiresIn
 	return c.JSON(body)
 }
 

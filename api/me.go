@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/tenants/sessions"
+	"miniauth/tenants/signin"
 	"miniauth/tenants/users"
 	"miniauth/tenants/wechat"
 )
@@ -39,31 +40,18 @@ func (s *Server) requireSession(c *fiber.Ctx) error { return s.checkSession(c, t
 func (s *Server) requireSessionToRevoke(c *fiber.Ctx) error { return s.checkSession(c, false) }
 
 func (s *Server) checkSession(c *fiber.Ctx, limited bool) error {
-	auth := c.Get(fiber.HeaderAuthorization)
-	token, ok := strings.CutPrefix(auth, "Bearer ")
-	if !ok || !sessions.WellFormed(token) {
+	token, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+	if !ok {
 		return sessions.ErrNotFound
 	}
-	ctx, t := c.UserContext(), tenantOf(c)
-	sess, err := s.deps.Sessions.Get(ctx, t.ID, token,
-		sessions.Policy{Idle: t.Settings.SessionIdle(), TenantEpoch: t.SessionEpoch})
+	t := tenantOf(c)
+	var limit func(string) error
+	if limited {
+		limit = func(id string) error { return s.limitSession(c, t, id) }
+	}
+	sess, u, err := s.deps.SignIn.Authenticate(c.UserContext(), t, token, limit)
 	if err != nil {
 		return err
-	}
-	if limited {
-		if err := s.limitSession(c, t, sess.ID); err != nil {
-			return err
-		}
-	}
-	u, revoked, err := s.deps.Users.ForSession(ctx, t.ID, sess.UserID, sess.ID)
-	if err != nil {
-		return err // a deleted user's session is invalid
-	}
-	if revoked || sess.UserEpoch < u.SessionEpoch {
-		return sessions.ErrNotFound
-	}
-	if u.Banned() {
-		return users.ErrBanned
 	}
 	c.Locals(localSession, sess)
 	c.Locals(localUser, u)
@@ -139,13 +127,9 @@ func (s *Server) updateMe(c *fiber.Ctx) error {
 
 func (s *Server) logout(c *fiber.Ctx) error {
 	sess := sessionOf(c)
-	if err := s.revokeSession(c.UserContext(), tenantOf(c), sess.UserID, sess.ID, sess.ExpiresAt); err != nil {
+	err := s.deps.SignIn.RevokeSession(c.UserContext(), tenantOf(c), userOf(c), sess.ID, sess.ExpiresAt, signin.Revocation{Reason: "logout"})
+	if err != nil {
 		return err
-	}
-	// The session is gone whatever happens to the event; a lost event is
-	// logged, not turned into a failed logout.
-	if err := s.deps.Webhooks.SessionRevoked(c.UserContext(), sess.TenantID, userOf(c).PublicID, sess.ID, "logout"); err != nil {
-		s.log.Warn("session.revoked webhook not written", "request_id", requestIDOf(c), "tenant", tenantSlug(c), "err", err)
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }

@@ -139,7 +139,7 @@ func (s *Server) oauthLogin(c *fiber.Ctx, st *signup.State, code string) (url.Va
 			a.Profile.AvatarURL = &info.HeadImgURL
 		}
 	}
-	in, err := s.enter(c, a, "", nil)
+	in, err := s.enter(c, a, "", nil, false)
 	if errors.Is(err, users.ErrUnknownIdentity) {
 		ticket, err := s.deps.Signup.Issue(ctx, t.ID, signup.Pending{AppID: app.ID, OpenID: tok.OpenID, UnionID: a.UnionID})
 		if err != nil {
@@ -151,9 +151,9 @@ func (s *Server) oauthLogin(c *fiber.Ctx, st *signup.State, code string) (url.Va
 	if err != nil {
 		return nil, err
 	}
-	body := s.loginBody(c, in.user, in.created, in.token)
+	body := s.loginBody(c, in.User, in.Created, in.Token)
 	return url.Values{"session": {body.Session}, "token_type": {body.TokenType},
-		"expires_in": {strconv.Itoa(body.ExpiresIn)}, "user_id": {in.user.PublicID}, "is_new": {strconv.FormatBool(in.created)}}, nil
+		"expires_in": {strconv.Itoa(body.ExpiresIn)}, "user_id": {in.User.PublicID}, "is_new": {strconv.FormatBool(in.Created)}}, nil
 }
 
 // withQuery adds key=value to an allow-listed URI's query.

@@ -104,12 +104,12 @@ func (s *Server) register(c *fiber.Ctx) error {
 	}
 	in, err := s.enter(c, a, p.SessionKey, func() error {
 		return s.deps.Signup.Spend(ctx, t.ID, req.Ticket)
-	})
+	}, true)
 	if err != nil {
 		return err
 	}
-	if req.Nickname != nil && in.user.Nickname == *req.Nickname {
-		s.auditReview(c, in.user.PublicID, *req.Nickname, review)
+	if req.Nickname != nil && in.User.Nickname == *req.Nickname {
+		s.auditReview(c, in.User.PublicID, *req.Nickname, review)
 	}
-	return s.loginAnswer(c, a.Login, in, nil)
+	return s.loginAnswer(c, in, nil)
 }
