@@ -15,7 +15,7 @@ var errNoSuchApp = &Error{Status: 404, Code: CodeNotFound, Message: "no such app
 
 func (s *Server) adminListApps(c *fiber.Ctx) error {
 	t := adminTenantOf(c)
-	return c.JSON(fiber.Map{"apps": newTenantJSON(t).Apps})
+	return c.JSON(appsResponse{Apps: newTenantJSON(t).Apps})
 }
 
 type addAppRequest struct {
@@ -76,7 +76,7 @@ func (s *Server) appsAfterChange(c *fiber.Ctx, t *tenants.Tenant, status int) er
 	if err != nil {
 		return err
 	}
-	return c.Status(status).JSON(fiber.Map{"apps": newTenantJSON(fresh).Apps})
+	return c.Status(status).JSON(appsResponse{Apps: newTenantJSON(fresh).Apps})
 }
 
 type testAppResponse struct {
@@ -115,4 +115,10 @@ func (s *Server) adminTestApp(c *fiber.Ctx) error {
 		return c.JSON(testAppResponse{Message: "WeChat did not answer; try again"})
 	}
 	return err
+}
+
+// Response bodies of the handlers above.
+
+type appsResponse struct {
+	Apps []appJSON `json:"apps"`
 }

@@ -75,7 +75,7 @@ func (s *Server) auditPage(c *fiber.Ctx, f audit.Filter) error {
 	if len(recs) == f.Limit {
 		next = recs[len(recs)-1].ID
 	}
-	return c.JSON(fiber.Map{"entries": out, "next": next})
+	return c.JSON(auditResponse{Entries: out, Next: next})
 }
 
 func (s *Server) adminTenantAudit(c *fiber.Ctx) error {
@@ -125,4 +125,11 @@ func (s *Server) adminOverview(c *fiber.Ctx) error {
 	}
 	return c.JSON(overviewResponse{Tenant: newTenantJSON(t), Users: st.Users, Banned: st.Banned,
 		LoginsToday: st.LoginsToday, ActiveSessions: active, WeChatErrors: wx})
+}
+
+// Response bodies of the handlers above.
+
+type auditResponse struct {
+	Entries []auditJSON `json:"entries"`
+	Next    int64       `json:"next"` // the cursor of the next page; 0 at the end
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"miniauth/tenants/apikeys"
+	"miniauth/tenants/sessions"
 	"miniauth/tenants/webhooks"
 )
 
@@ -31,7 +33,7 @@ func (s *Server) adminListAPIKeys(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"api_keys": keys})
+	return c.JSON(apiKeysResponse{APIKeys: keys})
 }
 
 type createAPIKeyRequest struct {
@@ -50,7 +52,7 @@ func (s *Server) adminCreateAPIKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"api_key": k, "key": secret})
+	return c.Status(fiber.StatusCreated).JSON(createAPIKeyResponse{APIKey: k, Key: secret})
 }
 
 func (s *Server) adminRevokeAPIKey(c *fiber.Ctx) error {
@@ -88,7 +90,7 @@ func (s *Server) adminListSigningKeys(c *fiber.Ctx) error {
 		out = append(out, signingKeyJSON{KID: k.KID, Alg: k.Alg, State: k.State, CreatedAt: k.CreatedAt,
 			ActivatedAt: k.ActivatedAt, RetiredAt: k.RetiredAt, RetireAfter: k.RetireAfter})
 	}
-	return c.JSON(fiber.Map{"signing_keys": out, "jwks_uri": s.issuer(t) + "/.well-known/jwks.json"})
+	return c.JSON(signingKeysResponse{SigningKeys: out, JWKSURI: s.issuer(t) + "/.well-known/jwks.json"})
 }
 
 type rotateRequest struct {
@@ -107,7 +109,7 @@ func (s *Server) adminRotateSigningKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"rotation": rot})
+	return c.JSON(rotationResponse{Rotation: rot})
 }
 
 // --- webhooks
@@ -155,7 +157,7 @@ func (s *Server) adminListWebhooks(c *fiber.Ctx) error {
 	for i := range list {
 		out = append(out, newWebhookJSON(&list[i]))
 	}
-	return c.JSON(fiber.Map{"webhooks": out, "event_types": webhooks.Types})
+	return c.JSON(webhooksResponse{Webhooks: out, EventTypes: webhooks.Types})
 }
 
 // adminCreateWebhook answers with the signing secret in clear, this once.
@@ -169,7 +171,7 @@ func (s *Server) adminCreateWebhook(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"webhook": newWebhookJSON(ep), "secret": secret})
+	return c.Status(fiber.StatusCreated).JSON(webhookResponse{Webhook: newWebhookJSON(ep), Secret: secret})
 }
 
 func (s *Server) adminWebhook(c *fiber.Ctx) (int64, *webhooks.Endpoint, error) {
@@ -187,7 +189,7 @@ func (s *Server) adminGetWebhook(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"webhook": newWebhookJSON(ep)})
+	return c.JSON(webhookResponse{Webhook: newWebhookJSON(ep)})
 }
 
 func (s *Server) adminUpdateWebhook(c *fiber.Ctx) error {
@@ -203,7 +205,7 @@ func (s *Server) adminUpdateWebhook(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"webhook": newWebhookJSON(ep)})
+	return c.JSON(webhookResponse{Webhook: newWebhookJSON(ep)})
 }
 
 func (s *Server) adminDeleteWebhook(c *fiber.Ctx) error {
@@ -226,7 +228,7 @@ func (s *Server) adminRotateWebhookSecret(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"secret": secret})
+	return c.JSON(secretResponse{Secret: secret})
 }
 
 // adminListDeliveries lists deliveries with the endpoint's last answer;
@@ -247,7 +249,7 @@ func (s *Server) adminListDeliveries(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"deliveries": list})
+	return c.JSON(deliveriesResponse{Deliveries: list})
 }
 
 func (s *Server) adminGetDelivery(c *fiber.Ctx) error {
@@ -260,7 +262,7 @@ func (s *Server) adminGetDelivery(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"delivery": d})
+	return c.JSON(deliveryResponse{Delivery: d})
 }
 
 func (s *Server) adminReplayDelivery(c *fiber.Ctx) error {
@@ -273,5 +275,51 @@ func (s *Server) adminReplayDelivery(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"delivery": d})
+	return c.Status(fiber.StatusCreated).JSON(deliveryResponse{Delivery: d})
+}
+
+// Response bodies of the handlers above.
+
+type apiKeysResponse struct {
+	APIKeys []apikeys.Key `json:"api_keys"`
+}
+
+// createAPIKeyResponse carries the new key in clear, the only time it is
+// shown.
+type createAPIKeyResponse struct {
+	APIKey *apikeys.Key `json:"api_key"`
+	Key    string       `json:"key"`
+}
+
+type signingKeysResponse struct {
+	SigningKeys []signingKeyJSON `json:"signing_keys"`
+	JWKSURI     string           `json:"jwks_uri"`
+}
+
+type rotationResponse struct {
+	Rotation *sessions.Rotation `json:"rotation"`
+}
+
+type webhooksResponse struct {
+	Webhooks   []webhookJSON `json:"webhooks"`
+	EventTypes []string      `json:"event_types"`
+}
+
+// webhookResponse is an endpoint, with its signing secret when it was just
+// made (shown once).
+type webhookResponse struct {
+	Webhook webhookJSON `json:"webhook"`
+	Secret  string      `json:"secret,omitempty"`
+}
+
+type secretResponse struct {
+	Secret string `json:"secret"`
+}
+
+type deliveriesResponse struct {
+	Deliveries []webhooks.Delivery `json:"deliveries"`
+}
+
+type deliveryResponse struct {
+	Delivery *webhooks.DeliveryDetail `json:"delivery"`
 }

@@ -28,7 +28,7 @@ func TestAdminAPIKeys(t *testing.T) {
 	if r.Status != 201 || !strings.HasPrefix(key, "mak_") {
 		t.Fatalf("create: %d %s", r.Status, r.Raw)
 	}
-	id := r.Body["api_key"].(map[string]any)["id"].(float64)
+	id := r.num("api_key", "id")
 
 	list := e.as(e.callers[own], "GET", base, "")
 	if strings.Contains(list.Raw, key) || !strings.Contains(list.Raw, key[:12]) || !strings.Contains(list.Raw, `"orders"`) {
@@ -79,16 +79,16 @@ func TestAdminSigningKeyRotation(t *testing.T) {
 		t.Fatalf("rotate: %d %s", r.Status, r.Raw)
 	}
 	jwks := e.do("GET", "/t/acme/.well-known/jwks.json", "")
-	if n := len(jwks.Body["keys"].([]any)); n != 3 || !strings.Contains(jwks.Raw, `"OKP"`) {
+	if n := len(jwks.list("keys")); n != 3 || !strings.Contains(jwks.Raw, `"OKP"`) {
 		t.Fatalf("after rotation the JWKS has %d keys: %s", n, jwks.Raw)
 	}
 	// Tokens of the retired key stay valid until they expire; new tokens
 	// come from the promoted key.
-	if r := e.do("POST", "/t/acme/introspect", `{"token":"`+old.Body["access_token"].(string)+`"}`, bearer(key)...); r.Body["active"] != true {
+	if r := e.do("POST", "/t/acme/introspect", `{"token":"`+old.str("access_token")+`"}`, bearer(key)...); r.Body["active"] != true {
 		t.Fatalf("token of the retired key: %s", r.Raw)
 	}
 	fresh := e.loginFull("carol")
-	if kidOf(fresh.Body["access_token"].(string)) == kidOf(old.Body["access_token"].(string)) {
+	if kidOf(fresh.str("access_token")) == kidOf(old.str("access_token")) {
 		t.Fatal("new tokens are still signed by the retired key")
 	}
 	list := e.as(e.callers[own], "GET", "/admin/api/tenants/acme/signing-keys", "")
@@ -151,7 +151,7 @@ func TestWebhooksEndToEnd(t *testing.T) {
 		t.Fatalf("create webhook: %d %s", r.Status, r.Raw)
 	}
 	remember(secret, "webhook secret")
-	id := int(r.Body["webhook"].(map[string]any)["id"].(float64))
+	id := int(r.num("webhook", "id"))
 	if r := e.as(e.callers[own], "POST", base, `{"url":"`+recv.URL+`","events":["user.exploded"]}`); r.Status != 400 {
 		t.Fatalf("unknown event accepted: %d", r.Status)
 	}
@@ -173,8 +173,8 @@ func TestWebhooksEndToEnd(t *testing.T) {
 	}
 
 	alice := e.loginFull("alice")
-	session := alice.Body["session"].(string)
-	aliceID := alice.Body["user"].(map[string]any)["id"].(string)
+	session := alice.str("session")
+	aliceID := alice.str("user", "id")
 	e.loginFull("alice") // a returning login: user.login is not subscribed
 	if r := e.do("PATCH", "/t/acme/me", `{"nickname":"Alice"}`, bearer(session)...); r.Status != 200 {
 		t.Fatal(r.Raw)
@@ -209,7 +209,7 @@ func TestWebhooksEndToEnd(t *testing.T) {
 	if len(list) != 4 || !strings.Contains(ds.Raw, `"response_body":"thanks"`) || !strings.Contains(ds.Raw, `"response_status":200`) {
 		t.Fatalf("deliveries: %s", ds.Raw)
 	}
-	first := int(list[0].(map[string]any)["id"].(float64))
+	first := int(get[float64](t, list[0], "id"))
 	if r := e.as(e.callers[other], "POST", fmt.Sprintf("/admin/api/tenants/acme/webhook-deliveries/%d/replay", first), ""); r.Status != 404 {
 		t.Fatalf("another tenant's admin replayed: %d", r.Status)
 	}
@@ -240,7 +240,7 @@ func TestWebhooksEndToEnd(t *testing.T) {
 	if r := e.as(e.callers[own], "POST", fmt.Sprintf("%s/%d/rotate-secret", base, id), ""); !strings.HasPrefix(fmt.Sprint(r.Body["secret"]), "whsec_") {
 		t.Fatalf("rotate secret: %s", r.Raw)
 	} else {
-		remember(r.Body["secret"].(string), "webhook secret")
+		remember(r.str("secret"), "webhook secret")
 	}
 	if r := e.as(e.callers[own], "DELETE", fmt.Sprintf("%s/%d", base, id), ""); r.Status != 204 {
 		t.Fatalf("delete: %d", r.Status)

@@ -92,7 +92,7 @@ func (e *adminEnv) signIn(email, password string) adminClient {
 	if r.Status != 200 {
 		e.t.Fatalf("sign-in %s: %d %s", email, r.Status, r.Raw)
 	}
-	return adminClient{cookie: sessionCookie(e.t, r), csrf: r.Body["csrf_token"].(string)}
+	return adminClient{cookie: sessionCookie(e.t, r), csrf: r.str("csrf_token")}
 }
 
 func sessionCookie(t *testing.T, r response) string {
@@ -126,7 +126,7 @@ func (e *adminEnv) userID(user string) string {
 	if r.Status != 200 {
 		e.t.Fatalf("login %s: %d %s\nlog: %s", user, r.Status, r.Raw, lastLine(e.logs.String(), `"request failed"`))
 	}
-	return r.Body["user"].(map[string]any)["id"].(string)
+	return r.str("user", "id")
 }
 
 // fingerprint is everything an admin request may change, in MySQL and

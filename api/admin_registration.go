@@ -36,9 +36,9 @@ func (s *Server) adminImportUsers(c *fiber.Ctx) error {
 		return err
 	}
 	if len(res.Errors) > 0 {
-		return c.Status(fiber.StatusBadRequest).JSON(fiber.Map{"error": fiber.Map{
-			"code": CodeInvalidRequest, "message": "some lines are invalid; nothing was imported",
-			"request_id": requestIDOf(c), "lines": res.Errors}})
+		return c.Status(fiber.StatusBadRequest).JSON(importRefusedResponse{Error: importRefusedJSON{
+			errorJSON: errorJSON{Code: CodeInvalidRequest, Message: "some lines are invalid; nothing was imported", RequestID: requestIDOf(c)},
+			Lines:     res.Errors}})
 	}
 	return c.JSON(res)
 }
@@ -86,7 +86,7 @@ func (s *Server) adminAddOfficialAccount(c *fiber.Ctx) error {
 		tenants.NewApp{AppID: req.AppID, Secret: req.Secret, Actor: adminActor(c)}); err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"appid": req.AppID, "kind": tenants.KindOfficialAccount})
+	return c.Status(fiber.StatusCreated).JSON(addedAppResponse{AppID: req.AppID, Kind: tenants.KindOfficialAccount})
 }
 
 func nonNil(s []string) []string {
@@ -94,4 +94,22 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// Response bodies of the handlers above.
+
+type addedAppResponse struct {
+	AppID string `json:"appid"`
+	Kind  string `json:"kind"`
+}
+
+// importRefusedResponse is the error envelope of an import with invalid
+// lines, which names them.
+type importRefusedResponse struct {
+	Error importRefusedJSON `json:"error"`
+}
+
+type importRefusedJSON struct {
+	errorJSON
+	Lines []users.ImportError `json:"lines"`
 }

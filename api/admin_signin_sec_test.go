@@ -165,7 +165,7 @@ func TestAdminTenantAdminSpellings(t *testing.T) {
 	e := newAdminEnv(t)
 	p := e.callers[platform]
 	r := e.as(p, "POST", "/admin/api/tenants/acme/admins", signInBody(" New\u200b@ACME.example", adminPassword))
-	if r.Status != 201 || r.Body["admin"].(map[string]any)["email"] != "new@acme.example" {
+	if r.Status != 201 || r.obj("admin")["email"] != "new@acme.example" {
 		t.Fatalf("create: %d %s", r.Status, r.Raw)
 	}
 	if r := e.as(p, "POST", "/admin/api/tenants/acme/admins", signInBody("ｎｅｗ@acme.example", adminPassword)); r.Status != 409 || r.errCode() != "conflict" {

@@ -33,7 +33,7 @@ func TestAdminSignIn(t *testing.T) {
 				t.Fatalf("status %d code %q, want %d %q: %s", r.Status, r.errCode(), sc.status, sc.code, r.Raw)
 			}
 			if r.Status == 401 {
-				failures = append(failures, r.Body["error"].(map[string]any)["message"].(string))
+				failures = append(failures, r.str("error", "message"))
 			}
 			if r.Status != 200 {
 				if len(r.Header["Set-Cookie"]) > 0 {
@@ -45,7 +45,7 @@ func TestAdminSignIn(t *testing.T) {
 			if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/admin/api" || c.Secure != sc.secure {
 				t.Fatalf("cookie attributes: %+v", c)
 			}
-			if r.Body["csrf_token"] == "" || r.Body["admin"].(map[string]any)["tenant"] != "acme" {
+			if r.Body["csrf_token"] == "" || r.obj("admin")["tenant"] != "acme" {
 				t.Fatalf("body: %s", r.Raw)
 			}
 			if strings.Contains(r.Raw, c.Value) {
@@ -75,7 +75,7 @@ func TestAdminSessionLifecycle(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("sign-in: %d %s", r.Status, r.Raw)
 	}
-	second := adminClient{cookie: sessionCookie(t, r), csrf: r.Body["csrf_token"].(string)}
+	second := adminClient{cookie: sessionCookie(t, r), csrf: r.str("csrf_token")}
 	if second.cookie == first.cookie || second.csrf == first.csrf {
 		t.Fatal("the session id or CSRF token did not change at sign-in")
 	}

@@ -74,7 +74,7 @@ func (s *Server) adminListTenants(c *fiber.Ctx) error {
 	for i := range list {
 		out = append(out, newTenantJSON(&list[i]))
 	}
-	return c.JSON(fiber.Map{"tenants": out})
+	return c.JSON(tenantsResponse{Tenants: out})
 }
 
 type createTenantRequest struct {
@@ -195,7 +195,7 @@ func (s *Server) adminListTenantAdmins(c *fiber.Ctx) error {
 	for _, a := range list {
 		out = append(out, tenantAdminJSON{Email: a.Email, Status: a.Status, CreatedAt: a.CreatedAt.UTC()})
 	}
-	return c.JSON(fiber.Map{"admins": out})
+	return c.JSON(tenantAdminsResponse{Admins: out})
 }
 
 type createAdminRequest struct {
@@ -214,7 +214,7 @@ func (s *Server) adminCreateTenantAdmin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"admin": tenantAdminJSON{
+	return c.Status(fiber.StatusCreated).JSON(tenantAdminResponse{Admin: tenantAdminJSON{
 		Email: a.Email, Status: a.Status, CreatedAt: a.CreatedAt.UTC()}})
 }
 
@@ -235,4 +235,18 @@ func (s *Server) adminDeleteTenantAdmin(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// Response bodies of the handlers above.
+
+type tenantsResponse struct {
+	Tenants []tenantJSON `json:"tenants"`
+}
+
+type tenantAdminsResponse struct {
+	Admins []tenantAdminJSON `json:"admins"`
+}
+
+type tenantAdminResponse struct {
+	Admin tenantAdminJSON `json:"admin"`
 }

@@ -110,7 +110,7 @@ func adminCases() []adminCase {
 		{"user of another tenant", "GET", func(e *adminEnv, _ caller) string {
 			c, _ := e.wx.IssueCode(otherAppID, fresh("g"))
 			r := e.do("POST", "/t/globex/login", `{"code":"`+c+`"}`)
-			return "/admin/api/tenants/acme/users/" + r.Body["user"].(map[string]any)["id"].(string)
+			return "/admin/api/tenants/acme/users/" + r.str("user", "id")
 		}, nil, [nCallers]int{404, 404, 404, 401, 404}},
 		{"ban user", "POST", freshUser("/ban"), nil, change},
 		{"unban user", "POST", freshUser("/unban"), nil, change},
@@ -120,7 +120,7 @@ func adminCases() []adminCase {
 		{"revoke one session", "DELETE", func(e *adminEnv, _ caller) string {
 			user := fresh("user")
 			token := e.login(user)
-			id := e.do("GET", "/t/acme/me", "", bearer(token)...).Body["user"].(map[string]any)["id"].(string)
+			id := e.do("GET", "/t/acme/me", "", bearer(token)...).str("user", "id")
 			return "/admin/api/tenants/acme/users/" + id + "/sessions/" + sessions.IDOf(token)
 		}, nil, changed204},
 		{"revoke all sessions of the tenant", "POST", fixed("/admin/api/tenants/acme/sessions/revoke-all"), nil, changed204},

@@ -72,7 +72,7 @@ func (s *Server) adminListUsers(c *fiber.Ctx) error {
 	for i := range page.Users {
 		out = append(out, newAdminUserJSON(&page.Users[i]))
 	}
-	return c.JSON(fiber.Map{"users": out, "next": page.Next})
+	return c.JSON(usersResponse{Users: out, Next: page.Next})
 }
 
 // adminUser loads the :user of the admin's tenant.
@@ -107,7 +107,7 @@ func (s *Server) adminGetUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"user": newAdminUserJSON(u), "identities": idj, "sessions": sess})
+	return c.JSON(userDetailResponse{User: newAdminUserJSON(u), Identities: idj, Sessions: sess})
 }
 
 func (s *Server) userSessions(c *fiber.Ctx, t *tenants.Tenant, u *users.User) ([]sessionInfoJSON, error) {
@@ -157,7 +157,7 @@ func (s *Server) adminBanUser(ban bool) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		return c.JSON(fiber.Map{"user": newAdminUserJSON(u)})
+		return c.JSON(adminUserResponse{User: newAdminUserJSON(u)})
 	}
 }
 
@@ -187,7 +187,7 @@ func (s *Server) adminUserSessions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"sessions": list})
+	return c.JSON(sessionsResponse{Sessions: list})
 }
 
 func (s *Server) adminRevokeSession(c *fiber.Ctx) error {
@@ -224,7 +224,7 @@ func (s *Server) adminRevokeUserSessions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"revoked": n})
+	return c.JSON(revokedResponse{Revoked: n})
 }
 
 // adminRevokeTenantSessions ends every session of the tenant at once (an
@@ -234,4 +234,29 @@ func (s *Server) adminRevokeTenantSessions(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// Response bodies of the handlers above.
+
+type usersResponse struct {
+	Users []adminUserJSON `json:"users"`
+	Next  string          `json:"next"` // the cursor of the next page; "" at the end
+}
+
+type userDetailResponse struct {
+	User       adminUserJSON     `json:"user"`
+	Identities []identityJSON    `json:"identities"`
+	Sessions   []sessionInfoJSON `json:"sessions"`
+}
+
+type adminUserResponse struct {
+	User adminUserJSON `json:"user"`
+}
+
+type sessionsResponse struct {
+	Sessions []sessionInfoJSON `json:"sessions"`
+}
+
+type revokedResponse struct {
+	Revoked int `json:"revoked"` // how many sessions were live
 }

@@ -12,12 +12,12 @@ func TestAdminBanAndDelete(t *testing.T) {
 	own := e.callers[own]
 	token := e.login("alice")
 	e.login("alice") // a second session
-	alice := e.do("GET", "/t/acme/me", "", bearer(token)...).Body["user"].(map[string]any)["id"].(string)
+	alice := e.do("GET", "/t/acme/me", "", bearer(token)...).str("user", "id")
 	bob := e.login("bob")
 	upath := "/admin/api/tenants/acme/users/" + alice
 
 	r := e.as(own, "GET", upath, "")
-	if r.Status != 200 || len(r.Body["sessions"].([]any)) != 2 || len(r.Body["identities"].([]any)) != 1 {
+	if r.Status != 200 || len(r.list("sessions")) != 2 || len(r.list("identities")) != 1 {
 		t.Fatalf("user detail: %d %s", r.Status, r.Raw)
 	}
 	if strings.Contains(r.Raw, token) {
@@ -25,7 +25,7 @@ func TestAdminBanAndDelete(t *testing.T) {
 	}
 
 	// Ban: the sessions die at once, the next login is refused.
-	if r := e.as(own, "POST", upath+"/ban", ""); r.Status != 200 || r.Body["user"].(map[string]any)["status"] != "banned" {
+	if r := e.as(own, "POST", upath+"/ban", ""); r.Status != 200 || r.obj("user")["status"] != "banned" {
 		t.Fatalf("ban: %d %s", r.Status, r.Raw)
 	}
 	if r := e.do("GET", "/t/acme/me", "", bearer(token)...); r.Status != 401 {
@@ -60,7 +60,7 @@ func TestAdminBanAndDelete(t *testing.T) {
 		t.Fatalf("a deleted user's session: %d", r.Status)
 	}
 	r = e.do("POST", "/t/acme/login", `{"code":"`+e.code("alice")+`"}`)
-	if r.Status != 200 || r.Body["user"].(map[string]any)["is_new"] != true || r.Body["user"].(map[string]any)["id"] == alice {
+	if r.Status != 200 || r.obj("user")["is_new"] != true || r.obj("user")["id"] == alice {
 		t.Fatalf("login after delete: %d %s", r.Status, r.Raw)
 	}
 	if r := e.as(own, "GET", upath, ""); r.Status != 404 || r.errCode() != "not_found" {
@@ -78,7 +78,7 @@ func TestAdminSessions(t *testing.T) {
 	own := e.callers[own]
 	a1, a2 := e.login("alice"), e.login("alice")
 	bob := e.login("bob")
-	alice := e.do("GET", "/t/acme/me", "", bearer(a1)...).Body["user"].(map[string]any)["id"].(string)
+	alice := e.do("GET", "/t/acme/me", "", bearer(a1)...).str("user", "id")
 	upath := "/admin/api/tenants/acme/users/" + alice
 	// The overview's count of live sessions follows every revocation.
 	active := func(want float64) {
@@ -89,18 +89,18 @@ func TestAdminSessions(t *testing.T) {
 	}
 	active(3)
 	r := e.as(own, "GET", upath+"/sessions", "")
-	list := r.Body["sessions"].([]any)
+	list := r.list("sessions")
 	if r.Status != 200 || len(list) != 2 {
 		t.Fatalf("sessions: %d %s", r.Status, r.Raw)
 	}
 	for _, s := range list {
-		m := s.(map[string]any)
+		m := get[map[string]any](t, s)
 		if m["ip"] == "" || m["created_at"] == "" || m["id"] == "" || m["last_seen_at"] == nil {
 			t.Fatalf("session without ip/created/id: %v", m)
 		}
 	}
 	// Revoke one: that one dies, the other lives.
-	id := list[0].(map[string]any)["id"].(string)
+	id := get[string](t, list[0], "id")
 	if r := e.as(own, "DELETE", upath+"/sessions/"+id, ""); r.Status != 204 {
 		t.Fatalf("revoke one: %d %s", r.Status, r.Raw)
 	}
@@ -130,7 +130,7 @@ func TestAdminSessions(t *testing.T) {
 	active(1)
 	// Revoke all of the tenant: bob too; globex untouched.
 	c, _ := e.wx.IssueCode(otherAppID, "carol")
-	g := e.do("POST", "/t/globex/login", `{"code":"`+c+`"}`).Body["session"].(string)
+	g := e.do("POST", "/t/globex/login", `{"code":"`+c+`"}`).str("session")
 	if r := e.as(own, "POST", "/admin/api/tenants/acme/sessions/revoke-all", ""); r.Status != 204 {
 		t.Fatalf("revoke all: %d %s", r.Status, r.Raw)
 	}
@@ -150,7 +150,7 @@ func TestAdminDisableTenant(t *testing.T) {
 	e := newAdminEnv(t)
 	p := e.callers[platform]
 	token := e.login("alice")
-	if r := e.as(p, "POST", "/admin/api/tenants/acme/disable", ""); r.Status != 200 || r.Body["tenant"].(map[string]any)["status"] != "disabled" {
+	if r := e.as(p, "POST", "/admin/api/tenants/acme/disable", ""); r.Status != 200 || r.obj("tenant")["status"] != "disabled" {
 		t.Fatalf("disable: %d %s", r.Status, r.Raw)
 	}
 	before := e.state()
@@ -164,7 +164,7 @@ func TestAdminDisableTenant(t *testing.T) {
 		t.Fatalf("refused logins changed state: %+v → %+v", before, after)
 	}
 	// The tenant's own admin still sees it, disabled.
-	if r := e.as(e.callers[own], "GET", "/admin/api/tenants/acme", ""); r.Status != 200 || r.Body["tenant"].(map[string]any)["status"] != "disabled" {
+	if r := e.as(e.callers[own], "GET", "/admin/api/tenants/acme", ""); r.Status != 200 || r.obj("tenant")["status"] != "disabled" {
 		t.Fatalf("own admin on a disabled tenant: %d %s", r.Status, r.Raw)
 	}
 	if r := e.as(p, "POST", "/admin/api/tenants/acme/enable", ""); r.Status != 200 {
@@ -229,7 +229,7 @@ func TestAdminApps(t *testing.T) {
 		t.Fatalf("login with a wrong secret: %d %s", r.Status, r.Raw)
 	}
 	ov := check(e.as(own, "GET", "/admin/api/tenants/acme/overview", ""), 200)
-	if errs := ov.Body["wechat_errors"].([]any); len(errs) < 2 || errs[0].(map[string]any)["api"] != "jscode2session" {
+	if errs := ov.list("wechat_errors"); len(errs) < 2 || get[string](t, errs[0], "api") != "jscode2session" {
 		t.Fatalf("overview errors: %s", ov.Raw)
 	}
 	check(e.as(own, "PUT", app+"/secret", `{"secret":"`+demoSecret+`"}`), 204)
@@ -284,8 +284,8 @@ func TestAdminUserSearch(t *testing.T) {
 	after := ""
 	for page := 0; page < 5; page++ {
 		r := e.as(own, "GET", "/admin/api/tenants/acme/users?limit=2&after="+after, "")
-		for _, u := range r.Body["users"].([]any) {
-			seen = append(seen, u.(map[string]any)["id"].(string))
+		for _, u := range r.list("users") {
+			seen = append(seen, get[string](t, u, "id"))
 		}
 		after, _ = r.Body["next"].(string)
 		if after == "" {
@@ -307,15 +307,15 @@ func TestAdminUserSearch(t *testing.T) {
 	for _, s := range searches {
 		r := e.as(own, "GET", "/admin/api/tenants/acme/users?q="+url.QueryEscape(s.q), "")
 		got := ""
-		for _, u := range r.Body["users"].([]any) {
-			got += u.(map[string]any)["id"].(string)
+		for _, u := range r.list("users") {
+			got += get[string](t, u, "id")
 		}
 		if r.Status != 200 || got != s.want {
 			t.Fatalf("search %q: %d got %q want %q", s.q, r.Status, got, s.want)
 		}
 	}
 	// globex's admin finds nothing of acme's, not even through its own tenant.
-	if r := e.as(e.callers[other], "GET", "/admin/api/tenants/globex/users?q="+ids[3], ""); len(r.Body["users"].([]any)) != 0 {
+	if r := e.as(e.callers[other], "GET", "/admin/api/tenants/globex/users?q="+ids[3], ""); len(r.list("users")) != 0 {
 		t.Fatalf("globex sees acme's user: %s", r.Raw)
 	}
 }
@@ -329,11 +329,11 @@ func TestAdminAuditIsolation(t *testing.T) {
 		t.Fatalf("acme's audit: %s", r.Raw)
 	}
 	r = e.as(e.callers[own], "GET", "/admin/api/tenants/acme/audit?action=tenant.updated", "")
-	if n := len(r.Body["entries"].([]any)); n != 1 {
+	if n := len(r.list("entries")); n != 1 {
 		t.Fatalf("filtered audit: %d entries: %s", n, r.Raw)
 	}
 	r = e.as(e.callers[platform], "GET", "/admin/api/audit?scope=all&action=tenant.updated", "")
-	if n := len(r.Body["entries"].([]any)); n != 2 || !strings.Contains(r.Raw, `"tenant":"globex"`) {
+	if n := len(r.list("entries")); n != 2 || !strings.Contains(r.Raw, `"tenant":"globex"`) {
 		t.Fatalf("platform audit: %s", r.Raw)
 	}
 }

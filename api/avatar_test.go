@@ -106,7 +106,7 @@ func TestAvatarUpload(t *testing.T) {
 				}
 				return
 			}
-			url := r.Body["user"].(map[string]any)["avatar_url"].(string)
+			url := r.str("user", "avatar_url")
 			prefix := e.base + "/t/acme/avatars/av_"
 			if url != after || !strings.HasPrefix(url, prefix) || len(url) < len(prefix)+20 {
 				t.Fatalf("avatar_url %q (MySQL %q), want a random one under %s", url, after, prefix)
@@ -124,7 +124,7 @@ func TestAvatarUpload(t *testing.T) {
 			if again.StatusCode != 304 || len(body) != 0 {
 				t.Fatalf("If-None-Match: %d, %d bytes", again.StatusCode, len(body))
 			}
-			if me := e.do("GET", "/t/acme/me", "", bearer(token)...); me.Body["user"].(map[string]any)["avatar_url"] != url {
+			if me := e.do("GET", "/t/acme/me", "", bearer(token)...); me.obj("user")["avatar_url"] != url {
 				t.Fatalf("/me: %s", me.Raw)
 			}
 		})
@@ -148,10 +148,10 @@ func TestAvatarScope(t *testing.T) {
 	a := newAdminEnv(t)
 	e := a.env
 	token := e.login("alice")
-	first := e.upload(token, "file", "a.png", pngImage(t)).Body["user"].(map[string]any)["avatar_url"].(string)
+	first := e.upload(token, "file", "a.png", pngImage(t)).str("user", "avatar_url")
 	r := e.upload(token, "file", "b.jpg", jpegImage(t))
-	u := r.Body["user"].(map[string]any)
-	second := u["avatar_url"].(string)
+	u := r.obj("user")
+	second := get[string](t, u, "avatar_url")
 	id := second[strings.LastIndex(second, "/")+1:]
 	if first == second {
 		t.Fatal("two uploads share a URL")
@@ -172,7 +172,7 @@ func TestAvatarScope(t *testing.T) {
 		})
 	}
 	e.t = t
-	if r := a.as(a.callers[own], "DELETE", "/admin/api/tenants/acme/users/"+u["id"].(string), ""); r.Status != 204 {
+	if r := a.as(a.callers[own], "DELETE", "/admin/api/tenants/acme/users/"+get[string](t, u, "id"), ""); r.Status != 204 {
 		t.Fatalf("delete: %d %s", r.Status, r.Raw)
 	}
 	if res, _ := e.fetch("/t/acme/avatars/" + id); res.StatusCode != 404 || e.count("SELECT COUNT(*) FROM avatars") != 0 {

@@ -43,9 +43,9 @@ func TestLoginReturnsAccessToken(t *testing.T) {
 	if err != nil {
 		t.Fatalf("access token does not verify: %v", err)
 	}
-	user := r.Body["user"].(map[string]any)
+	user := r.obj("user")
 	if c.Subject != user["id"] || c.OpenID != e.wx.OpenID(demoAppID, "alice") || c.AppID != demoAppID ||
-		c.SessionID != sessions.IDOf(r.Body["session"].(string)) {
+		c.SessionID != sessions.IDOf(r.str("session")) {
 		t.Fatalf("claims = %+v", c)
 	}
 }
@@ -71,7 +71,7 @@ func TestTokenEndpoint(t *testing.T) {
 				t.Fatalf("%d %q, want %d %q: %s", r.Status, r.errCode(), sc.status, sc.code, r.Raw)
 			}
 			if sc.status == 200 {
-				at := r.Body["access_token"].(string)
+				at := r.str("access_token")
 				if _, err := e.tokens.Verify(context.Background(), at, sessions.Expect{TenantID: e.tenant.ID,
 					Issuer: e.base + "/t/acme", Audience: "acme"}); err != nil || r.Body["access_token_expires_in"] != float64(900) {
 					t.Fatalf("token answer %s: %v", r.Raw, err)
@@ -88,7 +88,7 @@ func TestJWKS(t *testing.T) {
 	if r.Status != 200 || len(keys) != 2 || !strings.Contains(r.Header.Get("Cache-Control"), "max-age=300") || r.Header.Get("ETag") == "" {
 		t.Fatalf("jwks: %d %v %s", r.Status, r.Header, r.Raw)
 	}
-	k := keys[0].(map[string]any)
+	k := get[map[string]any](t, keys[0])
 	if k["kty"] != "EC" || k["crv"] != "P-256" || k["alg"] != "ES256" || k["use"] != "sig" || k["kid"] == "" || k["d"] != nil {
 		t.Fatalf("key = %v", k)
 	}
@@ -98,7 +98,7 @@ func TestJWKS(t *testing.T) {
 	other := e.do("GET", "/t/globex/.well-known/jwks.json", "")
 	for _, ok := range other.Body["keys"].([]any) {
 		for _, ak := range keys {
-			if ok.(map[string]any)["kid"] == ak.(map[string]any)["kid"] {
+			if get[any](t, ok, "kid") == get[any](t, ak, "kid") {
 				t.Fatal("two tenants publish the same key")
 			}
 		}
@@ -120,11 +120,11 @@ func TestIntrospect(t *testing.T) {
 	}
 
 	alice := e.loginFull("alice")
-	session, access := alice.Body["session"].(string), alice.Body["access_token"].(string)
-	aliceID := alice.Body["user"].(map[string]any)["id"].(string)
+	session, access := alice.str("session"), alice.str("access_token")
+	aliceID := alice.str("user", "id")
 	gc, _ := e.wx.IssueCode(otherAppID, "gina")
 	gina := e.do("POST", "/t/globex/login", `{"code":"`+gc+`"}`)
-	ginaSession, ginaAccess := gina.Body["session"].(string), gina.Body["access_token"].(string)
+	ginaSession, ginaAccess := gina.str("session"), gina.str("access_token")
 	parts := strings.Split(access, ".")
 	tampered := parts[0] + "." + parts[1] + "x." + parts[2]
 
@@ -188,20 +188,20 @@ func TestIntrospect(t *testing.T) {
 	}
 	// A session ended by logout takes its access tokens with it.
 	bob := e.loginFull("bob")
-	if r := e.do("POST", "/t/acme/logout", "", bearer(bob.Body["session"].(string))...); r.Status != 204 {
+	if r := e.do("POST", "/t/acme/logout", "", bearer(bob.str("session"))...); r.Status != 204 {
 		t.Fatal(r.Raw)
 	}
-	inactive("logged-out session", bob.Body["session"].(string))
-	inactive("access token of a logged-out session", bob.Body["access_token"].(string))
+	inactive("logged-out session", bob.str("session"))
+	inactive("access token of a logged-out session", bob.str("access_token"))
 
 	// Banned users' tokens are inactive.
 	carol := e.loginFull("carol")
-	carolID := carol.Body["user"].(map[string]any)["id"].(string)
+	carolID := carol.str("user", "id")
 	if r := e.as(e.callers[own], "POST", "/admin/api/tenants/acme/users/"+carolID+"/ban", ""); r.Status != 200 {
 		t.Fatal(r.Raw)
 	}
-	inactive("banned user's session", carol.Body["session"].(string))
-	inactive("banned user's access token", carol.Body["access_token"].(string))
+	inactive("banned user's session", carol.str("session"))
+	inactive("banned user's access token", carol.str("access_token"))
 
 	// Expired access tokens are inactive.
 	e.clock.Add(16 * time.Minute)

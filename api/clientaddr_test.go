@@ -116,7 +116,7 @@ func TestClientAddress(t *testing.T) {
 		if r.Status != 200 {
 			t.Fatalf("sign-in: %d %s", r.Status, r.Raw)
 		}
-		own := adminClient{cookie: sessionCookie(t, r), csrf: r.Body["csrf_token"].(string)}
+		own := adminClient{cookie: sessionCookie(t, r), csrf: r.str("csrf_token")}
 		r = proxied.do("PATCH", "/admin/api/tenants/acme", `{"name":"Acme Two"}`, "X-Forwarded-For", garbage,
 			"Cookie", "miniauth_admin="+own.cookie, "X-CSRF-Token", own.csrf)
 		if r.Status != 200 {

@@ -170,7 +170,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		if r.Status != 200 {
 			t.Fatalf("shop login: %d %s", r.Status, r.Raw)
 		}
-		return r.Body["session"].(string), r.Body["user"].(map[string]any)["id"].(string)
+		return r.str("session"), r.str("user", "id")
 	}
 	zoeToken, zoeID := shopLogin("zoe")
 	shopLogin("yan")
@@ -237,7 +237,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	step("turn the nickname check off",
 		js(`(() => { document.getElementById("toast").hidden = true; return true; })()`),
 		chromedp.Click(sel("set-nickname-check")), chromedp.Click(sel("set-save")), chromedp.WaitVisible(chromedp.CSS(`#toast:not(.bad)`)))
-	if r := e.as(e.callers[platform], "GET", "/admin/api/tenants/shop", ""); r.Body["tenant"].(map[string]any)["settings"].(map[string]any)["nickname_check"] != false {
+	if r := e.as(e.callers[platform], "GET", "/admin/api/tenants/shop", ""); r.obj("tenant", "settings")["nickname_check"] != false {
 		t.Fatalf("the console did not turn the nickname check off: %s", r.Raw)
 	}
 

@@ -52,7 +52,7 @@ func TestDecrypt(t *testing.T) {
 	wm := `"watermark":{"appid":"` + demoAppID + `","timestamp":1}`
 	profileUnchanged := func(r response) {
 		t.Helper()
-		u := r.Body["user"].(map[string]any)
+		u := r.obj("user")
 		if u["nickname"] != "爱丽丝" || u["avatar_url"] != "https://cdn.acme.example/alice.png" || r.Body["session"] != nil {
 			t.Errorf("the data changed the profile or the session: %s", r.Raw)
 		}
@@ -67,14 +67,14 @@ func TestDecrypt(t *testing.T) {
 		check  func(r response)
 	}{
 		{name: "user info is anonymous now (§5.2) and overwrites nothing", body: good, status: 200, check: func(r response) {
-			data := r.Body["data"].(map[string]any)
+			data := r.obj("data")
 			if data["openId"] != e.wx.OpenID(demoAppID, "alice") || data["nickName"] != "微信用户" || data["is_demote"] != true {
 				t.Errorf("decrypt: %s", r.Raw)
 			}
 			profileUnchanged(r)
 		}},
 		{name: "raw data with signature (§5.1), anonymous too", body: e.openData("alice", true), status: 200, check: func(r response) {
-			if r.Body["data"].(map[string]any)["nickName"] != "微信用户" {
+			if r.obj("data")["nickName"] != "微信用户" {
 				t.Errorf("raw data: %s", r.Raw)
 			}
 			profileUnchanged(r)
@@ -86,7 +86,7 @@ func TestDecrypt(t *testing.T) {
 			d, _ := e.wx.PhoneData(demoAppID, "alice")
 			return `{"encrypted_data":"` + d.EncryptedData + `","iv":"` + d.IV + `"}`
 		}(), status: 200, check: func(r response) {
-			if r.Body["data"].(map[string]any)["purePhoneNumber"] != "13512345678" || r.Body["user"].(map[string]any)["phone_bound"] != false ||
+			if r.obj("data")["purePhoneNumber"] != "13512345678" || r.obj("user")["phone_bound"] != false ||
 				e.count("SELECT COUNT(*) FROM users WHERE phone IS NOT NULL") != 0 {
 				t.Errorf("phone: %s", r.Raw)
 			}
@@ -150,7 +150,7 @@ func TestDecryptFillsOnlyAnEmptyProfile(t *testing.T) {
 		if r.Status != 200 {
 			t.Fatalf("decrypt: %d %s", r.Status, r.Raw)
 		}
-		return r.Body["user"].(map[string]any)
+		return r.obj("user")
 	}
 	if u := decrypt(`"nickName":"微信用户","avatarUrl":"` + wechattest.AnonymousAvatarURL + `",`); u["nickname"] != "" || u["avatar_url"] != "" {
 		t.Fatalf("filled with the anonymous placeholders: %v", u)
@@ -210,7 +210,7 @@ func TestDecryptNeverMerges(t *testing.T) {
 	e.wx.AddApp(demoAppID, demoSecret, "acme-open") // now bound: user info carries the unionId
 	before := e.state()
 	r := e.do("POST", "/t/acme/me/decrypt", e.openData("kai", false), bearer(newer)...)
-	if r.Status != 200 || r.Body["session"] != nil || r.Body["data"].(map[string]any)["unionId"] == nil {
+	if r.Status != 200 || r.Body["session"] != nil || r.obj("data")["unionId"] == nil {
 		t.Fatalf("decrypt: %d %s", r.Status, r.Raw)
 	}
 	if after := e.state(); after != before || e.count("SELECT COUNT(*) FROM user_merges") != 0 ||
@@ -263,7 +263,7 @@ func TestDecryptForgedUnionID(t *testing.T) {
 	body, _ := json.Marshal(map[string]string{"encrypted_data": d.EncryptedData, "iv": base64.StdEncoding.EncodeToString(iv)})
 	before := e.state()
 	r := e.do("POST", "/t/acme/me/decrypt", string(body), bearer(attacker)...)
-	if r.Status != 200 || r.Body["data"].(map[string]any)["unionId"] != forgedUnionID {
+	if r.Status != 200 || r.obj("data")["unionId"] != forgedUnionID {
 		t.Fatalf("the forgery did not decrypt as built: %d %s", r.Status, r.Raw)
 	}
 	if r.Body["session"] != nil {
@@ -275,7 +275,7 @@ func TestDecryptForgedUnionID(t *testing.T) {
 	}
 	me := e.do("GET", "/t/acme/me", "", bearer(attacker)...)
 	vm := e.do("GET", "/t/acme/me", "", bearer(victim)...)
-	if me.Status != 200 || vm.Status != 200 || me.Body["user"].(map[string]any)["id"] == vm.Body["user"].(map[string]any)["id"] {
+	if me.Status != 200 || vm.Status != 200 || me.obj("user")["id"] == vm.obj("user")["id"] {
 		t.Fatalf("attacker %d %s, victim %d %s", me.Status, me.Raw, vm.Status, vm.Raw)
 	}
 }

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -196,6 +197,50 @@ type response struct {
 	Header http.Header
 	Body   map[string]any
 	Raw    string
+	t      testing.TB // fails the test where the body is not the shape asked for (at)
+}
+
+// at walks the JSON body along keys (object fields), failing the test,
+// never panicking, where the body differs; obj, list, str, num and flag
+// also check the type of what they find.
+func (r response) at(keys ...string) any {
+	r.t.Helper()
+	var v any = r.Body
+	for i, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			r.t.Fatalf("body: %s is not an object: %s", strings.Join(keys[:i], "."), r.Raw)
+		}
+		if v, ok = m[k]; !ok {
+			r.t.Fatalf("body: no %s: %s", strings.Join(keys[:i+1], "."), r.Raw)
+		}
+	}
+	return v
+}
+
+func (r response) obj(keys ...string) map[string]any {
+	r.t.Helper()
+	return as[map[string]any](r, keys)
+}
+func (r response) list(keys ...string) []any  { r.t.Helper(); return as[[]any](r, keys) }
+func (r response) str(keys ...string) string  { r.t.Helper(); return as[string](r, keys) }
+func (r response) num(keys ...string) float64 { r.t.Helper(); return as[float64](r, keys) }
+func (r response) flag(keys ...string) bool   { r.t.Helper(); return as[bool](r, keys) }
+
+// get walks v (decoded JSON) along keys like response.at, and checks the
+// type of what it finds.
+func get[T any](t testing.TB, v any, keys ...string) T {
+	t.Helper()
+	return as[T](response{Body: map[string]any{"": v}, Raw: fmt.Sprint(v), t: t}, append([]string{""}, keys...))
+}
+
+func as[T any](r response, keys []string) T {
+	r.t.Helper()
+	v, ok := r.at(keys...).(T)
+	if !ok {
+		r.t.Fatalf("body: %s is not a %T: %s", strings.Join(keys, "."), *new(T), r.Raw)
+	}
+	return v
 }
 
 // errCode is the "error.code" of an error envelope, or "".
@@ -227,7 +272,7 @@ func (e *env) do(method, path, body string, header ...string) response {
 	raw, _ := io.ReadAll(res.Body)
 	rememberJSON(body)
 	rememberJSON(string(raw))
-	r := response{Status: res.StatusCode, Header: res.Header, Raw: string(raw)}
+	r := response{Status: res.StatusCode, Header: res.Header, Raw: string(raw), t: e.t}
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &r.Body); err != nil {
 			e.t.Fatalf("%s %s: response is not JSON: %q", method, path, raw)
@@ -252,7 +297,7 @@ func (e *env) login(user string) string {
 		e.t.Fatalf("login %s: %d %s", user, r.Status, r.Raw)
 	}
 	remember(e.wx.SessionKey(demoAppID, user), "session_key")
-	return r.Body["session"].(string)
+	return r.str("session")
 }
 
 func bearer(token string) []string { return []string{"Authorization", "Bearer " + token} }

@@ -7,9 +7,14 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// statusResponse is the body of a health check that passes.
+type statusResponse struct {
+	Status string `json:"status"`
+}
+
 // healthz answers while the process serves.
 func (s *Server) healthz(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"status": "ok"})
+	return c.JSON(statusResponse{Status: "ok"})
 }
 
 // readyz answers 200 only when MySQL and Redis answer and the server is not
@@ -26,5 +31,5 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 		return &Error{Status: fiber.StatusServiceUnavailable, Code: CodeUnavailable,
 			Message: "a dependency is not answering", cause: err}
 	}
-	return c.JSON(fiber.Map{"status": "ok"})
+	return c.JSON(statusResponse{Status: "ok"})
 }

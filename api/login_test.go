@@ -15,125 +15,88 @@ func TestLogin(t *testing.T) {
 	e := newEnv(t)
 	returning := e.login("returning")
 
-	type scenario struct {
-		name   string
-		path   string
-		body   func(e *env) string
-		header []string
-		before func(e *env)
-		status int
-		code   string // error code, "" on success
-		delta  state  // what must change in MySQL and Redis
-		check  func(r response)
-	}
 	codeBody := func(user string) func(*env) string {
 		return func(e *env) string { return `{"code":"` + e.code(user) + `"}` }
 	}
-	fixed := func(s string) func(*env) string { return func(*env) string { return s } }
 	used := e.code("used")
 	e.do("POST", "/t/acme/login", `{"code":"`+used+`"}`)
 
 	scenarios := []scenario{
-		{name: "new user", body: codeBody("alice"), status: 200, delta: state{1, 1, 1},
-			check: func(r response) {
-				u := r.Body["user"].(map[string]any)
-				if r.Body["expires_in"].(float64) != (7*24*time.Hour).Seconds() || u["is_new"] != true ||
-					!strings.HasPrefix(u["id"].(string), "u_") || u["phone_bound"] != false {
+		{name: "new user", bodyFn: codeBody("alice"), status: 200, delta: state{1, 1, 1},
+			check: func(t *testing.T, r response) {
+				u := r.obj("user")
+				if r.num("expires_in") != (7*24*time.Hour).Seconds() || u["is_new"] != true ||
+					!strings.HasPrefix(get[string](t, u, "id"), "u_") || u["phone_bound"] != false {
 					t.Errorf("login body = %s", r.Raw)
 				}
 			}},
-		{name: "returning user", body: codeBody("returning"), status: 200, delta: state{0, 0, 1},
-			check: func(r response) {
-				if r.Body["user"].(map[string]any)["is_new"] != false || r.Body["session"] == returning {
+		{name: "returning user", bodyFn: codeBody("returning"), status: 200, delta: state{0, 0, 1},
+			check: func(t *testing.T, r response) {
+				if r.obj("user")["is_new"] != false || r.Body["session"] == returning {
 					t.Errorf("login body = %s", r.Raw)
 				}
 			}},
-		{name: "explicit default appid", body: func(e *env) string {
+		{name: "explicit default appid", bodyFn: func(e *env) string {
 			return `{"code":"` + e.code("bob") + `","appid":"` + demoAppID + `"}`
 		}, status: 200, delta: state{1, 1, 1}},
-		{name: "broken JSON", body: fixed(`{"code":`), status: 400, code: "invalid_request"},
-		{name: "not an object", body: fixed(`["code"]`), status: 400, code: "invalid_request"},
-		{name: "empty body", body: fixed(``), status: 400, code: "invalid_request"},
-		{name: "missing code", body: fixed(`{"appid":"` + demoAppID + `"}`), status: 400, code: "invalid_request"},
-		{name: "code of wrong type", body: fixed(`{"code":42}`), status: 400, code: "invalid_request"},
-		{name: "oversized code", body: fixed(`{"code":"` + strings.Repeat("a", 200) + `"}`), status: 400, code: "invalid_request"},
-		{name: "body over 64 KiB", body: fixed(`{"code":"x","pad":"` + strings.Repeat("a", 70_000) + `"}`), status: 413, code: "request_too_large"},
-		{name: "wrong content type", body: codeBody("carol"), header: []string{"Content-Type", "text/plain"}, status: 400, code: "invalid_request"},
-		{name: "appid of no tenant app", body: func(e *env) string {
+		{name: "broken JSON", body: `{"code":`, status: 400, code: "invalid_request"},
+		{name: "not an object", body: `["code"]`, status: 400, code: "invalid_request"},
+		{name: "empty body", body: ``, status: 400, code: "invalid_request"},
+		{name: "missing code", body: `{"appid":"` + demoAppID + `"}`, status: 400, code: "invalid_request"},
+		{name: "code of wrong type", body: `{"code":42}`, status: 400, code: "invalid_request"},
+		{name: "oversized code", body: `{"code":"` + strings.Repeat("a", 200) + `"}`, status: 400, code: "invalid_request"},
+		{name: "body over 64 KiB", body: `{"code":"x","pad":"` + strings.Repeat("a", 70_000) + `"}`, status: 413, code: "request_too_large"},
+		{name: "wrong content type", bodyFn: codeBody("carol"), header: []string{"Content-Type", "text/plain"}, status: 400, code: "invalid_request"},
+		{name: "appid of no tenant app", bodyFn: func(e *env) string {
 			return `{"code":"` + e.code("dave") + `","appid":"` + otherAppID + `"}`
 		}, status: 400, code: "invalid_request"},
-		{name: "malformed appid", body: fixed(`{"code":"abc","appid":"../x"}`), status: 400, code: "invalid_request"},
-		{name: "unknown tenant", path: "/t/nobody/login", body: codeBody("erin"), status: 404, code: "tenant_not_found"},
-		{name: "malformed tenant", path: "/t/NO%20PE/login", body: codeBody("erin"), status: 404, code: "tenant_not_found"},
-		{name: "reused code", body: fixed(`{"code":"` + used + `"}`), status: 401, code: "invalid_code"},
-		{name: "unknown code", body: fixed(`{"code":"0123456789abcdefABCDEF0123456789"}`), status: 401, code: "invalid_code"},
-		{name: "code of another mini-program", body: func(e *env) string {
+		{name: "malformed appid", body: `{"code":"abc","appid":"../x"}`, status: 400, code: "invalid_request"},
+		{name: "unknown tenant", path: "/t/nobody/login", bodyFn: codeBody("erin"), status: 404, code: "tenant_not_found"},
+		{name: "malformed tenant", path: "/t/NO%20PE/login", bodyFn: codeBody("erin"), status: 404, code: "tenant_not_found"},
+		{name: "reused code", body: `{"code":"` + used + `"}`, status: 401, code: "invalid_code"},
+		{name: "unknown code", body: `{"code":"0123456789abcdefABCDEF0123456789"}`, status: 401, code: "invalid_code"},
+		{name: "code of another mini-program", bodyFn: func(e *env) string {
 			c, _ := e.wx.IssueCode(otherAppID, "frank")
 			return `{"code":"` + c + `"}`
 		}, status: 401, code: "invalid_code"},
-		{name: "expired code", body: func(e *env) string {
+		{name: "expired code", bodyFn: func(e *env) string {
 			c := e.code("gina")
 			e.clock.Add(6 * time.Minute)
 			return `{"code":"` + c + `"}`
 		}, status: 401, code: "invalid_code"},
-		{name: "WeChat busy once is retried", body: codeBody("hank"), before: func(e *env) {
+		{name: "WeChat busy once is retried", bodyFn: codeBody("hank"), before: func(e *env) {
 			e.wx.SetFaults(wechattest.Faults{SystemErrors: 1})
 		}, status: 200, delta: state{1, 1, 1}},
-		{name: "WeChat busy", body: codeBody("ivy"), before: func(e *env) {
+		{name: "WeChat busy", bodyFn: codeBody("ivy"), before: func(e *env) {
 			e.wx.SetFaults(wechattest.Faults{SystemErrors: 2})
 		}, status: 502, code: "wechat_unavailable"},
-		{name: "WeChat answers garbage", body: codeBody("jack"), before: func(e *env) {
+		{name: "WeChat answers garbage", bodyFn: codeBody("jack"), before: func(e *env) {
 			e.wx.SetFaults(wechattest.Faults{Garbage: true})
 		}, status: 502, code: "wechat_unavailable"},
-		{name: "WeChat stalls", body: codeBody("kate"), before: func(e *env) {
+		{name: "WeChat stalls", bodyFn: codeBody("kate"), before: func(e *env) {
 			e.wx.SetFaults(wechattest.Faults{Latency: 30 * time.Second}) // beyond the client's 4 s
 		}, status: 502, code: "wechat_unavailable"},
-		{name: "WeChat success with errcode 0", body: codeBody("liam"), before: func(e *env) {
+		{name: "WeChat success with errcode 0", bodyFn: codeBody("liam"), before: func(e *env) {
 			e.wx.SetFaults(wechattest.Faults{ErrcodeZero: true})
 		}, status: 200, delta: state{1, 1, 1}},
-		{name: "WeChat rejects the AppSecret", body: codeBody("mia"), before: func(e *env) {
+		{name: "WeChat rejects the AppSecret", bodyFn: codeBody("mia"), before: func(e *env) {
 			e.wx.AddApp(demoAppID, "rotated-on-wechat-side-000", "")
 		}, status: 502, code: "tenant_misconfigured"},
-		{name: "WeChat limits the user", body: codeBody("noah"), before: func(e *env) {
+		{name: "WeChat limits the user", bodyFn: codeBody("noah"), before: func(e *env) {
 			for i := 0; i < 100; i++ {
 				c := e.code("noah")
 				e.do("POST", "/t/acme/login", `{"code":"`+c+`"}`)
 			}
-		}, status: 429, code: "rate_limited", check: func(r response) {
+		}, status: 429, code: "rate_limited", check: func(t *testing.T, r response) {
 			if r.Header.Get("Retry-After") == "" {
 				t.Error("429 without Retry-After")
 			}
 		}},
 	}
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			e.t = t
-			defer func() {
-				e.wx.SetFaults(wechattest.Faults{})
-				e.wx.AddApp(demoAppID, demoSecret, "")
-			}()
-			body := sc.body(e)
-			if sc.before != nil {
-				sc.before(e)
-			}
-			path := sc.path
-			if path == "" {
-				path = "/t/acme/login"
-			}
-			before := e.state()
-			r := e.do("POST", path, body, sc.header...)
-			if r.Status != sc.status || r.errCode() != sc.code {
-				t.Fatalf("status %d code %q, want %d %q: %s", r.Status, r.errCode(), sc.status, sc.code, r.Raw)
-			}
-			after := e.state()
-			if got := (state{after.users - before.users, after.identities - before.identities, after.sessions - before.sessions}); got != sc.delta {
-				t.Fatalf("changed %+v, want %+v", got, sc.delta)
-			}
-			if sc.check != nil {
-				sc.check(r)
-			}
-		})
-	}
+	runScenarios(t, e, scenario{path: "/t/acme/login"}, withCleanup(scenarios, func(e *env) {
+		e.wx.SetFaults(wechattest.Faults{})
+		e.wx.AddApp(demoAppID, demoSecret, "")
+	}))
 }
 
 func TestLoginDisabledTenant(t *testing.T) {

@@ -48,7 +48,7 @@ func scanLogs() []string {
 	logs := suiteLogs.String()
 	var leaks []string
 	suiteSecrets.Range(func(k, v any) bool {
-		if strings.Contains(logs, k.(string)) {
+		if secret, ok := k.(string); ok && strings.Contains(logs, secret) {
 			leaks = append(leaks, fmt.Sprintf("%s %.6s…", v, k))
 		}
 		return true

@@ -26,42 +26,27 @@ func TestMe(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("globex login: %d %s", r.Status, r.Raw)
 	}
-	globexToken := r.Body["session"].(string)
-	if r.Body["user"].(map[string]any)["is_new"] != true {
+	globexToken := r.str("session")
+	if r.obj("user")["is_new"] != true {
 		t.Fatal("the same WeChat user in another tenant must be another user")
 	}
 	_ = other
 
-	scenarios := []struct {
-		name   string
-		header []string
-		status int
-		code   string
-	}{
-		{"valid", bearer(alice), 200, ""},
-		{"no header", nil, 401, "invalid_session"},
-		{"not bearer", []string{"Authorization", "Basic " + alice}, 401, "invalid_session"},
-		{"forged token", bearer(sessions.TokenPrefix + strings.Repeat("A", 43)), 401, "invalid_session"},
-		{"garbage token", bearer("'; DROP TABLE users; --"), 401, "invalid_session"},
-		{"oversized token", bearer(strings.Repeat("x", 4000)), 401, "invalid_session"},
-		{"token of another tenant", bearer(globexToken), 401, "invalid_session"},
-	}
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			e.t = t
-			r := e.do("GET", "/t/acme/me", "", sc.header...)
-			if r.Status != sc.status || r.errCode() != sc.code {
-				t.Fatalf("status %d code %q, want %d %q: %s", r.Status, r.errCode(), sc.status, sc.code, r.Raw)
-			}
-		})
-	}
-	e.t = t
+	runScenarios(t, e, scenario{method: "GET", path: "/t/acme/me"}, []scenario{
+		{name: "valid", header: bearer(alice), status: 200},
+		{name: "no header", header: []string{}, status: 401, code: "invalid_session"},
+		{name: "not bearer", header: []string{"Authorization", "Basic " + alice}, status: 401, code: "invalid_session"},
+		{name: "forged token", header: bearer(sessions.TokenPrefix + strings.Repeat("A", 43)), status: 401, code: "invalid_session"},
+		{name: "garbage token", header: bearer("'; DROP TABLE users; --"), status: 401, code: "invalid_session"},
+		{name: "oversized token", header: bearer(strings.Repeat("x", 4000)), status: 401, code: "invalid_session"},
+		{name: "token of another tenant", header: bearer(globexToken), status: 401, code: "invalid_session"},
+	})
 	r = e.do("GET", "/t/acme/me", "", bearer(alice)...)
-	me := r.Body["user"].(map[string]any)
+	me := r.obj("user")
 	if _, has := me["is_new"]; has || me["id"] == "" {
 		t.Fatalf("/me body = %s", r.Raw)
 	}
-	if r2 := e.do("GET", "/t/acme/me", "", bearer(bob)...); r2.Body["user"].(map[string]any)["id"] == me["id"] {
+	if r2 := e.do("GET", "/t/acme/me", "", bearer(bob)...); r2.obj("user")["id"] == me["id"] {
 		t.Fatal("two users share an id")
 	}
 	if r := e.do("GET", "/t/globex/me", "", bearer(globexToken)...); r.Status != 200 {
@@ -72,35 +57,23 @@ func TestMe(t *testing.T) {
 func TestUpdateMe(t *testing.T) {
 	e := newEnv(t)
 	token := e.login("alice")
-	scenarios := []struct {
-		name     string
-		body     string
-		status   int
-		code     string
-		nickname string // in MySQL afterwards
-	}{
-		{"set nickname and avatar", `{"nickname":"小明","avatar_url":"https://example.com/a.png"}`, 200, "", "小明"},
-		{"empty patch changes nothing", `{}`, 200, "", "小明"},
-		{"nickname too long", `{"nickname":"` + strings.Repeat("名", 65) + `"}`, 400, "invalid_request", "小明"},
-		{"avatar not http", `{"avatar_url":"javascript:alert(1)"}`, 400, "invalid_request", "小明"},
-		{"broken JSON", `{"nickname":`, 400, "invalid_request", "小明"},
-		{"wrong type", `{"nickname":7}`, 400, "invalid_request", "小明"},
-		{"clear nickname", `{"nickname":""}`, 200, "", ""},
-	}
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			e.t = t
-			r := e.do("PATCH", "/t/acme/me", sc.body, bearer(token)...)
-			if r.Status != sc.status || r.errCode() != sc.code {
-				t.Fatalf("status %d code %q, want %d %q: %s", r.Status, r.errCode(), sc.status, sc.code, r.Raw)
-			}
+	nickname := func(want string) func(t *testing.T, r response) {
+		return func(t *testing.T, r response) {
 			var nick string
-			if err := e.db.Get(&nick, "SELECT nickname FROM users"); err != nil || nick != sc.nickname {
-				t.Fatalf("nickname in MySQL = %q (%v), want %q", nick, err, sc.nickname)
+			if err := e.db.Get(&nick, "SELECT nickname FROM users"); err != nil || nick != want {
+				t.Fatalf("nickname in MySQL = %q (%v), want %q", nick, err, want)
 			}
-		})
+		}
 	}
-	e.t = t
+	runScenarios(t, e, scenario{method: "PATCH", path: "/t/acme/me", header: bearer(token)}, []scenario{
+		{name: "set nickname and avatar", body: `{"nickname":"小明","avatar_url":"https://example.com/a.png"}`, status: 200, check: nickname("小明")},
+		{name: "empty patch changes nothing", body: `{}`, status: 200, check: nickname("小明")},
+		{name: "nickname too long", body: `{"nickname":"` + strings.Repeat("名", 65) + `"}`, status: 400, code: "invalid_request", check: nickname("小明")},
+		{name: "avatar not http", body: `{"avatar_url":"javascript:alert(1)"}`, status: 400, code: "invalid_request", check: nickname("小明")},
+		{name: "broken JSON", body: `{"nickname":`, status: 400, code: "invalid_request", check: nickname("小明")},
+		{name: "wrong type", body: `{"nickname":7}`, status: 400, code: "invalid_request", check: nickname("小明")},
+		{name: "clear nickname", body: `{"nickname":""}`, status: 200, check: nickname("")},
+	})
 	if r := e.do("PATCH", "/t/acme/me", `{"nickname":"x"}`); r.Status != 401 {
 		t.Fatalf("PATCH without a session: %d", r.Status)
 	}

@@ -146,7 +146,16 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if e.RetryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, fmt.Sprint(e.RetryAfter))
 	}
-	return c.Status(e.Status).JSON(fiber.Map{"error": fiber.Map{
-		"code": e.Code, "message": e.Message, "request_id": requestIDOf(c),
-	}})
+	return c.Status(e.Status).JSON(errorEnvelope{Error: errorJSON{Code: e.Code, Message: e.Message, RequestID: requestIDOf(c)}})
+}
+
+// errorEnvelope is every error's body (DESIGN §5).
+type errorEnvelope struct {
+	Error errorJSON `json:"error"`
+}
+
+type errorJSON struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id"`
 }

@@ -38,7 +38,7 @@ func (s *Server) adminListVerifyFiles(c *fiber.Ctx) error {
 	for i := range list {
 		out = append(out, newVerifyFileJSON(&list[i]))
 	}
-	return c.JSON(fiber.Map{"files": out})
+	return c.JSON(verifyFilesResponse{Files: out})
 }
 
 // adminVerifyFile loads the tenant's file named in the path; another
@@ -60,7 +60,7 @@ func (s *Server) adminGetVerifyFile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"file": newVerifyFileJSON(f)})
+	return c.JSON(verifyFileResponse{File: newVerifyFileJSON(f)})
 }
 
 // adminPutVerifyFile uploads or replaces a file: PUT /mp-verify/{name}
@@ -99,4 +99,14 @@ func (s *Server) mpVerifyFile(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
 	return c.Send(f.Content)
+}
+
+// Response bodies of the handlers above.
+
+type verifyFilesResponse struct {
+	Files []verifyFileJSON `json:"files"`
+}
+
+type verifyFileResponse struct {
+	File verifyFileJSON `json:"file"`
 }

@@ -72,7 +72,7 @@ func TestMPVerifyFiles(t *testing.T) {
 		t.Fatalf("globex file: %d %q", res.StatusCode, body)
 	}
 	list := a.as(a.callers[own], "GET", "/admin/api/tenants/acme/mp-verify", "")
-	if files := list.Body["files"].([]any); list.Status != 200 || len(files) != 2 {
+	if files := list.list("files"); list.Status != 200 || len(files) != 2 {
 		t.Fatalf("list: %s", list.Raw)
 	}
 	if n := a.count("SELECT COUNT(*) FROM audit_log WHERE action = 'mp_verify.uploaded'"); n != 4 {

@@ -84,7 +84,7 @@ func TestWebOAuth(t *testing.T) {
 	session := frag.Get("session")
 	remember(session, "session token")
 	if back.RawQuery != "" || session == "" || frag.Get("token_type") != "Bearer" ||
-		frag.Get("user_id") != mp.Body["user"].(map[string]any)["id"] || frag.Get("is_new") != "false" {
+		frag.Get("user_id") != mp.obj("user")["id"] || frag.Get("is_new") != "false" {
 		t.Fatalf("back at %s; want the mini-program's user, joined by unionid", back)
 	}
 	me := e.do("GET", "/t/acme/me", "", append(bearer(session), "Origin", "https://h5.acme.example")...)

@@ -83,7 +83,7 @@ func TestBindPhone(t *testing.T) {
 				t.Fatalf("%d %q, want %d %q: %s", r.Status, r.errCode(), sc.status, sc.code, r.Raw)
 			}
 			if sc.phone != "" {
-				if n := e.count("SELECT COUNT(*) FROM users WHERE phone = ?", sc.phone); n != 1 || r.Body["user"].(map[string]any)["phone_bound"] != true {
+				if n := e.count("SELECT COUNT(*) FROM users WHERE phone = ?", sc.phone); n != 1 || r.obj("user")["phone_bound"] != true {
 					t.Fatalf("phone %s on %d users: %s", sc.phone, n, r.Raw)
 				}
 			}
@@ -119,7 +119,7 @@ func TestBackendAccessToken(t *testing.T) {
 	a := e.do("GET", "/t/acme/wechat/access-token", "", bearer(key)...)
 	b := e.do("GET", "/t/acme/wechat/access-token?appid="+demoAppID, "", bearer(key)...)
 	tok, _ := a.Body["access_token"].(string)
-	if a.Status != 200 || tok == "" || b.Body["access_token"] != tok || a.Body["expires_in"].(float64) < 7000 {
+	if a.Status != 200 || tok == "" || b.Body["access_token"] != tok || a.num("expires_in") < 7000 {
 		t.Fatalf("access token: %s / %s", a.Raw, b.Raw)
 	}
 	// The login path (phone numbers) uses the very same token: one fetch.

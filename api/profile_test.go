@@ -120,8 +120,8 @@ func TestNicknameCheck(t *testing.T) {
 			t.Fatalf("settings: %d %s", r.Status, r.Raw)
 		}
 	}
-	if r := a.as(a.callers[own], "GET", "/admin/api/tenants/acme", ""); r.Body["tenant"].(map[string]any)["settings"].(map[string]any)["nickname_check"] != true ||
-		r.Body["tenant"].(map[string]any)["settings"].(map[string]any)["nickname_check_fail_open"] != true {
+	if r := a.as(a.callers[own], "GET", "/admin/api/tenants/acme", ""); r.obj("tenant", "settings")["nickname_check"] != true ||
+		r.obj("tenant", "settings")["nickname_check_fail_open"] != true {
 		t.Fatalf("a new tenant should check nicknames, failing open: %s", r.Raw)
 	}
 	scenarios := []struct {

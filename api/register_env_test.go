@@ -116,7 +116,7 @@ func (e *env) doAt(base, method, path, body string, header ...string) response {
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
-	r := response{Status: res.StatusCode, Header: res.Header, Raw: string(raw)}
+	r := response{Status: res.StatusCode, Header: res.Header, Raw: string(raw), t: e.t}
 	_ = json.Unmarshal(raw, &r.Body)
 	rememberJSON(string(raw))
 	return r

@@ -16,7 +16,7 @@ func TestLoginWithPhoneCode(t *testing.T) {
 	e.wx.SetPerson("held", "86", "13800000001", "", "")
 	e.wx.SetPerson("taker", "86", "13800000001", "", "")
 	held := e.loginBody(`{"code":"` + e.code("held") + `","phone_code":"` + e.phoneCode(demoAppID, "held") + `"}`)
-	if u := held.Body["user"].(map[string]any); u["phone_bound"] != true || u["is_new"] != true {
+	if u := held.obj("user"); u["phone_bound"] != true || u["is_new"] != true {
 		t.Fatalf("login with phone_code: %s", held.Raw)
 	}
 	if n := e.count("SELECT COUNT(*) FROM users WHERE phone = '+8613800000001'"); n != 1 {
@@ -27,10 +27,10 @@ func TestLoginWithPhoneCode(t *testing.T) {
 	r := e.do("POST", "/t/acme/login", `{"code":"`+e.code("taker")+`","phone_code":"`+e.phoneCode(demoAppID, "taker")+`"}`)
 	pe, _ := r.Body["phone_error"].(map[string]any)
 	if r.Status != 200 || r.Body["session"] == nil || pe["code"] != "phone_in_use" || pe["message"] == "" ||
-		r.Body["user"].(map[string]any)["phone_bound"] != false {
+		r.obj("user")["phone_bound"] != false {
 		t.Fatalf("phone of another user: %d %s", r.Status, r.Raw)
 	}
-	remember(r.Body["session"].(string), "session token")
+	remember(r.str("session"), "session token")
 	r = e.do("POST", "/t/acme/login", `{"code":"`+e.code("x")+`","phone_code":"../etc"}`)
 	if r.Status != 400 || r.errCode() != "invalid_request" {
 		t.Fatalf("malformed phone_code: %d %s", r.Status, r.Raw)
@@ -56,44 +56,23 @@ func TestSignupPolicy(t *testing.T) {
 		t.Fatalf("known user under signup: %s", r.Raw)
 	}
 
-	scenarios := []struct {
-		name   string
-		body   string
-		status int
-		code   string
-		delta  state
-	}{
-		{"no ticket", `{}`, 400, "invalid_request", state{}},
-		{"unknown ticket", `{"signup_ticket":"mat_` + strings.Repeat("A", 43) + `"}`, 400, "invalid_ticket", state{}},
-		{"garbage ticket", `{"signup_ticket":"hello"}`, 400, "invalid_ticket", state{}},
-		{"bad avatar", `{"signup_ticket":"` + ticket + `","avatar_url":"javascript:alert(1)"}`, 400, "invalid_request", state{}},
-		{"sign-up", `{"signup_ticket":"` + ticket + `","nickname":"新人"}`, 200, "", state{1, 1, 1}},
-		{"ticket used twice", `{"signup_ticket":"` + ticket + `"}`, 400, "invalid_ticket", state{}},
+	signedUp := func(t *testing.T, r response) {
+		u := r.obj("user")
+		if u["is_new"] != true || u["nickname"] != "新人" || r.Body["session"] == nil {
+			t.Fatalf("register answer: %s", r.Raw)
+		}
+		if me := e.do("GET", "/t/acme/me", "", bearer(r.str("session"))...); me.Status != 200 {
+			t.Fatalf("the new session does not work: %d", me.Status)
+		}
 	}
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			e.t = t
-			before := e.state()
-			r := e.do("POST", "/t/acme/register", sc.body)
-			if r.Status != sc.status || r.errCode() != sc.code {
-				t.Fatalf("%d %q, want %d %q: %s", r.Status, r.errCode(), sc.status, sc.code, r.Raw)
-			}
-			after := e.state()
-			if got := (state{after.users - before.users, after.identities - before.identities, after.sessions - before.sessions}); got != sc.delta {
-				t.Fatalf("changed %+v, want %+v", got, sc.delta)
-			}
-			if sc.status == 200 {
-				u := r.Body["user"].(map[string]any)
-				if u["is_new"] != true || u["nickname"] != "新人" || r.Body["session"] == nil {
-					t.Fatalf("register answer: %s", r.Raw)
-				}
-				if me := e.do("GET", "/t/acme/me", "", bearer(r.Body["session"].(string))...); me.Status != 200 {
-					t.Fatalf("the new session does not work: %d", me.Status)
-				}
-			}
-		})
-	}
-	e.t = t
+	runScenarios(t, e, scenario{path: "/t/acme/register"}, []scenario{
+		{name: "no ticket", body: `{}`, status: 400, code: "invalid_request"},
+		{name: "unknown ticket", body: `{"signup_ticket":"mat_` + strings.Repeat("A", 43) + `"}`, status: 400, code: "invalid_ticket"},
+		{name: "garbage ticket", body: `{"signup_ticket":"hello"}`, status: 400, code: "invalid_ticket"},
+		{name: "bad avatar", body: `{"signup_ticket":"` + ticket + `","avatar_url":"javascript:alert(1)"}`, status: 400, code: "invalid_request"},
+		{name: "sign-up", body: `{"signup_ticket":"` + ticket + `","nickname":"新人"}`, status: 200, delta: state{1, 1, 1}, check: signedUp},
+		{name: "ticket used twice", body: `{"signup_ticket":"` + ticket + `"}`, status: 400, code: "invalid_ticket"},
+	})
 	// The new user now logs in directly.
 	if r := e.loginBody(`{"code":"` + e.code("newcomer") + `"}`); r.Body["session"] == nil {
 		t.Fatalf("registered user's login: %s", r.Raw)
@@ -106,7 +85,7 @@ func TestSignupRefusedKeepsTheTicket(t *testing.T) {
 	e.wx.SetPerson("second", "86", "13900000009", "", "")
 	e.loginBody(`{"code":"` + e.code("first") + `","phone_code":"` + e.phoneCode(demoAppID, "first") + `"}`)
 	e.settings(func(s *tenants.Settings) { s.Registration = tenants.RegistrationSignup })
-	ticket := e.loginBody(`{"code":"` + e.code("second") + `"}`).Body["signup_ticket"].(string)
+	ticket := e.loginBody(`{"code":"` + e.code("second") + `"}`).str("signup_ticket")
 	remember(ticket, "signup ticket")
 	r := e.do("POST", "/t/acme/register", `{"signup_ticket":"`+ticket+`","phone_code":"`+e.phoneCode(demoAppID, "second")+`"}`)
 	if r.Status != 409 || r.errCode() != "phone_in_use" {
@@ -120,7 +99,7 @@ func TestSignupRefusedKeepsTheTicket(t *testing.T) {
 func TestConcurrentSignupsWithOneTicket(t *testing.T) {
 	e := newEnv(t)
 	e.settings(func(s *tenants.Settings) { s.Registration = tenants.RegistrationSignup })
-	ticket := e.loginBody(`{"code":"` + e.code("racer") + `"}`).Body["signup_ticket"].(string)
+	ticket := e.loginBody(`{"code":"` + e.code("racer") + `"}`).str("signup_ticket")
 	remember(ticket, "signup ticket")
 	const n = 8
 	var wg sync.WaitGroup
@@ -163,7 +142,7 @@ func TestExistingOnlyPolicy(t *testing.T) {
 	e.wx.SetPerson("lilei", "86", "13700000002", "", "")
 	e.wx.SetPerson("stranger", "86", "13700000099", "", "")
 
-	ticket := e.loginBody(`{"code":"` + e.code("xiaoming") + `"}`).Body["signup_ticket"].(string)
+	ticket := e.loginBody(`{"code":"` + e.code("xiaoming") + `"}`).str("signup_ticket")
 	remember(ticket, "signup ticket")
 	if r := e.do("POST", "/t/acme/register", `{"signup_ticket":"`+ticket+`"}`); r.Status != 400 || r.errCode() != "invalid_request" {
 		t.Fatalf("existing_only sign-up without phone_code: %d %s", r.Status, r.Raw)
@@ -173,7 +152,7 @@ func TestExistingOnlyPolicy(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("existing_only sign-up: %d %s", r.Status, r.Raw)
 	}
-	u := r.Body["user"].(map[string]any)
+	u := r.obj("user")
 	if u["id"] != imported || u["is_new"] != false || u["nickname"] != "王小明" || u["phone_bound"] != true {
 		t.Fatalf("bound to %s, want the imported user %s: %s", u["id"], imported, r.Raw)
 	}
@@ -183,12 +162,12 @@ func TestExistingOnlyPolicy(t *testing.T) {
 
 	// Login and bind in one step.
 	r = e.loginBody(`{"code":"` + e.code("lilei") + `","phone_code":"` + e.phoneCode(demoAppID, "lilei") + `"}`)
-	if u := r.Body["user"].(map[string]any); r.Body["session"] == nil || u["nickname"] != "李雷" {
+	if u := r.obj("user"); r.Body["session"] == nil || u["nickname"] != "李雷" {
 		t.Fatalf("login with phone_code under existing_only: %s", r.Raw)
 	}
 
 	// Nobody has the stranger's number.
-	ticket = e.loginBody(`{"code":"` + e.code("stranger") + `"}`).Body["signup_ticket"].(string)
+	ticket = e.loginBody(`{"code":"` + e.code("stranger") + `"}`).str("signup_ticket")
 	remember(ticket, "signup ticket")
 	before = e.state()
 	r = e.do("POST", "/t/acme/register", `{"signup_ticket":"`+ticket+`","phone_code":"`+e.phoneCode(demoAppID, "stranger")+`"}`)
@@ -217,7 +196,7 @@ func TestSecondAppJoinsByUnionID(t *testing.T) {
 	e.settings(func(s *tenants.Settings) { s.Registration = tenants.RegistrationSignup })
 	code, _ := e.wx.IssueCode(otherAppID, "mei")
 	second := e.loginBody(`{"code":"` + code + `","appid":"` + otherAppID + `"}`)
-	a, b := first.Body["user"].(map[string]any), second.Body["user"].(map[string]any)
+	a, b := first.obj("user"), second.obj("user")
 	if second.Body["session"] == nil || a["id"] != b["id"] || b["is_new"] != false {
 		t.Fatalf("second app's login: %s; want the first app's user %s", second.Raw, a["id"])
 	}

@@ -118,7 +118,7 @@ func TestBackendForcedRefreshIsLimited(t *testing.T) {
 	get := func(stale string) response {
 		return e.do("GET", "/t/acme/wechat/access-token?stale="+url.QueryEscape(stale), "", bearer(key)...)
 	}
-	cur := get("").Body["access_token"].(string)
+	cur := get("").str("access_token")
 	remember(cur, "access token")
 	if r := get("96_not-the-current-token"); r.Status != 200 || r.Body["access_token"] != cur {
 		t.Fatalf("an old stale token: %d %s", r.Status, r.Raw)
@@ -134,7 +134,7 @@ func TestBackendForcedRefreshIsLimited(t *testing.T) {
 				t.Fatalf("force %d: %d %s", i+1, r.Status, r.Raw)
 			}
 			forced++
-			cur = r.Body["access_token"].(string)
+			cur = r.str("access_token")
 			remember(cur, "access token")
 			// At once again: under 30 s.
 			if r := get(cur); r.Status != 429 || r.errCode() != "rate_limited" || r.Header.Get("Retry-After") == "" {
@@ -219,7 +219,7 @@ func TestLoginPhoneCodeWaitsForTheLogin(t *testing.T) {
 	if pe["code"] != "wechat_unavailable" || short.wx.Calls("getuserphonenumber") != 0 {
 		t.Fatalf("short deadline: %s", r.Raw)
 	}
-	session := r.Body["session"].(string)
+	session := r.str("session")
 	if r := short.do("POST", "/t/acme/me/phone", `{"code":"`+phone+`"}`, bearer(session)...); r.Status != 200 {
 		t.Fatalf("the kept phone code: %d %s", r.Status, r.Raw)
 	}
