@@ -111,7 +111,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 // core (tenants/signin): the user as the policy says, the session, an
 // access token when asked for. inTx, when set, runs in the user
 // transaction (a sign-up spends its ticket there).
-func (s *Server) enter(c *fiber.Ctx, a users.Attempt, sessionKey string, inTx func() error, accessToken bool) (*signin.Entered, error) {
+func (s *Server) enter(c *fiber.Ctx, a users.Attempt, sessionKey string, inTx func() error, accessToken bool) (signin.Entered, error) {
 	return s.deps.SignIn.Enter(c.UserContext(), tenantOf(c), signin.Entry{Attempt: a, SessionKey: sessionKey, InTx: inTx,
 		AccessToken: accessToken, Client: signin.Client{IP: clientIP(c), UserAgent: c.Get(fiber.HeaderUserAgent)}})
 }
@@ -119,7 +119,7 @@ func (s *Server) enter(c *fiber.Ctx, a users.Attempt, sessionKey string, inTx fu
 // loginAnswer is the answer of a mini-program's way in (login, register):
 // the session token once, the user, and the access token; phoneErr, when
 // set, says why a phone was not bound.
-func (s *Server) loginAnswer(c *fiber.Ctx, in *signin.Entered, phoneErr *Error) error {
+func (s *Server) loginAnswer(c *fiber.Ctx, in signin.Entered, phoneErr *Error) error {
 	body := s.loginBody(c, in.User, in.Created, in.Token)
 	if phoneErr != nil {
 		body.PhoneError = &errorBody{Code: phoneErr.Code, Message: phoneErr.Message}

@@ -82,29 +82,30 @@ type Entered struct {
 // not written either. An identity the policy does not admit yet is
 // users.ErrUnknownIdentity (the caller offers a sign-up ticket); a banned
 // user is users.ErrBanned.
-func (s *Service) Enter(ctx context.Context, t *tenants.Tenant, e Entry) (*Entered, error) {
-	in := &Entered{}
-	var err error
+func (s *Service) Enter(ctx context.Context, t *tenants.Tenant, e Entry) (in Entered, err error) {
+	// What the transaction needs, taken out of e so that e itself stays
+	// off the heap (a login is the hot path of every new session).
+	inTx, appID, key, client := e.InTx, e.Attempt.AppID, e.SessionKey, e.Client
 	in.User, in.Created, err = s.cfg.Users.Enter(ctx, e.Attempt, func(u *users.User, _ bool) error {
 		if u.Banned() {
 			return users.ErrBanned
 		}
-		if e.InTx != nil {
-			if err := e.InTx(); err != nil {
+		if inTx != nil {
+			if err := inTx(); err != nil {
 				return err
 			}
 		}
 		var err error
 		in.Token, in.Session, err = s.cfg.Sessions.Create(ctx, sessions.New{
-			TenantID: t.ID, UserID: u.ID, AppID: e.Attempt.AppID, SessionKey: e.SessionKey,
+			TenantID: t.ID, UserID: u.ID, AppID: appID, SessionKey: key,
 			TenantEpoch: t.SessionEpoch, UserEpoch: u.SessionEpoch,
 			Idle: t.Settings.SessionIdle(), Absolute: t.Settings.SessionAbsolute(),
-			IP: e.Client.IP, UserAgent: e.Client.UserAgent,
+			IP: client.IP, UserAgent: client.UserAgent,
 		})
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return Entered{}, err
 	}
 	if e.AccessToken {
 		var appid string
@@ -112,7 +113,7 @@ func (s *Service) Enter(ctx context.Context, t *tenants.Tenant, e Entry) (*Enter
 			appid = app.AppID
 		}
 		if in.AccessToken, err = s.mint(ctx, t, in.Session, in.User, appid, e.Attempt.OpenID); err != nil {
-			return nil, err
+			return Entered{}, err
 		}
 	}
 	return in, nil
