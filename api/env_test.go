@@ -201,7 +201,7 @@ type response struct {
 }
 
 // at walks the JSON body along keys (object fields), failing the test,
-// never panicking, where the body differs; obj, list, str, num and flag
+// never panicking, where the body differs; obj, list, str and num
 // also check the type of what they find.
 func (r response) at(keys ...string) any {
 	r.t.Helper()
@@ -225,7 +225,6 @@ func (r response) obj(keys ...string) map[string]any {
 func (r response) list(keys ...string) []any  { r.t.Helper(); return as[[]any](r, keys) }
 func (r response) str(keys ...string) string  { r.t.Helper(); return as[string](r, keys) }
 func (r response) num(keys ...string) float64 { r.t.Helper(); return as[float64](r, keys) }
-func (r response) flag(keys ...string) bool   { r.t.Helper(); return as[bool](r, keys) }
 
 // get walks v (decoded JSON) along keys like response.at, and checks the
 // type of what it finds.
