@@ -126,7 +126,8 @@ func Assemble(b Base, s Settings) *Assembly {
 		Webhooks:     hooks,
 	}}
 	a.SignIn = signin.New(signin.Config{Tenants: a.Tenants, Users: a.Users, Sessions: a.Sessions,
-		AccessTokens: a.AccessTokens, Webhooks: hooks, Audit: a.Audit, Logger: b.Logger, PublicURL: s.PublicURL})
+		AccessTokens: a.AccessTokens, Webhooks: hooks, Audit: a.Audit, Logger: b.Logger, PublicURL: s.PublicURL,
+		WeChat: wx, Signup: a.Signup})
 	return a
 }
 

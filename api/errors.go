@@ -19,6 +19,7 @@ import (
 	"miniauth/tenants/apikeys"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
+	"miniauth/tenants/signin"
 	"miniauth/tenants/signup"
 	"miniauth/tenants/tokens"
 	"miniauth/tenants/users"
@@ -108,6 +109,8 @@ func classify(err error) *Error {
 	switch {
 	case errors.As(err, &apiErr):
 		return apiErr
+	case errors.Is(err, signin.ErrSnapshotUser):
+		return errSnapshotUser(nil)
 	case errors.As(err, &fe):
 		return fiberError(fe)
 	case errors.Is(err, admins.ErrNoSession):

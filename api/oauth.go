@@ -11,8 +11,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/tenants"
+	"miniauth/tenants/signin"
 	"miniauth/tenants/signup"
-	"miniauth/tenants/users"
 	"miniauth/tenants/wechat"
 )
 
@@ -100,56 +100,17 @@ func (s *Server) oauthCallback(c *fiber.Ctx) error {
 	return c.Redirect(st.RedirectURI+"#"+fragment.Encode(), fiber.StatusFound)
 }
 
-// oauthLogin exchanges the code and logs the identity in; it returns what
-// goes in the redirect's fragment.
+// oauthLogin exchanges the code and logs the identity in (signin.WebOAuth);
+// it returns what goes in the redirect's fragment.
 func (s *Server) oauthLogin(c *fiber.Ctx, st *signup.State, code string) (url.Values, error) {
-	ctx, t := c.UserContext(), tenantOf(c)
-	app, err := t.AppByID(st.AppID)
-	if err != nil {
+	in, ticket, err := s.deps.SignIn.WebOAuth(c.UserContext(), tenantOf(c), st, code,
+		signin.Client{IP: clientIP(c), UserAgent: c.Get(fiber.HeaderUserAgent)})
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	secret, err := s.deps.Tenants.Secret(app)
-	if err != nil {
-		return nil, err
-	}
-	tok, err := s.deps.WeChat.OAuthAccessToken(ctx, app.AppID, secret, code)
-	if err != nil {
-		return nil, err
-	}
-	if tok.Snapshot == 1 {
-		// Virtual ids (wechat-open-api.md §3): registering or merging them
-		// would make an account nobody can reach again.
-		return nil, errSnapshotUser(nil)
-	}
-	a := users.Attempt{Login: users.Login{TenantID: t.ID, AppID: app.ID, OpenID: tok.OpenID, UnionID: tok.UnionID},
-		Policy: t.Settings.RegistrationPolicy()}
-	if st.Scope == wechat.ScopeUserInfo {
-		info, err := s.deps.WeChat.OAuthUserInfo(ctx, tok.AccessToken, tok.OpenID)
-		if err != nil {
-			return nil, err
-		}
-		if info.UnionID != "" {
-			a.UnionID = info.UnionID
-		}
-		// Each field on its own: an odd avatar must not cost the nickname.
-		if (users.Profile{Nickname: &info.Nickname}).Validate() == nil {
-			a.Profile.Nickname = &info.Nickname
-		}
-		if (users.Profile{AvatarURL: &info.HeadImgURL}).Validate() == nil {
-			a.Profile.AvatarURL = &info.HeadImgURL
-		}
-	}
-	in, err := s.enter(c, a, "", nil, false)
-	if errors.Is(err, users.ErrUnknownIdentity) {
-		ticket, err := s.deps.Signup.Issue(ctx, t.ID, signup.Pending{AppID: app.ID, OpenID: tok.OpenID, UnionID: a.UnionID})
-		if err != nil {
-			return nil, err
-		}
+	case ticket != "":
 		return url.Values{"registered": {"false"}, "signup_ticket": {ticket},
 			"expires_in": {strconv.Itoa(int(signup.TicketTTL.Seconds()))}}, nil
-	}
-	if err != nil {
-		return nil, err
 	}
 	body := s.loginBody(c, in.User, in.Created, in.Token)
 	return url.Values{"session": {body.Session}, "token_type": {body.TokenType},

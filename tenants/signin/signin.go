@@ -22,8 +22,10 @@ import (
 	"miniauth/tenants"
 	"miniauth/tenants/audit"
 	"miniauth/tenants/sessions"
+	"miniauth/tenants/signup"
 	"miniauth/tenants/users"
 	"miniauth/tenants/webhooks"
+	"miniauth/tenants/wechat"
 )
 
 // Config is what the sign-in core is built from. Every field is required.
@@ -36,6 +38,9 @@ type Config struct {
 	Audit        *audit.Log
 	Logger       *slog.Logger
 	PublicURL    string // access tokens' issuers are <PublicURL>/t/<slug>
+	// The ways in that call WeChat and keep sign-up tickets (weboauth.go).
+	WeChat *wechat.Client
+	Signup *signup.Store
 }
 
 // Service is the sign-in core. It is safe for concurrent use.
