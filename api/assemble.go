@@ -127,7 +127,7 @@ func Assemble(b Base, s Settings) *Assembly {
 	}}
 	a.SignIn = signin.New(signin.Config{Tenants: a.Tenants, Users: a.Users, Sessions: a.Sessions,
 		AccessTokens: a.AccessTokens, Webhooks: hooks, Audit: a.Audit, Logger: b.Logger, PublicURL: s.PublicURL,
-		WeChat: wx, Signup: a.Signup})
+		WeChat: wx, Signup: a.Signup, Codes: a.Codes, Tokens: a.Tokens, Limiter: a.Limiter})
 	return a
 }
 

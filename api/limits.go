@@ -23,15 +23,6 @@ func (s *Server) limitLogin(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// limitIdentity spends one login of a WeChat identity's budget: tight, as
-// one person logs in rarely.
-func (s *Server) limitIdentity(c *fiber.Ctx, t *tenants.Tenant, appID int64, openid string) error {
-	if s.deps.Limiter == nil {
-		return nil
-	}
-	return s.deps.Limiter.Identity(c.UserContext(), t.ID, appID, openid, limitsOf(t))
-}
-
 // limitSession spends one request of a session's budget.
 func (s *Server) limitSession(c *fiber.Ctx, t *tenants.Tenant, sessionID string) error {
 	if s.deps.Limiter == nil {

@@ -51,11 +51,9 @@ type loginResponse struct {
 	PhoneError *errorBody `json:"phone_error,omitempty"`
 }
 
-// login exchanges a wx.login code for a session (DESIGN §1). What happens
-// to an unknown identity is the tenant's registration policy
-// (docs/registration.md): a new user, or a sign-up ticket. A phone_code is
-// exchanged only once the login stands (login_phone.go), and every WeChat
-// call gets what is left of the request's time, less a margin to answer.
+// login exchanges a wx.login code for a session (signin.MiniProgram).
+// What happens to an unknown identity is the tenant's registration policy
+// (docs/registration.md): a new user, or a sign-up ticket.
 func (s *Server) login(c *fiber.Ctx) error {
 	var req loginRequest
 	if err := decodeJSON(c, &req); err != nil {
@@ -64,47 +62,37 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err := req.validate(); err != nil {
 		return err
 	}
-	ctx, t := c.UserContext(), tenantOf(c)
-	app, err := t.MiniProgram(req.AppID)
-	if err != nil {
+	res, err := s.deps.SignIn.MiniProgram(c.UserContext(), tenantOf(c),
+		signin.MiniProgramLogin{Code: req.Code, AppID: req.AppID, PhoneCode: req.PhoneCode}, clientOf(c))
+	switch {
+	case err != nil:
 		return err
+	case res.Ticket != "":
+		return c.JSON(signupResponse{Registered: false, Ticket: res.Ticket, ExpiresIn: int(signup.TicketTTL.Seconds())})
 	}
-	secret, err := s.deps.Tenants.Secret(app)
-	if err != nil {
-		return err
+	return s.loginAnswer(c, res.Entered, s.phoneError(c, res.PhoneErr))
+}
+
+// phoneError is why a login's phone_code was not bound, as the answer's
+// phone_error (the login stands); nil for nil.
+func (s *Server) phoneError(c *fiber.Ctx, err error) *Error {
+	if err == nil {
+		return nil
 	}
-	wctx, cancel := wechatBudget(ctx)
-	defer cancel()
-	ws, err := s.deps.Codes.Code2Session(wctx, app.AppID, secret, req.Code)
-	if err != nil {
-		return err
+	e := classify(err)
+	if errors.Is(err, signin.ErrPhoneTooLate) {
+		e = &Error{Status: 503, Code: CodeWeChatUnavailable,
+			Message: "WeChat answered too slowly to verify the phone number in time; the phone code was not used, send it to POST /me/phone"}
 	}
-	if err := s.limitIdentity(c, t, app.ID, ws.OpenID); err != nil {
-		return err
+	if e.Status >= 500 || e.cause != nil {
+		s.log.Warn("phone not bound at login", "request_id", requestIDOf(c), "tenant", tenantSlug(c), "code", e.Code, "err", e.Error())
 	}
-	who := users.Login{TenantID: t.ID, AppID: app.ID, OpenID: ws.OpenID, UnionID: ws.UnionID}
-	a := users.Attempt{Login: who, Policy: t.Settings.RegistrationPolicy()}
-	in, err := s.enter(c, a, ws.SessionKey, nil, true)
-	if req.PhoneCode != "" && (errors.Is(err, users.ErrNotRegistered) || errors.Is(err, users.ErrUnknownIdentity)) {
-		// The number decides who this is (existing_only) or goes with the
-		// sign-up ticket: it cannot wait for a login that needs it.
-		if a.Phone, err = s.verifiedPhone(wctx, t, app, req.PhoneCode, ws.OpenID); err != nil {
-			return err
-		}
-		in, err = s.enter(c, a, ws.SessionKey, nil, true)
-	}
-	if errors.Is(err, users.ErrUnknownIdentity) {
-		return s.offerSignup(c, signup.Pending{AppID: app.ID, OpenID: ws.OpenID, UnionID: ws.UnionID,
-			SessionKey: ws.SessionKey, Phone: a.Phone})
-	}
-	if err != nil {
-		return err
-	}
-	var phoneErr *Error
-	if req.PhoneCode != "" && a.Phone == "" {
-		in.User, phoneErr = s.bindLoginPhone(c, wctx, app, in.User, req.PhoneCode, ws.OpenID)
-	}
-	return s.loginAnswer(c, in, phoneErr)
+	return e
+}
+
+// clientOf is who knocks, kept with the session.
+func clientOf(c *fiber.Ctx) signin.Client {
+	return signin.Client{IP: clientIP(c), UserAgent: c.Get(fiber.HeaderUserAgent)}
 }
 
 // enter is the way in a, resolved to an identity, through the sign-in
@@ -113,7 +101,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 // transaction (a sign-up spends its ticket there).
 func (s *Server) enter(c *fiber.Ctx, a users.Attempt, sessionKey string, inTx func() error, accessToken bool) (signin.Entered, error) {
 	return s.deps.SignIn.Enter(c.UserContext(), tenantOf(c), signin.Entry{Attempt: a, SessionKey: sessionKey, InTx: inTx,
-		AccessToken: accessToken, Client: signin.Client{IP: clientIP(c), UserAgent: c.Get(fiber.HeaderUserAgent)}})
+		AccessToken: accessToken, Client: clientOf(c)})
 }
 
 // loginAnswer is the answer of a mini-program's way in (login, register):

@@ -7,8 +7,6 @@ import (
 
 	"miniauth/tenants"
 	"miniauth/tenants/tokens"
-	"miniauth/tenants/users"
-	"miniauth/tenants/wechat"
 )
 
 type phoneRequest struct {
@@ -48,27 +46,12 @@ func (s *Server) bindPhone(c *fiber.Ctx) error {
 }
 
 // verifiedPhone exchanges a phone code with WeChat for the user's number
-// in its stored form; "" when code is "". openid makes WeChat check that
-// the code was made for that user.
+// (signin.VerifiedPhone).
 func (s *Server) verifiedPhone(ctx context.Context, t *tenants.Tenant, app *tenants.App, code, openid string) (string, error) {
-	if code == "" {
-		return "", nil
-	}
-	var p wechat.Phone
-	err := s.deps.Tokens.Do(ctx, s.tokenTarget(t, app), func(token string) error {
-		var err error
-		p, err = s.deps.WeChat.GetUserPhoneNumber(ctx, token, code, openid)
-		return err
-	})
-	if err != nil {
-		return "", err
-	}
-	return users.PhoneOf(p.CountryCode, p.PurePhoneNumber)
+	return s.deps.SignIn.VerifiedPhone(ctx, t, app, code, openid)
 }
 
 // tokenTarget names an app's shared access token.
 func (s *Server) tokenTarget(t *tenants.Tenant, app *tenants.App) tokens.Target {
-	return tokens.Target{TenantID: t.ID, AppID: app.AppID, Secret: func() (string, error) {
-		return s.deps.Tenants.Secret(app)
-	}}
+	return s.deps.SignIn.TokenTarget(t, app)
 }

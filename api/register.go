@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/tenants"
+	"miniauth/tenants/signin"
 	"miniauth/tenants/signup"
 	"miniauth/tenants/users"
 	"miniauth/tenants/wechat"
@@ -17,15 +18,6 @@ type signupResponse struct {
 	Registered bool   `json:"registered"`
 	Ticket     string `json:"signup_ticket"`
 	ExpiresIn  int    `json:"expires_in"`
-}
-
-// offerSignup keeps what the login learned under a single-use ticket.
-func (s *Server) offerSignup(c *fiber.Ctx, p signup.Pending) error {
-	ticket, err := s.deps.Signup.Issue(c.UserContext(), tenantOf(c).ID, p)
-	if err != nil {
-		return err
-	}
-	return c.JSON(signupResponse{Registered: false, Ticket: ticket, ExpiresIn: int(signup.TicketTTL.Seconds())})
 }
 
 type registerRequest struct {
@@ -86,7 +78,7 @@ func (s *Server) register(c *fiber.Ctx) error {
 		return badRequest("phone_code comes from a mini-program's getPhoneNumber button; this sign-up began on an H5 page")
 	}
 	if req.PhoneCode != "" {
-		wctx, cancel := wechatBudget(ctx) // leave time to write the user and answer
+		wctx, cancel := signin.WeChatBudget(ctx) // leave time to write the user and answer
 		phone, err = s.verifiedPhone(wctx, t, app, req.PhoneCode, p.OpenID)
 		cancel()
 		if err != nil {

@@ -21,8 +21,10 @@ import (
 
 	"miniauth/tenants"
 	"miniauth/tenants/audit"
+	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/signup"
+	"miniauth/tenants/tokens"
 	"miniauth/tenants/users"
 	"miniauth/tenants/webhooks"
 	"miniauth/tenants/wechat"
@@ -39,8 +41,11 @@ type Config struct {
 	Logger       *slog.Logger
 	PublicURL    string // access tokens' issuers are <PublicURL>/t/<slug>
 	// The ways in that call WeChat and keep sign-up tickets (weboauth.go).
-	WeChat *wechat.Client
-	Signup *signup.Store
+	WeChat  *wechat.Client
+	Signup  *signup.Store
+	Codes   CodeExchanger      // the mini-program's code2session (miniprogram.go)
+	Tokens  *tokens.Cache      // WeChat access tokens, for the phone number (phone.go)
+	Limiter *ratelimit.Limiter // the identities' login budgets; nil: none
 }
 
 // Service is the sign-in core. It is safe for concurrent use.
