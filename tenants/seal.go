@@ -3,6 +3,7 @@ package tenants
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -21,6 +22,7 @@ var ErrUnseal = errors.New("tenants: cannot unseal value")
 type Keyring struct {
 	current string
 	aeads   map[string]cipher.AEAD
+	derive  []byte // the current key, for DeriveKey only
 }
 
 // NewKeyring builds a keyring from base64 master keys of 32 bytes each. The
@@ -48,6 +50,7 @@ func NewKeyring(current string, old ...string) (*Keyring, error) {
 		k.aeads[id] = aead
 		if i == 0 {
 			k.current = id
+			k.derive = raw
 		}
 	}
 	if k.current == "" {
@@ -61,6 +64,17 @@ func NewKeyring(current string, old ...string) (*Keyring, error) {
 func KeyID(raw []byte) string {
 	sum := sha256.Sum256(append([]byte("miniauth key id\x00"), raw...))
 	return hex.EncodeToString(sum[:4])
+}
+
+// DeriveKey returns a 32-byte key for one use (label, e.g. "sms-code"),
+// derived from the current master key with HMAC-SHA256, for keyed hashes
+// that are never opened (SMS codes): the master key itself never keys two
+// algorithms. After a rotation the derived key changes too, so what was
+// hashed under the old one (codes that live minutes) no longer matches.
+func (k *Keyring) DeriveKey(label string) []byte {
+	m := hmac.New(sha256.New, k.derive)
+	m.Write([]byte("miniauth derived key\x00" + label))
+	return m.Sum(nil)
 }
 
 // CurrentKeyID is the id of the key that seals new values.
