@@ -64,7 +64,7 @@ test: lint services deps-chromium ## lint, then the whole suite (race detector o
 bench: services ## Go benchmarks, then the load run against real processes and the floor (BENCH_QUICK=1: short); docs/performance.md
 	BENCHFLAGS='$(BENCHFLAGS)' scripts/bench.sh
 
-build: ## build bin/miniauth and bin/wxmock
+build: ## build bin/miniauth, bin/wxmock, bin/smsmock and the other commands
 	@mkdir -p bin
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/ ./cmd/...
 
