@@ -126,14 +126,14 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	for i, s := range append(entries(getenv("SMSMOCK_TENCENT")), flagTencent...) {
 		parts := strings.Split(strings.TrimSpace(s), ":")
 		if len(parts) != 3 || parts[0] == "" || parts[1] == "" || strings.Trim(parts[2], "0123456789") != "" || parts[2] == "" {
-			return config{}, fmt.Errorf("Tencent account #%d: want SECRETID:SECRETKEY:SDKAPPID (digits)", i+1)
+			return config{}, fmt.Errorf("tencent account #%d: want SECRETID:SECRETKEY:SDKAPPID (digits)", i+1)
 		}
 		cfg.tencent = append(cfg.tencent, tencentSpec{parts[0], parts[1], parts[2]})
 	}
 	for i, s := range append(entries(getenv("SMSMOCK_ALIYUN")), flagAliyun...) {
 		id, secret, ok := strings.Cut(strings.TrimSpace(s), ":")
 		if !ok || id == "" || secret == "" {
-			return config{}, fmt.Errorf("Alibaba account #%d: want ACCESSKEYID:ACCESSKEYSECRET", i+1)
+			return config{}, fmt.Errorf("aliyun account #%d: want ACCESSKEYID:ACCESSKEYSECRET", i+1)
 		}
 		cfg.aliyun = append(cfg.aliyun, aliyunSpec{id, secret})
 	}

@@ -3,8 +3,10 @@ package sms_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"miniauth/tenants/sms"
 	"miniauth/tenants/sms/smstest"
@@ -185,5 +187,35 @@ func TestSimulatorRefusals(t *testing.T) {
 	}
 	if err := ali.Send(ctx, "+8613600136001", []string{"333333"}); !errors.Is(err, sms.ErrProviderLimit) {
 		t.Fatalf("two within a minute: %v", err)
+	}
+}
+
+// A provider that never answers: both clients give up at their timeout
+// with ErrUnavailable. The server holds every request until the test ends,
+// so the outcome does not depend on the machine's speed.
+func TestProviderTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	tc, err := sms.NewTencent(sms.TencentConfig{SecretID: "AKID", SecretKey: "k", SDKAppID: "1400000001", SignName: "演示",
+		TemplateID: "1", Endpoint: srv.URL, Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ali, err := sms.NewAliyun(sms.AliyunConfig{AccessKeyID: "LTAI", AccessKeySecret: "s", SignName: "演示",
+		TemplateCode: "SMS_1", Endpoint: srv.URL, Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range map[string]sms.Provider{"tencent": tc, "aliyun": ali} {
+		if err := p.Send(context.Background(), "+8613800138000", []string{"123456", "5"}); !errors.Is(err, sms.ErrUnavailable) {
+			t.Errorf("%s: %v, want ErrUnavailable", name, err)
+		}
 	}
 }
