@@ -2,9 +2,12 @@ package sms
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -29,6 +32,17 @@ type SenderConfig struct {
 type Sender struct {
 	cfg SenderConfig
 	log *slog.Logger
+
+	// A provider per tenant, kept while its settings stay the same: an SDK
+	// client holds its own connection pool, which one per send would
+	// leave behind by the hundred.
+	mu        sync.Mutex
+	providers map[int64]cachedProvider
+}
+
+type cachedProvider struct {
+	fingerprint [sha256.Size]byte // of the settings the provider was built from, secret included
+	p           Provider
 }
 
 // NewSender returns a Sender.
@@ -41,7 +55,24 @@ func NewSender(cfg SenderConfig) *Sender {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Sender{cfg: cfg, log: log}
+	return &Sender{cfg: cfg, log: log, providers: make(map[int64]cachedProvider)}
+}
+
+// provider returns the tenant's provider for st, built once per settings.
+func (s *Sender) provider(tenantID int64, st *Settings) (Provider, error) {
+	view, _ := json.Marshal(st) // Settings always marshals; the secret is not in it
+	fp := sha256.Sum256(append(append(view, 0), st.Secret...))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.providers[tenantID]; ok && c.fingerprint == fp {
+		return c.p, nil
+	}
+	p, err := s.cfg.NewProvider(st)
+	if err != nil {
+		return nil, err
+	}
+	s.providers[tenantID] = cachedProvider{fingerprint: fp, p: p}
+	return p, nil
 }
 
 // Send sends a code for purpose to phone (any accepted form), on behalf of
@@ -86,7 +117,7 @@ func (s *Sender) Send(ctx context.Context, tenantID int64, phone, purpose, clien
 		}
 		return 0, 0, err
 	}
-	p, err := s.cfg.NewProvider(st)
+	p, err := s.provider(tenantID, st)
 	if err != nil {
 		s.cfg.Budgets.Release(ctx, res, false)
 		return 0, 0, err

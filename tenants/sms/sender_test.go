@@ -281,3 +281,40 @@ func TestSendRefusals(t *testing.T) {
 		t.Fatalf("an allowed prefix: %v", err)
 	}
 }
+
+// A tenant's provider is built once while its settings stay the same.
+func TestProviderBuiltOnce(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := tenantstest.Redis(t)
+	var mu sync.Mutex
+	built := 0
+	st := sms.Settings{Provider: sms.Tencent, Secret: "one"}
+	sender := sms.NewSender(sms.SenderConfig{
+		Settings: settingsFunc(func(context.Context, int64) (*sms.Settings, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			cp := st
+			return &cp, nil
+		}),
+		Codes: sms.NewCodes(rdb, prefix, []byte("k")), Budgets: sms.NewBudgets(rdb, prefix, nil),
+		NewProvider: func(*sms.Settings) (sms.Provider, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			built++
+			return &fakeProvider{}, nil
+		}})
+	for i := range 3 {
+		if _, _, err := sender.Send(ctx, 1, fmt.Sprintf("+861380013800%d", i), sms.PurposeLogin, "10.0.0.1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	st.Secret = "rotated"
+	mu.Unlock()
+	if _, _, err := sender.Send(ctx, 1, "+8613800138009", sms.PurposeLogin, "10.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	if built != 2 {
+		t.Fatalf("built %d providers, want 2 (one, then one after the secret changed)", built)
+	}
+}
