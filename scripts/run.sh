@@ -216,6 +216,11 @@ cat <<EOF
       -d "{\"code\":\"\$CODE\"}" | tee /dev/stderr | sed -E 's/.*"session": *"([^"]*)".*/\1/'); echo
     curl -s $url/t/$DEMO_SLUG/me -H "Authorization: Bearer \$SESSION"; echo
 
+  A second tenant: create it in the console (or with make cli), then teach the simulator its app:
+
+    curl -s -XPOST $mock/mock/apps -H 'Content-Type: application/json' \\
+      -d '{"appid":"wx<16 hex digits>","secret":"<its AppSecret>"}'
+
   The command line, with these secrets:   make cli ARGS='tenant list'
 
   Ctrl-C stops the server and the simulator.

@@ -45,6 +45,12 @@ Besides WeChat's paths it serves:
   POST /mock/expire {"appid","user"?}    expire the app's access tokens, or
                                          the user's session_key
 
+More mini-programs can be taught to a running wxmock (a tenant created in
+the console after it started, say): POST /mock/apps {"appid", "secret",
+"open_platform_id"?}. The AppID must look like WeChat's ("wx" and 16
+lowercase hex digits). Answers 201 when learned, 200 when known with the
+same secret and binding, 409 when known with others (the first stays).
+
 Flags:
 `
 

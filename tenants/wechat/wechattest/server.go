@@ -107,6 +107,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("POST /mock/user", s.mockUser)
 	mux.HandleFunc("POST /mock/expire", s.mockExpire)
 	mux.HandleFunc("POST /mock/wx.login", s.mockLogin)
+	mux.HandleFunc("POST /mock/apps", s.postApps) // apps.go
 	mux.HandleFunc("GET /mock/faults", s.getFaults)
 	mux.HandleFunc("PUT /mock/faults", s.putFaults)
 	mux.HandleFunc("POST /mock/reset", s.postReset)
