@@ -63,6 +63,28 @@ export declare class MiniauthError extends Error {
   requestId: string
 }
 
+/**
+ * What login() rejects with when the tenant (policy signup or existing_only)
+ * does not know the WeChat user yet: pass signup_ticket to register().
+ */
+export interface SignupRequiredError extends MiniauthError {
+  code: 'signup_required'
+  /** the ticket for register(), valid expires_in seconds */
+  signup_ticket: string
+  expires_in: number
+  /** login's whole answer: {registered: false, signup_ticket, expires_in} */
+  answer: { registered: false, signup_ticket: string, expires_in: number }
+}
+
+export interface RegisterForm {
+  /** from login()'s SignupRequiredError */
+  signup_ticket: string
+  nickname?: string
+  avatar_url?: string
+  /** a getPhoneNumber button's code; required under existing_only */
+  phone_code?: string
+}
+
 export declare class Client {
   constructor(options: ClientOptions)
   readonly baseURL: string
@@ -71,7 +93,10 @@ export declare class Client {
   session(): StoredSession | null
   isLoggedIn(): boolean
   currentUser(): User | null
+  /** rejects with a SignupRequiredError when the tenant wants a sign-up first */
   login(options?: LoginOptions): Promise<User>
+  /** POST /register with login()'s ticket; stores the session like a login */
+  register(form: RegisterForm): Promise<User>
   request<T = any>(options: RequestOptions): Promise<Response<T>>
   accessToken(): Promise<string>
   user(): Promise<User>

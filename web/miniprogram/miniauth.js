@@ -4,6 +4,8 @@
  *   const miniauth = require('./miniauth')
  *   const auth = miniauth.createClient({ baseURL: 'https://auth.example.com', tenant: 'acme' })
  *   await auth.login()                       // wx.login + POST /t/acme/login, or the stored session
+ *   // under the signup / existing_only policies login() may reject with
+ *   // err.code === 'signup_required': then auth.register({ signup_ticket: err.signup_ticket, nickname })
  *   const res = await auth.request({ url: 'https://api.acme.com/orders' })
  *
  * The SDK keeps the session token (and its expiry) with wx.setStorageSync.
@@ -42,6 +44,18 @@ function errorOf (res) {
   const e = res && res.data && res.data.error
   if (e && e.code) return new MiniauthError(e.code, e.message, res.statusCode, e.request_id)
   return new MiniauthError('http_' + (res ? res.statusCode : 0), 'unexpected answer from miniauth', res ? res.statusCode : 0)
+}
+
+/**
+ * The error login() rejects with when the tenant wants an explicit sign-up:
+ * code signup_required, with the ticket for register() and its lifetime.
+ */
+function signupRequired (data) {
+  const err = new MiniauthError('signup_required', 'this tenant needs a sign-up first: call register() with err.signup_ticket', 200)
+  err.signup_ticket = data.signup_ticket || ''
+  err.expires_in = data.expires_in || 0
+  err.answer = data
+  return err
 }
 
 class Client {
@@ -168,10 +182,7 @@ class Client {
       if (self.appid) body.appid = self.appid
       if (opts.phoneCode) body.phone_code = opts.phoneCode
       const data = await self._api('POST', '/login', body)
-      if (!data.session) {
-        // The tenant wants an explicit sign-up (data.signup_ticket): the app decides.
-        throw Object.assign(new MiniauthError('signup_required', 'this tenant needs a sign-up first', 200), { answer: data })
-      }
+      if (!data.session) throw signupRequired(data)
       self._save(data)
       self._emit('login', data.user)
       return data.user
@@ -192,6 +203,28 @@ class Client {
       s.accessTokenExpiresAt = now + (data.access_token_expires_in || 0) * 1000
     }
     this._store(s)
+  }
+
+  /**
+   * Finishes a sign-up (tenant policies signup and existing_only): posts
+   * the ticket of login()'s signup_required error, with what the user
+   * gave, to /register, stores the session and resolves with the user.
+   * A refused sign-up (phone_in_use, not_registered, …) rejects with a
+   * MiniauthError and leaves the ticket usable until it expires.
+   * @param {{signup_ticket: string, nickname?: string, avatar_url?: string, phone_code?: string}} form
+   */
+  async register (form) {
+    const f = form || {}
+    if (!f.signup_ticket) throw new MiniauthError('invalid_request', 'register needs the signup_ticket of login()\'s signup_required error')
+    const body = { signup_ticket: f.signup_ticket }
+    if (f.nickname) body.nickname = f.nickname
+    if (f.avatar_url) body.avatar_url = f.avatar_url
+    if (f.phone_code) body.phone_code = f.phone_code
+    const data = await this._api('POST', '/register', body)
+    if (!data.session) throw signupRequired(data)
+    this._save(data)
+    this._emit('login', data.user)
+    return data.user
   }
 
   /**
