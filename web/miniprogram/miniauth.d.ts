@@ -28,6 +28,8 @@ export interface ClientOptions {
   appid?: string
   /** the wx object; the global wx by default */
   wx?: any
+  /** uni (uni-app) or Taro in place of wx (see adapt); the one given to use() by default */
+  platform?: Platform
   /** clock in ms; Date.now by default */
   now?: () => number
 }
@@ -110,3 +112,23 @@ export declare class Client {
 }
 
 export declare function createClient(options: ClientOptions): Client
+
+/**
+ * What the SDK needs of wx, uni or Taro: request, login and checkSession
+ * taking {success, fail} callbacks or answering by promise, and the sync
+ * storage calls.
+ */
+export interface Platform {
+  request(options: any): any
+  login(options: any): any
+  checkSession(options: any): any
+  getStorageSync(key: string): any
+  setStorageSync(key: string, value: any): void
+  removeStorageSync(key: string): void
+}
+
+/** A wx-shaped object over uni or Taro; createClient({ platform }) uses it. */
+export declare function adapt(platform: Platform): Platform
+
+/** Makes platform the default of every later createClient without wx or platform. */
+export declare function use(platform: Platform): typeof import('./miniauth')

@@ -65,6 +65,7 @@ class Client {
    * @param {string} options.tenant    the tenant's slug
    * @param {string} [options.appid]   another of the tenant's mini-programs than its default
    * @param {object} [options.wx]      the wx object (default: the global wx)
+   * @param {object} [options.platform] uni (uni-app) or Taro in place of wx: see adapt()
    * @param {function(): number} [options.now]  clock in ms (default Date.now)
    */
   constructor (options) {
@@ -75,8 +76,9 @@ class Client {
     this.tenant = options.tenant
     this.appid = options.appid || ''
     /* global wx */
-    this.wx = options.wx || (typeof wx !== 'undefined' ? wx : null)
-    if (!this.wx) throw new MiniauthError('invalid_options', 'no wx object: pass options.wx')
+    const platform = options.platform || defaultPlatform
+    this.wx = options.wx || (platform && adapt(platform)) || (typeof wx !== 'undefined' ? wx : null)
+    if (!this.wx) throw new MiniauthError('invalid_options', 'no wx object: pass options.wx, or options.platform (uni, Taro)')
     this.now = options.now || Date.now
     this.storageKey = STORAGE_PREFIX + this.tenant + (this.appid ? ':' + this.appid : '')
     this._listeners = { login: [], logout: [] }
@@ -350,4 +352,57 @@ class Client {
 
 function createClient (options) { return new Client(options) }
 
-module.exports = { createClient: createClient, Client: Client, MiniauthError: MiniauthError }
+// The platform APIs the client calls with {success, fail} callbacks.
+const CALLBACK_APIS = ['request', 'login', 'checkSession']
+const STORAGE_APIS = ['getStorageSync', 'setStorageSync', 'removeStorageSync']
+
+/**
+ * A wx-shaped object over uni (uni-app) or Taro, for createClient({ platform }).
+ * Their request, login and checkSession take the same options as wx's but
+ * may answer by promise instead of (Taro.request) or as well as (uni.request
+ * without callbacks, Taro.login) the success/fail callbacks: the adapter
+ * passes the callbacks and also follows a returned promise, settling once
+ * whichever answers first. The storage APIs are the same as wx's.
+ * @param {object} platform  uni, Taro, or wx itself
+ */
+function adapt (platform) {
+  if (!platform || typeof platform.request !== 'function') {
+    throw new MiniauthError('invalid_options', 'platform must be uni, Taro or wx: an object with request()')
+  }
+  const w = {}
+  CALLBACK_APIS.forEach(function (name) {
+    w[name] = function (args) {
+      let settled = false
+      const once = function (fn) {
+        return function (v) {
+          if (settled) return
+          settled = true
+          if (fn) fn(v)
+        }
+      }
+      const success = once(args && args.success)
+      const fail = once(args && args.fail)
+      const out = platform[name](Object.assign({}, args, { success: success, fail: fail }))
+      if (out && typeof out.then === 'function') out.then(success, fail)
+      return out
+    }
+  })
+  STORAGE_APIS.forEach(function (name) {
+    w[name] = function () { return platform[name].apply(platform, arguments) }
+  })
+  return w
+}
+
+let defaultPlatform = null
+
+/**
+ * use(uni) or use(Taro): every client created afterwards without wx or
+ * platform in its options uses that platform. Returns the module.
+ */
+function use (platform) {
+  adapt(platform) // refuse a wrong object now rather than at the first login
+  defaultPlatform = platform
+  return module.exports
+}
+
+module.exports = { createClient: createClient, Client: Client, MiniauthError: MiniauthError, adapt: adapt, use: use }
