@@ -182,6 +182,7 @@ trap cleanup EXIT
 trap 'cleanup; trap - INT; kill -INT $$' INT
 trap 'cleanup; exit 143' TERM
 
+mkdir -p "$ENV_DIR" # the simulator's log; no secrets there
 # The app goes through the environment, not argv, so that ps does not show its secret.
 WXMOCK_APPS="$DEMO_APPID:$DEMO_APP_SECRET" "$BIN_DIR/wxmock" --addr "$WXMOCK_ADDR" >"$WXMOCK_LOG" 2>&1 &
 wxmock_pid=$!
