@@ -8,6 +8,9 @@
  *   // err.code === 'signup_required': then auth.register({ signup_ticket: err.signup_ticket, nickname })
  *   const res = await auth.request({ url: 'https://api.acme.com/orders' })
  *
+ * On uni-app or Taro, pass their API object in place of wx:
+ * createClient({ platform: uni, ... }) or miniauth.use(Taro) once (adapt()).
+ *
  * The SDK keeps the session token (and its expiry) with wx.setStorageSync.
  * It never receives WeChat's session_key: miniauth keeps that server-side.
  * Plain CommonJS, no dependencies, ES2017: it runs in every mini-program
