@@ -55,11 +55,19 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "miniauth:", err)
+		if errors.Is(err, errOtherMasterKey) {
+			os.Exit(3) // scripts/run.sh names the way out
+		}
 		os.Exit(1)
 	}
 }
 
 var errUsage = errors.New("usage")
+
+// errOtherMasterKey: `tenant create --if-not-exists` found the tenant, but
+// the master key given cannot open its secrets. miniauth exits with status
+// 3 on it.
+var errOtherMasterKey = errors.New("another master key")
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {

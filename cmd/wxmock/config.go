@@ -102,6 +102,12 @@ one answers the current token) and --force-per-day a day (then 45009);
 cgi-bin/token --token-per-day a day (then 45009); jscode2session
 --user-per-minute per user (then 45011). Days end at midnight Beijing time.
 
+More mini-programs can be taught to a running wxmock (a tenant created in
+the console after it started, say): POST /mock/apps {"appid", "secret",
+"open_platform_id"?}. The AppID must look like WeChat's ("wx" and 16
+lowercase hex digits). Answers 201 when learned, 200 when known with the
+same secret and binding, 409 when known with others (the first stays).
+
 Flags:
 `
 

@@ -140,6 +140,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("POST /mock/expire", s.mockExpire)
 	mux.HandleFunc("POST /mock/msg_sec_check", s.mockContentRule)
 	mux.HandleFunc("POST /mock/wx.login", s.mockLogin)
+	mux.HandleFunc("POST /mock/apps", s.postApps) // apps.go
 	mux.HandleFunc("GET /mock/faults", s.getFaults)
 	mux.HandleFunc("PUT /mock/faults", s.putFaults)
 	mux.HandleFunc("POST /mock/reset", s.postReset)
