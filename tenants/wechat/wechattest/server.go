@@ -16,11 +16,11 @@ import (
 type Options struct {
 	Now           func() time.Time // clock for codes, limits and tokens; time.Now
 	CodeTTL       time.Duration    // lifetime of a wx.login code, and of an official account's web OAuth code; 5 minutes
+	UserPerMinute int              // jscode2session calls per WeChat user per minute (45011); 100, negative = no limit
 	// OpenCodeTTL is the lifetime of an Open Platform app's code (SendAuth,
 	// qrconnect); 10 minutes, the website doc's figure (wechat-open-api.md
 	// §2.2; the mobile doc gives none, §1.2).
 	OpenCodeTTL time.Duration
-	UserPerMinute int              // jscode2session calls per WeChat user per minute (45011); 100, negative = no limit
 	// PhonePerMinute limits getuserphonenumber calls per app per minute
 	// (45011); 0 = no limit (WeChat documents no number).
 	PhonePerMinute int
