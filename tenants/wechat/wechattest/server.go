@@ -2,7 +2,9 @@
 // to what the real ones answer: same paths and parameters, HTTP 200 with
 // {errcode, errmsg} on errors, single-use login codes, per-user rate limits,
 // stable access tokens, and injectable faults. It also plays the phone side
-// (wx.login) so that tests can log many distinct users in.
+// (wx.login, and the WeChat Open SDK's SendAuth for Open Platform mobile
+// apps) and the browser pages (web OAuth's authorize page, a website app's
+// qrconnect page), so that tests can log many distinct users in.
 package wechattest
 
 import (
