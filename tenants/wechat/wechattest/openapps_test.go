@@ -2,6 +2,10 @@ package wechattest_test
 
 import (
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,6 +60,12 @@ func TestOpenApps(t *testing.T) {
 		t.Fatalf("SendAuth code %q, %v", code, err)
 	}
 	s.Reset()
+	q := url.Values{"appid": {"wxapp0000000001"}, "secret": {"secret-of-mobile-app-00001"}, "code": {code}, "grant_type": {"authorization_code"}}
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/sns/oauth2/access_token?"+q.Encode(), nil))
+	if !strings.Contains(rec.Body.String(), `"errcode":40029`) {
+		t.Fatalf("code after Reset: %s, want 40029", rec.Body)
+	}
 	if _, err := s.IssueAppCode("wxapp0000000001", "u"); err != nil {
 		t.Fatalf("mobile app forgotten by Reset: %v", err)
 	}
