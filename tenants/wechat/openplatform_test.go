@@ -362,6 +362,14 @@ func TestQRConnectRefusals(t *testing.T) {
 		t.Fatalf("loopback after the domain moved: %v %q", q, body)
 	}
 
+	// Nor does web OAuth's authorize page take an Open Platform app
+	// (wechat-api.md §6.1: 10016).
+	for _, appid := range []string{webID, mobileID} {
+		if q, page := authorize(t, f, appid, "https://"+oaDomain+"/cb", wechat.ScopeUserInfo, ""); q != nil || !strings.Contains(page, "10016") {
+			t.Errorf("authorize page with %s: %v %q, want 10016", appid, q, page)
+		}
+	}
+
 	// A rule on "qrconnect" keeps the browser on the page, as today's
 	// WeChat does when the user refuses (§2.2).
 	mockPost(t, f, "/mock/rules", wechattest.Rule{API: "qrconnect", Errcode: 10003}, nil)
