@@ -44,3 +44,41 @@ func TestAdminEmailExact(t *testing.T) {
 		t.Fatalf("down to 6 again: %v", err)
 	}
 }
+
+// TestAppKinds: 0010 lets apps be Open Platform mobile and website
+// applications; its Down removes those apps (and their identities) so the
+// old column can hold the rest.
+func TestAppKinds(t *testing.T) {
+	ctx := context.Background()
+	db, _ := tenantstest.DB(t)
+	p, err := goose.NewProvider(goose.DialectMySQL, db.DB, os.DirFS("."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 8); err != nil {
+		t.Fatalf("down to 8: %v", err)
+	}
+	db.MustExec(`INSERT INTO tenants (slug, name, settings) VALUES ('acme', 'Acme', '{}')`)
+	insert := `INSERT INTO apps (tenant_id, kind, appid, secret_sealed, secret_key_id) SELECT id, ?, ?, 'x', 'k' FROM tenants`
+	if _, err := db.Exec(insert, "mobileapp", "wxapp00000001"); err == nil {
+		t.Fatal("a mobileapp was stored before 0010")
+	}
+	if _, err := p.UpTo(ctx, 10); err != nil {
+		t.Fatalf("up to 10: %v", err)
+	}
+	for kind, appid := range map[string]string{"miniprogram": "wxmp000000001", "mobileapp": "wxapp00000001", "website": "wxweb00000001"} {
+		if _, err := db.Exec(insert, kind, appid); err != nil {
+			t.Fatalf("%s after 0010: %v", kind, err)
+		}
+	}
+	if _, err := p.DownTo(ctx, 8); err != nil {
+		t.Fatalf("down to 8 again: %v", err)
+	}
+	var kinds []string
+	if err := db.Select(&kinds, `SELECT kind FROM apps`); err != nil || len(kinds) != 1 || kinds[0] != "miniprogram" {
+		t.Fatalf("apps after Down: %v, %v", kinds, err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+}

@@ -32,6 +32,12 @@ commands:
   tenant create --slug S --name N --appid A [--if-not-exists]
                                           register a tenant; reads the AppSecret from stdin
   tenant list                             list tenants as JSON
+  tenant add-app --slug S --kind K --appid A [--if-not-exists]
+                                          add an app of kind officialaccount, mobileapp (Open
+                                          Platform mobile app) or website (Open Platform website
+                                          app); reads its AppSecret from stdin
+  tenant rotate-secret --slug S --appid A replace an app's AppSecret; reads it from stdin
+  tenant remove-app --slug S --appid A    remove an app and the identities signed in through it
   admin create --email E [--role platform|tenant] [--tenant S] [--if-not-exists]
                                           add a console admin; reads the password from stdin
   apikey create|list|revoke --tenant S [--name N] [--id K]

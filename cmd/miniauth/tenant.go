@@ -96,6 +96,8 @@ func tenantCmd(ctx context.Context, cfg Config, args []string, stdin io.Reader, 
 			return err
 		}
 		return enc.Encode(toJSON(t))
+	case "add-app", "remove-app", "rotate-secret":
+		return appCmd(ctx, cfg, reg, args, stdin, enc)
 	}
 	return errUsage
 }

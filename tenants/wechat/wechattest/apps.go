@@ -27,9 +27,9 @@ var ErrAppConflict = errors.New("wechattest: appid already known with another se
 func (s *Server) LearnApp(appid, secret, openPlatformID string) (created bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	want := app{secret: secret, openPlatform: openPlatformID}
+	want := app{secret: secret, openPlatform: openPlatformID, kind: kindMiniProgram}
 	if have, ok := s.apps[appid]; ok {
-		if have.secret != want.secret || have.openPlatform != want.openPlatform || have.official {
+		if have.secret != want.secret || have.openPlatform != want.openPlatform || have.kind != want.kind {
 			return false, ErrAppConflict
 		}
 		return false, nil
