@@ -2,6 +2,7 @@ package stats
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -117,3 +118,5 @@ func newUser(tenant, app int64, way Way, user int64) Event {
 func failed(tenant, app int64, way Way, cause string) Event {
 	return Event{TenantID: tenant, AppID: app, Way: way, Kind: KindFailed, Cause: cause}
 }
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
