@@ -60,7 +60,8 @@ export function lineChart(el, { title, days, series, height = 220, test }) {
     height,
     scales: {
       x: { time: false },
-      y: { range: (u, min, max) => uPlot.rangeNum(0, Math.max(max, 1), 0.1, true) },
+      // From zero, with room above the highest value.
+      y: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] },
     },
     axes: [
       {
@@ -80,6 +81,7 @@ export function lineChart(el, { title, days, series, height = 220, test }) {
     ],
     cursor: { drag: { x: false, y: false } },
     legend: { live: true },
+    hooks: { setCursor: [lastDayLegend(days)], ready: [lastDayLegend(days)], setSize: [lastDayLegend(days)] },
   };
   const u = new uPlot(opts, [days.map((_, i) => i), ...series.map((s) => s.values)], plot);
   // The chart follows its box: phone width, a rotated phone, a resized window.
@@ -89,6 +91,14 @@ export function lineChart(el, { title, days, series, height = 220, test }) {
   });
   ro.observe(plot);
   return { destroy: () => { ro.disconnect(); u.destroy(); } };
+}
+
+// lastDayLegend makes the legend say the last day whenever the pointer is
+// not on the chart (uPlot shows "—" then).
+function lastDayLegend(days) {
+  return (u) => {
+    if (days.length && u.cursor.idx == null && u.legend.idxs?.[1] !== days.length - 1) u.setLegend({ idx: days.length - 1 });
+  };
 }
 
 // dataTable is the chart's numbers, folded away until asked for.
