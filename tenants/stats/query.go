@@ -106,10 +106,11 @@ func (s *Store) Tenant(ctx context.Context, tenantID int64, q Query) (*Usage, er
 	causes := map[string]int64{}
 	apps, ways := map[int64]*Breakdown{}, map[Way]*Breakdown{}
 	month := map[combo]bool{} // apps and ways with users in the last 30 days
+	monthFrom := dayISO(addDays(today, -mauWindow+1))
 	for _, r := range rows {
 		appOK := q.AppID == 0 || r.AppID == q.AppID
 		wayOK := q.Way == "" || Way(r.Way) == q.Way
-		if r.Metric == mDAUAppWay && appOK && wayOK {
+		if r.Metric == mDAUAppWay && appOK && wayOK && r.Day >= monthFrom {
 			month[combo{r.AppID, Way(r.Way)}] = true
 		}
 		i, in := u.index(r.Day)

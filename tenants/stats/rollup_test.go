@@ -2,6 +2,7 @@ package stats
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -177,5 +178,36 @@ func TestRunTakesTheLock(t *testing.T) {
 	case <-done:
 	case <-time.After(20 * time.Second):
 		t.Fatal("Run did not stop with its context")
+	}
+}
+
+// TestTenantsApart: a tenant's counts, users and history are its own.
+func TestTenantsApart(t *testing.T) {
+	e := newEnv(t)
+	a, b := e.tenant("acme"), e.tenant("beta")
+	e.record(login(a, 1, WayMiniProgram, 1), failed(a, 1, WayMiniProgram, "invalid_code"))
+	e.rollup(noon)
+	e.set(noon.Add(24 * time.Hour))
+	e.record(login(a, 1, WayMiniProgram, 2))
+	u := e.usage(b, Query{})
+	for _, s := range [][]int64{u.Logins, u.NewUsers, u.Failed, u.DAU, u.MAUDaily} {
+		if slices.Max(s) != 0 {
+			t.Fatalf("beta sees acme's use: %v", u.Daily)
+		}
+	}
+	if u.MAU != 0 || len(u.FailedByCause) != 0 || len(u.Apps) != 0 || len(u.Ways) != 0 {
+		t.Fatalf("beta sees acme's use: %+v", u)
+	}
+}
+
+func TestBadQuery(t *testing.T) {
+	e := newEnv(t)
+	for _, q := range []Query{{Days: -1}, {Days: MaxDays + 1}, {AppID: -2}, {Way: "fax"}} {
+		if _, err := e.s.Tenant(context.Background(), 1, q); !errors.Is(err, ErrBadQuery) {
+			t.Errorf("%+v: %v, want ErrBadQuery", q, err)
+		}
+	}
+	if _, err := e.s.Platform(context.Background(), 400); !errors.Is(err, ErrBadQuery) {
+		t.Errorf("platform of 400 days: %v, want ErrBadQuery", err)
 	}
 }
