@@ -201,3 +201,27 @@ func TestRecordOrLog(t *testing.T) {
 		t.Fatalf("log %q", s)
 	}
 }
+
+// TestRollupRestoresExpiry: a key that lost its expiry (Redis lost it and
+// it came back the same day, after this process had set it) gets it again
+// from the next rollup.
+func TestRollupRestoresExpiry(t *testing.T) {
+	e := newEnv(t)
+	a := e.tenant("acme")
+	e.set(time.Now())
+	e.record(login(a, 1, WayMiniProgram, 1))
+	ctx := context.Background()
+	keys, _ := e.rdb.Keys(ctx, e.prefix+":*").Result()
+	for _, k := range keys {
+		e.rdb.Persist(ctx, k)
+	}
+	e.rollup(e.now())
+	for _, k := range keys {
+		if ttl, err := e.rdb.TTL(ctx, k).Result(); err != nil || ttl < 98*24*time.Hour {
+			t.Errorf("ttl of %s after the rollup: %v, %v", k, ttl, err)
+		}
+	}
+	if len(keys) != 3 {
+		t.Fatalf("keys %v", keys)
+	}
+}

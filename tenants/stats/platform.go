@@ -65,7 +65,7 @@ func (s *Store) Platform(ctx context.Context, days int) (*Platform, error) {
 	for i, t := range tenants {
 		ids[i] = t.ID
 	}
-	live, err := s.c.readDay(ctx, ids, today)
+	live, err := s.c.readDay(ctx, ids, today, false)
 	if err != nil {
 		return nil, err
 	}

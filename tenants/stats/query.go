@@ -91,7 +91,7 @@ func (s *Store) Tenant(ctx context.Context, tenantID int64, q Query) (*Usage, er
 	if err != nil {
 		return nil, err
 	}
-	live, err := s.c.readDay(ctx, []int64{tenantID}, today)
+	live, err := s.c.readDay(ctx, []int64{tenantID}, today, false)
 	if err != nil {
 		return nil, err
 	}

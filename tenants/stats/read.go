@@ -47,11 +47,15 @@ type combo struct {
 }
 
 // readDay reads the day of each tenant from Redis as rows, a few pipelined
-// round trips per batch of tenants, never a SCAN.
-func (c *Counter) readDay(ctx context.Context, tenantIDs []int64, day time.Time) ([]row, error) {
+// round trips per batch of tenants, never a SCAN. With expire, it also
+// sets the day's keys' expiry again (EXPIREAT is idempotent, and a no-op
+// on a missing key): Record gives a key its expiry only the first time a
+// process writes it on a day, so a key that Redis lost and that came back
+// the same day would otherwise never expire.
+func (c *Counter) readDay(ctx context.Context, tenantIDs []int64, day time.Time, expire bool) ([]row, error) {
 	var out []row
 	for start := 0; start < len(tenantIDs); start += redisBatch {
-		rows, err := c.readBatch(ctx, tenantIDs[start:min(start+redisBatch, len(tenantIDs))], day)
+		rows, err := c.readBatch(ctx, tenantIDs[start:min(start+redisBatch, len(tenantIDs))], day, expire)
 		if err != nil {
 			return nil, err
 		}
@@ -60,8 +64,9 @@ func (c *Counter) readDay(ctx context.Context, tenantIDs []int64, day time.Time)
 	return out, nil
 }
 
-func (c *Counter) readBatch(ctx context.Context, ids []int64, day time.Time) ([]row, error) {
+func (c *Counter) readBatch(ctx context.Context, ids []int64, day time.Time, expire bool) ([]row, error) {
 	iso := dayISO(day)
+	expireAt := day.Add(retention)
 	type first struct {
 		counts   *redis.MapStringStringCmd
 		dau, mau *redis.IntCmd
@@ -75,6 +80,10 @@ func (c *Counter) readBatch(ctx context.Context, ids []int64, day time.Time) ([]
 			month[j] = keysOf(c.prefix, id, addDays(day, -j)).users()
 		}
 		firsts[i] = first{pipe.HGetAll(ctx, k.counts()), pipe.PFCount(ctx, k.users()), pipe.PFCount(ctx, month...)}
+		if expire {
+			pipe.ExpireAt(ctx, k.counts(), expireAt)
+			pipe.ExpireAt(ctx, k.users(), expireAt)
+		}
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("stats: read %s: %w", iso, err)
@@ -105,6 +114,9 @@ func (c *Counter) readBatch(ctx context.Context, ids []int64, day time.Time) ([]
 			byApp[cb.app] = append(byApp[cb.app], key)
 			byWay[cb.way] = append(byWay[cb.way], key)
 			seconds = append(seconds, second{id, cb.app, cb.way, mDAUAppWay, pipe.PFCount(ctx, key)})
+			if expire {
+				pipe.ExpireAt(ctx, key, expireAt)
+			}
 		}
 		for app, ks := range byApp {
 			seconds = append(seconds, second{id, app, "", mDAUApp, pipe.PFCount(ctx, ks...)})

@@ -21,7 +21,7 @@ func (s *Store) Rollup(ctx context.Context, t time.Time) error {
 	}
 	day := dayOf(t)
 	for start := 0; start < len(ids); start += redisBatch {
-		rows, err := s.c.readDay(ctx, ids[start:min(start+redisBatch, len(ids))], day)
+		rows, err := s.c.readDay(ctx, ids[start:min(start+redisBatch, len(ids))], day, true)
 		if err != nil {
 			return err
 		}
