@@ -73,12 +73,16 @@ func (n *New) validate() error {
 	if err := CheckPassword(n.Password, email); err != nil {
 		return err
 	}
+	return validRole(n.Role, n.TenantID)
+}
+
+func validRole(role string, tenantID int64) error {
 	switch {
-	case n.Role == RolePlatform && n.TenantID != 0:
+	case role == RolePlatform && tenantID != 0:
 		return tenants.Invalid("a platform admin belongs to no tenant")
-	case n.Role == RoleTenant && n.TenantID == 0:
+	case role == RoleTenant && tenantID == 0:
 		return tenants.Invalid("a tenant admin needs a tenant")
-	case n.Role != RolePlatform && n.Role != RoleTenant:
+	case role != RolePlatform && role != RoleTenant:
 		return tenants.Invalid("role must be platform or tenant")
 	}
 	return nil
