@@ -164,6 +164,9 @@ func (f *SignIn) SecondFactor(ctx context.Context, token, code, ip string) (*Adm
 		}
 		return nil, err
 	}
+	if errors.Is(err, ErrMFANotEnrolled) {
+		return nil, ErrNoMFAPending // turned off meanwhile: the password alone will do now
+	}
 	if err != nil {
 		f.putPending(ctx, token, p) // a wait or an outage spends no try
 		return nil, err

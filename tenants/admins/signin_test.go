@@ -111,6 +111,19 @@ func TestSignInWithMFA(t *testing.T) {
 		is(t, "made-up token "+tok, err, admins.ErrNoMFAPending)
 	}
 
+	// MFA turned off meanwhile: sign in again, with the password alone.
+	res, _ = w.signIn.Password(w.ctx, a.Email, password, ip)
+	root := w.admin("root@acme.example", 0)
+	if err := w.mfa.DisableMFA(w.ctx, w.actor(root), a.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.signIn.SecondFactor(w.ctx, res.MFAToken, w.code(secret, 1), ip)
+	is(t, "MFA off meanwhile", err, admins.ErrNoMFAPending)
+	if res, err := w.signIn.Password(w.ctx, a.Email, password, ip); err != nil || res.MFAToken != "" {
+		t.Fatalf("the password alone after MFA went off: %+v, %v", res, err)
+	}
+	secret, _ = w.enrol(a)
+
 	// A disabled admin's pending sign-in goes no further.
 	res, _ = w.signIn.Password(w.ctx, a.Email, password, ip)
 	w.db.MustExec(`UPDATE admins SET status = 'disabled' WHERE id = ?`, a.ID)
