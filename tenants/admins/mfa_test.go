@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"miniauth/tenants"
 	"miniauth/tenants/admins"
 )
 
@@ -340,5 +339,3 @@ func TestRequireMFA(t *testing.T) {
 		t.Fatal("setting changes not audited")
 	}
 }
-
-var _ = tenants.ErrInvalid

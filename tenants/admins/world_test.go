@@ -14,7 +14,6 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/crypto/bcrypt"
 
-	"miniauth/tenants"
 	"miniauth/tenants/admins"
 	"miniauth/tenants/tenantstest"
 )
@@ -164,5 +163,3 @@ func noSecret(t *testing.T, what string, err error, secrets ...string) {
 		}
 	}
 }
-
-var _ = tenants.ErrInvalid
