@@ -184,10 +184,11 @@ func matchStep(code, secret string, now time.Time) (int64, bool) {
 		return 0, false
 	}
 	cur := now.Unix() / totpPeriod
-	for _, step := range []int64{cur, cur - 1, cur + 1} {
-		if step-cur > totpSkew || cur-step > totpSkew {
-			continue
-		}
+	steps := []int64{cur}
+	for i := int64(1); i <= totpSkew; i++ {
+		steps = append(steps, cur-i, cur+i)
+	}
+	for _, step := range steps {
 		if ok, err := totp.ValidateCustom(code, secret, time.Unix(step*totpPeriod, 0), totpOpts); err == nil && ok {
 			return step, true
 		}
