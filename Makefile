@@ -62,14 +62,16 @@ services: ## make sure MariaDB and Redis run (installing them from Debian packag
 # wxmock binaries are then built with -race too (tenantstest.Build), so the
 # HTTP layer is raced under real load there. The api package's own tests
 # run without it: under -race they take longer than the rest together.
+# -timeout 30m: a machine half as fast, or a busy one, is not a hang (go test's
+# default of 10 minutes per package is not far from the api package's time there).
 RACE_PKGS = ./tenants/... ./cmd/... ./migrations/...
 PLAIN_PKGS = ./api/... ./web/... ./scripts/...
 
 # The console tests drive Debian's chromium (api/console_browser_test.go).
 test: lint services deps-chromium ## lint, then the whole suite (race detector on concurrent packages, SDK tests under Node) against real MariaDB and Redis
 	@command -v node >/dev/null || { echo "make test needs Node 20+ for the mini-program SDK tests"; exit 1; }
-	$(GO) test -count=1 -race $(TESTFLAGS) $(RACE_PKGS)
-	$(GO) test -count=1 $(TESTFLAGS) $(PLAIN_PKGS)
+	$(GO) test -count=1 -timeout 30m -race $(TESTFLAGS) $(RACE_PKGS)
+	$(GO) test -count=1 -timeout 30m $(TESTFLAGS) $(PLAIN_PKGS)
 
 bench: services ## Go benchmarks, then the load run against real processes and the floor (BENCH_QUICK=1: short); docs/performance.md
 	BENCHFLAGS='$(BENCHFLAGS)' scripts/bench.sh
