@@ -64,6 +64,7 @@ type env struct {
 	hooks   *webhooks.Store // the tests deliver with hooks.DeliverDue
 	users   *users.Store
 	keys    *tenants.Keyring
+	metrics *api.Metrics // served on their own address in production (metrics(t, e) reads them)
 }
 
 type clock struct {
@@ -181,6 +182,7 @@ func newEnv(t *testing.T, opts ...func(*api.Deps)) *env {
 	for _, opt := range opts {
 		opt(&deps)
 	}
+	e.metrics = deps.Metrics
 	e.srv = api.New(deps)
 	go func() { _ = e.srv.App().Listener(ln) }()
 	t.Cleanup(func() { _ = e.srv.App().ShutdownWithTimeout(5 * time.Second) })

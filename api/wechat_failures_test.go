@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -39,9 +40,13 @@ func TestBlockedUser(t *testing.T) {
 	}
 }
 
+// metrics reads the Prometheus text of e's node, which serve puts on its
+// own address (MINIAUTH_METRICS_ADDR), never on the public one.
 func metrics(t *testing.T, e *env) string {
 	t.Helper()
-	res, err := http.Get(e.base + "/metrics")
+	srv := httptest.NewServer(e.metrics.Handler())
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

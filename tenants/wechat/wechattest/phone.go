@@ -15,7 +15,7 @@ import (
 func (s *Server) IssuePhoneCode(appid, user string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if a, ok := s.apps[appid]; !ok || a.official || user == "" {
+	if a, ok := s.apps[appid]; !ok || a.kind != kindMiniProgram || user == "" {
 		return "", ErrUnknownApp
 	}
 	now := s.now()
