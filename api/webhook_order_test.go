@@ -4,9 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
+
+	"miniauth/tenants"
+	"miniauth/tenants/webhooks"
 )
 
 // orderReceiver is a webhook endpoint that notes the order events arrive
@@ -20,23 +24,29 @@ type orderReceiver struct {
 	events     []string
 	inFlight   int
 	overlapped bool
-	arrived    chan struct{}
+	other      chan struct{} // a request arrived while another was held
 }
 
 func newOrderReceiver(t *testing.T, hold time.Duration) *orderReceiver {
-	h := &orderReceiver{arrived: make(chan struct{}, 16)}
+	h := &orderReceiver{other: make(chan struct{}, 1)}
 	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.mu.Lock()
 		h.events = append(h.events, r.Header.Get("miniauth-event"))
 		h.inFlight++
-		if h.inFlight > 1 {
+		alone := h.inFlight == 1
+		if !alone {
 			h.overlapped = true
+			select {
+			case h.other <- struct{}{}:
+			default:
+			}
 		}
 		h.mu.Unlock()
-		h.arrived <- struct{}{}
-		select {
-		case <-time.After(hold):
-		case <-h.arrived: // another request came in meanwhile
+		if alone {
+			select {
+			case <-time.After(hold):
+			case <-h.other:
+			}
 		}
 		h.mu.Lock()
 		h.inFlight--
@@ -50,25 +60,47 @@ func newOrderReceiver(t *testing.T, hold time.Duration) *orderReceiver {
 // A new user's user.created reaches the backend before its user.login,
 // one after the other, however the user came to be.
 func TestWebhookOrderForNewUser(t *testing.T) {
-	e := newAdminEnv(t)
-	recv := newOrderReceiver(t, time.Second)
-	r := e.as(e.callers[own], "POST", "/admin/api/tenants/acme/webhooks",
-		`{"url":"`+recv.URL+`/hook","events":["user.login","user.created"]}`)
-	if r.Status != 201 {
-		t.Fatalf("create webhook: %d %s", r.Status, r.Raw)
-	}
-	remember(r.Body["secret"].(string), "webhook secret")
-
-	e.loginFull("nora") // a new user by login (the auto policy)
-	if _, err := e.hooks.DeliverDue(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	recv.mu.Lock()
-	defer recv.mu.Unlock()
-	if len(recv.events) != 2 || recv.events[0] != "user.created" || recv.events[1] != "user.login" {
-		t.Fatalf("received %v, want [user.created user.login]", recv.events)
-	}
-	if recv.overlapped {
-		t.Fatal("user.login was sent while user.created was still being delivered")
+	for _, c := range []struct {
+		name string
+		join func(e *env) // makes a new user of acme
+	}{
+		{"login (auto policy)", func(e *env) { e.loginFull("nora") }},
+		{"sign-up (signup policy)", func(e *env) {
+			e.settings(func(s *tenants.Settings) { s.Registration = tenants.RegistrationSignup })
+			r := e.loginBody(`{"code":"` + e.code("nora") + `"}`)
+			ticket, _ := r.Body["signup_ticket"].(string)
+			if r := e.do("POST", "/t/acme/register", `{"signup_ticket":"`+ticket+`"}`); r.Status != 200 {
+				t.Fatalf("register: %d %s", r.Status, r.Raw)
+			}
+		}},
+		{"web OAuth", func(e *env) {
+			back := e.finish(e.authorize("snsapi_base", "nora"))
+			if frag, _ := url.ParseQuery(back.Fragment); frag.Get("is_new") != "true" {
+				t.Fatalf("web OAuth made no new user: %s", back)
+			}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := withOfficialAccount(t)
+			recv := newOrderReceiver(t, time.Second)
+			_, secret, err := e.hooks.CreateEndpoint(context.Background(), e.tenant.ID, webhooks.EndpointInput{
+				URL: recv.URL + "/hook", Events: []string{webhooks.UserLogin, webhooks.UserCreated}}, tenants.CLI)
+			if err != nil {
+				t.Fatal(err)
+			}
+			remember(secret, "webhook secret")
+			c.join(e)
+			if _, err := e.hooks.DeliverDue(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			recv.mu.Lock()
+			defer recv.mu.Unlock()
+			if len(recv.events) != 2 || recv.events[0] != "user.created" || recv.events[1] != "user.login" {
+				t.Fatalf("received %v, want [user.created user.login]", recv.events)
+			}
+			if recv.overlapped {
+				t.Fatal("user.login was sent while user.created was still being delivered")
+			}
+		})
 	}
 }
