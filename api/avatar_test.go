@@ -63,7 +63,7 @@ func webpImage() []byte {
 }
 
 // TestAvatarUpload: the chooseAvatar file, uploaded with wx.uploadFile
-// (wechat-open-api §5.1: a temporary path that the server must store), is
+// (WeChat gives a temporary path that the server must store), is
 // kept by the product and served from its own URL.
 func TestAvatarUpload(t *testing.T) {
 	e := newEnv(t)

@@ -41,7 +41,7 @@ func (e *env) lastIP() string {
 }
 
 // Behind a trusted proxy the client's address is the rightmost
-// X-Forwarded-For entry the proxies did not write (DESIGN §6), never what
+// X-Forwarded-For entry the proxies did not write, never what
 // the client wrote itself.
 func TestClientAddress(t *testing.T) {
 	t.Run("a forged X-Forwarded-For through the proxy gets no fresh login budget", func(t *testing.T) {

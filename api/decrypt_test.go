@@ -28,7 +28,7 @@ func (e *env) openData(user string, signed bool) string {
 }
 
 // TestDecrypt: /me/decrypt answers what the data says and changes nothing
-// that identifies the user (wechat-api.md §5.2: AES-CBC, no integrity).
+// that identifies the user (open data is AES-CBC, with no integrity check).
 func TestDecrypt(t *testing.T) {
 	e := newEnv(t)
 	alice := e.login("alice")
@@ -66,14 +66,14 @@ func TestDecrypt(t *testing.T) {
 		code   string
 		check  func(r response)
 	}{
-		{name: "user info is anonymous now (§5.2) and overwrites nothing", body: good, status: 200, check: func(r response) {
+		{name: "user info is anonymous now and overwrites nothing", body: good, status: 200, check: func(r response) {
 			data := r.Body["data"].(map[string]any)
 			if data["openId"] != e.wx.OpenID(demoAppID, "alice") || data["nickName"] != "微信用户" || data["is_demote"] != true {
 				t.Errorf("decrypt: %s", r.Raw)
 			}
 			profileUnchanged(r)
 		}},
-		{name: "raw data with signature (§5.1), anonymous too", body: e.openData("alice", true), status: 200, check: func(r response) {
+		{name: "raw data with signature, anonymous too", body: e.openData("alice", true), status: 200, check: func(r response) {
 			if r.Body["data"].(map[string]any)["nickName"] != "微信用户" {
 				t.Errorf("raw data: %s", r.Raw)
 			}
@@ -107,7 +107,7 @@ func TestDecrypt(t *testing.T) {
 		{name: "watermark of another app", body: sealed(`{"openId":"x","watermark":{"appid":"` + otherAppID + `","timestamp":1}}`), status: 400, code: "invalid_encrypted_data"},
 		{name: "no watermark", body: sealed(`{"openId":"x"}`), status: 400, code: "invalid_encrypted_data"},
 		{name: "forged signature", body: `{"raw_data":"{\"nickName\":\"mallory\"}","signature":"` + "0000000000000000000000000000000000000000" + `"}`, status: 400, code: "invalid_signature"},
-		{name: "session_key replaced by a newer login (§4.2)", before: func() {
+		{name: "session_key replaced by a newer login", before: func() {
 			e.login("alice") // wx.login again on the phone: WeChat replaced the key
 		}, status: 409, code: "session_key_stale"},
 	}
@@ -136,8 +136,8 @@ func TestDecrypt(t *testing.T) {
 }
 
 // TestDecryptFillsOnlyAnEmptyProfile: open data may fill a profile the user
-// left empty, never with WeChat's anonymous placeholders (wechat-open-api
-// §5.3), and never overwrite one.
+// left empty, never with WeChat's anonymous placeholders (微信用户 and the
+// grey avatar), and never overwrite one.
 func TestDecryptFillsOnlyAnEmptyProfile(t *testing.T) {
 	e := newEnv(t)
 	carol := e.login("carol")
@@ -194,8 +194,8 @@ func TestSessionKeyCheck(t *testing.T) {
 }
 
 // TestDecryptNeverMerges: a unionId in decrypted data, even a genuine one,
-// never binds or merges; unionid comes from code2session (wechat-api.md §1,
-// §7) and web OAuth only.
+// never binds or merges; unionid comes from code2session and web OAuth
+// only (docs/wechat.md, unionid).
 func TestDecryptNeverMerges(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -224,7 +224,7 @@ func TestDecryptNeverMerges(t *testing.T) {
 
 // TestDecryptForgedUnionID is the attack: CBC lets whoever holds the
 // ciphertext rewrite its first 16 plaintext bytes by flipping IV bits
-// (wechat-api.md §5.2 has no MAC). The attacker turns the opening
+// (WeChat's open data has no MAC). The attacker turns the opening
 // `{"openId":"oXXXX` of its own user info into `{"unionId":"EVIL`, making
 // the data claim the victim's unionid; decrypting it must not merge the
 // attacker into the victim nor hand out the victim's session.

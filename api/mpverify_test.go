@@ -6,7 +6,7 @@ import (
 )
 
 // TestMPVerifyFiles: a tenant admin uploads the official account's
-// MP_verify_*.txt (wechat-open-api §6) and the product serves it, byte for
+// MP_verify_*.txt (docs/wechat.md, domain verification) and the product serves it, byte for
 // byte, at the root of its domain. Names are unique across tenants.
 func TestMPVerifyFiles(t *testing.T) {
 	a := newAdminEnv(t)

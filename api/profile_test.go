@@ -10,8 +10,8 @@ import (
 
 // TestUpdateMeRules: PATCH /me takes https avatars (or the product's own),
 // refuses WeChat's temporary paths, names unknown fields, and refuses
-// nicknames that hide control or bidi characters (wechat-open-api §5.1:
-// the server enforces its own character rules). Bad input changes nothing.
+// nicknames that hide control or bidi characters (WeChat's
+// client-side nickname check can be bypassed, so the server has its own rules). Bad input changes nothing.
 func TestUpdateMeRules(t *testing.T) {
 	e := newEnv(t)
 	token := e.login("alice")
@@ -105,7 +105,7 @@ func TestNicknameCharactersEverywhere(t *testing.T) {
 }
 
 // TestNicknameCheck: with nickname_check on (new tenants), a changed
-// nickname goes through msg_sec_check v2 (wechat-open-api §4): risky is 422
+// nickname goes through msg_sec_check v2 (docs/wechat.md, content check): risky is 422
 // and changes nothing, review passes and is audited, and when the check
 // cannot run the tenant's fail-open choice decides.
 func TestNicknameCheck(t *testing.T) {
@@ -136,7 +136,7 @@ func TestNicknameCheck(t *testing.T) {
 	}{
 		{name: "pass", nickname: "小明", status: 200, stored: "小明", checks: 1},
 		{name: "unchanged nickname is not checked again", nickname: "小明", status: 200, stored: "小明", checks: 0},
-		{name: "risky (§4.2 errcode 0, result.suggest risky)", nickname: "我是坏词", status: 422, code: "nickname_rejected", stored: "小明", checks: 1},
+		{name: "risky (errcode 0, result.suggest risky)", nickname: "我是坏词", status: 422, code: "nickname_rejected", stored: "小明", checks: 1},
 		{name: "review is accepted and audited", nickname: "有点可疑", status: 200, stored: "有点可疑", checks: 1, audited: 1},
 		{name: "WeChat busy (-1 twice), fail open", before: func() { e.wx.SetFaults(wechattest.Faults{SystemErrors: 2}) },
 			nickname: "小红", status: 200, stored: "小红", checks: 2, audited: 1},

@@ -7,8 +7,8 @@ import (
 	"miniauth/tenants/wechat"
 )
 
-// TestWeChatErrcodes maps every errcode wechat-api.md lists for the APIs
-// used after login (and 40226/45009 of §1/§2) to the answer
+// TestWeChatErrcodes maps every errcode WeChat documents for the APIs
+// used after login (and code2session's 40226, the quota's 45009) to the answer
 // docs/registration.md and the README document.
 func TestWeChatErrcodes(t *testing.T) {
 	type want struct {
@@ -45,7 +45,7 @@ func TestWeChatErrcodes(t *testing.T) {
 			-1: unavailable, 40001: unavailable, 42001: unavailable, 41001: unavailable, 40003: unavailable,
 			41009: unavailable, 48001: {403, CodeSnapshotUser},
 		},
-		// wechat-api.md §1: 40226 is a high-risk user WeChat blocks, not a bad code.
+		// code2session: 40226 is a high-risk user WeChat blocks, not a bad code.
 		"jscode2session": {
 			-1: unavailable, 40029: {401, CodeInvalidCode}, 40163: {401, CodeInvalidCode}, 40226: {403, CodeWeChatUserBlocked},
 			45011: limited, 45009: quota, 40125: misconfigured,

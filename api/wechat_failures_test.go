@@ -17,7 +17,7 @@ import (
 
 // WeChat's failures played by the simulator, and what the API answers.
 
-// wechat-api.md §1: 40226 "code blocked" is a high-risk user WeChat
+// code2session: 40226 "code blocked" is a high-risk user WeChat
 // blocks, not a bad code: 403 wechat_user_blocked, counted in the login
 // metrics and listed in the console.
 func TestBlockedUser(t *testing.T) {
@@ -55,7 +55,7 @@ func metrics(t *testing.T, e *env) string {
 	return string(raw)
 }
 
-// wechat-api.md §6.2: after -1, WeChat may have spent the code (a retry
+// Web OAuth's code exchange: after -1, WeChat may have spent the code (a retry
 // gets 40163) or not. The client retries once; either way the answer is
 // right: a session, or invalid_code (call wx.login again), never a
 // session made twice.
@@ -82,7 +82,7 @@ func TestSystemErrorMaySpendTheCode(t *testing.T) {
 	}
 }
 
-// wechat-open-api.md §3: a snapshot-page user's openid and unionid are
+// A snapshot-page user's openid and unionid are
 // virtual: nothing is registered or merged, the page gets
 // #error=snapshot_user. 48001 from sns/userinfo is taken the same way.
 func TestSnapshotUserIsRefused(t *testing.T) {
@@ -113,7 +113,7 @@ func TestSnapshotUserIsRefused(t *testing.T) {
 	}
 }
 
-// wechat-api.md §2.2: a forced refresh kills the token for everyone and
+// stable_token: a forced refresh kills the token for everyone and
 // is allowed 20 a day, 30 s apart. A backend may force one only by
 // presenting the current token; miniauth then keeps to WeChat's limits for
 // all nodes, audits each, and never loops.
@@ -161,7 +161,7 @@ func TestBackendForcedRefreshIsLimited(t *testing.T) {
 	}
 }
 
-// wechat-api.md §2.1/§2.2: 45009 is a spent daily quota: its own answer,
+// Access tokens and other APIs: 45009 is a spent daily quota: its own answer,
 // not "WeChat did not answer", and a warning in the console.
 func TestDailyQuotaExhausted(t *testing.T) {
 	e := newAdminEnv(t)
@@ -177,7 +177,7 @@ func TestDailyQuotaExhausted(t *testing.T) {
 	}
 }
 
-// wechat-open-api.md §7 rule 1: 40001, 40014 and 42001 mean the token is
+// WeChat's renewal rule: 40001, 40014 and 42001 mean the token is
 // bad; it is renewed and the call made once more. WeChat still handing
 // out the refused token in normal mode takes a forced refresh, so the
 // clock moves 30 s between them. 42001 is played both by a rule and by
@@ -234,7 +234,7 @@ func TestLoginPhoneCodeWaitsForTheLogin(t *testing.T) {
 	}
 }
 
-// wechat-api.md §5.2, §8: calling wx.login may rotate the session_key, so
+// Calling wx.login may rotate the session_key, so
 // data the phone encrypts afterwards does not open with the key the
 // session holds: 409 session_key_stale (log in again), and the new login's
 // key opens it.
@@ -253,7 +253,7 @@ func TestSessionKeyRotatedByWxLogin(t *testing.T) {
 	}
 }
 
-// wechat-api.md §3: the phone code is single use, so a -1 is not retried;
+// getuserphonenumber: the phone code is single use, so a -1 is not retried;
 // whether WeChat spent the code or not, trying the same code again gets a
 // right answer: bound, or invalid_phone_code (tap the button again).
 func TestPhoneSystemErrorEitherWay(t *testing.T) {

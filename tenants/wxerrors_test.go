@@ -10,7 +10,7 @@ import (
 	"miniauth/tenants/tenantstest"
 )
 
-// WeChat's errmsg is often Chinese (wechat-api.md §2.1 lists several): it
+// WeChat's errmsg is often Chinese (the access-token errcodes, for one): it
 // is cut at 200 runes, never inside a character.
 func TestWeChatErrorsCutByRunes(t *testing.T) {
 	rdb, prefix := tenantstest.Redis(t)

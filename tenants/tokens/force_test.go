@@ -12,7 +12,7 @@ import (
 	"miniauth/tenants/tokens"
 )
 
-// wechat-api.md §2.2: force_refresh kills the token for every holder and
+// stable_token: force_refresh kills the token for every holder and
 // is allowed 20 times a day, 30 s apart. A token WeChat refused but still
 // hands out is forced once; then the limits hold for all nodes together.
 func TestForcedRefreshesAreLimited(t *testing.T) {

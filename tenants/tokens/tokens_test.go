@@ -142,7 +142,7 @@ func TestDoRenewsOnceAfterInvalidToken(t *testing.T) {
 	}
 }
 
-// wechat-open-api.md §7 rule 1: {40001, 40014, 42001} mean the basic
+// WeChat's renewal rule: {40001, 40014, 42001} mean the basic
 // token is bad; renew once and retry once, never loop.
 func TestDoGivesUpAfterOneRetry(t *testing.T) {
 	for _, code := range []int{40001, 40014, 42001} {

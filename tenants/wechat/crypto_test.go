@@ -125,7 +125,7 @@ func TestDecryptWhatTheSimulatorEncrypts(t *testing.T) {
 }
 
 func TestSignatures(t *testing.T) {
-	// The official example of the session signature (wechat-api.md §4.1),
+	// The official example of the session signature (in WeChat's documentation),
 	// also reproduced with openssl dgst -sha256 -hmac.
 	if got := wechat.SessionSignature("o0q0otL8aEzpcZL/FT9WsQ==", `{"foo":"bar"}`); got != "654571f79995b2ce1e149e53c0a33dc39c0a74090db514261454e8dbe432aa0b" {
 		t.Errorf("SessionSignature = %s", got)

@@ -16,8 +16,8 @@ const (
 // account's web OAuth.
 const DefaultAuthorizeURL = "https://open.weixin.qq.com"
 
-// AuthorizeURL is the address of WeChat's authorize page (wechat-api.md
-// §6.1), fragment included. base is DefaultAuthorizeURL or a simulator's.
+// AuthorizeURL is the address of WeChat's authorize page (docs/wechat.md,
+// web OAuth), #wechat_redirect included. base is DefaultAuthorizeURL or a simulator's.
 func AuthorizeURL(base, appid, redirectURI, scope, state string) string {
 	// WeChat wants its parameters in this order; url.Values would sort them.
 	return base + "/connect/oauth2/authorize?appid=" + url.QueryEscape(appid) +
@@ -50,7 +50,7 @@ func (c *Client) OAuthAccessToken(ctx context.Context, appid, secret, code strin
 	if err := c.do(ctx, cl, &r); err != nil {
 		return OAuthToken{}, err
 	}
-	// A snapshot-page user comes with empty tokens (wechat-open-api.md §3).
+	// A snapshot-page user comes with empty tokens (docs/wechat.md, snapshot users).
 	if (r.AccessToken == "" && r.Snapshot != 1) || r.OpenID == "" {
 		return OAuthToken{}, unavailable(api, "reply lacks access_token or openid")
 	}

@@ -8,7 +8,7 @@ import (
 	"miniauth/tenants/wechat/wechattest"
 )
 
-// wechat-open-api.md §3: a snapshot-page user's exchange has empty tokens
+// A snapshot-page user's exchange (docs/wechat.md, snapshot users) has empty tokens
 // and is_snapshotuser 1; it is a reply, not a malformed one, so the caller
 // can refuse the virtual user.
 func TestOAuthSnapshotUser(t *testing.T) {

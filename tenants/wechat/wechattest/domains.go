@@ -16,7 +16,7 @@ var loopback = []string{"localhost", "127.0.0.1", "::1"}
 // SetOAuthDomains replaces the web-auth domains ("网页授权域名") of an
 // official account: a redirect_uri whose host (lower-case, port dropped)
 // is none of them is refused on the authorize page with 10003
-// (wechat-api.md §6.1). No domains restores the loopback default.
+// (docs/wechat.md, web OAuth). No domains restores the loopback default.
 func (s *Server) SetOAuthDomains(appid string, domains ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -50,7 +50,7 @@ func TestRulesInjectErrcodes(t *testing.T) {
 	}
 }
 
-// wechat-api.md §6.2: "a retry after -1 then gives 40163". A -1 may or
+// WeChat's web OAuth code exchange: a retry after -1 gives 40163. A -1 may or
 // may not have spent the code; the consume flag plays the first case.
 func TestSystemErrorMayConsumeTheCode(t *testing.T) {
 	for _, tt := range []struct {
@@ -67,7 +67,7 @@ func TestSystemErrorMayConsumeTheCode(t *testing.T) {
 	}
 }
 
-// wechat-api.md §1: 40226 "code blocked" for a high-risk user.
+// code2session answers 40226 "code blocked" for a high-risk user.
 func TestBlockedUser(t *testing.T) {
 	f := newFixture(t, wechattest.Options{})
 	if r := f.do(http.MethodPost, "/mock/user-flags", `{"user":"rex","blocked":true}`); r.status != http.StatusNoContent {
@@ -83,7 +83,7 @@ func TestBlockedUser(t *testing.T) {
 	}
 }
 
-// wechat-api.md §0, §2: 42001 once a token's two hours are up, without
+// Access tokens: 42001 once a token's two hours are up, without
 // waiting for them.
 func TestExpireTokens(t *testing.T) {
 	for _, how := range []string{"expire-tokens", "clock"} {
@@ -103,7 +103,7 @@ func TestExpireTokens(t *testing.T) {
 	}
 }
 
-// wechat-api.md §2.2: force_refresh at most 20 a day, 30 s apart; a
+// stable_token: force_refresh at most 20 a day, 30 s apart; a
 // force within 30 s does not refresh.
 func TestForceRefreshLimits(t *testing.T) {
 	f := newFixture(t, wechattest.Options{})
@@ -143,7 +143,7 @@ func TestTokenDailyQuota(t *testing.T) {
 	wantError(t, f.do(http.MethodGet, q, ""), 45009, "reach max api daily quota limit")
 }
 
-// wechat-api.md §6.1: 10003 when redirect_uri is not on the web-auth
+// WeChat's authorize page: 10003 when redirect_uri is not on the web-auth
 // domain; an account without one accepts loopback hosts only.
 func TestOAuthDomains(t *testing.T) {
 	f := newFixture(t, wechattest.Options{})
@@ -176,7 +176,7 @@ func TestOAuthDomains(t *testing.T) {
 	}
 }
 
-// wechat-open-api.md §3: a snapshot-page user's exchange.
+// Web OAuth: a snapshot-page user's exchange (docs/wechat.md, snapshot users).
 func TestSnapshotUser(t *testing.T) {
 	f := newFixture(t, wechattest.Options{})
 	const oa, secret = "wx00000000000000e5", "secret-of-oa-e"
@@ -207,7 +207,7 @@ func TestSnapshotUser(t *testing.T) {
 	}
 }
 
-// wechat-api.md §5.2, §8: wx.login may rotate session_key.
+// wx.login may rotate the session_key (docs/wechat.md, session_key).
 func TestSessionKeyRotation(t *testing.T) {
 	f := newFixture(t, wechattest.Options{})
 	key := func(user string) string { return f.login(appA, secretA, f.issue(appA, user)).str("session_key") }

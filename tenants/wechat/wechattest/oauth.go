@@ -16,7 +16,7 @@ type oauthGrant struct {
 	snapshot           bool // the user came through the snapshot page (flags.go)
 }
 
-// AddOfficialAccount registers an official account for web OAuth (§6).
+// AddOfficialAccount registers an official account for web OAuth (docs/wechat.md).
 // domain is its web-auth domain ("网页授权域名"): redirect URIs on another
 // host are refused with 10003; "" accepts loopback hosts only (more with
 // SetOAuthDomains).
@@ -35,7 +35,7 @@ func (s *Server) AddOfficialAccount(appid, secret, openPlatformID, domain string
 // mock_user, else the cookie wxmock_user, else "h5-user"; mock_deny=1
 // plays a refusal (a redirect with the state only); mock_snapshot=1, like
 // the user's Snapshot flag, opens snsapi_userinfo as a snapshot page
-// (wechat-open-api.md §3). Errors are an HTML page
+// (docs/wechat.md, snapshot users). Errors are an HTML page
 // with WeChat's authorize-page code, as WeChat shows them to the user.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -93,7 +93,8 @@ func authorizeError(w http.ResponseWriter, code int, msg string) {
 	fmt.Fprintf(w, "<html><body><h2>Oops! Something went wrong:(</h2><p>%d %s</p></body></html>\n", code, html.EscapeString(msg))
 }
 
-// oauthAccessToken answers GET sns/oauth2/access_token (§6.2).
+// oauthAccessToken answers GET sns/oauth2/access_token, which exchanges a web
+// OAuth code for the user's tokens.
 func (s *Server) oauthAccessToken(r *http.Request) outcome {
 	q := r.URL.Query()
 	s.mu.Lock()
@@ -130,7 +131,8 @@ func (s *Server) oauthAccessToken(r *http.Request) outcome {
 	return succeed(body)
 }
 
-// oauthUserInfo answers GET sns/userinfo (§6.4).
+// oauthUserInfo answers GET sns/userinfo, the profile an snsapi_userinfo
+// authorization gives.
 func (s *Server) oauthUserInfo(r *http.Request) outcome {
 	q := r.URL.Query()
 	s.mu.Lock()

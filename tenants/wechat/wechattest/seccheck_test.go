@@ -14,7 +14,7 @@ import (
 	"miniauth/tenants/wechat/wechattest"
 )
 
-// TestMsgSecCheckWire: msg_sec_check v2 as wechat-open-api §4 describes it:
+// TestMsgSecCheckWire: msg_sec_check v2 as WeChat documents it:
 // token in the query, the user's recent visit, errcode 0 with the verdict
 // in result even for risky text.
 func TestMsgSecCheckWire(t *testing.T) {
@@ -36,7 +36,7 @@ func TestMsgSecCheckWire(t *testing.T) {
 	}{
 		{"GET", http.MethodGet, path, "", 43302, "method must be POST"},
 		{"no access_token", http.MethodPost, "/wxa/msg_sec_check", body(openid, "hi", 1), 41001, "access_token missing"},
-		{"bad access_token (§4.3)", http.MethodPost, "/wxa/msg_sec_check?access_token=96_x", body(openid, "hi", 1), 40001,
+		{"bad access_token", http.MethodPost, "/wxa/msg_sec_check?access_token=96_x", body(openid, "hi", 1), 40001,
 			"invalid credential, access_token is invalid or not latest"},
 		{"token in the body only", http.MethodPost, "/wxa/msg_sec_check", `{"access_token":"` + tok + `","version":2}`, 47001, "data format error"},
 		{"empty body", http.MethodPost, path, "", 44002, "empty post data"},
@@ -73,7 +73,7 @@ func TestMsgSecCheckWire(t *testing.T) {
 			}
 		})
 	}
-	// Version 1 (§4.4): no version, 87014 for risky text.
+	// Version 1 (legacy): no version, 87014 for risky text.
 	wantError(t, f.do(http.MethodPost, path, `{"content":"坏词"}`), 87014, "risky content")
 	if r := f.do(http.MethodPost, path, `{"content":"fine"}`); r.errcode() != 0 || r.body["result"] != nil {
 		t.Fatalf("v1 pass: %s", r.raw)
@@ -125,7 +125,7 @@ func TestMockContentRule(t *testing.T) {
 }
 
 // TestUserInfoIsAnonymous: wx.getUserInfo answers the anonymous profile in
-// rawData and encryptedData alike (wechat-open-api §5.3), whatever the
+// rawData and encryptedData alike (WeChat's demoted profile), whatever the
 // person's real profile; ids stay real.
 func TestUserInfoIsAnonymous(t *testing.T) {
 	f := newFixture(t, wechattest.Options{})
