@@ -51,7 +51,7 @@ type loginResponse struct {
 	PhoneError *errorBody `json:"phone_error,omitempty"`
 }
 
-// login exchanges a wx.login code for a session (DESIGN §1). What happens
+// login exchanges a wx.login code for a session (docs/api.md). What happens
 // to an unknown identity is the tenant's registration policy
 // (docs/registration.md): a new user, or a sign-up ticket. A phone_code is
 // exchanged only once the login stands (login_phone.go), and every WeChat

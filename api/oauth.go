@@ -17,7 +17,7 @@ import (
 )
 
 // Web OAuth of official accounts, for H5 pages opened inside WeChat
-// (wechat-api.md §6, docs/registration.md).
+// (docs/wechat.md, docs/registration.md).
 
 const oauthCookie = "miniauth_oauth_state"
 
@@ -117,7 +117,7 @@ func (s *Server) oauthLogin(c *fiber.Ctx, st *signup.State, code string) (url.Va
 		return nil, err
 	}
 	if tok.Snapshot == 1 {
-		// Virtual ids (wechat-open-api.md §3): registering or merging them
+		// Virtual ids (docs/wechat.md, snapshot users): registering or merging them
 		// would make an account nobody can reach again.
 		return nil, errSnapshotUser(nil)
 	}

@@ -10,6 +10,7 @@ func (s *Server) routes() {
 
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
+	a.Get("/openapi.json", s.openAPI()) // docs/openapi.yaml as JSON (openapi.go)
 	// No /metrics here: Metrics.Handler is served on its own address.
 
 	// Mini-program and tenant-backend facing, per tenant.

@@ -14,7 +14,7 @@ import (
 )
 
 // Config is miniauth's whole configuration, read once from the environment
-// (DESIGN §7) and validated at boot.
+// (the README's configuration table) and validated at boot.
 type Config struct {
 	Addr           string
 	MySQLDSN       string

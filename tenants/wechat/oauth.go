@@ -21,8 +21,8 @@ const (
 // account's web OAuth, and a website application's QR login.
 const DefaultAuthorizeURL = "https://open.weixin.qq.com"
 
-// AuthorizeURL is the address of WeChat's authorize page (wechat-api.md
-// §6.1), fragment included. base is DefaultAuthorizeURL or a simulator's.
+// AuthorizeURL is the address of WeChat's authorize page (docs/wechat.md,
+// web OAuth), #wechat_redirect included. base is DefaultAuthorizeURL or a simulator's.
 func AuthorizeURL(base, appid, redirectURI, scope, state string) string {
 	return connectURL(base, "/connect/oauth2/authorize", appid, redirectURI, scope, state)
 }
@@ -78,7 +78,7 @@ func (c *Client) OAuthAccessToken(ctx context.Context, appid, secret, code strin
 	if err := c.do(ctx, cl, &r); err != nil {
 		return OAuthToken{}, err
 	}
-	// A snapshot-page user comes with empty tokens (wechat-open-api.md §3).
+	// A snapshot-page user comes with empty tokens (docs/wechat.md, snapshot users).
 	if (r.AccessToken == "" && r.Snapshot != 1) || r.OpenID == "" {
 		return OAuthToken{}, unavailable(api, "reply lacks access_token or openid")
 	}

@@ -17,7 +17,7 @@ type oauthGrant struct {
 	snapshot           bool // the user came through the snapshot page (flags.go)
 }
 
-// AddOfficialAccount registers an official account for web OAuth (§6).
+// AddOfficialAccount registers an official account for web OAuth (docs/wechat.md).
 // domain is its web-auth domain ("网页授权域名"): redirect URIs on another
 // host are refused with 10003; "" accepts loopback hosts only (more with
 // SetOAuthDomains).
@@ -36,7 +36,7 @@ func (s *Server) AddOfficialAccount(appid, secret, openPlatformID, domain string
 // mock_user, else the cookie wxmock_user, else "h5-user"; mock_deny=1
 // plays a refusal (a redirect with the state only); mock_snapshot=1, like
 // the user's Snapshot flag, opens snsapi_userinfo as a snapshot page
-// (wechat-open-api.md §3). Errors are an HTML page
+// (docs/wechat.md, snapshot users). Errors are an HTML page
 // with WeChat's authorize-page code, as WeChat shows them to the user.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -140,7 +140,8 @@ func (s *Server) oauthAccessToken(r *http.Request) outcome {
 	return succeed(body)
 }
 
-// oauthUserInfo answers GET sns/userinfo (§6.4).
+// oauthUserInfo answers GET sns/userinfo, the profile an snsapi_userinfo
+// authorization gives.
 func (s *Server) oauthUserInfo(r *http.Request) outcome {
 	q := r.URL.Query()
 	s.mu.Lock()

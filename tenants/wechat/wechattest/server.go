@@ -27,10 +27,11 @@ type Options struct {
 	// (45011); 0 = no limit (WeChat documents no number).
 	PhonePerMinute int
 	// ForcePerDay limits stable_token force refreshes per app per day
-	// (45009); 20, negative = no limit (wechat-api.md §2.2).
+	// (45009); 20, as WeChat allows; negative = no limit.
 	ForcePerDay int
 	// TokenPerDay limits cgi-bin/token calls per app per day (45009); 2000,
-	// negative = no limit (the mini-program figure is UNCONFIRMED, §2.1).
+	// negative = no limit (2000 is the official-account figure; WeChat
+	// documents none for mini-programs).
 	TokenPerDay int
 }
 
