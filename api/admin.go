@@ -12,7 +12,7 @@ import (
 	"miniauth/tenants/audit"
 )
 
-// The admin API (DESIGN §5, /admin/api/) behind the console. Every route
+// The admin API (/admin/api/, docs/api.md) behind the console. Every route
 // below the sign-in goes through requireAdmin; every tenant's route goes
 // through adminTenant, which answers 404 for a tenant the admin may not
 // see, exactly as for a tenant that does not exist.

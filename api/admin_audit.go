@@ -15,7 +15,7 @@ import (
 // audit writes an entry outside any other change (sign-ins, revocations
 // that live in Redis, credential tests). The change it records has
 // happened whether or not the entry can be written, so a failure does not
-// change the answer; it is logged at error level (DESIGN §6).
+// change the answer; it is logged at error level, for the operator to see.
 func (s *Server) audit(c *fiber.Ctx, e audit.Entry) {
 	if err := s.deps.Audit.RecordNow(c.UserContext(), e); err != nil {
 		s.log.Error("audit entry not written", "request_id", requestIDOf(c), "action", e.Action,

@@ -30,7 +30,7 @@ import (
 	"miniauth/tenants/wxerrors"
 )
 
-// BodyLimit is the largest request body accepted (DESIGN §5).
+// BodyLimit is the largest request body accepted (docs/api.md, conventions).
 const BodyLimit = 64 * 1024
 
 // Deps are what the API is built from. Every field is required except

@@ -12,7 +12,7 @@ import (
 	"miniauth/tenants/users"
 )
 
-// Tenant backend facing endpoints (DESIGN §5, docs/backends.md).
+// Tenant backend facing endpoints (docs/api.md, docs/backends.md).
 
 const localAPIKey = "api_key"
 

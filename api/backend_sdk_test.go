@@ -35,6 +35,23 @@ func TestMiniProgramSDK(t *testing.T) {
 		Secret: "other-app-secret-0123456789", Actor: audit.CLI}); err != nil {
 		t.Fatal(err)
 	}
+	// Tenants that want an explicit sign-up, for the SDK's register().
+	for _, p := range []struct{ slug, appid, policy string }{
+		{"initech", signupAppID, tenants.RegistrationSignup},
+		{"hooli", existingOnlyAppID, tenants.RegistrationExistingOnly},
+	} {
+		e.wx.AddApp(p.appid, p.slug+"-app-secret-0123456789", "")
+		tn, err := e.reg.Create(ctx, tenants.NewTenant{Slug: p.slug, Name: p.slug, AppID: p.appid,
+			Secret: p.slug + "-app-secret-0123456789", Actor: audit.CLI})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := tn.Settings
+		st.Registration = p.policy
+		if err := e.reg.Update(ctx, tn.ID, tenants.Update{Settings: &st, Actor: audit.CLI}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	wxHTTP := httptest.NewServer(e.wx.Handler()) // the same simulator, for the "phone" side
 	t.Cleanup(wxHTTP.Close)
 
@@ -64,6 +81,8 @@ func TestMiniProgramSDK(t *testing.T) {
 		"MINIAUTH_URL="+e.base, "WXMOCK_URL="+wxHTTP.URL,
 		"MINIAUTH_TENANT=acme", "MINIAUTH_APPID="+demoAppID,
 		"MINIAUTH_OTHER_TENANT=globex", "MINIAUTH_OTHER_APPID="+otherAppID,
+		"MINIAUTH_SIGNUP_TENANT=initech", "MINIAUTH_SIGNUP_APPID="+signupAppID,
+		"MINIAUTH_EXISTING_ONLY_TENANT=hooli", "MINIAUTH_EXISTING_ONLY_APPID="+existingOnlyAppID,
 		"MINIAUTH_TEST_EXPIRED_TOKEN="+expired,
 		"MINIAUTH_TEST_EDDSA_TOKEN="+eddsaToken, "MINIAUTH_TEST_EDDSA_JWKS="+eddsaJWKS,
 		"MINIAUTH_TEST_EDDSA_ISSUER=https://auth.example.test/t/edwards", "MINIAUTH_TEST_EDDSA_AUDIENCE=edwards",
@@ -77,6 +96,12 @@ func TestMiniProgramSDK(t *testing.T) {
 	}
 	t.Logf("node --test:\n%s", lastLines(string(out), 18))
 }
+
+// The mini-programs of the SDK tests' sign-up tenants.
+const (
+	signupAppID       = "wx5190000000000001"
+	existingOnlyAppID = "wx5190000000000002"
+)
 
 // eddsaFixture signs a token with an Ed25519 key of a tenant of its own
 // and returns it with that tenant's JWKS, for the Node side to verify.

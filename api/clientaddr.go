@@ -9,7 +9,7 @@ import (
 
 const localClientIP = "client_ip"
 
-// clientAddr works out the client's address once per request (DESIGN §6)
+// clientAddr works out the client's address once per request
 // for the rate limits, the admin lockout, the audit log, the session index
 // and the access log; clientIP reads it. Never use c.IP(): behind a proxy
 // it is whatever the client wrote into X-Forwarded-For.

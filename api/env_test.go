@@ -61,7 +61,7 @@ type env struct {
 	hooks   *webhooks.Store // the tests deliver with hooks.DeliverDue
 	users   *users.Store
 	keys    *keyring.Ring
-	metrics *api.Metrics // served on their own address in production, never on base
+	metrics *api.Metrics // served on their own address in production (metrics(t, e) reads them)
 }
 
 type clock struct {

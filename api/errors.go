@@ -27,7 +27,7 @@ import (
 	"miniauth/tenants/wechat"
 )
 
-// Error codes of the API (DESIGN §5). Clients match on these, never on the
+// Error codes of the API (the table in docs/api.md). Clients match on these, never on the
 // message.
 const (
 	CodeInvalidRequest      = "invalid_request"

@@ -51,9 +51,11 @@ type loginResponse struct {
 	PhoneError *errorBody `json:"phone_error,omitempty"`
 }
 
-// login exchanges a wx.login code for a session (signin.MiniProgram).
-// What happens to an unknown identity is the tenant's registration policy
-// (docs/registration.md): a new user, or a sign-up ticket.
+// login exchanges a wx.login code for a session (signin.MiniProgram,
+// docs/api.md). What happens to an unknown identity is the tenant's
+// registration policy (docs/registration.md): a new user, or a sign-up
+// ticket. A phone_code is exchanged only once the login stands
+// (login_phone.go).
 func (s *Server) login(c *fiber.Ctx) error {
 	var req loginRequest
 	if err := decodeJSON(c, &req); err != nil {

@@ -24,6 +24,9 @@ func TestMain(m *testing.M) {
 	remember(demoSecret, "AppSecret")
 	code := m.Run()
 	if code == 0 {
+		code = reportSpecFailures()
+	}
+	if code == 0 {
 		if leaks := scanLogs(); len(leaks) > 0 {
 			fmt.Fprintln(os.Stderr, "secrets found in the logs of the test suite:")
 			for _, l := range leaks {

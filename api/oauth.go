@@ -17,7 +17,7 @@ import (
 )
 
 // Web OAuth of official accounts, for H5 pages opened inside WeChat
-// (wechat-api.md §6, docs/registration.md).
+// (docs/wechat.md, docs/registration.md).
 
 const oauthCookie = "miniauth_oauth_state"
 

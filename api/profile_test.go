@@ -145,8 +145,8 @@ func TestNicknameCheck(t *testing.T) {
 			e.wx.SetFaults(wechattest.Faults{SystemErrors: 2})
 		}, nickname: "小刚", status: 502, code: "wechat_unavailable", stored: "小红", checks: 2, audited: 1},
 		// Three hours on, the cached access token has expired too: the token
-		// cache keeps the same clock, renews it before the call, and the one
-		// check gets 61010.
+		// cache (on the same clock) renews it before the check, which then
+		// answers 61010.
 		{name: "visit older than 2 hours (61010), fail closed", before: func() { e.clock.Add(3 * time.Hour) },
 			nickname: "小刚", status: 502, code: "wechat_unavailable", stored: "小红", checks: 1, audited: 1},
 		{name: "check off: risky words pass untouched", before: func() { settings(`{"nickname_check":false}`) },

@@ -20,6 +20,7 @@ func (s *Server) routes() {
 
 	root.get("/healthz", s.healthz)
 	root.get("/readyz", s.readyz)
+	root.get("/openapi.json", s.openAPI()) // docs/openapi.yaml as JSON (openapi.go)
 	// No /metrics here: Metrics.Handler is served on its own address.
 	root.get("/:file", s.mpVerifyFile)  // official accounts' MP_verify_*.txt; any other name goes on (mpverify.go)
 	root.get("/console/*", s.console()) // the embedded console (admin_console.go)

@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -38,12 +40,19 @@ func TestBlockedUser(t *testing.T) {
 	}
 }
 
-// metrics is what the private metrics address would serve.
+// metrics reads the Prometheus text of e's node, which serve puts on its
+// own address (MINIAUTH_METRICS_ADDR), never on the public one.
 func metrics(t *testing.T, e *env) string {
 	t.Helper()
-	rec := httptest.NewRecorder()
-	e.metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	return rec.Body.String()
+	srv := httptest.NewServer(e.metrics.Handler())
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return string(raw)
 }
 
 // wechat-api.md §6.2: after -1, WeChat may have spent the code (a retry

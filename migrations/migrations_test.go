@@ -44,3 +44,81 @@ func TestAdminEmailExact(t *testing.T) {
 		t.Fatalf("down to 6 again: %v", err)
 	}
 }
+
+// TestAppKinds: 0010 lets apps be Open Platform mobile and website
+// applications; its Down removes those apps (and their identities) so the
+// old column can hold the rest.
+func TestAppKinds(t *testing.T) {
+	ctx := context.Background()
+	db, _ := tenantstest.DB(t)
+	p, err := goose.NewProvider(goose.DialectMySQL, db.DB, os.DirFS("."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 8); err != nil {
+		t.Fatalf("down to 8: %v", err)
+	}
+	db.MustExec(`INSERT INTO tenants (slug, name, settings) VALUES ('acme', 'Acme', '{}')`)
+	insert := `INSERT INTO apps (tenant_id, kind, appid, secret_sealed, secret_key_id) SELECT id, ?, ?, 'x', 'k' FROM tenants`
+	if _, err := db.Exec(insert, "mobileapp", "wxapp00000001"); err == nil {
+		t.Fatal("a mobileapp was stored before 0010")
+	}
+	if _, err := p.UpTo(ctx, 10); err != nil {
+		t.Fatalf("up to 10: %v", err)
+	}
+	for kind, appid := range map[string]string{"miniprogram": "wxmp000000001", "mobileapp": "wxapp00000001", "website": "wxweb00000001"} {
+		if _, err := db.Exec(insert, kind, appid); err != nil {
+			t.Fatalf("%s after 0010: %v", kind, err)
+		}
+	}
+	if _, err := p.DownTo(ctx, 8); err != nil {
+		t.Fatalf("down to 8 again: %v", err)
+	}
+	var kinds []string
+	if err := db.Select(&kinds, `SELECT kind FROM apps`); err != nil || len(kinds) != 1 || kinds[0] != "miniprogram" {
+		t.Fatalf("apps after Down: %v, %v", kinds, err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+}
+
+// TestAdminMFA: 0012 adds the invited status and the MFA, recovery code,
+// invite and platform settings tables, and its Down returns to 0008 with
+// the invited admins gone and the others kept.
+func TestAdminMFA(t *testing.T) {
+	ctx := context.Background()
+	db, _ := tenantstest.DB(t)
+	p, err := goose.NewProvider(goose.DialectMySQL, db.DB, os.DirFS("."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.MustExec(`INSERT INTO admins (email, password_hash, role, status) VALUES ('a@acme.example', 'x', 'platform', 'invited')`)
+	res := db.MustExec(`INSERT INTO admins (email, password_hash, role) VALUES ('b@acme.example', 'x', 'platform')`)
+	id, _ := res.LastInsertId()
+	db.MustExec(`INSERT INTO admin_mfa (admin_id, secret, secret_key_id, enabled_at, last_step) VALUES (?, 'sealed', 'k', NOW(3), 1)`, id)
+	db.MustExec(`INSERT INTO admin_recovery_codes (admin_id, salt, code_hash) VALUES (?, REPEAT('s', 16), REPEAT('h', 32))`, id)
+	db.MustExec(`INSERT INTO admin_invites (admin_id, token_hash, expires_at) VALUES (?, REPEAT('t', 32), NOW(3))`, id)
+	db.MustExec(`INSERT INTO platform_settings (name, value) VALUES ('require_mfa_platform', '1')`)
+	if _, err := db.Exec(`INSERT INTO admin_invites (admin_id, token_hash, expires_at) VALUES (?, REPEAT('t', 32), NOW(3))`, id); err == nil {
+		t.Fatal("two invites with one token hash")
+	}
+	db.MustExec(`DELETE FROM admins WHERE id = ?`, id) // the MFA rows go with the admin
+	for _, table := range []string{"admin_mfa", "admin_recovery_codes", "admin_invites"} {
+		var n int
+		if err := db.Get(&n, `SELECT COUNT(*) FROM `+table); err != nil || n != 0 {
+			t.Fatalf("%s after deleting the admin: %d rows, %v", table, n, err)
+		}
+	}
+	db.MustExec(`INSERT INTO admins (email, password_hash, role) VALUES ('c@acme.example', 'x', 'platform')`)
+	if _, err := p.DownTo(ctx, 8); err != nil {
+		t.Fatalf("down to 8: %v", err)
+	}
+	var emails []string
+	if err := db.Select(&emails, `SELECT email FROM admins ORDER BY email`); err != nil || len(emails) != 1 || emails[0] != "c@acme.example" {
+		t.Fatalf("admins after Down: %v, %v", emails, err)
+	}
+	if _, err := p.UpTo(ctx, 12); err != nil {
+		t.Fatalf("up to 12 again: %v", err)
+	}
+}

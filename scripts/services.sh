@@ -2,7 +2,8 @@
 # services.sh — make sure MariaDB and Redis answer where miniauth expects them.
 #
 #   MariaDB on $MARIADB_HOST:$MARIADB_PORT (default 127.0.0.1:3306), user root with an empty
-#   password over TCP, with the database $MINIAUTH_DB (default miniauth).
+#   password over TCP, with the database $MINIAUTH_DB (default miniauth); a database this script
+#   creates carries a mark (the table miniauth_dev_mark) that lets scripts/reset-dev.sh drop it.
 #   Redis   on $REDIS_HOST:$REDIS_PORT     (default 127.0.0.1:6379).
 #
 # A service that already answers is left alone. One that is missing is installed from Debian's
@@ -247,6 +248,23 @@ mariadb_root_over_tcp() {
 		die "mariadb: root still cannot log in over TCP to $MARIADB_HOST:$MARIADB_PORT with an empty password"
 }
 
+# The table that marks a database this script created, and that scripts/reset-dev.sh may therefore
+# drop; a database without it (made by hand, or by anything else) is never reset.
+MARK_TABLE=miniauth_dev_mark
+
+mariadb_database() {
+	local exists
+	exists=$(sql_tcp "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '$MINIAUTH_DB'") ||
+		die "mariadb: could not look for the database $MINIAUTH_DB"
+	[[ $exists == 0 ]] || return 0
+	note "mariadb: creating the database $MINIAUTH_DB (marked as made by services.sh, so make reset-dev may drop it)"
+	sql_tcp "CREATE DATABASE \`$MINIAUTH_DB\` CHARACTER SET utf8mb4;
+		CREATE TABLE \`$MINIAUTH_DB\`.$MARK_TABLE (created_by VARCHAR(64) NOT NULL, created_at DATETIME NOT NULL)
+			COMMENT 'made by miniauth scripts/services.sh: a development database that make reset-dev may drop';
+		INSERT INTO \`$MINIAUTH_DB\`.$MARK_TABLE VALUES ('scripts/services.sh', NOW());" ||
+		die "mariadb: could not create the database $MINIAUTH_DB"
+}
+
 mariadb_up() {
 	local state=running
 
@@ -275,8 +293,7 @@ mariadb_up() {
 	fi
 
 	mariadb_root_over_tcp
-	sql_tcp "CREATE DATABASE IF NOT EXISTS \`$MINIAUTH_DB\` CHARACTER SET utf8mb4" ||
-		die "mariadb: could not create the database $MINIAUTH_DB"
+	mariadb_database
 	printf 'mariadb: %s on %s:%s\n' "$state" "$MARIADB_HOST" "$MARIADB_PORT"
 }
 

@@ -83,7 +83,8 @@ func (r *Registry) Delete(ctx context.Context, id int64, actor audit.Actor) erro
 	})
 }
 
-// NewApp is a mini-program to add to a tenant.
+// NewApp is an app to add to a tenant; IsDefault applies to mini-programs
+// only.
 type NewApp struct {
 	AppID     string
 	Secret    string

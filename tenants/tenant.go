@@ -183,10 +183,15 @@ func (s Settings) Validate() error {
 	return s.validateWeb()
 }
 
-// App kinds.
+// App kinds (DESIGN.md §10). Mini-programs take wx.login codes; the others
+// take OAuth codes of sns/oauth2/access_token: an official account's from
+// web OAuth inside WeChat, an Open Platform mobile application's from the
+// WeChat app's SendAuth, a website application's from the qrconnect page.
 const (
 	KindMiniProgram     = "miniprogram"
 	KindOfficialAccount = "officialaccount"
+	KindMobileApp       = "mobileapp"
+	KindWebsite         = "website"
 )
 
 // App is one of a tenant's WeChat applications. The AppSecret is kept

@@ -23,8 +23,9 @@ import (
 )
 
 // Config is miniauth's whole configuration, read once from the environment
-// (DESIGN §7) and validated at boot. String prints every field but those
-// tagged print:"-" (derived from others); a field tagged secret is masked:
+// (the README's configuration table) and validated at boot. String prints
+// every field but those tagged print:"-" (derived from others); a field
+// tagged secret is masked:
 // secret:"true" shows only whether it is set, secret:"dsn" and secret:"url"
 // hide the password inside.
 type Config struct {

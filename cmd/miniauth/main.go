@@ -32,6 +32,12 @@ commands:
   tenant create --slug S --name N --appid A [--if-not-exists]
                                           register a tenant; reads the AppSecret from stdin
   tenant list                             list tenants as JSON
+  tenant add-app --slug S --kind K --appid A [--if-not-exists]
+                                          add an app of kind officialaccount, mobileapp (Open
+                                          Platform mobile app) or website (Open Platform website
+                                          app); reads its AppSecret from stdin
+  tenant rotate-secret --slug S --appid A replace an app's AppSecret; reads it from stdin
+  tenant remove-app --slug S --appid A    remove an app and the identities signed in through it
   admin create --email E [--role platform|tenant] [--tenant S] [--if-not-exists]
                                           add a console admin; reads the password from stdin
   apikey create|list|revoke --tenant S [--name N] [--id K]
@@ -55,11 +61,19 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "miniauth:", err)
+		if errors.Is(err, errOtherMasterKey) {
+			os.Exit(3) // scripts/run.sh names the way out
+		}
 		os.Exit(1)
 	}
 }
 
 var errUsage = errors.New("usage")
+
+// errOtherMasterKey: `tenant create --if-not-exists` found the tenant, but
+// the master key given cannot open its secrets. miniauth exits with status
+// 3 on it.
+var errOtherMasterKey = errors.New("another master key")
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {

@@ -154,7 +154,7 @@ func TestIfNotExistsChecksTheMasterKey(t *testing.T) {
 	_, _ = rand.Read(key)
 	t.Setenv("MINIAUTH_MASTER_KEY", base64.StdEncoding.EncodeToString(key))
 	_, err := runCLI(t, "demo-app-secret-0123456789\n", args...)
-	if err == nil || !strings.Contains(err.Error(), "another master key") {
+	if !errors.Is(err, errOtherMasterKey) { // exit status 3, on which scripts/run.sh names make reset-dev
 		t.Fatalf("--if-not-exists under another master key = %v, want a clear refusal", err)
 	}
 }
@@ -226,5 +226,76 @@ func TestConfigForceRefreshBudget(t *testing.T) {
 		if value == "" && cfg.ForceRefreshes != 20 {
 			t.Errorf("default budget %d, want 20", cfg.ForceRefreshes)
 		}
+	}
+}
+
+// TestTenantApps: `tenant add-app` adds official accounts and the Open
+// Platform kinds (mobile app, website: wechat-open-api.md §1.1, §2) with
+// their AppSecret from stdin, never printed; --if-not-exists makes a second
+// run a no-op; `rotate-secret` and `remove-app` change them.
+func TestTenantApps(t *testing.T) {
+	emptyDatabase(t)
+	if _, err := runCLI(t, "", "migrate"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runCLI(t, "demo-app-secret-0123456789\n", "tenant", "create", "--slug", "demo", "--name", "Demo", "--appid", "wx0123456789abcdef"); err != nil {
+		t.Fatal(err)
+	}
+	type printed struct {
+		Apps []struct {
+			AppID, Kind string
+			IsDefault   bool `json:"is_default"`
+		}
+	}
+	kinds := func(out string) map[string]string {
+		t.Helper()
+		var p printed
+		if err := json.Unmarshal([]byte(out), &p); err != nil {
+			t.Fatalf("printed %q: %v", out, err)
+		}
+		m := map[string]string{}
+		for _, a := range p.Apps {
+			m[a.AppID] = a.Kind
+		}
+		return m
+	}
+	const mobileSecret, webSecret = "mobile-app-secret-0123456789", "website-app-secret-0123456789"
+	for _, a := range []struct{ kind, appid, secret string }{
+		{"mobileapp", "wxapp0123456789ab", mobileSecret},
+		{"website", "wxweb0123456789ab", webSecret},
+		{"officialaccount", "wxoa00123456789ab", "official-account-secret-0123"},
+	} {
+		args := []string{"tenant", "add-app", "--slug", "demo", "--kind", a.kind, "--appid", a.appid, "--if-not-exists"}
+		for run := 0; run < 2; run++ {
+			out, err := runCLI(t, a.secret+"\n", args...)
+			if err != nil || kinds(out)[a.appid] != a.kind || strings.Contains(out, a.secret) {
+				t.Fatalf("add-app %s (run %d): %q %v", a.kind, run+1, out, err)
+			}
+		}
+	}
+	refused := []struct {
+		name  string
+		stdin string
+		args  []string
+	}{
+		{"unknown kind", mobileSecret + "\n", []string{"add-app", "--slug", "demo", "--kind", "miniprogram", "--appid", "wxapp0000000000ab"}},
+		{"appid taken", mobileSecret + "\n", []string{"add-app", "--slug", "demo", "--kind", "website", "--appid", "wxapp0123456789ab"}},
+		{"another kind with --if-not-exists", "", []string{"add-app", "--slug", "demo", "--kind", "website", "--appid", "wxapp0123456789ab", "--if-not-exists"}},
+		{"no secret", "", []string{"add-app", "--slug", "demo", "--kind", "website", "--appid", "wxweb0000000000ab"}},
+		{"unknown tenant", webSecret + "\n", []string{"add-app", "--slug", "nope", "--kind", "website", "--appid", "wxweb0000000000ab"}},
+		{"remove the default mini-program", "", []string{"remove-app", "--slug", "demo", "--appid", "wx0123456789abcdef"}},
+		{"rotate an unknown app", webSecret + "\n", []string{"rotate-secret", "--slug", "demo", "--appid", "wxnope00000000"}},
+	}
+	for _, r := range refused {
+		if out, err := runCLI(t, r.stdin, append([]string{"tenant"}, r.args...)...); err == nil {
+			t.Errorf("%s: accepted, printed %q", r.name, out)
+		}
+	}
+	if _, err := runCLI(t, "rotated-website-secret-0123\n", "tenant", "rotate-secret", "--slug", "demo", "--appid", "wxweb0123456789ab"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCLI(t, "", "tenant", "remove-app", "--slug", "demo", "--appid", "wxweb0123456789ab")
+	if err != nil || kinds(out)["wxweb0123456789ab"] != "" || kinds(out)["wxapp0123456789ab"] != "mobileapp" {
+		t.Fatalf("remove-app: %q %v", out, err)
 	}
 }

@@ -85,8 +85,8 @@ func tenantCmd(ctx context.Context, cfg Config, args []string, stdin io.Reader, 
 				// its secrets (a second checkout makes a new dev key).
 				for i := range t.Apps {
 					if _, err := reg.Secret(&t.Apps[i]); err != nil {
-						return fmt.Errorf("tenant %q exists, but its AppSecret of %s was sealed with another master key (key id %s, current %s)",
-							*slug, t.Apps[i].AppID, t.Apps[i].SecretKeyID, keys.CurrentKeyID())
+						return fmt.Errorf("tenant %q exists, but its AppSecret of %s was sealed with %w (key id %s, current %s)",
+							*slug, t.Apps[i].AppID, errOtherMasterKey, t.Apps[i].SecretKeyID, keys.CurrentKeyID())
 					}
 				}
 				return enc.Encode(toJSON(t))
@@ -101,6 +101,8 @@ func tenantCmd(ctx context.Context, cfg Config, args []string, stdin io.Reader, 
 			return err
 		}
 		return enc.Encode(toJSON(t))
+	case "add-app", "remove-app", "rotate-secret":
+		return appCmd(ctx, reg, args, stdin, enc)
 	}
 	return errUsage
 }

@@ -48,13 +48,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		ForcePerDay: cfg.forcePerDay, TokenPerDay: cfg.tokenPerDay})
 	fake.SetSessionKeyRotation(cfg.rotation)
 	for _, a := range cfg.apps {
-		if a.official {
+		switch a.kind {
+		case kindOfficialAccount:
 			fake.AddOfficialAccount(a.appid, a.secret, a.openPlatform, "")
 			fake.SetOAuthDomains(a.appid, cfg.oauthDomains[a.appid]...)
-		} else {
+		case wechattest.KindMobileApp, wechattest.KindWebsite:
+			if err := fake.AddOpenApp(a.appid, a.secret, a.openPlatform, a.kind); err != nil {
+				return err // parseOpenApp let through what the simulator refuses
+			}
+			fake.SetOAuthDomains(a.appid, cfg.oauthDomains[a.appid]...)
+		default:
 			fake.AddApp(a.appid, a.secret, a.openPlatform)
 		}
-		logger.Info("app added", "appid", a.appid, "official_account", a.official, "open_platform", a.openPlatform)
+		kind := a.kind
+		if kind == "" {
+			kind = "miniprogram"
+		}
+		logger.Info("app added", "appid", a.appid, "kind", kind, "open_platform", a.openPlatform)
 	}
 	for _, w := range cfg.riskyWords {
 		fake.SetContentRule(w, "risky", 20006)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -91,4 +92,69 @@ func TestRunLogsNoSecret(t *testing.T) {
 	if strings.Contains(out, secret) {
 		t.Errorf("the secret was logged: %s", out)
 	}
+}
+
+// TestRunOpenApps: apps given with --open-app are served as the kinds they
+// name (wechat-open-api.md §1, §2): a mobile app gets SendAuth codes, a
+// website the qrconnect page on its --oa-domain.
+func TestRunOpenApps(t *testing.T) {
+	port := freePort(t)
+	addr := "127.0.0.1:" + port
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var logs syncBuffer
+	go func() {
+		done <- run(ctx, []string{"--addr", addr, "--open-app", "wxm1234567:sm-secret-0001:op:mobileapp",
+			"--open-app", "wxw1234567:sw-secret-0001:op:website", "--oa-domain", "wxw1234567=www.example.com"}, env(nil), &logs)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}()
+	base := "http://" + addr
+	var resp *http.Response
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var err error
+		resp, err = http.Post(base+"/mock/app.auth", "application/json", strings.NewReader(`{"appid":"wxm1234567","user":"u1"}`))
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("wxmock did not start: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"code"`) {
+		t.Fatalf("app.auth: %d %s", resp.StatusCode, body)
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for redirect, want := range map[string]int{"https://www.example.com/cb": http.StatusFound, "http://127.0.0.1/cb": http.StatusOK} {
+		res, err := noFollow.Get(base + "/connect/qrconnect?appid=wxw1234567&redirect_uri=" + url.QueryEscape(redirect) +
+			"&response_type=code&scope=snsapi_login&state=s")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("qrconnect to %s: %d, want %d", redirect, res.StatusCode, want)
+		}
+	}
+	if !strings.Contains(logs.String(), "kind=website") || strings.Contains(logs.String(), "sw-secret-0001") {
+		t.Errorf("startup log: %s", logs.String())
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
 }

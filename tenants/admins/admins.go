@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
@@ -80,16 +79,19 @@ func (n *New) validate() error {
 		return err
 	}
 	n.Email = email
+	if err := CheckPassword(n.Password, email); err != nil {
+		return err
+	}
+	return validRole(n.Role, n.TenantID)
+}
+
+func validRole(role string, tenantID int64) error {
 	switch {
-	case utf8.RuneCountInString(n.Password) < 12:
-		return tenants.Invalid("password must be at least 12 characters")
-	case len(n.Password) > 72:
-		return tenants.Invalid("password must be at most 72 bytes") // bcrypt's limit
-	case n.Role == RolePlatform && n.TenantID != 0:
+	case role == RolePlatform && tenantID != 0:
 		return tenants.Invalid("a platform admin belongs to no tenant")
-	case n.Role == RoleTenant && n.TenantID == 0:
+	case role == RoleTenant && tenantID == 0:
 		return tenants.Invalid("a tenant admin needs a tenant")
-	case n.Role != RolePlatform && n.Role != RoleTenant:
+	case role != RolePlatform && role != RoleTenant:
 		return tenants.Invalid("role must be platform or tenant")
 	}
 	return nil
@@ -103,13 +105,9 @@ func (s *Store) Create(ctx context.Context, n New) (*Admin, error) {
 	if err := n.validate(); err != nil {
 		return nil, err
 	}
-	var hash []byte
-	var hashErr error
-	if err := s.gate.Do(ctx, func() { hash, hashErr = bcrypt.GenerateFromPassword([]byte(n.Password), bcryptCost) }); err != nil {
+	hash, err := s.hashPassword(ctx, n.Password)
+	if err != nil {
 		return nil, err
-	}
-	if hashErr != nil {
-		return nil, fmt.Errorf("admins: hash: %w", hashErr)
 	}
 	var tenantID any
 	if n.TenantID != 0 {

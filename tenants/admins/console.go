@@ -159,3 +159,29 @@ func wellFormed(token string) bool {
 	_, err := base64.RawURLEncoding.DecodeString(token)
 	return err == nil
 }
+
+// RevokeOthers ends every console session of an admin but keep (the one a
+// password was just changed from); keep may be nil.
+func (c *Console) RevokeOthers(ctx context.Context, adminID int64, keep *ConsoleSession) error {
+	if keep == nil || keep.AdminID != adminID {
+		return c.RevokeAdmin(ctx, adminID)
+	}
+	ids, err := c.rdb.SMembers(ctx, c.adminKey(adminID)).Result()
+	if err != nil {
+		return fmt.Errorf("admins: revoke console sessions: %w", err)
+	}
+	pipe := c.rdb.Pipeline()
+	for _, id := range ids {
+		if id != keep.ID {
+			pipe.Del(ctx, c.sessionKey(id))
+			pipe.SRem(ctx, c.adminKey(adminID), id)
+		}
+	}
+	if pipe.Len() == 0 {
+		return nil
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("admins: revoke console sessions: %w", err)
+	}
+	return nil
+}

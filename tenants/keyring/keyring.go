@@ -6,6 +6,7 @@ package keyring
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -24,6 +25,7 @@ var ErrUnseal = errors.New("keyring: cannot unseal value")
 type Ring struct {
 	current string
 	aeads   map[string]cipher.AEAD
+	derive  []byte // the current key, for DeriveKey only
 }
 
 // New builds a ring from base64 master keys of 32 bytes each. The
@@ -51,6 +53,7 @@ func New(current string, old ...string) (*Ring, error) {
 		k.aeads[id] = aead
 		if i == 0 {
 			k.current = id
+			k.derive = raw
 		}
 	}
 	if k.current == "" {
@@ -64,6 +67,17 @@ func New(current string, old ...string) (*Ring, error) {
 func KeyID(raw []byte) string {
 	sum := sha256.Sum256(append([]byte("miniauth key id\x00"), raw...))
 	return hex.EncodeToString(sum[:4])
+}
+
+// DeriveKey returns a 32-byte key for one use (label, e.g. "sms-code"),
+// derived from the current master key with HMAC-SHA256, for keyed hashes
+// that are never opened (SMS codes): the master key itself never keys two
+// algorithms. After a rotation the derived key changes too, so what was
+// hashed under the old one (codes that live minutes) no longer matches.
+func (k *Ring) DeriveKey(label string) []byte {
+	m := hmac.New(sha256.New, k.derive)
+	m.Write([]byte("miniauth derived key\x00" + label))
+	return m.Sum(nil)
 }
 
 // CurrentKeyID is the id of the key that seals new values.

@@ -86,3 +86,20 @@ func TestNewKeyringRejectsBadKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestDeriveKey(t *testing.T) {
+	a, err := New(newKey(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(newKey(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.DeriveKey("sms-code"), a.DeriveKey("sms-code")) || len(a.DeriveKey("x")) != 32 {
+		t.Fatal("DeriveKey is not stable")
+	}
+	if bytes.Equal(a.DeriveKey("sms-code"), a.DeriveKey("other")) || bytes.Equal(a.DeriveKey("sms-code"), b.DeriveKey("sms-code")) {
+		t.Fatal("DeriveKey does not separate labels or keys")
+	}
+}

@@ -10,7 +10,7 @@ import (
 )
 
 // ForceSpacing is how far apart WeChat wants forced refreshes; a closer
-// one does not refresh (wechat-api.md §2.2).
+// one does not refresh (docs/wechat.md, access tokens).
 const ForceSpacing = 30 * time.Second
 
 // WeChat's days end at midnight Beijing time.

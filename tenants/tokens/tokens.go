@@ -1,5 +1,5 @@
 // Package tokens shares each app's WeChat access_token between every
-// miniauth node through Redis (wechat-api.md §2).
+// miniauth node through Redis (docs/wechat.md, access tokens).
 //
 // Tokens come from cgi-bin/stable_token in normal mode. A node that finds
 // the cached token close to expiry takes a short Redis lock and renews it;

@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -66,25 +68,60 @@ type job struct {
 }
 
 // DeliverDue claims the deliveries that are due, sends them, records the
-// outcome, and returns how many it sent.
+// outcome, and returns how many it sent. Deliveries to one endpoint go one
+// after another in the order their events were written (a new user's
+// user.created before its user.login); different endpoints are served in
+// parallel, up to Concurrency at a time.
 func (s *Store) DeliverDue(ctx context.Context) (int, error) {
 	jobs, err := s.claim(ctx, 4*s.cfg.Concurrency)
 	if err != nil || len(jobs) == 0 {
 		return 0, err
 	}
+	leased := s.cfg.Now().Add(s.cfg.Lease)
+	queues := byEndpoint(jobs)
 	sem := make(chan struct{}, s.cfg.Concurrency)
 	var wg sync.WaitGroup
-	errs := make([]error, len(jobs))
-	for i := range jobs {
+	errs := make([]error, len(queues))
+	for i, q := range queues {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			errs[i] = s.attempt(ctx, &jobs[i])
+			var qerrs []error
+			for k, j := range q {
+				if s.cfg.Now().Add(s.cfg.Timeout).After(leased) {
+					// The lease would run out during this send, and another
+					// node could send it too: hand the rest back.
+					qerrs = append(qerrs, s.release(ctx, q[k:]))
+					break
+				}
+				qerrs = append(qerrs, s.attempt(ctx, j))
+			}
+			errs[i] = errors.Join(qerrs...)
 		}()
 	}
 	wg.Wait()
 	return len(jobs), errors.Join(errs...)
+}
+
+// byEndpoint splits jobs into one queue per endpoint, each in delivery id
+// order (the order Enqueue wrote them), the queues in the order of their
+// first job.
+func byEndpoint(jobs []job) [][]*job {
+	slices.SortFunc(jobs, func(a, b job) int { return cmp.Compare(a.ID, b.ID) })
+	var queues [][]*job
+	at := make(map[int64]int)
+	for i := range jobs {
+		j := &jobs[i]
+		k, ok := at[j.EndpointID]
+		if !ok {
+			k = len(queues)
+			at[j.EndpointID] = k
+			queues = append(queues, nil)
+		}
+		queues[k] = append(queues[k], j)
+	}
+	return queues
 }
 
 // claim takes up to n due deliveries for this node: rows locked by another
@@ -95,9 +132,17 @@ func (s *Store) claim(ctx context.Context, n int) ([]job, error) {
 	var jobs []job
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var ids []int64
-		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM webhook_deliveries
-			WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED`,
-			now, n); err != nil {
+		// A first attempt waits while an earlier first attempt to its
+		// endpoint is out with another node (leased: next_attempt_at in
+		// the future), so that nodes do not reorder an endpoint's events.
+		// Retries do not hold later events back.
+		if err := tx.SelectContext(ctx, &ids, `SELECT d.id FROM webhook_deliveries d
+			WHERE d.status = 'pending' AND d.next_attempt_at <= ?
+			AND NOT (d.attempts = 0 AND EXISTS (SELECT 1 FROM webhook_deliveries p
+				WHERE p.tenant_id = d.tenant_id AND p.endpoint_id = d.endpoint_id AND p.id < d.id
+				AND p.status = 'pending' AND p.attempts = 0 AND p.next_attempt_at > ?))
+			ORDER BY d.next_attempt_at, d.id LIMIT ? FOR UPDATE SKIP LOCKED`,
+			now, now, n); err != nil {
 			return fmt.Errorf("webhooks: claim: %w", err)
 		}
 		if len(ids) == 0 {
@@ -125,6 +170,22 @@ func (s *Store) claim(ctx context.Context, n int) ([]job, error) {
 		return nil
 	})
 	return jobs, err
+}
+
+// release makes claimed deliveries due again without an attempt.
+func (s *Store) release(ctx context.Context, jobs []*job) error {
+	ids := make([]int64, len(jobs))
+	for i, j := range jobs {
+		ids[i] = j.ID
+	}
+	q, args, err := sqlx.In(`UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id IN (?)`, s.cfg.Now().UTC(), ids)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("webhooks: release: %w", err)
+	}
+	return nil
 }
 
 // outcome is what one attempt produced.

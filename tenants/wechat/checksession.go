@@ -11,8 +11,8 @@ import (
 
 // SessionSignature is WeChat's "user login state signature" of payload:
 // hex(HMAC-SHA256(key = session_key, payload)). The key is the Base64 text
-// of session_key as bytes, not the 16 bytes it decodes to (wechat-api.md
-// §4.1, checked against the official example).
+// of session_key as bytes, not the 16 bytes it decodes to (checked
+// against WeChat's published example).
 func SessionSignature(sessionKey, payload string) string {
 	m := hmac.New(sha256.New, []byte(sessionKey))
 	m.Write([]byte(payload))

@@ -11,7 +11,7 @@ import (
 	"errors"
 )
 
-// Errors of open-data decryption (wechat-api.md §5).
+// Errors of open-data decryption (docs/wechat.md, open data).
 var (
 	// ErrMalformed: the input cannot be WeChat open data at all (not
 	// Base64, an IV that is not 16 bytes, a ciphertext that is not whole

@@ -89,7 +89,10 @@ func TestUnavailable(t *testing.T) {
 		{name: "latency beyond the attempt timeout", faults: wechattest.Faults{Latency: 5 * time.Second}, cause: context.DeadlineExceeded},
 		{name: "retry beyond the total timeout", faults: wechattest.Faults{SystemErrors: 1},
 			client: wechat.Config{TotalTimeout: 100 * time.Millisecond, RetryDelay: time.Hour}, cause: context.DeadlineExceeded},
+		// The attempt timeout is far beyond the cancel, so that a starved
+		// machine cannot let the timeout win the race.
 		{name: "caller cancels", faults: wechattest.Faults{Latency: 5 * time.Second}, cause: context.Canceled,
+			client: wechat.Config{AttemptTimeout: 30 * time.Second, TotalTimeout: 30 * time.Second},
 			ctx: func() (context.Context, context.CancelFunc) {
 				ctx, cancel := context.WithCancel(context.Background())
 				time.AfterFunc(50*time.Millisecond, cancel)

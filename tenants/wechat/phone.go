@@ -24,7 +24,7 @@ type Watermark struct {
 }
 
 // looseString accepts a JSON string or number: WeChat documents
-// countryCode as a string and shows it as a number (wechat-api.md §3).
+// countryCode as a string and shows it as a number in its example (docs/wechat.md, phone numbers).
 type looseString string
 
 func (s *looseString) UnmarshalJSON(b []byte) error {

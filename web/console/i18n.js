@@ -62,6 +62,21 @@ const en = {
   actionFilter: "Action, e.g. user. or user.banned", action: "Action", actorFilter: "Actor", actor: "Actor",
   targetFilter: "Target id", target: "Target", filter: "Filter", older: "Older entries", tenant: "Tenant",
   details: "Details", noAudit: "No entries.",
+  // Charts of use (chart.js)
+  chartDay: "Day", chartShowTable: "Show as table", chartCause: "Cause", chartCount: "Count",
+  chartSummarySum: "{label}: {total} in all from {from} to {to}; {last} on {to}; at most {max} a day.",
+  chartSummaryLevel: "{label}: {last} on {to}; at most {max} from {from} to {to}.",
+  chartNoFailures: "No failed logins in this period.",
+  chartLogins: "Logins", chartNewUsers: "New users", chartFailed: "Failed logins",
+  chartDAU: "Daily active users", chartMAU: "Monthly active users (30 days)", chartFailedByCause: "Failed logins by cause",
+  chartLast30: "Last 30 days", chartLast90: "Last 90 days", chartAllApps: "All apps", chartAllWays: "All ways in",
+  chartZone: "Days are counted in Beijing time (Asia/Shanghai).",
+  way_miniprogram: "Mini-program", way_oauth: "WeChat web OAuth", way_sms: "SMS", way_app: "Mobile app", way_website: "Website",
+  cause_invalid_code: "Invalid or used code", cause_wechat_unavailable: "WeChat unavailable", cause_user_banned: "User banned",
+  cause_rate_limited: "Rate limited", cause_tenant_misconfigured: "Wrong AppID or AppSecret",
+  cause_tenant_disabled: "Tenant disabled", cause_wechat_user_blocked: "Blocked by WeChat as high-risk",
+  cause_wechat_quota_exhausted: "WeChat's daily quota used up", cause_not_registered: "Not registered",
+  cause_invalid_sms_code: "Wrong SMS code", cause_snapshot_user: "WeChat snapshot page", cause_unknown: "Other",
 };
 
 const zh = {
@@ -123,6 +138,21 @@ const zh = {
   actionFilter: "操作，例如 user. 或 user.banned", action: "操作", actorFilter: "操作者", actor: "操作者",
   targetFilter: "对象 ID", target: "对象", filter: "筛选", older: "更早的记录", tenant: "租户",
   details: "详情", noAudit: "没有记录。",
+  // 使用统计图表（chart.js）
+  chartDay: "日期", chartShowTable: "以表格显示", chartCause: "原因", chartCount: "次数",
+  chartSummarySum: "{label}：{from} 至 {to} 共 {total}；{to} 为 {last}；单日最多 {max}。",
+  chartSummaryLevel: "{label}：{to} 为 {last}；{from} 至 {to} 最多 {max}。",
+  chartNoFailures: "此期间没有登录失败。",
+  chartLogins: "登录次数", chartNewUsers: "新用户", chartFailed: "登录失败",
+  chartDAU: "日活跃用户", chartMAU: "月活跃用户（30 天）", chartFailedByCause: "登录失败原因",
+  chartLast30: "最近 30 天", chartLast90: "最近 90 天", chartAllApps: "全部应用", chartAllWays: "全部登录方式",
+  chartZone: "按北京时间（Asia/Shanghai）计日。",
+  way_miniprogram: "小程序", way_oauth: "微信网页授权", way_sms: "短信", way_app: "移动应用", way_website: "网站",
+  cause_invalid_code: "code 无效或已使用", cause_wechat_unavailable: "微信服务不可用", cause_user_banned: "用户已封禁",
+  cause_rate_limited: "请求过于频繁", cause_tenant_misconfigured: "AppID 或 AppSecret 错误",
+  cause_tenant_disabled: "租户已停用", cause_wechat_user_blocked: "被微信判定为高风险用户",
+  cause_wechat_quota_exhausted: "微信每日调用额度已用完", cause_not_registered: "未注册",
+  cause_invalid_sms_code: "短信验证码错误", cause_snapshot_user: "微信快照页", cause_unknown: "其他",
 };
 
 const dicts = { en, "zh-CN": zh };

@@ -28,6 +28,8 @@ export interface ClientOptions {
   appid?: string
   /** the wx object; the global wx by default */
   wx?: any
+  /** uni (uni-app) or Taro in place of wx (see adapt); the one given to use() by default */
+  platform?: Platform
   /** clock in ms; Date.now by default */
   now?: () => number
 }
@@ -63,6 +65,28 @@ export declare class MiniauthError extends Error {
   requestId: string
 }
 
+/**
+ * What login() rejects with when the tenant (policy signup or existing_only)
+ * does not know the WeChat user yet: pass signup_ticket to register().
+ */
+export interface SignupRequiredError extends MiniauthError {
+  code: 'signup_required'
+  /** the ticket for register(), valid expires_in seconds */
+  signup_ticket: string
+  expires_in: number
+  /** login's whole answer: {registered: false, signup_ticket, expires_in} */
+  answer: { registered: false, signup_ticket: string, expires_in: number }
+}
+
+export interface RegisterForm {
+  /** from login()'s SignupRequiredError */
+  signup_ticket: string
+  nickname?: string
+  avatar_url?: string
+  /** a getPhoneNumber button's code; required under existing_only */
+  phone_code?: string
+}
+
 export declare class Client {
   constructor(options: ClientOptions)
   readonly baseURL: string
@@ -71,7 +95,10 @@ export declare class Client {
   session(): StoredSession | null
   isLoggedIn(): boolean
   currentUser(): User | null
+  /** rejects with a SignupRequiredError when the tenant wants a sign-up first */
   login(options?: LoginOptions): Promise<User>
+  /** POST /register with login()'s ticket; stores the session like a login */
+  register(form: RegisterForm): Promise<User>
   request<T = any>(options: RequestOptions): Promise<Response<T>>
   accessToken(): Promise<string>
   user(): Promise<User>
@@ -89,3 +116,23 @@ export declare class Client {
 }
 
 export declare function createClient(options: ClientOptions): Client
+
+/**
+ * What the SDK needs of wx, uni or Taro: request, login and checkSession
+ * taking {success, fail} callbacks or answering by promise, and the sync
+ * storage calls.
+ */
+export interface Platform {
+  request(options: any): any
+  login(options: any): any
+  checkSession(options: any): any
+  getStorageSync(key: string): any
+  setStorageSync(key: string, value: any): void
+  removeStorageSync(key: string): void
+}
+
+/** A wx-shaped object over uni or Taro; createClient({ platform }) uses it. */
+export declare function adapt(platform: Platform): Platform
+
+/** Makes platform the default of every later createClient without wx or platform. */
+export declare function use(platform: Platform): typeof import('./miniauth')

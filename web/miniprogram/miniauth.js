@@ -4,8 +4,13 @@
  *   const miniauth = require('./miniauth')
  *   const auth = miniauth.createClient({ baseURL: 'https://auth.example.com', tenant: 'acme' })
  *   await auth.login()                       // wx.login + POST /t/acme/login, or the stored session
+ *   // under the signup / existing_only policies login() may reject with
+ *   // err.code === 'signup_required': then auth.register({ signup_ticket: err.signup_ticket, nickname })
  *   const res = await auth.request({ url: 'https://api.acme.com/orders' })
  *   await auth.uploadAvatar(e.detail.avatarUrl)   // <button open-type="chooseAvatar">
+ *
+ * On uni-app or Taro, pass their API object in place of wx:
+ * createClient({ platform: uni, ... }) or miniauth.use(Taro) once (adapt()).
  *
  * The SDK keeps the session token (and its expiry) with wx.setStorageSync.
  * It never receives WeChat's session_key: miniauth keeps that server-side.
@@ -45,6 +50,18 @@ function errorOf (res) {
   return new MiniauthError('http_' + (res ? res.statusCode : 0), 'unexpected answer from miniauth', res ? res.statusCode : 0)
 }
 
+/**
+ * The error login() rejects with when the tenant wants an explicit sign-up:
+ * code signup_required, with the ticket for register() and its lifetime.
+ */
+function signupRequired (data) {
+  const err = new MiniauthError('signup_required', 'this tenant needs a sign-up first: call register() with err.signup_ticket', 200)
+  err.signup_ticket = data.signup_ticket || ''
+  err.expires_in = data.expires_in || 0
+  err.answer = data
+  return err
+}
+
 class Client {
   /**
    * @param {object} options
@@ -52,6 +69,7 @@ class Client {
    * @param {string} options.tenant    the tenant's slug
    * @param {string} [options.appid]   another of the tenant's mini-programs than its default
    * @param {object} [options.wx]      the wx object (default: the global wx)
+   * @param {object} [options.platform] uni (uni-app) or Taro in place of wx: see adapt()
    * @param {function(): number} [options.now]  clock in ms (default Date.now)
    */
   constructor (options) {
@@ -62,8 +80,9 @@ class Client {
     this.tenant = options.tenant
     this.appid = options.appid || ''
     /* global wx */
-    this.wx = options.wx || (typeof wx !== 'undefined' ? wx : null)
-    if (!this.wx) throw new MiniauthError('invalid_options', 'no wx object: pass options.wx')
+    const platform = options.platform || defaultPlatform
+    this.wx = options.wx || (platform && adapt(platform)) || (typeof wx !== 'undefined' ? wx : null)
+    if (!this.wx) throw new MiniauthError('invalid_options', 'no wx object: pass options.wx, or options.platform (uni, Taro)')
     this.now = options.now || Date.now
     this.storageKey = STORAGE_PREFIX + this.tenant + (this.appid ? ':' + this.appid : '')
     this._listeners = { login: [], logout: [], phoneError: [] }
@@ -172,10 +191,7 @@ class Client {
       if (self.appid) body.appid = self.appid
       if (opts.phoneCode) body.phone_code = opts.phoneCode
       const data = await self._api('POST', '/login', body)
-      if (!data.session) {
-        // The tenant wants an explicit sign-up (data.signup_ticket): the app decides.
-        throw Object.assign(new MiniauthError('signup_required', 'this tenant needs a sign-up first', 200), { answer: data })
-      }
+      if (!data.session) throw signupRequired(data)
       self._save(data)
       self._emit('login', data.user)
       if (data.phone_error) {
@@ -200,6 +216,28 @@ class Client {
       s.accessTokenExpiresAt = now + (data.access_token_expires_in || 0) * 1000
     }
     this._store(s)
+  }
+
+  /**
+   * Finishes a sign-up (tenant policies signup and existing_only): posts
+   * the ticket of login()'s signup_required error, with what the user
+   * gave, to /register, stores the session and resolves with the user.
+   * A refused sign-up (phone_in_use, not_registered, …) rejects with a
+   * MiniauthError and leaves the ticket usable until it expires.
+   * @param {{signup_ticket: string, nickname?: string, avatar_url?: string, phone_code?: string}} form
+   */
+  async register (form) {
+    const f = form || {}
+    if (!f.signup_ticket) throw new MiniauthError('invalid_request', 'register needs the signup_ticket of login()\'s signup_required error')
+    const body = { signup_ticket: f.signup_ticket }
+    if (f.nickname) body.nickname = f.nickname
+    if (f.avatar_url) body.avatar_url = f.avatar_url
+    if (f.phone_code) body.phone_code = f.phone_code
+    const data = await this._api('POST', '/register', body)
+    if (!data.session) throw signupRequired(data)
+    this._save(data)
+    this._emit('login', data.user)
+    return data.user
   }
 
   /**
@@ -362,4 +400,57 @@ class Client {
 
 function createClient (options) { return new Client(options) }
 
-module.exports = { createClient: createClient, Client: Client, MiniauthError: MiniauthError }
+// The platform APIs the client calls with {success, fail} callbacks.
+const CALLBACK_APIS = ['request', 'login', 'checkSession']
+const STORAGE_APIS = ['getStorageSync', 'setStorageSync', 'removeStorageSync']
+
+/**
+ * A wx-shaped object over uni (uni-app) or Taro, for createClient({ platform }).
+ * Their request, login and checkSession take the same options as wx's but
+ * may answer by promise instead of (Taro.request) or as well as (uni.request
+ * without callbacks, Taro.login) the success/fail callbacks: the adapter
+ * passes the callbacks and also follows a returned promise, settling once
+ * whichever answers first. The storage APIs are the same as wx's.
+ * @param {object} platform  uni, Taro, or wx itself
+ */
+function adapt (platform) {
+  if (!platform || typeof platform.request !== 'function') {
+    throw new MiniauthError('invalid_options', 'platform must be uni, Taro or wx: an object with request()')
+  }
+  const w = {}
+  CALLBACK_APIS.forEach(function (name) {
+    w[name] = function (args) {
+      let settled = false
+      const once = function (fn) {
+        return function (v) {
+          if (settled) return
+          settled = true
+          if (fn) fn(v)
+        }
+      }
+      const success = once(args && args.success)
+      const fail = once(args && args.fail)
+      const out = platform[name](Object.assign({}, args, { success: success, fail: fail }))
+      if (out && typeof out.then === 'function') out.then(success, fail)
+      return out
+    }
+  })
+  STORAGE_APIS.forEach(function (name) {
+    w[name] = function () { return platform[name].apply(platform, arguments) }
+  })
+  return w
+}
+
+let defaultPlatform = null
+
+/**
+ * use(uni) or use(Taro): every client created afterwards without wx or
+ * platform in its options uses that platform. Returns the module.
+ */
+function use (platform) {
+  adapt(platform) // refuse a wrong object now rather than at the first login
+  defaultPlatform = platform
+  return module.exports
+}
+
+module.exports = { createClient: createClient, Client: Client, MiniauthError: MiniauthError, adapt: adapt, use: use }

@@ -440,6 +440,31 @@ func runLoad(workers int, phase func() string, work func(worker, i int) (string,
 	return l
 }
 
+// await waits until some outcome of the load satisfies ok, so that a phase
+// of a test lasts as long as the load needs to show it, on a fast machine
+// or a starved one, instead of a fixed time.
+func (l *load) await(t *testing.T, what string, ok func(loadResult) bool) {
+	t.Helper()
+	eventually(t, 60*time.Second, "the load: "+what, func() string {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for _, r := range l.results {
+			if ok(r) {
+				return ""
+			}
+		}
+		return fmt.Sprintf("not among its %d outcomes yet", len(l.results))
+	})
+}
+
+// answered says whether r is a what request that started in phase and
+// answered status with error code (code "" for a success).
+func answered(phase, what string, status int, code string) func(loadResult) bool {
+	return func(r loadResult) bool {
+		return r.err == nil && r.phase == phase && r.what == what && r.status == status && r.code == code
+	}
+}
+
 // finish stops the workers and returns every outcome.
 func (l *load) finish() []loadResult {
 	close(l.stop)
@@ -527,15 +552,21 @@ func waitCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-// mixedLoad logs eight users of acme in on n, then starts six workers that
-// alternate logins of new users with /me of those eight sessions, each
-// request tagged with clock's phase. It returns the eight tokens and the
-// load, which the caller finishes.
+// mixedLoad logs eight users of acme in on n (and asks /me of each), then
+// starts six workers that alternate logins of new users with /me of those
+// eight sessions, each request tagged with clock's phase, and waits until
+// both kinds have been served. It returns the eight tokens and the load,
+// which the caller finishes.
 func mixedLoad(t *testing.T, s *stack, n *node, clock *phaseClock) ([]string, *load) {
 	t.Helper()
 	var tokens []string
 	for i := range 8 {
 		tok, _ := n.mustLogin(s.wx, "acme", appID, fmt.Sprintf("before-%d", i))
+		// A /me of each puts its user in the node's memory, which is what
+		// serves /me while MySQL is down.
+		if r := n.me("acme", tok); r.status != 200 {
+			t.Fatalf("/me of before-%d: %s", i, r)
+		}
 		tokens = append(tokens, tok)
 	}
 	clock.set("before")
@@ -547,8 +578,20 @@ func mixedLoad(t *testing.T, s *stack, n *node, clock *phaseClock) ([]string, *l
 		}
 		return "me", n.me("acme", tokens[(w+i)%len(tokens)])
 	})
-	time.Sleep(300 * time.Millisecond)
+	before := func(what string) func(loadResult) bool {
+		return func(r loadResult) bool { return answered("before", what, 200, "")(r) && r.ended == "before" }
+	}
+	l.await(t, "a login served before the fault", before("login"))
+	l.await(t, "a /me served before the fault", before("me"))
 	return tokens, l
+}
+
+// awaitRecovered waits until the load has a login and a /me that started
+// in the "recovered" phase and were served.
+func awaitRecovered(t *testing.T, l *load) {
+	t.Helper()
+	l.await(t, "a login served after recovery", answered("recovered", "login", 200, ""))
+	l.await(t, "a /me served after recovery", answered("recovered", "me", 200, ""))
 }
 
 // waitServing waits until n logs a new user in and answers its /me: the

@@ -39,13 +39,14 @@ func TestMariaDBKilledUnderLoad(t *testing.T) {
 	if r := n.me("acme", tokens[0]); r.status != 200 {
 		t.Errorf("/me of a cached user while MariaDB is down: %s", r)
 	}
-	time.Sleep(1500 * time.Millisecond)
+	// Down until the load itself has a login refused with 503.
+	l.await(t, "a login refused while MariaDB is down", answered("down", "login", 503, "unavailable"))
 
 	clock.set("restarted")
 	db.Start()
 	waitServing(t, s, n, 60*time.Second, "MariaDB restart")
 	clock.set("recovered")
-	time.Sleep(300 * time.Millisecond)
+	awaitRecovered(t, l)
 	results := l.finish()
 	summarize(t, results)
 

@@ -32,14 +32,17 @@ func TestRedisKilledUnderLoad(t *testing.T) {
 		}
 		return ""
 	})
-	time.Sleep(1500 * time.Millisecond)
+	// Down until the load itself has a request refused with 503.
+	l.await(t, "a /me refused while Redis is down", answered("down", "me", 503, "unavailable"))
 
 	clock.set("restarted")
 	rs.Start()
 	// The node recovers by itself: a new login and its /me work.
 	waitServing(t, s, n, 60*time.Second, "Redis restart")
 	clock.set("recovered")
-	time.Sleep(300 * time.Millisecond)
+	// Redis came back empty: the load's old sessions are gone (401), its
+	// new logins are served.
+	l.await(t, "a login served after recovery", answered("recovered", "login", 200, ""))
 	results := l.finish()
 	summarize(t, results)
 
@@ -153,7 +156,9 @@ func TestRedisStalledUnderLoad(t *testing.T) {
 		}
 		return ""
 	})
-	time.Sleep(time.Second)
+	// Stalled until a request that started during the stall has given up
+	// with 503 (the ones in flight when it began may still be waiting).
+	l.await(t, "a /me refused while Redis is stalled", answered("stalled", "me", 503, "unavailable"))
 
 	clock.set("resumed")
 	rs.Resume()
@@ -164,7 +169,7 @@ func TestRedisStalledUnderLoad(t *testing.T) {
 		return ""
 	})
 	clock.set("recovered")
-	time.Sleep(300 * time.Millisecond)
+	awaitRecovered(t, l)
 	results := l.finish()
 	summarize(t, results)
 

@@ -6,6 +6,7 @@ package guard
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -71,7 +72,7 @@ func New(client *wechat.Client, rdb redis.UniversalClient, cfg Config, reg prome
 // fast with ErrOpen.
 func (g *Guard) Code2Session(ctx context.Context, appid, secret, code string) (wechat.Session, error) {
 	key := g.claimKey(appid, code)
-	claimed, err := g.rdb.SetNX(ctx, key, 1, g.cfg.CodeTTL).Result()
+	claimed, err := g.claim(ctx, key)
 	if err != nil {
 		return wechat.Session{}, fmt.Errorf("guard: claim code: %w", err)
 	}
@@ -89,6 +90,26 @@ func (g *Guard) Code2Session(ctx context.Context, appid, secret, code string) (w
 		g.rdb.Del(context.WithoutCancel(ctx), key)
 	}
 	return s, err
+}
+
+// claim takes the code's key for this call. The value is the call's own
+// random token: when Redis was slow, the client may send SET NX again
+// after the first one was applied, and the second then finds the key set;
+// reading back its own token tells that from another caller's claim (which
+// would otherwise refuse this login as a used code).
+func (g *Guard) claim(ctx context.Context, key string) (bool, error) {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	token := base64.RawURLEncoding.EncodeToString(b[:])
+	claimed, err := g.rdb.SetNX(ctx, key, token, g.cfg.CodeTTL).Result()
+	if err != nil || claimed {
+		return claimed, err
+	}
+	held, err := g.rdb.Get(ctx, key).Result()
+	if errors.Is(err, redis.Nil) {
+		return false, nil // released meanwhile: still someone else's attempt
+	}
+	return err == nil && held == token, err
 }
 
 func (g *Guard) claimKey(appid, code string) string {

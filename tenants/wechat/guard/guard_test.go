@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 	"github.com/sony/gobreaker/v2"
 
 	"miniauth/tenants/tenantstest"
@@ -149,4 +150,51 @@ func series(t *testing.T, reg *prometheus.Registry, name string) []float64 {
 		t.Fatalf("no series of %s", name)
 	}
 	return out
+}
+
+// replaySetNX applies every SET to Redis twice and answers the second, as
+// a client does that sends a command again after a timeout although Redis
+// had applied the first (Redis stalled, then resumed).
+type replaySetNX struct{}
+
+func (replaySetNX) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (replaySetNX) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+func (replaySetNX) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if cmd.Name() == "set" {
+			if err := next(ctx, cmd); err != nil {
+				return err
+			}
+		}
+		return next(ctx, cmd)
+	}
+}
+
+// A claim whose SET NX was sent twice (the first applied) is still this
+// call's claim: the login goes on instead of being refused as a used code.
+func TestClaimSurvivesARetriedSetNX(t *testing.T) {
+	wx := wechattest.New(wechattest.Options{UserPerMinute: -1})
+	wx.AddApp(appid, secret, "")
+	srv := httptest.NewServer(wx.Handler())
+	t.Cleanup(srv.Close)
+	_, prefix := tenantstest.Redis(t)
+	opt, err := redis.ParseURL(tenantstest.RedisURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	t.Cleanup(func() { rdb.Close() })
+	rdb.AddHook(replaySetNX{})
+	client := wechat.New(wechat.Config{BaseURL: srv.URL, AttemptTimeout: 2 * time.Second, TotalTimeout: 4 * time.Second})
+	g := guard.New(client, rdb, guard.Config{KeyPrefix: prefix}, nil)
+	code, _ := wx.IssueCode(appid, "dora")
+	if s, err := g.Code2Session(context.Background(), appid, secret, code); err != nil || s.OpenID != wx.OpenID(appid, "dora") {
+		t.Fatalf("a login whose claim was sent twice: %v", err)
+	}
+	// Another call with the same code is still refused.
+	if _, err := g.Code2Session(context.Background(), appid, secret, code); !wechat.IsCode(err, 40163) {
+		t.Fatalf("the same code again: %v", err)
+	}
 }

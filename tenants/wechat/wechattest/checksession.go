@@ -7,7 +7,7 @@ import (
 	"net/http"
 )
 
-// checkSession answers GET wxa/checksession (wechat-api.md §4.2): the
+// checkSession answers GET wxa/checksession (docs/wechat.md, session_key): the
 // signature must be hex(HMAC-SHA256(key = the user's current session_key
 // as text, message = "")).
 func (s *Server) checkSession(r *http.Request) outcome {

@@ -33,7 +33,7 @@ func (s *Server) IssueCode(appid, user string) (string, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if a, ok := s.apps[appid]; !ok || a.official {
+	if a, ok := s.apps[appid]; !ok || a.kind != kindMiniProgram {
 		return "", ErrUnknownApp
 	}
 	now := s.now()
@@ -110,7 +110,7 @@ func (s *Server) sweepLocked(now time.Time) {
 		}
 	}
 	for code, g := range s.oauthCodes {
-		if now.Sub(g.issued) >= s.codeTTL {
+		if !now.Before(g.expires) {
 			delete(s.oauthCodes, code)
 		}
 	}

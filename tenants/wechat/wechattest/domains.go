@@ -14,9 +14,12 @@ import (
 var loopback = []string{"localhost", "127.0.0.1", "::1"}
 
 // SetOAuthDomains replaces the web-auth domains ("网页授权域名") of an
-// official account: a redirect_uri whose host (lower-case, port dropped)
-// is none of them is refused on the authorize page with 10003
-// (wechat-api.md §6.1). No domains restores the loopback default.
+// official account, or the callback domains ("授权回调域") of a website
+// application: a redirect_uri whose host (lower-case, port dropped) is
+// none of them is refused on the authorize page with 10003 (wechat-api.md
+// §6.1), and on the qrconnect page with "该链接无法访问"
+// (wechat-open-api.md §2.2, §2.4). No domains restores the loopback
+// default.
 func (s *Server) SetOAuthDomains(appid string, domains ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -53,8 +56,8 @@ func (s *Server) putOAuthDomains(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	a, ok := s.apps[req.AppID]
 	s.mu.Unlock()
-	if err != nil || !ok || !a.official {
-		writeJSON(w, http.StatusBadRequest, mockError{codeInvalidAppID, `want {"appid" of an official account, "domains"}`})
+	if err != nil || !ok || (a.kind != kindOfficialAccount && a.kind != KindWebsite) {
+		writeJSON(w, http.StatusBadRequest, mockError{codeInvalidAppID, `want {"appid" of an official account or website, "domains"}`})
 		return
 	}
 	s.SetOAuthDomains(req.AppID, req.Domains...)

@@ -1,7 +1,7 @@
 package wechattest
 
 // Errcodes played by rules, user flags and the token limits, with the
-// errmsg WeChat sends (wechat-api.md §0, §1, §2, §9).
+// errmsg WeChat sends (see docs/wechat.md).
 const (
 	codeBadAccessToken = 40014
 	codeBlocked        = 40226

@@ -45,6 +45,6 @@ func (s *Server) enter(api string) (e entry) {
 		e.systemError = true
 		return e
 	}
-	e.rule, e.ruled = s.ruleLocked(api)
+	e.rule, e.ruled = s.ruleLocked(api, true)
 	return e
 }

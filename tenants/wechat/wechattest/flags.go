@@ -8,11 +8,11 @@ import (
 // UserFlags say how WeChat treats a simulated user beyond its ids.
 type UserFlags struct {
 	// Blocked is a high-risk user: WeChat intercepts their mini-program
-	// login, jscode2session answers 40226 "code blocked" (wechat-api.md
-	// §1). Whether the code is spent is UNCONFIRMED; the fake keeps it.
+	// login, jscode2session answers 40226 "code blocked" (docs/wechat.md,
+	// code2session). Whether the code is spent is UNCONFIRMED; the fake keeps it.
 	Blocked bool `json:"blocked"`
 	// Snapshot makes web OAuth with snsapi_userinfo open the snapshot page
-	// (wechat-open-api.md §3): the token exchange answers a virtual user,
+	// (docs/wechat.md, snapshot users): the token exchange answers a virtual user,
 	// is_snapshotuser 1, empty access and refresh tokens.
 	Snapshot bool `json:"snapshot"`
 }

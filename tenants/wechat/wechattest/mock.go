@@ -85,7 +85,7 @@ func (s *Server) postReset(w http.ResponseWriter, _ *http.Request) {
 // getStats lists the calls per API, zeros included, for load tests.
 func (s *Server) getStats(w http.ResponseWriter, _ *http.Request) {
 	calls := map[string]int{}
-	for _, api := range []string{"jscode2session", "stable_token", "token", "getuserphonenumber", "checksession", "oauth2/access_token", "userinfo", "msg_sec_check"} {
+	for _, api := range []string{"jscode2session", "stable_token", "token", "getuserphonenumber", "checksession", "oauth2/access_token", "userinfo", "msg_sec_check", "qrconnect", "app.auth"} {
 		calls[api] = s.Calls(api)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"calls": calls})

@@ -8,21 +8,22 @@ import (
 	"time"
 )
 
-// oauthGrant is a web OAuth code or access token of an official account.
+// oauthGrant is an OAuth code or access token of an official account, a
+// mobile application or a website application.
 type oauthGrant struct {
 	appid, user, scope string
-	issued, expires    time.Time
+	issued, expires    time.Time // a code's expires is issued + its kind's TTL
 	used               bool
 	snapshot           bool // the user came through the snapshot page (flags.go)
 }
 
-// AddOfficialAccount registers an official account for web OAuth (§6).
+// AddOfficialAccount registers an official account for web OAuth (docs/wechat.md).
 // domain is its web-auth domain ("网页授权域名"): redirect URIs on another
 // host are refused with 10003; "" accepts loopback hosts only (more with
 // SetOAuthDomains).
 func (s *Server) AddOfficialAccount(appid, secret, openPlatformID, domain string) {
 	s.mu.Lock()
-	s.apps[appid] = app{secret: secret, openPlatform: openPlatformID, official: true}
+	s.apps[appid] = app{secret: secret, openPlatform: openPlatformID, kind: kindOfficialAccount}
 	s.mu.Unlock()
 	if domain != "" {
 		s.SetOAuthDomains(appid, domain)
@@ -35,7 +36,7 @@ func (s *Server) AddOfficialAccount(appid, secret, openPlatformID, domain string
 // mock_user, else the cookie wxmock_user, else "h5-user"; mock_deny=1
 // plays a refusal (a redirect with the state only); mock_snapshot=1, like
 // the user's Snapshot flag, opens snsapi_userinfo as a snapshot page
-// (wechat-open-api.md §3). Errors are an HTML page
+// (docs/wechat.md, snapshot users). Errors are an HTML page
 // with WeChat's authorize-page code, as WeChat shows them to the user.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -48,7 +49,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	case appid == "":
 		authorizeError(w, 10012, "appid 参数为空")
 		return
-	case !known || !a.official:
+	case !known || a.kind != kindOfficialAccount:
 		authorizeError(w, 10016, "不支持的 appid")
 		return
 	case redirect == "":
@@ -67,19 +68,13 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	back := target.Query()
 	back.Set("state", q.Get("state"))
 	if q.Get("mock_deny") != "1" {
-		user := q.Get("mock_user")
-		if c, err := r.Cookie("wxmock_user"); user == "" && err == nil {
-			user = c.Value
-		}
-		if user == "" {
-			user = "h5-user"
-		}
+		user := browserUser(r)
 		code := newCode()
 		s.mu.Lock()
 		now := s.now()
 		s.sweepLocked(now)
 		snapshot := scope == "snsapi_userinfo" && (q.Get("mock_snapshot") == "1" || s.flags[user].Snapshot)
-		s.oauthCodes[code] = oauthGrant{appid: appid, user: user, scope: scope, issued: now, snapshot: snapshot}
+		s.oauthCodes[code] = oauthGrant{appid: appid, user: user, scope: scope, issued: now, expires: now.Add(s.codeTTL), snapshot: snapshot}
 		s.mu.Unlock()
 		back.Set("code", code)
 	}
@@ -88,12 +83,27 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, target.String(), http.StatusFound)
 }
 
+// browserUser is the simulated user in front of a browser page: the query
+// parameter mock_user, else the cookie wxmock_user, else "h5-user".
+func browserUser(r *http.Request) string {
+	user := r.URL.Query().Get("mock_user")
+	if c, err := r.Cookie("wxmock_user"); user == "" && err == nil {
+		user = c.Value
+	}
+	if user == "" {
+		user = "h5-user"
+	}
+	return user
+}
+
 func authorizeError(w http.ResponseWriter, code int, msg string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	fmt.Fprintf(w, "<html><body><h2>Oops! Something went wrong:(</h2><p>%d %s</p></body></html>\n", code, html.EscapeString(msg))
 }
 
-// oauthAccessToken answers GET sns/oauth2/access_token (§6.2).
+// oauthAccessToken answers GET sns/oauth2/access_token (wechat-api.md
+// §6.2, wechat-open-api.md §1.3, §2.3) for the codes of every kind: a code
+// is good only with the AppID it was issued for.
 func (s *Server) oauthAccessToken(r *http.Request) outcome {
 	q := r.URL.Query()
 	s.mu.Lock()
@@ -110,7 +120,7 @@ func (s *Server) oauthAccessToken(r *http.Request) outcome {
 	now := s.now()
 	g, ok := s.oauthCodes[q.Get("code")]
 	switch {
-	case !ok || g.appid != q.Get("appid") || now.Sub(g.issued) >= s.codeTTL:
+	case !ok || g.appid != q.Get("appid") || !now.Before(g.expires):
 		return fail(codeInvalidCode)
 	case g.used:
 		return fail(codeCodeUsed)
@@ -124,13 +134,14 @@ func (s *Server) oauthAccessToken(r *http.Request) outcome {
 	s.oauthTokens[tok] = oauthGrant{appid: g.appid, user: g.user, scope: g.scope, issued: now, expires: now.Add(tokenLifetime)}
 	body := map[string]any{"access_token": tok, "expires_in": int(tokenLifetime / time.Second),
 		"refresh_token": newAccessToken(), "openid": s.OpenID(g.appid, g.user), "scope": g.scope}
-	if a.openPlatform != "" && g.scope == "snsapi_userinfo" {
+	if a.openPlatform != "" && g.scope != "snsapi_base" {
 		body["unionid"] = s.UnionID(a.openPlatform, g.user)
 	}
 	return succeed(body)
 }
 
-// oauthUserInfo answers GET sns/userinfo (§6.4).
+// oauthUserInfo answers GET sns/userinfo, the profile an snsapi_userinfo
+// authorization gives.
 func (s *Server) oauthUserInfo(r *http.Request) outcome {
 	q := r.URL.Query()
 	s.mu.Lock()
@@ -148,7 +159,7 @@ func (s *Server) oauthUserInfo(r *http.Request) outcome {
 		return fail(codeNoOpenID)
 	case openid != s.OpenID(g.appid, g.user):
 		return fail(codeBadOpenID)
-	case g.scope != "snsapi_userinfo":
+	case g.scope != "snsapi_userinfo" && g.scope != scopeLogin:
 		return fail(codeUnauthorized)
 	}
 	p := s.personLocked(g.user)

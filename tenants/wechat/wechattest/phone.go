@@ -15,7 +15,7 @@ import (
 func (s *Server) IssuePhoneCode(appid, user string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if a, ok := s.apps[appid]; !ok || a.official || user == "" {
+	if a, ok := s.apps[appid]; !ok || a.kind != kindMiniProgram || user == "" {
 		return "", ErrUnknownApp
 	}
 	now := s.now()
@@ -28,7 +28,7 @@ func (s *Server) IssuePhoneCode(appid, user string) (string, error) {
 }
 
 // getUserPhoneNumber answers POST wxa/business/getuserphonenumber
-// (wechat-api.md §3): access_token in the query, {"code", "openid"?} as a
+// (docs/wechat.md, phone numbers): access_token in the query, {"code", "openid"?} as a
 // JSON body.
 func (s *Server) getUserPhoneNumber(r *http.Request) outcome {
 	if r.Method != http.MethodPost {

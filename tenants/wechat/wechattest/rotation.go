@@ -5,8 +5,8 @@ import (
 	"net/http"
 )
 
-// When a user's session_key changes (wechat-api.md §4.2, §8: "calling
-// wx.login may rotate session_key").
+// When a user's session_key changes (WeChat: any call that issues a code,
+// wx.login for one, may replace it; docs/wechat.md, session_key).
 const (
 	// RotateOnExchange: every jscode2session issues a new session_key (the
 	// default).

@@ -12,9 +12,11 @@ import (
 // only. Consume first runs the API for real, spending its code or
 // renewing its token, and then answers the errcode anyway: WeChat does
 // that after a -1 (a retry then gets 40163), and a client must be right
-// either way.
+// either way. On the qrconnect page a rule shows its errcode on the page
+// instead of redirecting; on app.auth (the phone side of SendAuth) it is
+// SendAuth's errCode, e.g. -2 (cancelled) or -4 (denied), with no code.
 type Rule struct {
-	API      string  `json:"api"`     // as in Calls, e.g. "jscode2session"; "*" matches every API
+	API      string  `json:"api"`     // as in Calls, e.g. "jscode2session", "qrconnect", "app.auth"; "*" matches every server API
 	Errcode  int     `json:"errcode"` // any code; its errmsg is WeChat's when the fake knows it
 	Times    int     `json:"times,omitempty"`
 	Fraction float64 `json:"fraction,omitempty"` // 0 < Fraction <= 1
@@ -47,10 +49,11 @@ func (s *Server) ClearRules() {
 }
 
 // ruleLocked returns the rule that decides a call of api, spending one of
-// its hits; a rule whose hits are spent is dropped.
-func (s *Server) ruleLocked(api string) (Rule, bool) {
+// its hits; a rule whose hits are spent is dropped. "*" rules decide
+// server APIs only (serverAPI), not the pages and phone-side calls.
+func (s *Server) ruleLocked(api string, serverAPI bool) (Rule, bool) {
 	for i, r := range s.rules {
-		if r.API != api && r.API != "*" {
+		if r.API != api && (r.API != "*" || !serverAPI) {
 			continue
 		}
 		if r.Fraction > 0 && rand.Float64() >= r.Fraction {

@@ -2,7 +2,9 @@
 // to what the real ones answer: same paths and parameters, HTTP 200 with
 // {errcode, errmsg} on errors, single-use login codes, per-user rate limits,
 // stable access tokens, and injectable faults. It also plays the phone side
-// (wx.login) so that tests can log many distinct users in.
+// (wx.login, and the WeChat Open SDK's SendAuth for Open Platform mobile
+// apps) and the browser pages (web OAuth's authorize page, a website app's
+// qrconnect page), so that tests can log many distinct users in.
 package wechattest
 
 import (
@@ -15,16 +17,21 @@ import (
 // Options configures a Server. Zero fields take the defaults noted.
 type Options struct {
 	Now           func() time.Time // clock for codes, limits and tokens; time.Now
-	CodeTTL       time.Duration    // lifetime of a wx.login code; 5 minutes
+	CodeTTL       time.Duration    // lifetime of a wx.login code, and of an official account's web OAuth code; 5 minutes
 	UserPerMinute int              // jscode2session calls per WeChat user per minute (45011); 100, negative = no limit
+	// OpenCodeTTL is the lifetime of an Open Platform app's code (SendAuth,
+	// qrconnect); 10 minutes, the website doc's figure (wechat-open-api.md
+	// §2.2; the mobile doc gives none, §1.2).
+	OpenCodeTTL time.Duration
 	// PhonePerMinute limits getuserphonenumber calls per app per minute
 	// (45011); 0 = no limit (WeChat documents no number).
 	PhonePerMinute int
 	// ForcePerDay limits stable_token force refreshes per app per day
-	// (45009); 20, negative = no limit (wechat-api.md §2.2).
+	// (45009); 20, as WeChat allows; negative = no limit.
 	ForcePerDay int
 	// TokenPerDay limits cgi-bin/token calls per app per day (45009); 2000,
-	// negative = no limit (the mini-program figure is UNCONFIRMED, §2.1).
+	// negative = no limit (2000 is the official-account figure; WeChat
+	// documents none for mini-programs).
 	TokenPerDay int
 }
 
@@ -32,6 +39,7 @@ type Options struct {
 type Server struct {
 	now       func() time.Time
 	codeTTL   time.Duration
+	openTTL   time.Duration
 	perMinute int
 	phoneMax  int
 	forceMax  int
@@ -70,9 +78,15 @@ type Server struct {
 type app struct {
 	secret       string
 	openPlatform string   // "" when not bound to an open platform account
-	official     bool     // an official account (web OAuth), not a mini-program
-	domains      []string // official account's web-auth domains; none = loopback (domains.go)
+	kind         string   // kindMiniProgram, kindOfficialAccount, KindMobileApp or KindWebsite
+	domains      []string // web-auth domains of an official account or website; none = loopback (domains.go)
 }
+
+// Kinds of simulated apps besides KindMobileApp and KindWebsite (openapps.go).
+const (
+	kindMiniProgram     = "" // the zero app: what AddApp adds
+	kindOfficialAccount = "officialaccount"
+)
 
 type appUser struct{ appid, user string }
 
@@ -81,6 +95,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		now:       opts.Now,
 		codeTTL:   opts.CodeTTL,
+		openTTL:   opts.OpenCodeTTL,
 		perMinute: opts.UserPerMinute,
 		phoneMax:  opts.PhonePerMinute,
 		forceMax:  opts.ForcePerDay,
@@ -103,6 +118,9 @@ func New(opts Options) *Server {
 	}
 	if s.codeTTL <= 0 {
 		s.codeTTL = 5 * time.Minute
+	}
+	if s.openTTL <= 0 {
+		s.openTTL = 10 * time.Minute
 	}
 	if s.perMinute == 0 {
 		s.perMinute = 100
@@ -134,12 +152,15 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("/sns/userinfo", s.api("userinfo", snsContentType, s.oauthUserInfo))
 	mux.Handle("/wxa/msg_sec_check", s.api("msg_sec_check", cgiContentType, s.msgSecCheck))
 	mux.HandleFunc("GET /connect/oauth2/authorize", s.authorize)
+	mux.HandleFunc("GET /connect/qrconnect", s.qrconnect)
+	mux.HandleFunc("POST /mock/app.auth", s.mockAppAuth)
 	mux.HandleFunc("POST /mock/getPhoneNumber", s.mockPhoneCode)
 	mux.HandleFunc("POST /mock/wx.getUserInfo", s.mockUserInfo)
 	mux.HandleFunc("POST /mock/user", s.mockUser)
 	mux.HandleFunc("POST /mock/expire", s.mockExpire)
 	mux.HandleFunc("POST /mock/msg_sec_check", s.mockContentRule)
 	mux.HandleFunc("POST /mock/wx.login", s.mockLogin)
+	mux.HandleFunc("POST /mock/apps", s.postApps) // apps.go
 	mux.HandleFunc("GET /mock/faults", s.getFaults)
 	mux.HandleFunc("PUT /mock/faults", s.putFaults)
 	mux.HandleFunc("POST /mock/reset", s.postReset)
@@ -150,7 +171,8 @@ func (s *Server) routes() *http.ServeMux {
 
 // Calls reports how many requests reached api ("jscode2session",
 // "stable_token", "token", "getuserphonenumber", "checksession",
-// "oauth2/access_token", "userinfo" or "msg_sec_check"), faulted ones
+// "oauth2/access_token", "userinfo", "msg_sec_check", and the pages
+// and phone-side calls "qrconnect" and "app.auth"), faulted ones
 // included.
 func (s *Server) Calls(api string) int {
 	s.mu.Lock()

@@ -87,8 +87,8 @@ func (s *Server) stableTokenLocked(appid string, force bool, now time.Time) (sta
 }
 
 // token answers GET cgi-bin/token: every call mints a new token. A wrong
-// secret answers 40125 "invalid appsecret", as observed today and listed in
-// wechat-api.md §2.1, rather than the older documented 40001.
+// secret answers 40125 "invalid appsecret", as WeChat answers today and its
+// current error table lists, rather than the 40001 older documents show.
 func (s *Server) token(r *http.Request) outcome {
 	q := r.URL.Query()
 	s.mu.Lock()

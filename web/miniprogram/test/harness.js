@@ -10,6 +10,11 @@ const harness = {
   appid: env.MINIAUTH_APPID,
   otherTenant: env.MINIAUTH_OTHER_TENANT,
   otherAppid: env.MINIAUTH_OTHER_APPID,
+  // tenants whose registration policy is signup and existing_only
+  signupTenant: env.MINIAUTH_SIGNUP_TENANT,
+  signupAppid: env.MINIAUTH_SIGNUP_APPID,
+  existingOnlyTenant: env.MINIAUTH_EXISTING_ONLY_TENANT,
+  existingOnlyAppid: env.MINIAUTH_EXISTING_ONLY_APPID,
   expiredToken: env.MINIAUTH_TEST_EXPIRED_TOKEN,
   eddsaToken: env.MINIAUTH_TEST_EDDSA_TOKEN,
   eddsaJWKS: env.MINIAUTH_TEST_EDDSA_JWKS,

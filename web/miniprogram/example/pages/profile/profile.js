@@ -36,7 +36,7 @@ Page({
       const user = await app.auth.updateProfile({ nickname })
       this.setData({ user, message: 'Saved.' })
     } catch (err) {
-      this.setData({ message: err.code === 'nickname_rejected' ? 'This nickname is not allowed; choose another.' : 'Could not save the nickname.' })
+      this.setData({ message: err.code === 'nickname_rejected' ? 'This nickname is not allowed; choose another.' : err.code === 'invalid_request' ? 'That nickname is not accepted.' : 'Could not save, try again.' })
     }
   },
 
@@ -55,8 +55,14 @@ Page({
   // Calling your own backend: request() attaches the session (or, with
   // auth: 'access_token', the JWT) and retries once after a re-login.
   async orders () {
-    const res = await app.auth.request({ url: 'https://api.example.com/orders', auth: 'access_token' })
-    this.setData({ message: res.statusCode === 200 ? `${res.data.length} orders` : `backend answered ${res.statusCode}` })
+    try {
+      const res = await app.auth.request({ url: 'https://api.example.com/orders', auth: 'access_token' })
+      this.setData({ message: res.statusCode === 200 ? `${res.data.length} orders` : `backend answered ${res.statusCode}` })
+    } catch (err) {
+      // Not logged in any more (a ban, say), or the network failed.
+      if (err.code === 'user_banned' || err.code === 'signup_required') return wx.redirectTo({ url: '/pages/login/login' })
+      this.setData({ message: 'Could not reach the backend: ' + (err.message || err.code) })
+    }
   },
 
   async logout () {

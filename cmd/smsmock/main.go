@@ -1,0 +1,140 @@
+// Command smsmock runs a local simulator of Tencent Cloud SMS and Alibaba
+// Cloud SMS (see the package tenants/sms/smstest) for development and tests.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"miniauth/tenants/sms/smstest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "smsmock:", err)
+		os.Exit(1)
+	}
+}
+
+// run serves the simulator until ctx ends.
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) || errors.Is(err, errUsage) {
+		return err
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "smsmock: %v\nRun smsmock --help for usage.\n", err)
+		return errUsage
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	sim := newSimulator(cfg, logger)
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	var h http.Handler = sim.Handler()
+	if cfg.verbose {
+		h = logRequests(logger, h)
+	}
+	logger.Info("smsmock listening", "addr", ln.Addr().String(),
+		"inbox", "curl 'http://"+ln.Addr().String()+"/mock/sms?phone=%2B8613800138000'")
+	return serve(ctx, ln, h, logger)
+}
+
+// newSimulator builds the simulator the configuration asks for; it logs
+// the accounts by id, never their secrets.
+func newSimulator(cfg config, logger *slog.Logger) *smstest.Server {
+	sim := smstest.New(smstest.Options{TencentPerDay: cfg.tencentPerDay, AliyunPerMinute: cfg.aliyunPerMinute,
+		AliyunPerHour: cfg.aliyunPerHour, AliyunPerDay: cfg.aliyunPerDay})
+	apps := make(map[string][]string)
+	keys := make(map[string]string)
+	var order []string
+	for _, a := range cfg.tencent {
+		if _, ok := keys[a.secretID]; !ok {
+			order = append(order, a.secretID)
+		}
+		keys[a.secretID] = a.secretKey
+		apps[a.secretID] = append(apps[a.secretID], a.sdkAppID)
+	}
+	for _, id := range order {
+		sim.AddTencent(id, keys[id], apps[id]...)
+		logger.Info("tencent account added", "secret_id", id, "sdk_app_ids", apps[id])
+	}
+	for _, a := range cfg.aliyun {
+		sim.AddAliyun(a.accessKeyID, a.secret)
+		logger.Info("aliyun account added", "access_key_id", a.accessKeyID)
+	}
+	for _, s := range cfg.signs {
+		sim.AddSign(s)
+	}
+	for id, text := range cfg.templates {
+		sim.AddTemplate(id, text)
+	}
+	return sim
+}
+
+// serve answers on ln until ctx ends, then lets running requests finish for
+// a few seconds.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		_ = srv.Close()
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// logRequests logs method, path and status only: queries and bodies carry
+// phones, codes and signatures.
+func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		logger.Info("request", "method", r.Method, "path", r.URL.Path,
+			"status", rec.status, "duration_ms", time.Since(start).Milliseconds())
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
