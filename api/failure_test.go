@@ -111,6 +111,10 @@ func TestOperationalEndpoints(t *testing.T) {
 		{"GET", "/nowhere", 404, "not_found"},
 		{"GET", "/t/acme/login", 404, "not_found"},
 		{"DELETE", "/t/acme/me", 404, "not_found"},
+		// No such endpoint, whatever the tenant or the session (docs/api.md).
+		{"GET", "/t/acme/nowhere", 404, "not_found"},
+		{"GET", "/t/nobody/nowhere", 404, "not_found"},
+		{"GET", "/admin/api/nowhere", 404, "not_found"},
 	} {
 		t.Run(sc.method+" "+sc.path, func(t *testing.T) {
 			e.t = t
