@@ -9,8 +9,10 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/redis/go-redis/v9"
 
 	"miniauth/migrations"
 	"miniauth/tenants/tenantstest"
@@ -232,7 +234,8 @@ func TestConfigForceRefreshBudget(t *testing.T) {
 // TestTenantApps: `tenant add-app` adds official accounts and the Open
 // Platform kinds (mobile app, website: wechat-open-api.md §1.1, §2) with
 // their AppSecret from stdin, never printed; --if-not-exists makes a second
-// run a no-op; `rotate-secret` and `remove-app` change them.
+// run a no-op; `rotate-secret` and `remove-app` change them. Every change
+// is announced to the running servers, which keep tenants in memory.
 func TestTenantApps(t *testing.T) {
 	emptyDatabase(t)
 	if _, err := runCLI(t, "", "migrate"); err != nil {
@@ -241,6 +244,7 @@ func TestTenantApps(t *testing.T) {
 	if _, err := runCLI(t, "demo-app-secret-0123456789\n", "tenant", "create", "--slug", "demo", "--name", "Demo", "--appid", "wx0123456789abcdef"); err != nil {
 		t.Fatal(err)
 	}
+	heard := tenantAnnouncements(t, "demo")
 	type printed struct {
 		Apps []struct {
 			AppID, Kind string
@@ -271,6 +275,9 @@ func TestTenantApps(t *testing.T) {
 			if err != nil || kinds(out)[a.appid] != a.kind || strings.Contains(out, a.secret) {
 				t.Fatalf("add-app %s (run %d): %q %v", a.kind, run+1, out, err)
 			}
+			if run == 0 {
+				heard("add-app " + a.kind)
+			}
 		}
 	}
 	refused := []struct {
@@ -294,8 +301,47 @@ func TestTenantApps(t *testing.T) {
 	if _, err := runCLI(t, "rotated-website-secret-0123\n", "tenant", "rotate-secret", "--slug", "demo", "--appid", "wxweb0123456789ab"); err != nil {
 		t.Fatal(err)
 	}
+	heard("rotate-secret")
 	out, err := runCLI(t, "", "tenant", "remove-app", "--slug", "demo", "--appid", "wxweb0123456789ab")
 	if err != nil || kinds(out)["wxweb0123456789ab"] != "" || kinds(out)["wxapp0123456789ab"] != "mobileapp" {
 		t.Fatalf("remove-app: %q %v", out, err)
+	}
+	heard("remove-app")
+}
+
+// tenantAnnouncements listens, from now on, to what the commands announce
+// to the running servers' caches (tenants/memo), under a Redis prefix of
+// the test's own; heard fails the test unless a change of the tenant slug
+// was announced within seconds.
+func tenantAnnouncements(t *testing.T, slug string) (heard func(what string)) {
+	t.Helper()
+	prefix := tenantstest.Name("macli_")
+	t.Setenv("MINIAUTH_REDIS_PREFIX", prefix)
+	opt, err := redis.ParseURL(tenantstest.RedisURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	t.Cleanup(func() { _ = rdb.Close() })
+	ctx := context.Background()
+	sub := rdb.Subscribe(ctx, prefix+":memo:changed")
+	t.Cleanup(func() { _ = sub.Close() })
+	if _, err := sub.Receive(ctx); err != nil { // the subscription stands
+		t.Fatal(err)
+	}
+	msgs := sub.Channel()
+	return func(what string) {
+		t.Helper()
+		timeout := time.After(5 * time.Second)
+		for {
+			select {
+			case m := <-msgs:
+				if m.Payload == "tenants "+slug {
+					return
+				}
+			case <-timeout:
+				t.Fatalf("%s: no announcement that tenant %q changed", what, slug)
+			}
+		}
 	}
 }
