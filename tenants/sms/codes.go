@@ -49,7 +49,7 @@ type Codes struct {
 }
 
 // NewCodes returns a code store whose keys start with prefix (e.g. "ma")
-// and whose hashes are keyed with key (Keyring.DeriveKey("sms-code")).
+// and whose hashes are keyed with key (keyring.Ring.DeriveKey("sms-code")).
 func NewCodes(rdb redis.UniversalClient, prefix string, key []byte) *Codes {
 	return &Codes{rdb: rdb, prefix: prefix, key: key}
 }

@@ -18,7 +18,7 @@ import (
 type Store struct {
 	db     *sqlx.DB
 	events EventSink         // nil: changes are not reported (see WithEvents)
-	cache  *memo.Cache[*hot] // nil: no copies in memory (see CacheOn)
+	cache  *memo.Cache[*hot] // nil: no copies in memory (see WithCache)
 }
 
 // NewStore returns a Store over db.
