@@ -34,7 +34,7 @@ func TestConsoleBackendsTab(t *testing.T) {
 	sel := func(test string) chromedp.CSS { return chromedp.CSS(`[data-test="` + test + `"]`) }
 	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		sctx, cancel := context.WithTimeout(ctx, 2*time.Minute) // a deadline for a starved machine
 		defer cancel()
 		if err := chromedp.Do(sctx, actions...); err != nil {
 			t.Fatalf("%s: %v", name, err)
