@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/pressly/goose/v3"
 
 	"miniauth/tenants/tenantstest"
@@ -15,11 +16,7 @@ import (
 // returns to 0006.
 func TestAdminEmailExact(t *testing.T) {
 	ctx := context.Background()
-	db, _ := tenantstest.DB(t)
-	p, err := goose.NewProvider(goose.DialectMySQL, db.DB, os.DirFS("."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, p := migrated(t)
 	if _, err := p.DownTo(ctx, 6); err != nil {
 		t.Fatalf("down to 6: %v", err)
 	}
@@ -50,11 +47,7 @@ func TestAdminEmailExact(t *testing.T) {
 // old column can hold the rest.
 func TestAppKinds(t *testing.T) {
 	ctx := context.Background()
-	db, _ := tenantstest.DB(t)
-	p, err := goose.NewProvider(goose.DialectMySQL, db.DB, os.DirFS("."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, p := migrated(t)
 	if _, err := p.DownTo(ctx, 8); err != nil {
 		t.Fatalf("down to 8: %v", err)
 	}
@@ -88,11 +81,7 @@ func TestAppKinds(t *testing.T) {
 // the invited admins gone and the others kept.
 func TestAdminMFA(t *testing.T) {
 	ctx := context.Background()
-	db, _ := tenantstest.DB(t)
-	p, err := goose.NewProvider(goose.DialectMySQL, db.DB, os.DirFS("."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, p := migrated(t)
 	db.MustExec(`INSERT INTO admins (email, password_hash, role, status) VALUES ('a@acme.example', 'x', 'platform', 'invited')`)
 	res := db.MustExec(`INSERT INTO admins (email, password_hash, role) VALUES ('b@acme.example', 'x', 'platform')`)
 	id, _ := res.LastInsertId()
@@ -121,4 +110,17 @@ func TestAdminMFA(t *testing.T) {
 	if _, err := p.UpTo(ctx, 12); err != nil {
 		t.Fatalf("up to 12 again: %v", err)
 	}
+}
+
+// migrated is a fresh database of the test's own with every migration
+// applied (tenantstest.DB), and a goose provider over this directory's
+// files to walk it down and up.
+func migrated(t *testing.T) (*sqlx.DB, *goose.Provider) {
+	t.Helper()
+	db, _ := tenantstest.DB(t)
+	p, err := goose.NewProvider(goose.DialectMySQL, db.DB, os.DirFS("."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, p
 }

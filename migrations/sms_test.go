@@ -2,22 +2,13 @@ package migrations_test
 
 import (
 	"context"
-	"os"
 	"testing"
-
-	"github.com/pressly/goose/v3"
-
-	"miniauth/tenants/tenantstest"
 )
 
 // TestSMSSettingsDownUp: 0009 goes down and up again cleanly.
 func TestSMSSettingsDownUp(t *testing.T) {
 	ctx := context.Background()
-	db, _ := tenantstest.DB(t)
-	p, err := goose.NewProvider(goose.DialectMySQL, db.DB, os.DirFS("."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, p := migrated(t)
 	if _, err := p.DownTo(ctx, 8); err != nil {
 		t.Fatalf("down to 8: %v", err)
 	}
