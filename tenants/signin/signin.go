@@ -24,6 +24,7 @@ import (
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/signup"
+	"miniauth/tenants/stats"
 	"miniauth/tenants/tokens"
 	"miniauth/tenants/users"
 	"miniauth/tenants/webhooks"
@@ -74,6 +75,8 @@ type Entry struct {
 	// AccessToken asks for a JWT for the tenant's backend as well, made for
 	// the identity that came in.
 	AccessToken bool
+	// Way is the way in, for the tenant's charts of use (tenants/stats).
+	Way stats.Way
 }
 
 // Entered is a way in that worked: the user, whether the attempt made it,

@@ -6,6 +6,7 @@ import (
 
 	"miniauth/tenants"
 	"miniauth/tenants/signup"
+	"miniauth/tenants/stats"
 	"miniauth/tenants/users"
 	"miniauth/tenants/wechat"
 )
@@ -54,7 +55,7 @@ func (s *Service) WebOAuth(ctx context.Context, t *tenants.Tenant, st *signup.St
 			a.Profile.AvatarURL = &info.HeadImgURL
 		}
 	}
-	in, err = s.Enter(ctx, t, Entry{Attempt: a, Client: c})
+	in, err = s.Enter(ctx, t, Entry{Attempt: a, Client: c, Way: stats.WayOAuth})
 	if errors.Is(err, users.ErrUnknownIdentity) {
 		ticket, err = s.cfg.Signup.Issue(ctx, t.ID, signup.Pending{AppID: app.ID, OpenID: tok.OpenID, UnionID: a.UnionID})
 		return Entered{}, ticket, err
