@@ -148,6 +148,9 @@ func TestWeChatAppLogin(t *testing.T) {
 		e.wx.SetFaults(wechattest.Faults{})
 		e.wx.AddMobileApp(mobileAppID, mobileAppSecret, acmeOpen)
 	}))
+	if body := metrics(t, e); !strings.Contains(body, `miniauth_logins_total{outcome="tenant_misconfigured",tenant="acme"} 1`) {
+		t.Error("/metrics does not count the app login WeChat refused")
+	}
 	// The console's overview hears of the rejected AppSecret, not of the
 	// users' bad codes (wechat.IsUserFault).
 	recent, err := wxerrors.New(e.rdb, e.prefix).Recent(context.Background(), e.tenant.ID)
