@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/tenantstest"
 )
@@ -46,9 +48,9 @@ func TestRecordV3(t *testing.T) {
 				}
 				rec := rdb.Get(ctx, v3Key(t, prefix, 1, sessions.IDOf(token))).Val()
 				device := "WeChat 8.0.50 iOS 17.5"
-				// '3', six varints (42, 3, issued: 5 bytes, 30 days: 4 bytes, 0, 0),
+				// '3', seven varints (42, 3, issued: 5 bytes, 30 days: 4 bytes, 0, 0, 0),
 				// the address, the device, the form, and the key id and sealed bytes.
-				head := 1 + 1 + 1 + 5 + 4 + 1 + 1 + 1 + 4 + 1 + len(device) + 1
+				head := 1 + 1 + 1 + 5 + 4 + 1 + 1 + 1 + 1 + 4 + 1 + len(device) + 1
 				want := head
 				if c.form != 0 {
 					want += 1 + 8 + c.sealed
@@ -223,13 +225,13 @@ func TestDecodeRefuses(t *testing.T) {
 		"v1 with a field too many": "1|42|3|1700000000|1700086400|0|0|892494ce|AAAA|AAAA",
 		"v3, only the version":     "3",
 		"v3, cut in a varint":      "3\x2a\x03\x80",
-		"v3, no form":              "3\x2a\x03\x01\x01\x00\x00\x00\x00",
-		"v3, an address of 5":      "3\x2a\x03\x01\x01\x00\x00\x05abcde\x00\x00",
-		"v3, device cut short":     "3\x2a\x03\x01\x01\x00\x00\x00\x09abc",
-		"v3, no key but bytes":     "3\x2a\x03\x01\x01\x00\x00\x00\x00\x00xyz",
-		"v3, a key without id":     "3\x2a\x03\x01\x01\x00\x00\x00\x00b\x00" + sealed,
-		"v3, a key id, no bytes":   "3\x2a\x03\x01\x01\x00\x00\x00\x00b\x08892494ce",
-		"v3, unknown form":         "3\x2a\x03\x01\x01\x00\x00\x00\x00x\x08892494ce" + sealed,
+		"v3, no form":              "3\x2a\x03\x01\x01\x00\x00\x00\x00\x00",
+		"v3, an address of 5":      "3\x2a\x03\x01\x01\x00\x00\x00\x05abcde\x00\x00",
+		"v3, device cut short":     "3\x2a\x03\x01\x01\x00\x00\x00\x00\x09abc",
+		"v3, no key but bytes":     "3\x2a\x03\x01\x01\x00\x00\x00\x00\x00\x00xyz",
+		"v3, a key without id":     "3\x2a\x03\x01\x01\x00\x00\x00\x00\x00b\x00" + sealed,
+		"v3, a key id, no bytes":   "3\x2a\x03\x01\x01\x00\x00\x00\x00\x00b\x08892494ce",
+		"v3, unknown form":         "3\x2a\x03\x01\x01\x00\x00\x00\x00\x00x\x08892494ce" + sealed,
 	} {
 		t.Run(name, func(t *testing.T) {
 			if sess, err := sessions.Decode("id", 1, rec); err == nil {
@@ -240,7 +242,59 @@ func TestDecodeRefuses(t *testing.T) {
 	if _, err := sessions.Decode("id", 1, "2|42|3|1700000000|86400|0|0||"); err != nil {
 		t.Fatalf("a v2 record without a session_key: %v", err)
 	}
-	if sess, err := sessions.Decode("id", 1, "3\x2a\x03\x01\x01\x00\x00\x00\x00\x00"); err != nil || sess.UserID != 42 || sess.AppID != 3 {
+	if sess, err := sessions.Decode("id", 1, "3\x2a\x03\x01\x01\x00\x00\x00\x00\x00\x00"); err != nil || sess.UserID != 42 || sess.AppID != 3 {
 		t.Fatalf("a v3 record without an address, a device or a session_key = %+v, %v", sess, err)
+	}
+}
+
+// A session's last use is kept in its record, renewed with the idle
+// expiry; a session revoked meanwhile is not brought back by the renewal.
+func TestLastSeen(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := tenantstest.Redis(t)
+	s := sessions.NewStore(rdb, prefix, tenantstest.Keyring(t))
+	now := time.Now().Truncate(time.Second)
+	sessions.SetClock(s, func() time.Time { return now })
+	token, sess, err := s.Create(ctx, sessions.New{TenantID: 1, UserID: 42, AppID: 1, SessionKey: "o0q0otL8aEzpcZL/FT9WsQ==",
+		Idle: time.Hour, Absolute: 24 * time.Hour, IP: "10.0.0.1", UserAgent: iPhoneUA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastSeen := func() time.Time {
+		t.Helper()
+		list, err := s.ListUser(ctx, 1, 42)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("ListUser = %+v, %v", list, err)
+		}
+		return list[0].LastSeen
+	}
+	if got := lastSeen(); !got.Equal(now) {
+		t.Fatalf("last seen after the login = %v, want %v", got, now)
+	}
+	now = now.Add(10 * time.Minute) // past the slide step (36 s for an hour's idle lifetime)
+	if _, err := s.Get(ctx, 1, token, policy); err != nil {
+		t.Fatal(err)
+	}
+	if got := lastSeen(); !got.Equal(now) {
+		t.Fatalf("last seen after a use = %v, want %v", got, now)
+	}
+	got, err := s.Get(ctx, 1, token, policy)
+	if err != nil || !got.LastSeen.Equal(now) {
+		t.Fatalf("Get = %+v, %v; want the last use %v", got, err, now)
+	}
+	if key, err := s.SessionKey(got); err != nil || key != "o0q0otL8aEzpcZL/FT9WsQ==" {
+		t.Fatalf("SessionKey after the renewal = %q, %v", key, err)
+	}
+
+	// Revoked between a node's GET and its renewal: the renewal is SET XX.
+	if err := s.Revoke(ctx, 1, 42, sess.ID); err != nil {
+		t.Fatal(err)
+	}
+	key := v3Key(t, prefix, 1, sess.ID)
+	if err := rdb.SetArgs(ctx, key, "x", redis.SetArgs{Mode: "XX"}).Err(); !errors.Is(err, redis.Nil) {
+		t.Fatalf("SET XX of a revoked record: %v, want redis.Nil", err)
+	}
+	if n := rdb.Exists(ctx, key).Val(); n != 0 {
+		t.Fatal("the revoked record is back")
 	}
 }

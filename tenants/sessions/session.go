@@ -60,9 +60,13 @@ type Session struct {
 	// Where the session was made, for the console: the client's address and
 	// a summary of its user agent (v3 records; a legacy session keeps them
 	// in its user's index).
-	IP      string
-	Device  string
-	keyForm keyForm
+	IP     string
+	Device string
+	// LastSeen is the session's last use as the record knows it: renewed
+	// with the idle expiry (Store.Get), so true to within a slide step; the
+	// issue time until then, and for legacy records.
+	LastSeen time.Time
+	keyForm  keyForm
 }
 
 // keyForm says what of WeChat's session_key a record sealed.
@@ -137,7 +141,7 @@ func base64URL(s string) bool {
 // mini-program session, about 86 bytes, takes a 96-byte allocation, with
 // what the user's index used to hold (address, device) inside it.
 //
-//	v3: '3' uvarint(user app issued lifetime tenant-epoch user-epoch)
+//	v3: '3' uvarint(user app issued lifetime tenant-epoch user-epoch seen)
 //	    len ip (0, 4 or 16 bytes)  len device  form [len key-id  sealed]
 //
 // The sealed session_key is the ciphertext and tag alone: its nonce is
@@ -154,8 +158,9 @@ const recordV3 = '3'
 func (s *Session) encode() string {
 	b := make([]byte, 0, 96)
 	b = append(b, recordV3)
-	for _, n := range [...]int64{s.UserID, s.AppID, s.IssuedAt.Unix(), s.ExpiresAt.Unix() - s.IssuedAt.Unix(),
-		s.TenantEpoch, s.UserEpoch} {
+	issued := s.IssuedAt.Unix()
+	for _, n := range [...]int64{s.UserID, s.AppID, issued, s.ExpiresAt.Unix() - issued,
+		s.TenantEpoch, s.UserEpoch, s.LastSeen.Unix() - issued} {
 		b = binary.AppendUvarint(b, uint64(max(n, 0)))
 	}
 	var ip []byte
@@ -178,7 +183,7 @@ func (s *Session) encode() string {
 
 func decodeV3(id string, tenantID int64, v string) (*Session, error) {
 	r := v[1:]
-	var n [6]int64
+	var n [7]int64
 	for i := range n {
 		x, w := binary.Uvarint([]byte(r))
 		if w <= 0 || x > 1<<62 {
@@ -201,7 +206,7 @@ func decodeV3(id string, tenantID int64, v string) (*Session, error) {
 	}
 	sess := &Session{ID: id, TenantID: tenantID, UserID: n[0], AppID: n[1],
 		IssuedAt: time.Unix(n[2], 0), ExpiresAt: time.Unix(n[2]+n[3], 0),
-		TenantEpoch: n[4], UserEpoch: n[5], Device: device, keyForm: keyForm(r[0])}
+		TenantEpoch: n[4], UserEpoch: n[5], LastSeen: time.Unix(n[2]+n[6], 0), Device: device, keyForm: keyForm(r[0])}
 	if a, ok := netip.AddrFromSlice([]byte(ip)); ok {
 		sess.IP = a.String()
 	}
@@ -249,10 +254,10 @@ func decode(id string, tenantID int64, v string) (*Session, error) {
 		if err != nil {
 			return nil, errUnreadable
 		}
-		sess.SessionKeySealed, sess.keyForm = sealed, keyText
+		sess.SessionKeySealed, sess.keyForm, sess.LastSeen = sealed, keyText, sess.IssuedAt
 		return sess, nil
 	}
-	sess.ExpiresAt = time.Unix(n[2]+n[3], 0)
+	sess.ExpiresAt, sess.LastSeen = time.Unix(n[2]+n[3], 0), sess.IssuedAt
 	switch {
 	case f[7] == "" && f[8] == "":
 		sess.keyForm = keyNone

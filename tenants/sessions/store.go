@@ -100,7 +100,7 @@ func (s *Store) Create(ctx context.Context, n New) (token string, sess *Session,
 	sess = &Session{ID: id, TenantID: n.TenantID, UserID: n.UserID, AppID: n.AppID,
 		IssuedAt: now, ExpiresAt: now.Add(n.Absolute),
 		TenantEpoch: n.TenantEpoch, UserEpoch: n.UserEpoch,
-		IP: n.IP, Device: summarizeUA(n.UserAgent)}
+		IP: n.IP, Device: summarizeUA(n.UserAgent), LastSeen: now}
 	s.sealSessionKey(sess, n.SessionKey)
 
 	ttl := min(n.Idle, n.Absolute)
@@ -158,12 +158,34 @@ func (s *Store) Get(ctx context.Context, tenantID int64, token string, p Policy)
 	step := slideStep(p.Idle)
 	slot := slideKey{tenant: tenantID, id: [rawIDLen]byte(sum[:rawIDLen])}
 	if s.slid.due(slot, now, step) {
-		if err := s.rdb.PExpire(ctx, key, min(p.Idle, sess.ExpiresAt.Sub(now))).Err(); err != nil {
-			return nil, fmt.Errorf("sessions: slide: %w", err)
+		if err := s.slide(ctx, key, sess, now, min(p.Idle, sess.ExpiresAt.Sub(now))); err != nil {
+			return nil, err
 		}
 		s.slid.note(slot, now, step)
 	}
 	return sess, nil
+}
+
+// slide renews a session's idle expiry and, for a v3 record, notes its use
+// in the record, in one command: SET … XX only rewrites a record that is
+// still there, so a session revoked meanwhile stays revoked. Nothing else
+// rewrites a record, and the sealed session_key is copied as it is.
+func (s *Store) slide(ctx context.Context, key string, sess *Session, now time.Time, ttl time.Duration) error {
+	var err error
+	if len(sess.ID) == idLen {
+		seen := *sess
+		seen.LastSeen = now
+		err = s.rdb.SetArgs(ctx, key, seen.encode(), redis.SetArgs{Mode: "XX", TTL: ttl}).Err()
+		if errors.Is(err, redis.Nil) { // gone meanwhile: the request was still in time
+			err = nil
+		}
+	} else {
+		err = s.rdb.PExpire(ctx, key, ttl).Err()
+	}
+	if err != nil {
+		return fmt.Errorf("sessions: slide: %w", err)
+	}
+	return nil
 }
 
 // slides remembers when this node last renewed each session's idle
@@ -286,7 +308,8 @@ type Info struct {
 	ID        string
 	IssuedAt  time.Time
 	IP        string
-	UserAgent string // a summary, e.g. "WeChat 8.0.50 iOS 17.5"
+	UserAgent string    // a summary, e.g. "WeChat 8.0.50 iOS 17.5"
+	LastSeen  time.Time // its last use, to within a slide step (the issue time for a legacy session)
 	ExpiresIn time.Duration
 }
 
@@ -330,6 +353,7 @@ func (s *Store) ListUser(ctx context.Context, tenantID, userID int64) ([]Info, e
 			continue
 		case e.rec == nil:
 			info.IssuedAt, info.IP, info.UserAgent = parseIndexEntry(all[e.field])
+			info.LastSeen = info.IssuedAt
 		default:
 			v, err := e.rec.Result()
 			if err != nil {
@@ -340,7 +364,7 @@ func (s *Store) ListUser(ctx context.Context, tenantID, userID int64) ([]Info, e
 			if err != nil {
 				return nil, err
 			}
-			info.IssuedAt, info.IP, info.UserAgent = sess.IssuedAt, sess.IP, sess.Device
+			info.IssuedAt, info.IP, info.UserAgent, info.LastSeen = sess.IssuedAt, sess.IP, sess.Device, sess.LastSeen
 		}
 		out = append(out, info)
 	}
