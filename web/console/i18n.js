@@ -284,6 +284,9 @@ const enPolish = {
   limit_login_per_tenant_per_second: "Logins per second (whole tenant)", limit_login_per_ip_per_minute: "Logins per minute per address",
   limit_login_per_identity_per_minute: "Logins per minute per WeChat user", limit_session_per_token_per_minute: "Requests per minute per session",
   limit_api_key_per_second: "Backend calls per second per API key", limitBounds: "Rate limits are whole numbers between 0 and 1000000.",
+  verifyChoose: "Choose the MP_verify_….txt file first.", verifyBadName: "The file must be named MP_verify_<letters and digits>.txt, as WeChat's console names it.",
+  verifyBadSize: "The file holds 1 to 64 characters: is it WeChat's verification file?",
+  verifyWhere: "Official accounts' domain verification files are on the Apps tab.",
 };
 
 const zhPolish = {
@@ -317,6 +320,10 @@ const zhPolish = {
   limit_login_per_tenant_per_second: "每秒登录次数（整个租户）", limit_login_per_ip_per_minute: "每个地址每分钟登录次数",
   limit_login_per_identity_per_minute: "每个微信用户每分钟登录次数", limit_session_per_token_per_minute: "每个会话每分钟请求数",
   limit_api_key_per_second: "每个 API 密钥每秒后端调用次数", limitBounds: "频率限制须为 0 到 1000000 之间的整数。",
+  verifyChoose: "请先选择 MP_verify_….txt 文件。", verifyBadName: "文件名须为 MP_verify_<字母和数字>.txt，与公众平台给出的一致。",
+  verifyBadSize: "文件内容应为 1 到 64 个字符：这是公众平台的校验文件吗？",
+  verifyWhere: "公众号的域名校验文件在“应用”标签页。",
+  tab_apps: "应用", // the tab holds every kind of app, not only mini-programs
 };
 Object.assign(en, enPolish);
 Object.assign(zh, zhPolish);

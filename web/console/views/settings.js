@@ -88,7 +88,7 @@ function webCard(ctx) {
   const redirects = h("textarea", { rows: 3, placeholder: "https://h5.example.com/login/done", "data-test": "web-redirects" });
   const save = h("button", { type: "submit", "data-test": "web-save" }, t("save"));
   const form = h("form", { class: "card", "data-test": "settings-web" }, h("h2", {}, t("webTitle")),
-    h("p", { class: "hint" }, t("webHint")),
+    h("p", { class: "hint" }, t("webHint"), " ", h("a", { href: ctx.base + "/apps", "data-test": "verify-link" }, t("verifyWhere"))),
     h("div", { class: "grid" }, field(t("allowedOrigins"), origins), field(t("redirectURIs"), redirects)), save);
   api("GET", ctx.path + "/web").then((w) => {
     // Only if nothing was typed meanwhile (or restored after an expired session).
