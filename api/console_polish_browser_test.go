@@ -179,6 +179,21 @@ func TestConsoleSettingsScreens(t *testing.T) {
 	if n := e.count(`SELECT COUNT(*) FROM apps WHERE appid = ?`, oa); n != 0 {
 		t.Fatal("the removed app is still in MySQL")
 	}
+	// A verification file WeChat would not have named so is refused on
+	// screen, before anything is sent.
+	wrong := filepath.Join(t.TempDir(), "verify.txt")
+	if err := os.WriteFile(wrong, []byte("Console0123456789"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.step("a wrongly named verification file",
+		chromedp.SetUploadFiles(sel("verify-file"), []string{wrong}), chromedp.Click(sel("verify-upload")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test="verify-error"]:not(:empty)`)), r.shot("04b-verify-file-name"))
+	if got := r.text(sel("verify-error")); !strings.Contains(got, "MP_verify_") {
+		t.Fatalf("the wrong file name is refused with %q", got)
+	}
+	if n := e.count(`SELECT COUNT(*) FROM mp_verify_files`); n != 0 {
+		t.Fatalf("%d verification files stored", n)
+	}
 
 	r.step("settings", chromedp.Navigate(e.base+"/console/#/t/acme/settings"), chromedp.WaitVisible(sel("set-save")), r.shot("05-settings"))
 	for _, p := range []string{"auto", "signup", "existing_only"} {
