@@ -158,13 +158,9 @@ const zh = {
 // The user page's ways in (views/users.js), issue 15.
 Object.assign(en, {
   waysIn: "Ways in", wayKind: "Way in", lastUsed: "Last used", neverUsed: "never", notRecorded: "not recorded",
-  kind_miniprogram: "Mini-program", kind_officialaccount: "Official account (H5)", kind_mobileapp: "WeChat app (iOS/Android)",
-  kind_website: "Website QR", kind_phone: "Phone",
 });
 Object.assign(zh, {
   waysIn: "登录方式", wayKind: "方式", lastUsed: "最近使用", neverUsed: "从未", notRecorded: "未记录",
-  kind_miniprogram: "小程序", kind_officialaccount: "公众号（H5）", kind_mobileapp: "微信 App 登录（iOS/Android）",
-  kind_website: "网站扫码", kind_phone: "手机号",
 });
 // Every error code the admin API can answer (api/errors.go), every status
 // and key state, and every audit action, in both languages. A Go test
@@ -193,6 +189,9 @@ const enCodes = {
   status_pending: "pending", status_succeeded: "succeeded", status_failed: "failed",
   state_current: "current", state_next: "next", state_retired: "retired",
   kind_miniprogram: "Mini-program", kind_officialaccount: "Official account", kind_mobileapp: "Mobile app", kind_website: "Website",
+  kind_phone: "Phone",
+  err_identity_in_use: "This way in belongs to another user.", err_last_identity: "This is the user's last way in: it cannot be unlinked.",
+  audit_user_identity_linked: "Way in linked", audit_user_identity_unlinked: "Way in unlinked",
   audit_admin_created: "Admin added", audit_admin_deleted: "Admin removed", audit_admin_disabled: "Admin disabled",
   audit_admin_enabled: "Admin enabled", audit_admin_invited: "Admin invited", audit_admin_invite_reissued: "Invite issued again",
   audit_admin_invite_accepted: "Invite accepted", audit_admin_locked_out: "Admin locked out", audit_admin_mfa_disabled: "MFA turned off",
@@ -238,6 +237,9 @@ const zhCodes = {
   status_pending: "等待中", status_succeeded: "成功", status_failed: "失败",
   state_current: "当前", state_next: "下一把", state_retired: "已退役",
   kind_miniprogram: "小程序", kind_officialaccount: "公众号", kind_mobileapp: "移动应用", kind_website: "网站应用",
+  kind_phone: "手机号",
+  err_identity_in_use: "此登录方式已属于其他用户。", err_last_identity: "这是该用户最后一种登录方式，不能解除。",
+  audit_user_identity_linked: "绑定登录方式", audit_user_identity_unlinked: "解除登录方式",
   audit_admin_created: "添加管理员", audit_admin_deleted: "移除管理员", audit_admin_disabled: "停用管理员",
   audit_admin_enabled: "启用管理员", audit_admin_invited: "邀请管理员", audit_admin_invite_reissued: "重新发出邀请",
   audit_admin_invite_accepted: "接受邀请", audit_admin_locked_out: "管理员被锁定", audit_admin_mfa_disabled: "关闭两步验证",
