@@ -158,9 +158,13 @@ const zh = {
 // The user page's ways in (views/users.js), issue 15.
 Object.assign(en, {
   waysIn: "Ways in", wayKind: "Way in", lastUsed: "Last used", neverUsed: "never", notRecorded: "not recorded",
+  way_miniprogram: "Mini-program", way_officialaccount: "Official account (H5)", way_mobileapp: "WeChat app (iOS/Android)",
+  way_website: "Website QR", way_phone: "Phone",
 });
 Object.assign(zh, {
   waysIn: "登录方式", wayKind: "方式", lastUsed: "最近使用", neverUsed: "从未", notRecorded: "未记录",
+  way_miniprogram: "小程序", way_officialaccount: "公众号（H5）", way_mobileapp: "微信 App 登录（iOS/Android）",
+  way_website: "网站扫码", way_phone: "手机号",
 });
 // Every error code the admin API can answer (api/errors.go), every status
 // and key state, and every audit action, in both languages. A Go test
