@@ -72,6 +72,17 @@ const (
 	CodeWeChatUserBlocked    = "wechat_user_blocked"    // 403: WeChat blocks this high-risk user's logins (40226)
 	CodeWeChatQuotaExhausted = "wechat_quota_exhausted" // 429: the app's daily WeChat API quota is spent (45009)
 	CodeSnapshotUser         = "snapshot_user"          // web OAuth from a snapshot page: a virtual user, refused
+
+	// Admin accounts and MFA (admin_account_errors.go).
+	CodeInvalidMFACode       = "invalid_mfa_code"       // 401 at sign-in, 400 otherwise: wrong, used or expired code
+	CodeInvalidMFAToken      = "invalid_mfa_token"      // 401: the sign-in's MFA step expired or is unknown; sign in again
+	CodeMFAEnrolmentRequired = "mfa_enrolment_required" // 401: signed in, but MFA must be set up before anything else
+	CodeMFAAlreadyEnabled    = "mfa_already_enabled"    // 409
+	CodeMFANotEnabled        = "mfa_not_enabled"        // 409
+	CodeMFAEnrolmentExpired  = "mfa_enrolment_expired"  // 409: no set-up waits for its first code; start again
+	CodeWrongPassword        = "wrong_password"         // 403: the admin's own current password is wrong
+	CodeLastPlatformAdmin    = "last_platform_admin"    // 409: would leave no active platform admin
+	CodeInvalidInvite        = "invalid_invite"         // 400: invite unknown, used or expired
 )
 
 // Error is an API error: a status, a code and a message for the client,
@@ -113,6 +124,8 @@ func classify(err error) *Error {
 		return errSnapshotUser(nil)
 	case errors.As(err, &fe):
 		return fiberError(fe)
+	case adminAccountError(err) != nil:
+		return adminAccountError(err)
 	case errors.Is(err, admins.ErrNoSession):
 		return &Error{Status: 401, Code: CodeUnauthenticated, Message: "sign in to the console first"}
 	case errors.Is(err, admins.ErrNotFound):
