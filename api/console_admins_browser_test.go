@@ -123,7 +123,7 @@ func TestConsoleAdminsInBrowser(t *testing.T) {
 		t.Fatalf("invite page says %q", got)
 	}
 	step("passwords differ", chromedp.SendKeys(sel("invite-password"), first), chromedp.SendKeys(sel("invite-password2"), "x"),
-		chromedp.Click(sel("invite-accept")), chromedp.WaitVisible(sel("invite-accept-error")))
+		chromedp.Click(sel("invite-accept")), chromedp.WaitVisible(chromedp.CSS(`[data-test="invite-accept-error"]:not(:empty)`)))
 	if got := text("invite-accept-error"); got != "两次输入的密码不一致。" {
 		t.Fatalf("mismatch reads %q", got)
 	}
@@ -144,7 +144,7 @@ func TestConsoleAdminsInBrowser(t *testing.T) {
 		t.Fatal("the QR code did not load")
 	}
 	step("wrong first code", chromedp.SendKeys(sel("mfa-setup-code"), "000000"), chromedp.Click(sel("mfa-setup-submit")),
-		chromedp.WaitVisible(sel("mfa-setup-error")))
+		chromedp.WaitVisible(chromedp.CSS(`[data-test="mfa-setup-error"]:not(:empty)`)))
 	if got := text("mfa-setup-error"); !strings.Contains(got, "验证码错误") {
 		t.Fatalf("wrong code reads %q", got)
 	}

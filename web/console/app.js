@@ -6,6 +6,9 @@ import { signInView } from "./views/signin.js";
 import { tenantsView } from "./views/tenants.js";
 import { tenantView } from "./views/tenant.js";
 import { auditView } from "./views/audit.js";
+import { adminsView } from "./views/admins.js";
+import { accountView } from "./views/account.js";
+import { inviteView } from "./views/invite.js";
 
 export const state = { admin: null };
 
@@ -19,6 +22,7 @@ async function route() {
   const view = h("div", { class: "view" });
   mount(app, view);
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === "invite" && parts[1]) return inviteView(view, parts[1]); // no session needed
   if (!state.admin) {
     try {
       const s = await api("GET", "/session");
@@ -29,6 +33,10 @@ async function route() {
     }
   }
   const a = state.admin;
+  if (state.mfaEnrolmentRequired || parts[0] === "account") {
+    return accountView(view, () => { state.mfaEnrolmentRequired = false; location.hash = "#/"; route(); });
+  }
+  if (parts[0] === "admins" && a.role === "platform") return adminsView(view);
   if (parts[0] === "t" && parts[1]) return tenantView(view, parts[1], parts[2] || "overview", parts[3]);
   if (parts[0] === "audit" && a.role === "platform") return auditView(view, null);
   if (a.role === "tenant") {
@@ -40,6 +48,7 @@ async function route() {
 
 function signedIn(s) {
   state.admin = s.admin;
+  state.mfaEnrolmentRequired = !!s.mfa_enrolment_required;
   setCSRF(s.csrf_token);
   header();
 }
@@ -68,7 +77,9 @@ export function crumbs(...items) {
   if (state.admin && state.admin.role === "platform") {
     list.push(h("a", { href: "#/tenants", "data-test": "nav-tenants" }, t("tenants")));
     list.push(h("a", { href: "#/audit", "data-test": "nav-audit" }, t("platformAudit")));
+    list.push(h("a", { href: "#/admins", "data-test": "nav-admins" }, t("consoleAdmins")));
   }
+  if (state.admin) list.push(h("a", { href: "#/account", "data-test": "nav-account" }, t("myAccount")));
   mount(nav, list, items);
 }
 
@@ -113,6 +124,7 @@ export async function guard(button, fn) {
   try {
     return await fn();
   } catch (e) {
+    if (e instanceof ApiError && e.code === "mfa_enrolment_required") { location.hash = "#/account"; return; }
     if (e instanceof ApiError && e.status === 401) return signedOut();
     showError(e);
   } finally {

@@ -2,6 +2,7 @@ import { api, ApiError } from "../api.js";
 import { h, mount, field } from "../dom.js";
 import { t } from "../i18n.js";
 import { errorText } from "../app.js";
+import { mfaStepView } from "./mfa.js";
 
 export function signInView(root, done) {
   const email = h("input", { type: "email", name: "email", autocomplete: "username", required: true, "data-test": "signin-email" });
@@ -20,9 +21,13 @@ export function signInView(root, done) {
     try {
       const s = await api("POST", "/session", { email: email.value, password: password.value });
       password.value = "";
-      done(s);
-      location.hash = "#/";
-      window.dispatchEvent(new HashChangeEvent("hashchange"));
+      const finish = (s) => {
+        done(s);
+        location.hash = "#/";
+        window.dispatchEvent(new HashChangeEvent("hashchange"));
+      };
+      if (s.mfa_required) return mfaStepView(root, s.mfa_token, finish, () => signInView(root, done)); // views/mfa.js
+      finish(s);
     } catch (e) {
       err.textContent = e instanceof ApiError && e.status === 429 ? t("tooManyAttempts") + " " + errorText(e) : errorText(e);
     } finally {
