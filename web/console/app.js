@@ -79,8 +79,8 @@ export function crumbs(...items) {
     list.push(h("a", { href: "#/audit", "data-test": "nav-audit" }, t("platformAudit")));
     list.push(h("a", { href: "#/admins", "data-test": "nav-admins" }, t("consoleAdmins")));
   }
-  if (state.admin) list.push(h("a", { href: "#/account", "data-test": "nav-account" }, t("myAccount")));
-  mount(nav, list, items);
+  const account = state.admin && h("a", { href: "#/account", "data-test": "nav-account" }, t("myAccount"));
+  mount(nav, list, items, account);
 }
 
 export function showError(e) {
