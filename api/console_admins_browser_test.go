@@ -13,8 +13,9 @@ import (
 )
 
 // TestConsoleAdminsInBrowser drives admin accounts and MFA in Chromium:
-// the platform admin invites a tenant admin (the link shown once) and
-// sees the admins list at phone width; the invited admin accepts in
+// the platform admin invites a tenant admin (the link shown once), sees
+// the admins list at phone width, requires MFA of platform admins and is
+// sent to set its own up (in English); the invited admin accepts in
 // 简体中文, sets up MFA with a code computed here from the secret on the
 // screen, changes its password, and signs in with a TOTP code and then a
 // recovery code, which works once.
@@ -115,7 +116,23 @@ func TestConsoleAdminsInBrowser(t *testing.T) {
 			t.Fatalf("%s: %s remove buttons for 4 admins", l, n)
 		}
 	}
-	step("desktop, sign out", chromedp.EmulateViewport(1280, 900), setLang("en"), signOut)
+	// Requiring MFA of platform admins sends this one, who has none, to
+	// set it up before anything else.
+	step("require MFA", chromedp.EmulateViewport(1280, 900), setLang("en"), chromedp.WaitVisible(sel("require-mfa")),
+		chromedp.Click(sel("require-mfa")), chromedp.WaitVisible(chromedp.CSS(`#toast:not(.bad)`)),
+		chromedp.Reload(), chromedp.WaitVisible(sel("mfa-required")), chromedp.WaitVisible(sel("mfa-qr")), shot("02b-mfa-required-en"))
+	if r := e.as(e.callers[platform], "GET", "/admin/api/tenants", ""); r.Status != 401 || r.errCode() != "mfa_enrolment_required" {
+		t.Fatalf("tenants before set-up: %d %s", r.Status, r.Raw)
+	}
+	rootSecret := strings.ReplaceAll(text("mfa-secret"), " ", "")
+	step("platform admin sets up MFA", chromedp.SendKeys(sel("mfa-setup-code"), totpCode(t, rootSecret, e.clock.Now())),
+		chromedp.Click(sel("mfa-setup-submit")), chromedp.WaitVisible(sel("recovery-codes")), shot("02c-recovery-codes-en"),
+		chromedp.Click(sel("recovery-done")), chromedp.WaitVisible(sel("nav-admins")), chromedp.Click(sel("nav-admins")),
+		chromedp.WaitVisible(sel("admins-list")))
+	if got := eval(`document.querySelector('[data-email="` + platformEmail + `"]').textContent`); !strings.Contains(got, "MFA on") {
+		t.Fatalf("the platform admin's row reads %q", got)
+	}
+	step("sign out", signOut)
 
 	// The invitee accepts, in Chinese.
 	step("invite page", setLang("zh-CN"), chromedp.Navigate(link), chromedp.WaitVisible(sel("invite-password")), shot("03-invite-accept-zh"))
