@@ -44,29 +44,7 @@ func accountCases() []adminCase {
 // TestAdminAccountsAccess: every console-account route by every kind of
 // caller; a refused call changes nothing.
 func TestAdminAccountsAccess(t *testing.T) {
-	e := newAdminEnv(t)
-	for _, ac := range accountCases() {
-		t.Run(ac.name, func(t *testing.T) {
-			for who := caller(0); who < nCallers; who++ {
-				e.t = t
-				path := ac.path(e, who)
-				body := ""
-				if ac.body != nil {
-					body = ac.body(e, who)
-				}
-				before := e.fingerprint()
-				r := e.as(e.callers[who], ac.method, path, body)
-				if r.Status != ac.want[who] {
-					t.Fatalf("%s: %s %s = %d, want %d: %s", who, ac.method, path, r.Status, ac.want[who], r.Raw)
-				}
-				if r.Status >= 400 {
-					if after := e.fingerprint(); after != before {
-						t.Fatalf("%s: refused %s %s changed state:\nbefore %s\nafter  %s", who, ac.method, path, before, after)
-					}
-				}
-			}
-		})
-	}
+	runAccessTable(t, newAdminEnv(t), accountCases())
 }
 
 // TestAdminInvite: an invite link shown once, looked up and accepted once;
