@@ -61,9 +61,16 @@ type Deps struct {
 	RequestTimeout time.Duration
 
 	// The admin API and console (/admin/api/, /console/).
-	Admins       *admins.Store
-	Console      *admins.Console // console sign-ins (Redis)
-	Lockout      *admins.Lockout // sign-in failure counting (Redis)
+	Admins  *admins.Store
+	Console *admins.Console // console sign-ins (Redis)
+	Lockout *admins.Lockout // sign-in failure counting (Redis)
+	// Console sign-in in one or two steps, admin accounts, TOTP MFA and
+	// the platform's settings (admin_signin_mfa.go, admin_accounts.go,
+	// admin_mfa.go).
+	AdminSignIn  *admins.SignIn
+	MFA          *admins.MFA
+	Accounts     *admins.Accounts
+	Platform     *admins.Settings
 	WeChatErrors *wxerrors.Log
 	Audit        *audit.Log // the audit lines written outside other changes, and the console's audit view
 	// PublicURL: when it is https, the console cookie is Secure even if TLS

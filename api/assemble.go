@@ -55,10 +55,11 @@ type Settings struct {
 	TrustedProxies     []netip.Prefix
 	CacheTTL           time.Duration // users, API keys and webhook endpoints in memory
 	TenantCache        tenants.CacheConfig
-	PasswordChecks     int          // console bcrypt checks at once; 0: 2×GOMAXPROCS
-	AdminGate          *admins.Gate // the console's password checks; nil: one of PasswordChecks slots
-	Breaker            guard.Config // KeyPrefix is set here
-	ForceRefreshes     int          // forced access-token refreshes per app and day
+	PasswordChecks     int                  // console bcrypt checks at once; 0: 2×GOMAXPROCS
+	AdminGate          *admins.Gate         // the console's password checks; nil: one of PasswordChecks slots
+	AdminLockout       admins.LockoutPolicy // the console's sign-in lockout; zero: admins.DefaultLockoutPolicy
+	Breaker            guard.Config         // KeyPrefix is set here
+	ForceRefreshes     int                  // forced access-token refreshes per app and day
 	SigningKeys        sessions.KeyPolicy
 	Webhooks           webhooks.Config
 	RequestTimeout     time.Duration
@@ -112,7 +113,7 @@ func Assemble(b Base, s Settings) *Assembly {
 
 		Admins:       admins.NewStore(b.DB, admins.WithGate(s.AdminGate)),
 		Console:      admins.NewConsole(rdb, prefix, 0, 0),
-		Lockout:      admins.NewLockout(rdb, prefix, admins.DefaultLockoutPolicy),
+		Lockout:      admins.NewLockout(rdb, prefix, orLockout(s.AdminLockout)),
 		WeChatErrors: wxerrors.New(rdb, prefix),
 		Audit:        audit.NewLog(b.DB),
 		PublicURL:    s.PublicURL,
@@ -125,6 +126,11 @@ func Assemble(b Base, s Settings) *Assembly {
 		AccessTokens: sessions.NewAccessTokens(sessions.NewSigningKeys(b.DB, keys, s.SigningKeys, b.Now).WithBus(bus)),
 		Webhooks:     hooks,
 	}}
+	a.MFA = admins.NewMFA(b.DB, admins.MFAConfig{Keys: keys, Lockout: a.Lockout, Now: b.Now})
+	a.AdminSignIn = admins.NewSignIn(admins.SignInConfig{Admins: a.Admins, MFA: a.MFA, Lockout: a.Lockout,
+		Redis: rdb, Prefix: prefix, Logger: b.Logger, Now: b.Now})
+	a.Accounts = admins.NewAccounts(a.Admins, admins.AccountsConfig{Console: a.Console, Lockout: a.Lockout, MFA: a.MFA, Now: b.Now})
+	a.Platform = admins.NewSettings(b.DB)
 	a.SignIn = signin.New(signin.Config{Tenants: a.Tenants, Users: a.Users, Sessions: a.Sessions,
 		AccessTokens: a.AccessTokens, Webhooks: hooks, Audit: a.Audit, Logger: b.Logger, PublicURL: s.PublicURL,
 		WeChat: wx, Signup: a.Signup, Codes: a.Codes, Tokens: a.Tokens, Limiter: a.Limiter})
@@ -145,6 +151,13 @@ func (a *Assembly) Listening() bool { return a.Bus.Listening() }
 func (a *Assembly) RunBackground(ctx context.Context) {
 	go a.AccessTokens.Keys().RunRotation(ctx, time.Hour, a.Logger)
 	go a.Webhooks.Run(ctx, a.Logger)
+}
+
+func orLockout(p admins.LockoutPolicy) admins.LockoutPolicy {
+	if p == (admins.LockoutPolicy{}) {
+		return admins.DefaultLockoutPolicy
+	}
+	return p
 }
 
 func orTTL(d time.Duration) time.Duration {

@@ -75,6 +75,17 @@ const (
 	// Ways in of one account (identities.go).
 	CodeIdentityInUse = "identity_in_use" // 409: the way in belongs to another user of the tenant
 	CodeLastIdentity  = "last_identity"   // 409: unlinking it would leave the user no way in
+
+	// Admin accounts and MFA (admin_account_errors.go).
+	CodeInvalidMFACode       = "invalid_mfa_code"       // 401 at sign-in, 400 otherwise: wrong, used or expired code
+	CodeInvalidMFAToken      = "invalid_mfa_token"      // 401: the sign-in's MFA step expired or is unknown; sign in again
+	CodeMFAEnrolmentRequired = "mfa_enrolment_required" // 401: signed in, but MFA must be set up before anything else
+	CodeMFAAlreadyEnabled    = "mfa_already_enabled"    // 409
+	CodeMFANotEnabled        = "mfa_not_enabled"        // 409
+	CodeMFAEnrolmentExpired  = "mfa_enrolment_expired"  // 409: no set-up waits for its first code; start again
+	CodeWrongPassword        = "wrong_password"         // 403: the admin's own current password is wrong
+	CodeLastPlatformAdmin    = "last_platform_admin"    // 409: would leave no active platform admin
+	CodeInvalidInvite        = "invalid_invite"         // 400: invite unknown, used or expired
 )
 
 // Error is an API error: a status, a code and a message for the client,
@@ -116,6 +127,8 @@ func classify(err error) *Error {
 		return errSnapshotUser(nil)
 	case errors.As(err, &fe):
 		return fiberError(fe)
+	case adminAccountError(err) != nil:
+		return adminAccountError(err)
 	case errors.Is(err, admins.ErrNoSession):
 		return &Error{Status: 401, Code: CodeUnauthenticated, Message: "sign in to the console first"}
 	case errors.Is(err, admins.ErrNotFound):
