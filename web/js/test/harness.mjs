@@ -1,0 +1,53 @@
+// What the Go harness (web/js_test.go) tells the tests: where a running
+// miniauth and WeChat simulator are, and the tenant's apps there.
+const env = process.env
+
+export const h = {
+  url: env.MINIAUTH_URL,
+  wxmock: env.WXMOCK_URL,
+  tenant: env.MINIAUTH_TENANT || 'acme',
+  appid: env.MINIAUTH_APPID,
+  oaAppid: env.MINIAUTH_OA_APPID,
+  redirectURI: env.MINIAUTH_REDIRECT_URI
+}
+
+// skip is the reason to skip when no harness runs (node --test alone).
+h.skip = h.url && h.wxmock ? false : 'no miniauth to talk to: run through `go test ./web -run TestBrowserModule` or `make test`'
+
+let seq = 0
+/** A fresh simulated WeChat user name. */
+h.user = (name) => `${name}-${process.pid}-${++seq}`
+
+/** POSTs JSON and answers {status, body}. */
+export async function post (url, body, token) {
+  const headers = { 'content-type': 'application/json' }
+  if (token) headers.authorization = 'Bearer ' + token
+  const res = await fetch(url, { method: 'POST', headers, body: body ? JSON.stringify(body) : undefined })
+  const text = await res.text()
+  return { status: res.status, body: text ? JSON.parse(text) : null }
+}
+
+/**
+ * A login answer of the real server for a simulated WeChat user: what a
+ * page gets from a mini-program's web-view, or from its own backend, to
+ * hand to useSession(). (A browser has no wx.login; the module's own ways
+ * in are SMS, the WeChat app and web OAuth.)
+ */
+export async function loginAnswer (user) {
+  const code = (await post(h.wxmock + '/mock/wx.login', { appid: h.appid, user })).body.code
+  const res = await post(`${h.url}/t/${h.tenant}/login`, { code })
+  if (res.status !== 200) throw new Error('login: ' + JSON.stringify(res))
+  return res.body
+}
+
+/** A fetch that counts the calls per "METHOD path" (of any host). */
+export function countingFetch () {
+  const counts = new Map()
+  const f = (url, init) => {
+    const key = ((init && init.method) || 'GET') + ' ' + new URL(url).pathname
+    counts.set(key, (counts.get(key) || 0) + 1)
+    return fetch(url, init)
+  }
+  f.count = (key) => counts.get(key) || 0
+  return f
+}
