@@ -186,7 +186,10 @@ test('handleRedirect finishes a real web OAuth sign-in: the fragment session is 
   const r1 = await fetch(start, { redirect: 'manual' })
   assert.equal(r1.status, 302)
   const cookie = r1.headers.get('set-cookie').split(';')[0]
-  const r2 = await fetch(r1.headers.get('location') + '&mock_user=' + encodeURIComponent(h.user('oauth')), { redirect: 'manual' })
+  const authorize = new URL(r1.headers.get('location'))
+  assert.equal(authorize.origin, new URL(h.wxmock).origin)
+  authorize.searchParams.set('mock_user', h.user('oauth')) // the simulated person in front of the browser
+  const r2 = await fetch(authorize, { redirect: 'manual' })
   assert.equal(r2.status, 302)
   const r3 = await fetch(r2.headers.get('location'), { redirect: 'manual', headers: { cookie } })
   assert.equal(r3.status, 302)
