@@ -91,6 +91,7 @@ export declare class Client {
   me(): Promise<User>
   updateProfile(profile: { nickname?: string, avatar_url?: string }): Promise<User>
   identities(): Promise<Identity[]>
+  linkIdentity(link: { kind: 'mobileapp' | 'miniprogram', code: string, appid?: string }): Promise<Identity[]>
   unlinkIdentity(id: string): Promise<void>
   logout(): Promise<void>
   on(event: 'login', listener: (user: User | null) => void): () => void

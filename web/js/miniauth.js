@@ -436,6 +436,20 @@ export class Client {
     return (await this._userCall('/me/identities')).identities
   }
 
+  /**
+   * POST /me/identities {kind, code, appid?}: links another way in, by a
+   * code made for the same person (kind 'mobileapp': a SendAuth code;
+   * 'miniprogram': a wx.login code). Resolves with identities();
+   * identity_in_use (409) when that way in is another user's.
+   */
+  async linkIdentity (link) {
+    const l = link || {}
+    if (!l.kind || !l.code) throw new MiniauthError('invalid_request', 'linkIdentity needs the kind and the code')
+    const body = { kind: l.kind, code: l.code }
+    if (l.appid) body.appid = l.appid
+    return (await this._userCall('/me/identities', { method: 'POST', body })).identities
+  }
+
   /** DELETE /me/identities/{id}; 409 last_identity for the last way in. */
   async unlinkIdentity (id) {
     if (!id) throw new MiniauthError('invalid_request', 'unlinkIdentity needs the id of one of identities()')

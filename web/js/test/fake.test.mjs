@@ -209,3 +209,23 @@ test('miniauth.d.ts declares every public method of the module', async () => {
   for (const n of names) assert.match(dts, new RegExp('\\n  (readonly )?' + n + '[(:]'), 'miniauth.d.ts lacks ' + n)
   for (const n of ['createClient', 'memoryStorage']) assert.match(dts, new RegExp('function ' + n + '\\('))
 })
+
+test('linkIdentity joins the WeChat app to an SMS account; the app then signs in to it; identity_in_use', async () => {
+  await withFake({}, async (srv, auth) => {
+    await auth.sendSmsCode(phone)
+    const user = await auth.loginWithSms(phone, await srv.lastCode(phone))
+    const { code } = await post(srv.url + '/mock/app.auth', { appid: 'wxapp0123456789ab', user: 'linker' })
+    const ways = await auth.linkIdentity({ kind: 'mobileapp', code })
+    assert.deepEqual(ways.map((w) => w.kind).sort(), ['mobileapp', 'phone'])
+    assert.deepEqual(srv.calls('POST', '/t/acme/me/identities')[0].body, { kind: 'mobileapp', code })
+    const again = await auth.loginWithWeChatApp((await post(srv.url + '/mock/app.auth', { appid: 'wxapp0123456789ab', user: 'linker' })).code)
+    assert.equal(again.id, user.id)
+
+    const other = createClient({ baseURL: srv.url, tenant: 'acme', storage: memoryStorage() })
+    await other.sendSmsCode('+8613900139000')
+    await other.loginWithSms('+8613900139000', await srv.lastCode('+8613900139000'))
+    const taken = (await post(srv.url + '/mock/app.auth', { appid: 'wxapp0123456789ab', user: 'linker' })).code
+    await assert.rejects(other.linkIdentity({ kind: 'mobileapp', code: taken }), { code: 'identity_in_use', status: 409 })
+    await assert.rejects(other.linkIdentity({ kind: 'mobileapp' }), { code: 'invalid_request' })
+  })
+})

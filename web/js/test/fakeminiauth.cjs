@@ -54,8 +54,10 @@ function start (opts) {
   }
   function link (u, kind, subject, appId) {
     state.byIdentity.set(kind + ':' + subject, u.id)
-    u.ways.push({ id: 'id_' + rand(6), kind, subject, app_id: appId, last_used_at: new Date(now()).toISOString() })
+    // The phone's id is "phone", as the server's.
+    u.ways.push({ id: kind === 'phone' ? 'phone' : 'id_' + rand(6), kind, subject, app_id: appId, last_used_at: new Date(now()).toISOString() })
   }
+  const waysOf = (u) => u.ways.map((w) => Object.assign({ id: w.id, kind: w.kind, last_used_at: w.last_used_at }, w.app_id ? { app_id: w.app_id } : {}))
   function accessToken () {
     const enc = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
     const t = Math.floor(now() / 1000)
@@ -163,9 +165,20 @@ function start (opts) {
       state.sessions.delete(s.token)
       return [204]
     },
-    'GET /t/:tenant/me/identities': (b, req, t, s) => s
-      ? [200, { identities: s.user.ways.map((w) => Object.assign({ id: w.id, kind: w.kind, last_used_at: w.last_used_at }, w.app_id ? { app_id: w.app_id } : {})) }]
-      : [401, 'invalid_session', 'no valid session'],
+    'GET /t/:tenant/me/identities': (b, req, t, s) => s ? [200, { identities: waysOf(s.user) }] : [401, 'invalid_session', 'no valid session'],
+    // Links another way in, by a code made on the same person's phone.
+    'POST /t/:tenant/me/identities': (b, req, t, s) => {
+      if (!s) return [401, 'invalid_session', 'no valid session']
+      const prefix = { miniprogram: 'wxc_', mobileapp: 'app_' }[b.kind]
+      if (!prefix) return [400, 'invalid_request', 'kind must be mobileapp or miniprogram']
+      if (typeof b.code !== 'string' || b.code === '') return [400, 'invalid_request', 'code is required']
+      if (!b.code.startsWith(prefix)) return [401, 'invalid_code', 'the code is unknown, expired, used or another app\'s']
+      const subject = b.code.slice(prefix.length)
+      const owner = state.byIdentity.get(b.kind + ':' + subject)
+      if (owner && owner !== s.user.id) return [409, 'identity_in_use', 'this way in belongs to another user']
+      if (!owner) link(s.user, b.kind, subject, b.appid || (b.kind === 'mobileapp' ? 'wxapp0123456789ab' : 'wx0123456789abcdef'))
+      return [200, { identities: waysOf(s.user) }]
+    },
     'DELETE /t/:tenant/me/identities/:id': (b, req, t, s, id) => {
       if (!s) return [401, 'invalid_session', 'no valid session']
       const i = s.user.ways.findIndex((w) => w.id === id)

@@ -129,6 +129,8 @@ export declare class Client {
   bindPhoneWithSms(phone: string, code: string): Promise<User>
   /** GET /me/identities */
   identities(): Promise<Identity[]>
+  /** POST /me/identities with a wx.login code: this mini-program's WeChat identity joins the signed-in (e.g. by SMS) account */
+  linkWeChat(): Promise<Identity[]>
   /** DELETE /me/identities/{id}; 409 last_identity for the last one */
   unlinkIdentity(id: string): Promise<void>
   user(): Promise<User>

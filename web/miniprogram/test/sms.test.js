@@ -176,3 +176,27 @@ test('getAccessToken against miniauth: cached until 30 s before expiry, then one
   const claims = JSON.parse(Buffer.from(fresh.split('.')[1], 'base64url').toString('utf8'))
   assert.equal(claims.aud === h.tenant || (Array.isArray(claims.aud) && claims.aud.includes(h.tenant)), true)
 })
+
+test('linkWeChat after an SMS login: the WeChat identity joins the account, so wx.login finds it; identity_in_use', async () => {
+  await withFake({}, async (srv, auth, wx) => {
+    await auth.sendSmsCode(phone)
+    const user = await auth.loginWithSms(phone, await srv.lastCode(phone))
+    assert.equal(wx.counts.login, 0)
+    const ways = await auth.linkWeChat()
+    assert.equal(wx.counts.login, 1, 'one wx.login for the code')
+    assert.deepEqual(ways.map((w) => w.kind).sort(), ['miniprogram', 'phone'])
+    const [call] = srv.calls('POST', '/t/acme/me/identities')
+    assert.deepEqual(Object.keys(call.body).sort(), ['code', 'kind'])
+    assert.equal(call.body.kind, 'miniprogram')
+    assert.equal(call.headers.authorization, 'Bearer ' + auth.session().session)
+    assert.equal((await auth.login({ force: true })).id, user.id, 'wx.login now signs in to the SMS account')
+
+    // A WeChat user who already has an account of their own.
+    const wx2 = fakeWx({ wxmock: srv.url, appid: 'wx0123456789abcdef', user: 'has-an-account' })
+    await createClient({ baseURL: srv.url, tenant: 'acme', wx: wx2 }).login()
+    const other = createClient({ baseURL: srv.url, tenant: 'acme', wx: fakeWx({ wxmock: srv.url, appid: 'wx0123456789abcdef', user: 'has-an-account', storage: new Map() }) })
+    await other.sendSmsCode('+8613900139000')
+    await other.loginWithSms('+8613900139000', await srv.lastCode('+8613900139000'))
+    await assert.rejects(other.linkWeChat(), { code: 'identity_in_use', status: 409 })
+  })
+})
