@@ -155,6 +155,18 @@ const zh = {
   cause_invalid_sms_code: "短信验证码错误", cause_snapshot_user: "微信快照页", cause_unknown: "其他",
 };
 
+// The user page's ways in (views/users.js), issue 15.
+Object.assign(en, {
+  waysIn: "Ways in", wayKind: "Way in", lastUsed: "Last used", neverUsed: "never", notRecorded: "not recorded",
+  kind_miniprogram: "Mini-program", kind_officialaccount: "Official account (H5)", kind_mobileapp: "WeChat app (iOS/Android)",
+  kind_website: "Website QR", kind_phone: "Phone",
+});
+Object.assign(zh, {
+  waysIn: "登录方式", wayKind: "方式", lastUsed: "最近使用", neverUsed: "从未", notRecorded: "未记录",
+  kind_miniprogram: "小程序", kind_officialaccount: "公众号（H5）", kind_mobileapp: "微信 App 登录（iOS/Android）",
+  kind_website: "网站扫码", kind_phone: "手机号",
+});
+
 const dicts = { en, "zh-CN": zh };
 const listeners = [];
 
