@@ -35,16 +35,23 @@ const (
 	jsOAID      = "wx7a5e0000000000a1"
 	jsOASecret  = "js-oa-secret-0123456789"
 	jsRedirect  = "https://www.acme.test/signed-in"
+	// The tenant's iOS/Android app and website, on the mini-program's open platform.
+	jsMobileID     = "wx7a5e0000000000b1"
+	jsMobileSecret = "js-mobile-secret-0123456789"
+	jsWebID        = "wx7a5e0000000000c1"
+	jsWebSecret    = "js-web-secret-0123456789"
+	jsPlatform     = "open-js"
 )
 
 // TestBrowserModule runs the browser module's tests (js/test/*.test.mjs,
 // Node's test runner) against the miniauth and wxmock binaries on free
 // ports, with MariaDB and Redis: a tenant with a mini-program (whose
 // wx.login codes the tests get from the simulator to sign in) and an
-// official account for the web OAuth redirect. The routes main may not
-// have yet are tested against js/test/fakeminiauth.cjs. Then a page in
-// headless Chromium signs in with the module through web OAuth and uses
-// the session across origins, under a strict CSP.
+// official account, a mobile app and a website on one open platform. The
+// routes the server may not have yet (SMS) are tested against
+// js/test/fakeminiauth.cjs. Then a page in headless Chromium signs in with
+// the module by the website's QR login and uses the session across
+// origins, under a strict CSP.
 func TestBrowserModule(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -70,7 +77,8 @@ func TestBrowserModule(t *testing.T) {
 	cmd := exec.CommandContext(ctx, node, append([]string{"--test", "--test-reporter=spec"}, files...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "MINIAUTH_URL="+base, "WXMOCK_URL="+wxURL, "MINIAUTH_TENANT=acme",
-		"MINIAUTH_APPID="+jsAppID, "MINIAUTH_OA_APPID="+jsOAID, "MINIAUTH_REDIRECT_URI="+jsRedirect)
+		"MINIAUTH_APPID="+jsAppID, "MINIAUTH_OA_APPID="+jsOAID, "MINIAUTH_REDIRECT_URI="+jsRedirect,
+		"MINIAUTH_MOBILE_APPID="+jsMobileID, "MINIAUTH_WEB_APPID="+jsWebID)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("node --test failed: %v\n%s", err, out)
@@ -106,12 +114,13 @@ func modulePage(t *testing.T) *httptest.Server {
 	return srv
 }
 
-// moduleInChromium opens the page, which starts web OAuth with the
-// module, comes back through WeChat's (the simulator's) authorize page and
-// miniauth's callback, and reports what it saw.
+// moduleInChromium opens the page, which starts the website's QR login
+// with the module, comes back through WeChat's (the simulator's) qrconnect
+// page and miniauth's callback, and reports what it saw.
 func moduleInChromium(t *testing.T, pageURL, base string) {
 	ctx := chromium(t)
-	start := pageURL + "/jsmodule.html?" + url.Values{"auth": {base}, "tenant": {"acme"}, "appid": {jsOAID}}.Encode()
+	// The website's QR login (snsapi_login): the simulator's qrconnect page scans and confirms at once.
+	start := pageURL + "/jsmodule.html?" + url.Values{"auth": {base}, "tenant": {"acme"}, "appid": {jsWebID}, "scope": {"snsapi_login"}}.Encode()
 	if err := chromedp.Do(ctx, chromedp.Navigate(start)); err != nil {
 		t.Fatal(err)
 	}
@@ -167,14 +176,15 @@ func moduleInChromium(t *testing.T, pageURL, base string) {
 	})
 }
 
-// startWxmock runs the simulator with the tenant's mini-program and
-// official account; it answers on the returned URL.
+// startWxmock runs the simulator with the tenant's mini-program, official
+// account, mobile app and website; it answers on the returned URL.
 func startWxmock(t *testing.T) string {
 	t.Helper()
 	bin := tenantstest.Build(t, "miniauth/cmd/wxmock")
 	addr := "127.0.0.1:" + strconv.Itoa(tenantstest.FreePort(t))
 	p := tenantstest.StartProcess(t, bin, []string{"--addr", addr}, []string{
-		"WXMOCK_APPS=" + jsAppID + ":" + jsAppSecret, "WXMOCK_OFFICIAL_ACCOUNTS=" + jsOAID + ":" + jsOASecret})
+		"WXMOCK_APPS=" + jsAppID + ":" + jsAppSecret + ":" + jsPlatform, "WXMOCK_OFFICIAL_ACCOUNTS=" + jsOAID + ":" + jsOASecret,
+		"WXMOCK_OPEN_APPS=" + jsMobileID + ":" + jsMobileSecret + ":" + jsPlatform + ":mobileapp," + jsWebID + ":" + jsWebSecret + ":" + jsPlatform + ":website"})
 	waitOK(t, p, "http://"+addr+"/mock/faults")
 	return "http://" + addr
 }
@@ -208,6 +218,8 @@ func startMiniauth(t *testing.T, wxURL, page string) string {
 	}
 	cli(jsAppSecret+"\n", "tenant", "create", "--slug", "acme", "--name", "Acme", "--appid", jsAppID)
 	cli(jsOASecret+"\n", "tenant", "add-app", "--slug", "acme", "--kind", "officialaccount", "--appid", jsOAID)
+	cli(jsMobileSecret+"\n", "tenant", "add-app", "--slug", "acme", "--kind", "mobileapp", "--appid", jsMobileID)
+	cli(jsWebSecret+"\n", "tenant", "add-app", "--slug", "acme", "--kind", "website", "--appid", jsWebID)
 	// Before serve starts, so that no node has the tenant cached.
 	const most = 1_000_000 // the largest budget a tenant may have
 	settings, _ := json.Marshal(map[string]any{

@@ -1,5 +1,5 @@
 // The page of TestBrowserModule's browser step (web/js_test.go): a real
-// web OAuth sign-in with the browser module, then the session used across
+// WeChat sign-in (the website's QR login) with the browser module, then the session used across
 // origins (CORS) from a page under a strict CSP. The outcome goes to
 // document.body.dataset.result as JSON.
 import { createClient } from './miniauth.js'
@@ -18,7 +18,7 @@ async function run () {
   if (!location.hash) {
     if (auth.isLoggedIn()) return report({ problem: 'signed in before any sign-in' })
     // Back to this very page, its query kept (the tenant's list holds the path).
-    auth.startWeChatLogin({ redirectURI: location.origin + location.pathname + location.search, scope: 'snsapi_base', appid: q.get('appid') })
+    auth.startWeChatLogin({ redirectURI: location.origin + location.pathname + location.search, scope: q.get('scope'), appid: q.get('appid') })
     return
   }
   const r = {}

@@ -8,6 +8,8 @@ export const h = {
   tenant: env.MINIAUTH_TENANT || 'acme',
   appid: env.MINIAUTH_APPID,
   oaAppid: env.MINIAUTH_OA_APPID,
+  mobileAppid: env.MINIAUTH_MOBILE_APPID,
+  webAppid: env.MINIAUTH_WEB_APPID,
   redirectURI: env.MINIAUTH_REDIRECT_URI
 }
 
@@ -44,6 +46,18 @@ export async function loginAnswer (user) {
     if (res.status !== 503 || attempt === 10) throw new Error('login: ' + JSON.stringify(res))
     await new Promise((resolve) => setTimeout(resolve, 250 * attempt))
   }
+}
+
+/** A SendAuth code of the tenant's mobile app for user, as the WeChat app hands it to the native side. */
+export async function sendAuth (user) {
+  const res = await post(h.wxmock + '/mock/app.auth', { appid: h.mobileAppid, user })
+  if (res.status !== 200 || res.body.errCode !== 0 || !res.body.code) throw new Error('app.auth: ' + JSON.stringify(res))
+  return res.body.code
+}
+
+/** A wx.login code of the tenant's mini-program for user. */
+export async function wxLogin (user) {
+  return (await post(h.wxmock + '/mock/wx.login', { appid: h.appid, user })).body.code
 }
 
 /** A fetch that counts the calls per "METHOD path" (of any host). */

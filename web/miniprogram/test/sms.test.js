@@ -200,3 +200,14 @@ test('linkWeChat after an SMS login: the WeChat identity joins the account, so w
     await assert.rejects(other.linkWeChat(), { code: 'identity_in_use', status: 409 })
   })
 })
+
+test('identities against miniauth: the mini-program way in; linkWeChat of its own identity changes nothing; last_identity', { skip: h.skip }, async () => {
+  const wx = fakeWx({ wxmock: h.wxmock, appid: h.appid, user: h.user('ways') })
+  const auth = createClient({ baseURL: h.url, tenant: h.tenant, wx })
+  await auth.login()
+  const ways = await auth.identities()
+  assert.deepEqual(ways.map((w) => [w.kind, w.app_id]), [['miniprogram', h.appid]])
+  assert.deepEqual((await auth.linkWeChat()).map((w) => w.id), ways.map((w) => w.id))
+  await assert.rejects(auth.unlinkIdentity(ways[0].id), { code: 'last_identity', status: 409 })
+  await assert.rejects(auth.unlinkIdentity('no-such-way'), { code: 'not_found', status: 404 })
+})
