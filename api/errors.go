@@ -72,6 +72,12 @@ const (
 	CodeWeChatUserBlocked    = "wechat_user_blocked"    // 403: WeChat blocks this high-risk user's logins (40226)
 	CodeWeChatQuotaExhausted = "wechat_quota_exhausted" // 429: the app's daily WeChat API quota is spent (45009)
 	CodeSnapshotUser         = "snapshot_user"          // web OAuth from a snapshot page: a virtual user, refused
+
+	// SMS one-time codes (docs/sms.md).
+	CodeInvalidPhone     = "invalid_phone"      // 400: not E.164, outside the tenant's prefixes, refused by the provider
+	CodeInvalidSMSCode   = "invalid_sms_code"   // 401: wrong, expired or used, alike
+	CodeSMSNotConfigured = "sms_not_configured" // 409: the tenant has no SMS settings
+	CodeSMSUnavailable   = "sms_unavailable"    // 502: the provider failed or refused the tenant's account
 )
 
 // Error is an API error: a status, a code and a message for the client,
@@ -111,6 +117,8 @@ func classify(err error) *Error {
 		return apiErr
 	case errors.Is(err, signin.ErrSnapshotUser):
 		return errSnapshotUser(nil)
+	case smsError(err) != nil: // before InvalidError: sms.ErrInvalidPhone is one
+		return smsError(err)
 	case errors.As(err, &fe):
 		return fiberError(fe)
 	case errors.Is(err, admins.ErrNoSession):
