@@ -20,6 +20,7 @@ import (
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/signin"
 	"miniauth/tenants/signup"
+	"miniauth/tenants/sms"
 	"miniauth/tenants/tokens"
 	"miniauth/tenants/users"
 	"miniauth/tenants/webhooks"
@@ -62,6 +63,7 @@ type Settings struct {
 	SigningKeys        sessions.KeyPolicy
 	Webhooks           webhooks.Config
 	RequestTimeout     time.Duration
+	SMS                sms.Endpoints // where the SMS providers are; the real services when empty
 }
 
 // Assembly is an API's dependencies, and the background work they need.
@@ -124,10 +126,14 @@ func Assemble(b Base, s Settings) *Assembly {
 		APIKeys:      apikeys.NewStore(b.DB, apikeys.WithCache(bus, orTTL(s.CacheTTL))),
 		AccessTokens: sessions.NewAccessTokens(sessions.NewSigningKeys(b.DB, keys, s.SigningKeys, b.Now)),
 		Webhooks:     hooks,
+		SMS:          sms.NewStore(b.DB, keys),
 	}}
+	sender := sms.NewSender(sms.SenderConfig{Settings: a.SMS, Codes: sms.NewCodes(rdb, prefix, keys.DeriveKey("sms-code")),
+		Budgets: sms.NewBudgets(rdb, prefix, b.Now), Endpoints: s.SMS, Logger: b.Logger})
 	a.SignIn = signin.New(signin.Config{Tenants: a.Tenants, Users: a.Users, Sessions: a.Sessions,
 		AccessTokens: a.AccessTokens, Webhooks: hooks, Audit: a.Audit, Logger: b.Logger, PublicURL: s.PublicURL,
-		WeChat: wx, Signup: a.Signup, Codes: a.Codes, Tokens: a.Tokens, Limiter: a.Limiter})
+		WeChat: wx, Signup: a.Signup, Codes: a.Codes, Tokens: a.Tokens, Limiter: a.Limiter,
+		SMS: sender})
 	return a
 }
 

@@ -75,6 +75,12 @@ const (
 	// Ways in of one account (identities.go).
 	CodeIdentityInUse = "identity_in_use" // 409: the way in belongs to another user of the tenant
 	CodeLastIdentity  = "last_identity"   // 409: unlinking it would leave the user no way in
+
+	// SMS one-time codes (docs/sms.md).
+	CodeInvalidPhone     = "invalid_phone"      // 400: not E.164, outside the tenant's prefixes, refused by the provider
+	CodeInvalidSMSCode   = "invalid_sms_code"   // 401: wrong, expired or used, alike
+	CodeSMSNotConfigured = "sms_not_configured" // 409: the tenant has no SMS settings
+	CodeSMSUnavailable   = "sms_unavailable"    // 502: the provider failed or refused the tenant's account
 )
 
 // Error is an API error: a status, a code and a message for the client,
@@ -114,6 +120,8 @@ func classify(err error) *Error {
 		return apiErr
 	case errors.Is(err, signin.ErrSnapshotUser):
 		return errSnapshotUser(nil)
+	case smsError(err) != nil: // before InvalidError: sms.ErrInvalidPhone is one
+		return smsError(err)
 	case errors.As(err, &fe):
 		return fiberError(fe)
 	case errors.Is(err, admins.ErrNoSession):
