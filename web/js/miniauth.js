@@ -308,11 +308,27 @@ export class Client {
     if (String(url).charAt(0) === '/') url = this.api + url
     let token = kind === 'access_token' ? await this.getAccessToken() : await this._session()
     let res = await this._fetch(url, this._withToken(opts, token))
-    if (res.status !== 401) return res
+    if (res.status !== 401 || !(await this._refused(url, res))) return res
     token = kind === 'access_token' ? await this._renewAccessToken(token) : await this._renew(token)
     if (!token) return res
     res = await this._fetch(url, this._withToken(opts, token))
     return res
+  }
+
+  /**
+   * Whether a 401 refused the token itself. miniauth says so with
+   * invalid_session; its other 401s (invalid_sms_code, invalid_code) are
+   * the caller's to handle, with the session intact. For any other URL (the
+   * tenant's backend) a 401 is the token's.
+   */
+  async _refused (url, res) {
+    if (!String(url).startsWith(this.api + '/')) return true
+    try {
+      const body = await res.clone().json()
+      return !(body && body.error && body.error.code) || body.error.code === 'invalid_session'
+    } catch (e) {
+      return true
+    }
   }
 
   _withToken (init, token) {

@@ -325,12 +325,25 @@ class Client {
     if (opts.url && opts.url.charAt(0) === '/') opts.url = this.api + opts.url
     let token = await this._token(opts.auth)
     let res = await this._raw(Object.assign({}, opts, { header: this._auth(opts.header, token) }))
-    if (res.statusCode === 401) {
+    if (res.statusCode === 401 && this._refused(opts.url, res)) {
       const session = await this._relogin(this._sessionOf(opts.auth, token))
       token = opts.auth === 'access_token' ? await this.getAccessToken() : session
       res = await this._raw(Object.assign({}, opts, { header: this._auth(opts.header, token) }))
     }
     return res
+  }
+
+  /**
+   * Whether a 401 refused the token itself. miniauth says so with
+   * invalid_session; its other 401s (invalid_sms_code, invalid_code) are
+   * the caller's to handle, with the session intact: logging in again
+   * would not help, and retrying would spend another try of the code. For
+   * any other URL (the tenant's backend) a 401 is the token's.
+   */
+  _refused (url, res) {
+    if (String(url).indexOf(this.api + '/') !== 0) return true
+    const e = res.data && res.data.error
+    return !(e && e.code) || e.code === 'invalid_session'
   }
 
   _auth (header, token) { return Object.assign({}, header, { Authorization: 'Bearer ' + token }) }
@@ -430,7 +443,7 @@ class Client {
     if (!tempFilePath) throw new MiniauthError('invalid_request', 'no file: the user picked no avatar')
     let token = await this._token()
     let res = await this._upload(tempFilePath, token)
-    if (res.statusCode === 401) {
+    if (res.statusCode === 401 && this._refused(this.api + '/me/avatar', res)) {
       token = await this._relogin(token)
       res = await this._upload(tempFilePath, token)
     }

@@ -229,3 +229,22 @@ test('linkIdentity joins the WeChat app to an SMS account; the app then signs in
     await assert.rejects(other.linkIdentity({ kind: 'mobileapp' }), { code: 'invalid_request' })
   })
 })
+
+test('a wrong code in bindPhoneWithSms is a 401 of its own: no renewal, no retry, the session kept', async () => {
+  await withFake({}, async (srv) => {
+    let renewals = 0
+    const auth = createClient({ baseURL: srv.url, tenant: 'acme', storage: memoryStorage(), renew: async () => { renewals++ } })
+    let expired = 0
+    auth.on('expired', () => expired++)
+    auth.useSession(await post(srv.url + '/t/acme/login', { code: (await post(srv.url + '/mock/wx.login', { user: 'wrong-code' })).code }))
+    const session = auth.session().session
+    await auth.sendSmsCode(phone, 'bind')
+    const code = await srv.lastCode(phone)
+    await assert.rejects(auth.bindPhoneWithSms(phone, code === '000000' ? '111111' : '000000'), { code: 'invalid_sms_code', status: 401 })
+    assert.equal(renewals, 0)
+    assert.equal(expired, 0)
+    assert.equal(srv.calls('POST', '/t/acme/me/phone/sms').length, 1, 'sent once: a retry would spend another of the 5 tries')
+    assert.equal(auth.session().session, session)
+    assert.equal((await auth.bindPhoneWithSms(phone, code)).phone_bound, true)
+  })
+})

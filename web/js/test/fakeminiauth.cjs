@@ -135,14 +135,16 @@ function start (opts) {
     },
     'POST /t/:tenant/login/sms': (b, req, t) => {
       if (typeof b.phone !== 'string' || !E164.test(b.phone)) return [400, 'invalid_phone', 'not an E.164 phone number']
-      if (typeof b.code !== 'string' || !/^[0-9]{6}$/.test(b.code)) return [400, 'invalid_request', 'code must be the 6 digits of the SMS']
+      if (typeof b.code !== 'string' || b.code === '') return [400, 'invalid_request', 'code (the one the SMS carried) is required']
+      if (!/^[0-9]{4,8}$/.test(b.code)) return [401, 'invalid_sms_code', 'the code is wrong, expired or used'] // as a wrong one
       if (!takeCode(b.phone, b.code, 'login')) return [401, 'invalid_sms_code', 'the code is wrong, expired or used']
       return [200, loginAnswer(t, 'phone', b.phone, undefined, { phone_bound: true })]
     },
     'POST /t/:tenant/me/phone/sms': (b, req, t, s) => {
       if (!s) return [401, 'invalid_session', 'no valid session']
       if (typeof b.phone !== 'string' || !E164.test(b.phone)) return [400, 'invalid_phone', 'not an E.164 phone number']
-      if (typeof b.code !== 'string' || !/^[0-9]{6}$/.test(b.code)) return [400, 'invalid_request', 'code must be the 6 digits of the SMS']
+      if (typeof b.code !== 'string' || b.code === '') return [400, 'invalid_request', 'code (the one the SMS carried) is required']
+      if (!/^[0-9]{4,8}$/.test(b.code)) return [401, 'invalid_sms_code', 'the code is wrong, expired or used'] // as a wrong one
       if (!takeCode(b.phone, b.code, 'bind')) return [401, 'invalid_sms_code', 'the code is wrong, expired or used']
       const owner = state.byIdentity.get('phone:' + b.phone)
       if (owner && owner !== s.user.id) return [409, 'phone_in_use', 'the phone number is bound to another user']

@@ -219,3 +219,17 @@ test('errors carry the API code, status and request id', { skip }, async () => {
   assert.equal(err.status, 404)
   assert.match(err.requestId, /\S/)
 })
+
+test('SMS against miniauth, for a tenant that has not set SMS up: sms_not_configured, and a code nobody sent is invalid_sms_code', { skip }, async () => {
+  const { auth } = client()
+  const err = await auth.sendSmsCode('+8613800138000').then(() => assert.fail('sent'), (e) => e)
+  assert.ok(err instanceof MiniauthError)
+  assert.equal(err.code, 'sms_not_configured')
+  assert.equal(err.status, 409)
+  await assert.rejects(auth.loginWithSms('+8613800138000', '123456'), (e) => e instanceof MiniauthError && e.status === 401 && e.code === 'invalid_sms_code')
+  assert.equal(auth.isLoggedIn(), false)
+  auth.useSession(await loginAnswer(h.user('smsbind')))
+  await assert.rejects(auth.bindPhoneWithSms('+8613800138000', '123456'), { code: 'invalid_sms_code', status: 401 })
+  assert.equal(auth.currentUser().phone_bound, false, 'nothing bound')
+  assert.equal(auth.isLoggedIn(), true, 'a wrong code is not a dead session')
+})

@@ -211,3 +211,17 @@ test('identities against miniauth: the mini-program way in; linkWeChat of its ow
   await assert.rejects(auth.unlinkIdentity(ways[0].id), { code: 'last_identity', status: 409 })
   await assert.rejects(auth.unlinkIdentity('no-such-way'), { code: 'not_found', status: 404 })
 })
+
+test('a wrong code in bindPhoneWithSms is a 401 of its own: no re-login, no second try spent, the session kept', async () => {
+  await withFake({}, async (srv, auth, wx) => {
+    await auth.login()
+    const session = auth.session().session
+    await auth.sendSmsCode(phone, 'bind')
+    const code = await srv.lastCode(phone)
+    await assert.rejects(auth.bindPhoneWithSms(phone, code === '000000' ? '111111' : '000000'), { code: 'invalid_sms_code', status: 401 })
+    assert.equal(wx.counts.login, 1, 'no wx.login after invalid_sms_code')
+    assert.equal(srv.calls('POST', '/t/acme/me/phone/sms').length, 1, 'sent once: a retry would spend another of the 5 tries')
+    assert.equal(auth.session().session, session)
+    assert.equal((await auth.bindPhoneWithSms(phone, code)).phone_bound, true, 'the right code still works')
+  })
+})
