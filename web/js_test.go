@@ -41,15 +41,22 @@ const (
 	jsWebID        = "wx7a5e0000000000c1"
 	jsWebSecret    = "js-web-secret-0123456789"
 	jsPlatform     = "open-js"
+	// The tenant's SMS account in the SMS simulator (a simulator's, not a secret).
+	jsSMSID     = "AKIDjs000000000000000000000000000000"
+	jsSMSKey    = "js-smsmock-secret-key-0123456789"
+	jsSMSAppID  = "1400000077"
+	jsSMSTenant = "texts" // a tenant with SMS set up; acme has none
+	jsSMSMpID   = "wx7a5e0000000000d1"
+	jsSMSMpKey  = "js-texts-secret-0123456789"
 )
 
 // TestBrowserModule runs the browser module's tests (js/test/*.test.mjs,
 // Node's test runner) against the miniauth and wxmock binaries on free
 // ports, with MariaDB and Redis: a tenant with a mini-program (whose
 // wx.login codes the tests get from the simulator to sign in) and an
-// official account, a mobile app and a website on one open platform. The
-// routes the server may not have yet (SMS) are tested against
-// js/test/fakeminiauth.cjs. Then a page in headless Chromium signs in with
+// official account, a mobile app and a website on one open platform, and
+// tenant texts with SMS through the SMS simulator. Request shapes and the
+// errors hard to provoke for real are tested against js/test/fakeminiauth.cjs. Then a page in headless Chromium signs in with
 // the module by the website's QR login and uses the session across
 // origins, under a strict CSP.
 func TestBrowserModule(t *testing.T) {
@@ -62,7 +69,8 @@ func TestBrowserModule(t *testing.T) {
 	}
 	page := modulePage(t)
 	wxURL := startWxmock(t)
-	base := startMiniauth(t, wxURL, page.URL)
+	smsURL := startSmsmock(t)
+	base := startMiniauth(t, wxURL, smsURL, page.URL)
 
 	dir, err := filepath.Abs("js")
 	if err != nil {
@@ -78,7 +86,8 @@ func TestBrowserModule(t *testing.T) {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "MINIAUTH_URL="+base, "WXMOCK_URL="+wxURL, "MINIAUTH_TENANT=acme",
 		"MINIAUTH_APPID="+jsAppID, "MINIAUTH_OA_APPID="+jsOAID, "MINIAUTH_REDIRECT_URI="+jsRedirect,
-		"MINIAUTH_MOBILE_APPID="+jsMobileID, "MINIAUTH_WEB_APPID="+jsWebID)
+		"MINIAUTH_MOBILE_APPID="+jsMobileID, "MINIAUTH_WEB_APPID="+jsWebID,
+		"SMSMOCK_URL="+smsURL, "MINIAUTH_SMS_TENANT="+jsSMSTenant, "MINIAUTH_SMS_APPID="+jsSMSMpID)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("node --test failed: %v\n%s", err, out)
@@ -183,17 +192,28 @@ func startWxmock(t *testing.T) string {
 	bin := tenantstest.Build(t, "miniauth/cmd/wxmock")
 	addr := "127.0.0.1:" + strconv.Itoa(tenantstest.FreePort(t))
 	p := tenantstest.StartProcess(t, bin, []string{"--addr", addr}, []string{
-		"WXMOCK_APPS=" + jsAppID + ":" + jsAppSecret + ":" + jsPlatform, "WXMOCK_OFFICIAL_ACCOUNTS=" + jsOAID + ":" + jsOASecret,
+		"WXMOCK_APPS=" + jsAppID + ":" + jsAppSecret + ":" + jsPlatform + "," + jsSMSMpID + ":" + jsSMSMpKey, "WXMOCK_OFFICIAL_ACCOUNTS=" + jsOAID + ":" + jsOASecret,
 		"WXMOCK_OPEN_APPS=" + jsMobileID + ":" + jsMobileSecret + ":" + jsPlatform + ":mobileapp," + jsWebID + ":" + jsWebSecret + ":" + jsPlatform + ":website"})
 	waitOK(t, p, "http://"+addr+"/mock/faults")
 	return "http://" + addr
 }
 
+// startSmsmock runs the SMS simulator with the SMS tenant's Tencent account.
+func startSmsmock(t *testing.T) string {
+	t.Helper()
+	bin := tenantstest.Build(t, "miniauth/cmd/smsmock")
+	addr := "127.0.0.1:" + strconv.Itoa(tenantstest.FreePort(t))
+	p := tenantstest.StartProcess(t, bin, []string{"--addr", addr},
+		[]string{"SMSMOCK_TENCENT=" + jsSMSID + ":" + jsSMSKey + ":" + jsSMSAppID})
+	waitOK(t, p, "http://"+addr+"/mock/stats")
+	return "http://" + addr
+}
+
 // startMiniauth migrates a database of its own, creates tenant acme with
-// both apps, its redirect URIs and web origins (page's among them) and
-// budgets no test run can spend, and runs `miniauth serve` against the
-// simulator.
-func startMiniauth(t *testing.T, wxURL, page string) string {
+// its apps, redirect URIs and web origins (page's among them) and budgets
+// no test run can spend, and tenant texts with SMS through the simulator,
+// and runs `miniauth serve` against the simulators.
+func startMiniauth(t *testing.T, wxURL, smsURL, page string) string {
 	t.Helper()
 	bin := tenantstest.Build(t, "miniauth/cmd/miniauth")
 	db, dsn := tenantstest.DB(t)
@@ -204,7 +224,7 @@ func startMiniauth(t *testing.T, wxURL, page string) string {
 	env := []string{
 		"MINIAUTH_MYSQL_DSN=" + dsn, "MINIAUTH_REDIS_URL=" + tenantstest.RedisURL(), "MINIAUTH_REDIS_PREFIX=" + prefix,
 		"MINIAUTH_MASTER_KEY=" + base64.StdEncoding.EncodeToString(key),
-		"MINIAUTH_WECHAT_BASE_URL=" + wxURL, "MINIAUTH_WECHAT_AUTH_URL=" + wxURL,
+		"MINIAUTH_WECHAT_BASE_URL=" + wxURL, "MINIAUTH_WECHAT_AUTH_URL=" + wxURL, "MINIAUTH_SMS_TENCENT_ENDPOINT=" + smsURL,
 		"MINIAUTH_PUBLIC_URL=http://" + addr, "MINIAUTH_ADDR=" + addr, "MINIAUTH_METRICS_ADDR=off", "MINIAUTH_LOG_LEVEL=warn",
 	}
 	cli := func(stdin string, args ...string) {
@@ -220,15 +240,23 @@ func startMiniauth(t *testing.T, wxURL, page string) string {
 	cli(jsOASecret+"\n", "tenant", "add-app", "--slug", "acme", "--kind", "officialaccount", "--appid", jsOAID)
 	cli(jsMobileSecret+"\n", "tenant", "add-app", "--slug", "acme", "--kind", "mobileapp", "--appid", jsMobileID)
 	cli(jsWebSecret+"\n", "tenant", "add-app", "--slug", "acme", "--kind", "website", "--appid", jsWebID)
+	cli(jsSMSMpKey+"\n", "tenant", "create", "--slug", jsSMSTenant, "--name", "Texts", "--appid", jsSMSMpID)
+	cli(jsSMSKey+"\n", "tenant", "sms", "--slug", jsSMSTenant, "--provider", "tencent", "--access-key-id", jsSMSID,
+		"--sdk-app-id", jsSMSAppID, "--sign-name", "miniauth", "--template-id", "100001")
 	// Before serve starts, so that no node has the tenant cached.
 	const most = 1_000_000 // the largest budget a tenant may have
+	budgets := map[string]int{"login_per_tenant_per_second": most, "login_per_ip_per_minute": most,
+		"login_per_identity_per_minute": most, "session_per_token_per_minute": most, "api_key_per_second": most}
 	settings, _ := json.Marshal(map[string]any{
 		"redirect_uris":   []string{jsRedirect, page + "/jsmodule.html"},
 		"allowed_origins": []string{"https://www.acme.test", page},
-		"rate_limits": map[string]int{"login_per_tenant_per_second": most, "login_per_ip_per_minute": most,
-			"login_per_identity_per_minute": most, "session_per_token_per_minute": most, "api_key_per_second": most},
+		"rate_limits":     budgets,
 	})
+	limits, _ := json.Marshal(map[string]any{"rate_limits": budgets})
 	if _, err := db.Exec("UPDATE tenants SET settings = JSON_MERGE_PATCH(COALESCE(settings, '{}'), ?) WHERE slug = 'acme'", settings); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("UPDATE tenants SET settings = JSON_MERGE_PATCH(COALESCE(settings, '{}'), ?) WHERE slug = ?", limits, jsSMSTenant); err != nil {
 		t.Fatal(err)
 	}
 	p := tenantstest.StartProcess(t, bin, []string{"serve"}, env)

@@ -52,8 +52,11 @@ test('SMS login: sendSmsCode then loginWithSms, the request shapes, the session 
 
 test('the documented SMS errors reach the caller as MiniauthError with code, status and retryAfter', async () => {
   await withFake({}, async (srv, auth) => {
-    await assert.rejects(auth.sendSmsCode('13800138000'), { code: 'invalid_phone', status: 400 })
+    await assert.rejects(auth.sendSmsCode('+8612345678901'), { code: 'invalid_phone', status: 400 })
     await assert.rejects(auth.sendSmsCode('+447700900123'), { code: 'invalid_phone', status: 400 })
+    // A bare mainland number is taken as +86, as the server takes it.
+    assert.equal((await auth.sendSmsCode('139 0013 9001')).resend_after, 60)
+    assert.equal(srv.calls('POST', '/t/acme/sms/send').at(-1).body.phone, '139 0013 9001', 'sent as typed')
     await auth.sendSmsCode(phone)
     const limited = await auth.sendSmsCode(phone).then(() => assert.fail('sent twice within a minute'), (e) => e)
     assert.ok(limited instanceof MiniauthError)

@@ -17,6 +17,18 @@ const crypto = require('node:crypto')
 
 const E164 = /^\+[1-9][0-9]{6,14}$/
 
+// phoneOf normalises as the server does: a bare 11-digit mainland mobile
+// number gets +86, and under +86 only mobile numbers pass; '' when invalid.
+function phoneOf (raw) {
+  if (typeof raw !== 'string') return ''
+  let s = raw.replace(/[ \-().\t]/g, '')
+  if (s.startsWith('00')) s = '+' + s.slice(2)
+  else if (!s.startsWith('+') && /^1[0-9]{10}$/.test(s)) s = '+86' + s
+  if (!E164.test(s)) return ''
+  if (s.startsWith('+86') && !/^\+861[3-9][0-9]{9}$/.test(s)) return ''
+  return s
+}
+
 function start (opts) {
   opts = opts || {}
   const state = {
@@ -119,9 +131,11 @@ function start (opts) {
       return [200, loginAnswer(t, 'mobileapp', b.code.slice(4), b.appid || 'wxapp0123456789ab')]
     },
     'POST /t/:tenant/sms/send': (b) => {
-      if (typeof b.phone !== 'string' || !E164.test(b.phone) || !prefixes.some((p) => b.phone.startsWith(p))) {
+      const phone = phoneOf(b.phone)
+      if (!phone || !prefixes.some((p) => phone.startsWith(p))) {
         return [400, 'invalid_phone', 'the phone number is not one this service sends to (E.164, e.g. +8613800138000)']
       }
+      b.phone = phone
       if (b.purpose !== 'login' && b.purpose !== 'bind') return [400, 'invalid_request', 'purpose must be login or bind']
       const last = state.lastSend.get(b.phone)
       if (last !== undefined && now() - last < 60e3) {
@@ -134,7 +148,8 @@ function start (opts) {
       return [202, { expires_in: 300, resend_after: 60 }]
     },
     'POST /t/:tenant/login/sms': (b, req, t) => {
-      if (typeof b.phone !== 'string' || !E164.test(b.phone)) return [400, 'invalid_phone', 'not an E.164 phone number']
+      if (!phoneOf(b.phone)) return [400, 'invalid_phone', 'not an E.164 phone number']
+      b.phone = phoneOf(b.phone)
       if (typeof b.code !== 'string' || b.code === '') return [400, 'invalid_request', 'code (the one the SMS carried) is required']
       if (!/^[0-9]{4,8}$/.test(b.code)) return [401, 'invalid_sms_code', 'the code is wrong, expired or used'] // as a wrong one
       if (!takeCode(b.phone, b.code, 'login')) return [401, 'invalid_sms_code', 'the code is wrong, expired or used']
@@ -142,7 +157,8 @@ function start (opts) {
     },
     'POST /t/:tenant/me/phone/sms': (b, req, t, s) => {
       if (!s) return [401, 'invalid_session', 'no valid session']
-      if (typeof b.phone !== 'string' || !E164.test(b.phone)) return [400, 'invalid_phone', 'not an E.164 phone number']
+      if (!phoneOf(b.phone)) return [400, 'invalid_phone', 'not an E.164 phone number']
+      b.phone = phoneOf(b.phone)
       if (typeof b.code !== 'string' || b.code === '') return [400, 'invalid_request', 'code (the one the SMS carried) is required']
       if (!/^[0-9]{4,8}$/.test(b.code)) return [401, 'invalid_sms_code', 'the code is wrong, expired or used'] // as a wrong one
       if (!takeCode(b.phone, b.code, 'bind')) return [401, 'invalid_sms_code', 'the code is wrong, expired or used']
@@ -226,7 +242,7 @@ function start (opts) {
       if (raw && !/^application\/json\b/.test(req.headers['content-type'] || '')) return fail(res, 400, 'invalid_request', 'the body must be JSON')
       if (raw && entry.body === undefined) return fail(res, 400, 'invalid_request', 'broken JSON')
       const s = hit.key.includes('/t/:tenant') ? sessionOf(req, tenant) : null
-      const [status, a, b, c] = routes[hit.key](entry.body || {}, req, tenant, s, hit.params[1])
+      const [status, a, b, c] = routes[hit.key](Object.assign({}, entry.body), req, tenant, s, hit.params[1])
       if (typeof a === 'string') return fail(res, status, a, b, c)
       send(res, status, a)
     })

@@ -10,6 +10,10 @@ export const h = {
   oaAppid: env.MINIAUTH_OA_APPID,
   mobileAppid: env.MINIAUTH_MOBILE_APPID,
   webAppid: env.MINIAUTH_WEB_APPID,
+  // a tenant with SMS set up, through the SMS simulator
+  smsmock: env.SMSMOCK_URL,
+  smsTenant: env.MINIAUTH_SMS_TENANT,
+  smsAppid: env.MINIAUTH_SMS_APPID,
   redirectURI: env.MINIAUTH_REDIRECT_URI
 }
 
@@ -35,13 +39,13 @@ export async function post (url, body, token) {
  * hand to useSession(). (A browser has no wx.login; the module's own ways
  * in are SMS, the WeChat app and web OAuth.)
  */
-export async function loginAnswer (user) {
+export async function loginAnswer (user, tenant = h.tenant, appid = h.appid) {
   // A setup step, not under test: on a starved machine Redis may miss the
   // server's 1 s deadline (503 unavailable), so it tries again, with a new
   // code each time, instead of failing the test that needed a session.
   for (let attempt = 1; ; attempt++) {
-    const code = (await post(h.wxmock + '/mock/wx.login', { appid: h.appid, user })).body.code
-    const res = await post(`${h.url}/t/${h.tenant}/login`, { code })
+    const code = (await post(h.wxmock + '/mock/wx.login', { appid, user })).body.code
+    const res = await post(`${h.url}/t/${tenant}/login`, { code })
     if (res.status === 200) return res.body
     if (res.status !== 503 || attempt === 10) throw new Error('login: ' + JSON.stringify(res))
     await new Promise((resolve) => setTimeout(resolve, 250 * attempt))
@@ -58,6 +62,17 @@ export async function sendAuth (user) {
 /** A wx.login code of the tenant's mini-program for user. */
 export async function wxLogin (user) {
   return (await post(h.wxmock + '/mock/wx.login', { appid: h.appid, user })).body.code
+}
+
+/** A fresh mobile number (+86 139…) for this run. */
+h.phone = () => '+86139' + String((process.pid * 1000 + ++seq) % 1e8).padStart(8, '0')
+
+/** The code of the last SMS the simulator delivered to phone, read as the person reads it. */
+export async function inboxCode (phone) {
+  const res = await fetch(h.smsmock + '/mock/sms?phone=' + encodeURIComponent(phone))
+  const m = (await res.json()).messages[0]
+  if (!m || !m.code) throw new Error('no SMS with a code for ' + phone)
+  return m.code
 }
 
 /** A fetch that counts the calls per "METHOD path" (of any host). */

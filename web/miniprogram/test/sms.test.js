@@ -49,7 +49,7 @@ test('sendSmsCode posts the phone and purpose; loginWithSms logs in like login()
 
 test('SMS errors: invalid_phone, rate_limited with retryAfter, invalid_sms_code, sms_unavailable, sms_not_configured', async () => {
   await withFake({}, async (srv, auth) => {
-    await assert.rejects(auth.sendSmsCode('13800138000'), { code: 'invalid_phone', status: 400 })
+    await assert.rejects(auth.sendSmsCode('+8612345678901'), { code: 'invalid_phone', status: 400 })
     await assert.rejects(auth.sendSmsCode('+12025550123'), { code: 'invalid_phone', status: 400 }, 'a prefix the tenant does not serve')
     await assert.rejects(auth.sendSmsCode(''), { code: 'invalid_phone' })
     await auth.sendSmsCode(phone)
