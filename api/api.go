@@ -23,6 +23,7 @@ import (
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/signin"
 	"miniauth/tenants/signup"
+	"miniauth/tenants/sms"
 	"miniauth/tenants/tokens"
 	"miniauth/tenants/users"
 	"miniauth/tenants/webhooks"
@@ -89,6 +90,10 @@ type Deps struct {
 	APIKeys      *apikeys.Store
 	AccessTokens *sessions.AccessTokens
 	Webhooks     *webhooks.Store
+
+	// SMS one-time codes (sms.go, docs/sms.md): the tenants' settings (the
+	// codes and budgets are the sign-in core's).
+	SMS *sms.Store
 }
 
 // CodeExchanger is what login needs of WeChat: code2session.

@@ -20,6 +20,7 @@ import (
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/signin"
 	"miniauth/tenants/signup"
+	"miniauth/tenants/sms"
 	"miniauth/tenants/tokens"
 	"miniauth/tenants/users"
 	"miniauth/tenants/webhooks"
@@ -63,6 +64,7 @@ type Settings struct {
 	SigningKeys        sessions.KeyPolicy
 	Webhooks           webhooks.Config
 	RequestTimeout     time.Duration
+	SMS                sms.Endpoints // where the SMS providers are; the real services when empty
 }
 
 // Assembly is an API's dependencies, and the background work they need.
@@ -125,15 +127,19 @@ func Assemble(b Base, s Settings) *Assembly {
 		APIKeys:      apikeys.NewStore(b.DB, apikeys.WithCache(bus, orTTL(s.CacheTTL))),
 		AccessTokens: sessions.NewAccessTokens(sessions.NewSigningKeys(b.DB, keys, s.SigningKeys, b.Now).WithBus(bus)),
 		Webhooks:     hooks,
+		SMS:          sms.NewStore(b.DB, keys),
 	}}
 	a.MFA = admins.NewMFA(b.DB, admins.MFAConfig{Keys: keys, Lockout: a.Lockout, Now: b.Now})
 	a.AdminSignIn = admins.NewSignIn(admins.SignInConfig{Admins: a.Admins, MFA: a.MFA, Lockout: a.Lockout,
 		Redis: rdb, Prefix: prefix, Logger: b.Logger, Now: b.Now})
 	a.Accounts = admins.NewAccounts(a.Admins, admins.AccountsConfig{Console: a.Console, Lockout: a.Lockout, MFA: a.MFA, Now: b.Now})
 	a.Platform = admins.NewSettings(b.DB)
+	sender := sms.NewSender(sms.SenderConfig{Settings: a.SMS, Codes: sms.NewCodes(rdb, prefix, keys.DeriveKey("sms-code")),
+		Budgets: sms.NewBudgets(rdb, prefix, b.Now), Endpoints: s.SMS, Logger: b.Logger})
 	a.SignIn = signin.New(signin.Config{Tenants: a.Tenants, Users: a.Users, Sessions: a.Sessions,
 		AccessTokens: a.AccessTokens, Webhooks: hooks, Audit: a.Audit, Logger: b.Logger, PublicURL: s.PublicURL,
-		WeChat: wx, Signup: a.Signup, Codes: a.Codes, Tokens: a.Tokens, Limiter: a.Limiter})
+		WeChat: wx, Signup: a.Signup, Codes: a.Codes, Tokens: a.Tokens, Limiter: a.Limiter,
+		SMS: sender})
 	return a
 }
 

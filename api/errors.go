@@ -86,6 +86,11 @@ const (
 	CodeWrongPassword        = "wrong_password"         // 403: the admin's own current password is wrong
 	CodeLastPlatformAdmin    = "last_platform_admin"    // 409: would leave no active platform admin
 	CodeInvalidInvite        = "invalid_invite"         // 400: invite unknown, used or expired
+	// SMS one-time codes (docs/sms.md).
+	CodeInvalidPhone     = "invalid_phone"      // 400: not E.164, outside the tenant's prefixes, refused by the provider
+	CodeInvalidSMSCode   = "invalid_sms_code"   // 401: wrong, expired or used, alike
+	CodeSMSNotConfigured = "sms_not_configured" // 409: the tenant has no SMS settings
+	CodeSMSUnavailable   = "sms_unavailable"    // 502: the provider failed or refused the tenant's account
 )
 
 // Error is an API error: a status, a code and a message for the client,
@@ -125,6 +130,8 @@ func classify(err error) *Error {
 		return apiErr
 	case errors.Is(err, signin.ErrSnapshotUser):
 		return errSnapshotUser(nil)
+	case smsError(err) != nil: // before InvalidError: sms.ErrInvalidPhone is one
+		return smsError(err)
 	case errors.As(err, &fe):
 		return fiberError(fe)
 	case adminAccountError(err) != nil:

@@ -55,6 +55,9 @@ func (s *Server) routes() {
 	t.get("/oauth/wechat/start", s.oauthStart)
 	t.get("/oauth/wechat/callback", s.limitLogin, s.oauthCallback)
 	t.get("/wechat/access-token", s.requireAPIKey, s.wechatAccessToken) // tenant backends (backend.go)
+	t.post("/sms/send", s.limitLogin, s.smsSend)                        // SMS one-time codes (sms.go)
+	t.post("/login/sms", s.limitLogin, s.loginSMS)
+	t.post("/me/phone/sms", s.requireSession, s.bindPhoneSMS)
 
 	// The admin API behind the console (admin*.go). Every route but the
 	// sign-in needs a signed-in admin (and the CSRF token to change
@@ -117,6 +120,10 @@ func (s *Server) routes() {
 	at.get("/mp-verify/:name", s.adminGetVerifyFile)
 	at.put("/mp-verify/:name", s.adminPutVerifyFile)
 	at.delete("/mp-verify/:name", s.adminDeleteVerifyFile)
+	at.get("/sms", s.adminGetSMS) // admin_sms.go
+	at.put("/sms", s.adminPutSMS)
+	at.delete("/sms", s.adminDeleteSMS)
+	at.post("/sms/test", s.adminTestSMS)
 
 	at.get("/users", s.adminListUsers)
 	at.post("/users/import", s.adminImportUsers) // admin_registration.go

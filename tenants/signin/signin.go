@@ -24,6 +24,7 @@ import (
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/signup"
+	"miniauth/tenants/sms"
 	"miniauth/tenants/stats"
 	"miniauth/tenants/tokens"
 	"miniauth/tenants/users"
@@ -47,6 +48,7 @@ type Config struct {
 	Codes   CodeExchanger      // the mini-program's code2session (miniprogram.go)
 	Tokens  *tokens.Cache      // WeChat access tokens, for the phone number (phone.go)
 	Limiter *ratelimit.Limiter // the identities' login budgets; nil: none
+	SMS     *sms.Sender        // one-time codes by SMS (sms.go)
 }
 
 // Service is the sign-in core. It is safe for concurrent use.
@@ -77,6 +79,9 @@ type Entry struct {
 	AccessToken bool
 	// Way is the way in, for the tenant's charts of use (tenants/stats).
 	Way stats.Way
+	// ByPhone: the identity is Attempt.Phone alone, a number the product
+	// verified (SMS, sms.go), not a WeChat identity.
+	ByPhone bool
 }
 
 // Entered is a way in that worked: the user, whether the attempt made it,
@@ -99,7 +104,11 @@ func (s *Service) Enter(ctx context.Context, t *tenants.Tenant, e Entry) (in Ent
 	// What the transaction needs, taken out of e so that e itself stays
 	// off the heap (a login is the hot path of every new session).
 	inTx, appID, key, client := e.InTx, e.Attempt.AppID, e.SessionKey, e.Client
-	in.User, in.Created, err = s.cfg.Users.Enter(ctx, e.Attempt, func(u *users.User, _ bool) error {
+	enter := s.cfg.Users.Enter
+	if e.ByPhone {
+		enter = s.cfg.Users.EnterByPhone
+	}
+	in.User, in.Created, err = enter(ctx, e.Attempt, func(u *users.User, _ bool) error {
 		if u.Banned() {
 			return users.ErrBanned
 		}

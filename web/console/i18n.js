@@ -117,6 +117,21 @@ const en = {
   err_invalid_invite: "This invite link is unknown, used or expired; ask for a new one.",
   err_rate_limited: "Too many failed attempts; wait a while before trying again.", err_forbidden: "Only a platform admin may do this.",
   err_conflict: "An admin with this email already exists.", err_tenant_not_found: "No such tenant.",
+  // SMS one-time codes (views/sms.js).
+  tab_sms: "SMS", smsTitle: "SMS sign-in", smsProvider: "Provider", smsProvider_tencent: "Tencent Cloud SMS",
+  smsProvider_aliyun: "Alibaba Cloud SMS", smsAccessKeyID: "SecretId / AccessKeyId", smsSecret: "SecretKey / AccessKey secret",
+  smsSecretKept: "stored; leave empty to keep it", smsSdkAppID: "SDK app id (Tencent SmsSdkAppId)", smsSignName: "Sign name",
+  smsTemplateID: "Template id (Tencent TemplateId, Alibaba TemplateCode)", smsPrefixes: "Country prefixes served (comma-separated)",
+  smsLimits: "Limits against SMS pumping", smsLimitsHint: "Empty or 0 takes the default shown. Counted on every server together.",
+  smsLimit_phone_per_minute: "Per phone, a minute", smsLimit_phone_per_hour: "Per phone, an hour", smsLimit_phone_per_day: "Per phone, a day",
+  smsLimit_address_per_hour: "Per client address, an hour", smsLimit_address_per_day: "Per client address, a day",
+  smsLimit_tenant_per_day: "Daily cap of the tenant (Beijing time)",
+  smsHint: "Users sign in from your app or website with a code sent by SMS; the secret is write-only and sealed.",
+  smsNotConfigured: "SMS sign-in is not set up: the SMS endpoints answer sms_not_configured.",
+  smsSentToday: "Codes sent today: {n}", smsTest: "Send a test code", smsTestPhone: "Phone",
+  smsTestHint: "Sends a real login code through these settings; it counts against the limits.",
+  smsSendTest: "Send", smsTestSent: "Code sent", smsConfirmRemove: "Remove the SMS settings? SMS sign-in stops.",
+  smsCapReached: "The daily SMS cap was reached today: no more codes are sent until midnight Beijing time. Raise it in the SMS tab.",
 };
 
 const zh = {
@@ -233,6 +248,21 @@ const zh = {
   err_invalid_invite: "邀请链接无效、已使用或已过期，请索取新的链接。",
   err_rate_limited: "失败次数过多，请稍后再试。", err_forbidden: "只有平台管理员可以这样做。",
   err_conflict: "已存在使用该邮箱的管理员。", err_tenant_not_found: "租户不存在。",
+  // 短信验证码（views/sms.js）。
+  tab_sms: "短信", smsTitle: "短信登录", smsProvider: "服务商", smsProvider_tencent: "腾讯云短信",
+  smsProvider_aliyun: "阿里云短信", smsAccessKeyID: "SecretId / AccessKeyId", smsSecret: "SecretKey / AccessKey Secret",
+  smsSecretKept: "已保存；留空则保持不变", smsSdkAppID: "短信应用 ID（腾讯云 SmsSdkAppId）", smsSignName: "签名",
+  smsTemplateID: "模板 ID（腾讯云 TemplateId，阿里云 TemplateCode）", smsPrefixes: "服务的国家/地区区号（逗号分隔）",
+  smsLimits: "防短信轰炸限额", smsLimitsHint: "留空或 0 使用所示默认值。所有服务器共同计数。",
+  smsLimit_phone_per_minute: "每个手机号每分钟", smsLimit_phone_per_hour: "每个手机号每小时", smsLimit_phone_per_day: "每个手机号每天",
+  smsLimit_address_per_hour: "每个客户端地址每小时", smsLimit_address_per_day: "每个客户端地址每天",
+  smsLimit_tenant_per_day: "租户每日上限（北京时间）",
+  smsHint: "用户可在您的 App 或网站上用短信验证码登录；密钥只写不读，加密保存。",
+  smsNotConfigured: "尚未配置短信登录：短信接口返回 sms_not_configured。",
+  smsSentToday: "今日已发送验证码：{n}", smsTest: "发送测试验证码", smsTestPhone: "手机号",
+  smsTestHint: "按当前配置发送一条真实的登录验证码，计入限额。",
+  smsSendTest: "发送", smsTestSent: "验证码已发送", smsConfirmRemove: "删除短信配置？短信登录将停止。",
+  smsCapReached: "今日短信已达每日上限：北京时间零点前不再发送验证码。可在“短信”页提高上限。",
 };
 
 // The user page's ways in (views/users.js), issue 15.
