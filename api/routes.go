@@ -31,7 +31,7 @@ func (s *Server) routes() {
 	perTenant := root.with("/t/:tenant", s.noteWeChatErrors) // for the console's overview (admin_wxerrors.go)
 	perTenant.post("/introspect", s.resolveBackendTenant, s.requireAPIKey, s.introspect)
 	perTenant.get("/.well-known/jwks.json", s.resolveTenant, s.jwks)
-	perTenant.post("/token", s.resolveTenant, s.requireSession, s.token)
+	perTenant.post("/token", s.resolveTenant, s.cors, s.requireSession, s.token) // CORS: pages ask for access tokens too (web/js)
 
 	// Mini-program and H5 facing, per active tenant; CORS for the tenant's
 	// own web origins only (cors.go).
