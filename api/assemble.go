@@ -122,7 +122,7 @@ func Assemble(b Base, s Settings) *Assembly {
 		WeChatAuthorizeURL: s.WeChatAuthorizeURL,
 
 		APIKeys:      apikeys.NewStore(b.DB, apikeys.WithCache(bus, orTTL(s.CacheTTL))),
-		AccessTokens: sessions.NewAccessTokens(sessions.NewSigningKeys(b.DB, keys, s.SigningKeys, b.Now)),
+		AccessTokens: sessions.NewAccessTokens(sessions.NewSigningKeys(b.DB, keys, s.SigningKeys, b.Now, sessions.WithKeyCache(bus))),
 		Webhooks:     hooks,
 	}}
 	a.SignIn = signin.New(signin.Config{Tenants: a.Tenants, Users: a.Users, Sessions: a.Sessions,
