@@ -52,8 +52,12 @@ func TestBindPhone(t *testing.T) {
 			before: func(e *env) { e.wx.SetFaults(wechattest.Faults{SystemErrors: 1}) }, status: 502, code: "wechat_unavailable"},
 		{name: "access token revoked (40001): renewed once and retried", bodyFn: code("alice"),
 			before: func(e *env) { e.wx.InvalidateTokens(demoAppID) }, status: 200, check: bound("+8613600000002")},
-		{name: "access token expired (42001): renewed once and retried", bodyFn: code("alice"),
-			before: func(e *env) { e.clock.Add(3 * time.Hour) }, status: 200, check: bound("+8613600000002")},
+		// The clock moves before the code is issued (a row's body is built
+		// before its before runs): the code is fresh, the token is not.
+		{name: "access token expired (42001): renewed once and retried", bodyFn: func(e *env) string {
+			e.clock.Add(3 * time.Hour)
+			return code("alice")(e)
+		}, status: 200, check: bound("+8613600000002")},
 		{name: "AppSecret rejected while renewing (40125)", bodyFn: code("alice"),
 			before: func(e *env) {
 				e.wx.InvalidateTokens(demoAppID)
