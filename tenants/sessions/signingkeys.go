@@ -143,6 +143,14 @@ func WithKeyCache(bus *memo.Bus) KeysOption {
 	}
 }
 
+// WithBus is WithKeyCache(bus) on a store already made: every key change
+// (an emergency rotation included) drops the tenant's keys on every node
+// at once. Call it before the store is used.
+func (s *SigningKeys) WithBus(bus *memo.Bus) *SigningKeys {
+	WithKeyCache(bus)(s)
+	return s
+}
+
 // NewSigningKeys returns the key store. now may be nil (time.Now).
 func NewSigningKeys(db *sqlx.DB, keys *keyring.Ring, p KeyPolicy, now func() time.Time, opts ...KeysOption) *SigningKeys {
 	p.defaults()

@@ -119,10 +119,10 @@ func (e *env) usersOf(t *testing.T) int {
 	return e.count(t, `SELECT COUNT(*) FROM users WHERE tenant_id = ?`, e.tenant.ID)
 }
 
-// sessionsIn counts the tenant's sessions in Redis.
+// sessionsIn counts the tenant's session records in Redis (v3 records are :S:, older ones :s:).
 func (e *env) sessionsIn(t *testing.T) int {
 	t.Helper()
-	keys, err := tenantstest.Keys(context.Background(), e.rdb, e.prefix+":t:"+itoa(e.tenant.ID)+":s:*")
+	keys, err := tenantstest.Keys(context.Background(), e.rdb, e.prefix+":t:"+itoa(e.tenant.ID)+":[sS]:*")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,8 @@ type Registration struct {
 // Register is the way in of a sign-up ticket (docs/registration.md): the
 // identity a login or web OAuth left pending becomes a user (signup) or is
 // bound to the imported user with the verified phone number
-// (existing_only), and enters like a login, with an access token. The ticket is spent in the user transaction; a refused
+// (existing_only), and enters like a login, with an access token unless
+// the tenant turned them off (access_token_on_login). The ticket is spent in the user transaction; a refused
 // sign-up (a nickname WeChat rejects, a phone in use) leaves it usable
 // until it expires, and a refused nickname does not cost the phone code.
 func (s *Service) Register(ctx context.Context, t *tenants.Tenant, r Registration, c Client) (Entered, error) {
@@ -75,7 +76,7 @@ func (s *Service) Register(ctx context.Context, t *tenants.Tenant, r Registratio
 		SessionKey:  p.SessionKey,
 		Client:      c,
 		InTx:        func() error { return s.cfg.Signup.Spend(ctx, t.ID, r.Ticket) },
-		AccessToken: true,
+		AccessToken: t.Settings.AccessTokenOnLoginOn(),
 		Way:         wayOf(p, app),
 	})
 	if err != nil {
@@ -108,6 +109,10 @@ func wayOf(p *signup.Pending, app *tenants.App) stats.Way {
 		return p.Way
 	case app.Kind == tenants.KindMiniProgram:
 		return stats.WayMiniProgram
+	case app.Kind == tenants.KindMobileApp:
+		return stats.WayApp
+	case app.Kind == tenants.KindWebsite:
+		return stats.WayWebsite
 	}
 	return stats.WayOAuth
 }
