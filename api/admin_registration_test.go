@@ -9,54 +9,39 @@ func TestAdminRegistration(t *testing.T) {
 	e := newAdminEnv(t)
 	csvBody := "phone,name,external_id\n13700000001,王小明,crm-1\n+86 137 0000 0002,李雷,crm-2\n"
 	jsonBody := `[{"phone":"13700000003","name":"韩梅梅","external_id":"crm-3"}]`
-	scenarios := []struct {
-		name        string
-		who         caller
-		method      string
-		path        string
-		body        string
-		contentType string
-		status      int
-		want        string // in the body
-	}{
-		{"import CSV", own, "POST", "/admin/api/tenants/acme/users/import", csvBody, "text/csv", 200, `"created":2`},
-		{"import JSON", platform, "POST", "/admin/api/tenants/acme/users/import", jsonBody, "", 200, `"created":1`},
-		{"import again updates", own, "POST", "/admin/api/tenants/acme/users/import", csvBody, "text/csv", 200, `"updated":2`},
-		{"bad lines", own, "POST", "/admin/api/tenants/acme/users/import", "phone,name\n123,x\n13700000009,ok\n", "text/csv", 400, `"line":2`},
-		{"no phone column", own, "POST", "/admin/api/tenants/acme/users/import", "name\nx\n", "text/csv", 400, "invalid_request"},
-		{"other tenant's admin", other, "POST", "/admin/api/tenants/acme/users/import", jsonBody, "", 404, "tenant_not_found"},
-		{"signed out", signedOut, "POST", "/admin/api/tenants/acme/users/import", jsonBody, "", 401, "unauthenticated"},
-		{"bad CSRF", badCSRF, "POST", "/admin/api/tenants/acme/users/import", jsonBody, "", 403, "csrf_failed"},
-		{"set web origins", own, "PUT", "/admin/api/tenants/acme/web",
-			`{"allowed_origins":["https://h5.acme.example"],"redirect_uris":["https://h5.acme.example/done"]}`, "", 200, "h5.acme.example/done"},
-		{"read web origins", own, "GET", "/admin/api/tenants/acme/web", "", "", 200, `"allowed_origins":["https://h5.acme.example"]`},
-		{"a wildcard origin", own, "PUT", "/admin/api/tenants/acme/web", `{"allowed_origins":["*"],"redirect_uris":[]}`, "", 400, "invalid_request"},
-		{"add an official account", own, "POST", "/admin/api/tenants/acme/official-accounts",
-			`{"appid":"wxacmeoa000001","secret":"acme-official-account-secret"}`, "", 201, "officialaccount"},
-		{"official account taken", own, "POST", "/admin/api/tenants/acme/official-accounts",
-			`{"appid":"wxacmeoa000001","secret":"acme-official-account-secret"}`, "", 409, "conflict"},
+	by := func(who caller, contentType ...string) []string {
+		return append(adminHeader(e.callers[who]), contentType...)
 	}
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			e.t = t
-			c := e.callers[sc.who]
-			h := []string{}
-			if c.cookie != "" {
-				h = append(h, "Cookie", "miniauth_admin="+c.cookie)
+	csv := []string{"Content-Type", "text/csv"}
+	has := func(want string) func(t *testing.T, r response) {
+		return func(t *testing.T, r response) {
+			if !strings.Contains(r.Raw, want) {
+				t.Fatalf("%d %s, want it with %s", r.Status, r.Raw, want)
 			}
-			if c.csrf != "" {
-				h = append(h, "X-CSRF-Token", c.csrf)
-			}
-			if sc.contentType != "" {
-				h = append(h, "Content-Type", sc.contentType)
-			}
-			r := e.do(sc.method, sc.path, sc.body, h...)
-			if r.Status != sc.status || !strings.Contains(r.Raw, sc.want) {
-				t.Fatalf("%d %s, want %d with %s", r.Status, r.Raw, sc.status, sc.want)
-			}
-		})
+		}
 	}
-	e.t = t
+	imp := "/admin/api/tenants/acme/users/import"
+	rows := []scenario{
+		{name: "import CSV", header: by(own, csv...), path: imp, body: csvBody, status: 200, delta: state{users: 2}, check: has(`"created":2`)},
+		{name: "import JSON", header: by(platform), path: imp, body: jsonBody, status: 200, delta: state{users: 1}, check: has(`"created":1`)},
+		{name: "import again updates", header: by(own, csv...), path: imp, body: csvBody, status: 200, check: has(`"updated":2`)},
+		{name: "bad lines", header: by(own, csv...), path: imp, body: "phone,name\n123,x\n13700000009,ok\n", status: 400, code: "invalid_request", check: has(`"line":2`)},
+		{name: "no phone column", header: by(own, csv...), path: imp, body: "name\nx\n", status: 400, code: "invalid_request"},
+		{name: "other tenant's admin", header: by(other), path: imp, body: jsonBody, status: 404, code: "tenant_not_found"},
+		{name: "signed out", header: by(signedOut), path: imp, body: jsonBody, status: 401, code: "unauthenticated"},
+		{name: "bad CSRF", header: by(badCSRF), path: imp, body: jsonBody, status: 403, code: "csrf_failed"},
+		{name: "set web origins", header: by(own), method: "PUT", path: "/admin/api/tenants/acme/web",
+			body: `{"allowed_origins":["https://h5.acme.example"],"redirect_uris":["https://h5.acme.example/done"]}`, status: 200, check: has("h5.acme.example/done")},
+		{name: "read web origins", header: by(own), method: "GET", path: "/admin/api/tenants/acme/web", status: 200,
+			check: has(`"allowed_origins":["https://h5.acme.example"]`)},
+		{name: "a wildcard origin", header: by(own), method: "PUT", path: "/admin/api/tenants/acme/web",
+			body: `{"allowed_origins":["*"],"redirect_uris":[]}`, status: 400, code: "invalid_request"},
+		{name: "add an official account", header: by(own), path: "/admin/api/tenants/acme/official-accounts",
+			body: `{"appid":"wxacmeoa000001","secret":"acme-official-account-secret"}`, status: 201, check: has("officialaccount")},
+		{name: "official account taken", header: by(own), path: "/admin/api/tenants/acme/official-accounts",
+			body: `{"appid":"wxacmeoa000001","secret":"acme-official-account-secret"}`, status: 409, code: "conflict"},
+	}
+	runScenarios(t, e.env, scenario{}, rows)
 	if n := e.count("SELECT COUNT(*) FROM users WHERE external_id LIKE 'crm-%'"); n != 3 {
 		t.Fatalf("%d imported users, want 3", n)
 	}

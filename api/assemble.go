@@ -125,7 +125,7 @@ func Assemble(b Base, s Settings) *Assembly {
 		WeChatAuthorizeURL: s.WeChatAuthorizeURL,
 
 		APIKeys:      apikeys.NewStore(b.DB, apikeys.WithCache(bus, orTTL(s.CacheTTL))),
-		AccessTokens: sessions.NewAccessTokens(sessions.NewSigningKeys(b.DB, keys, s.SigningKeys, b.Now).WithBus(bus)),
+		AccessTokens: sessions.NewAccessTokens(sessions.NewSigningKeys(b.DB, keys, s.SigningKeys, b.Now, sessions.WithKeyCache(bus))),
 		Webhooks:     hooks,
 		SMS:          sms.NewStore(b.DB, keys),
 	}}

@@ -59,7 +59,7 @@ func TestBackendExamples(t *testing.T) {
 				return string(out), err
 			}
 			out, err := run(nil, token)
-			if err != nil || !strings.Contains(out, `"user_id":"`+user["id"].(string)+`"`) {
+			if err != nil || !strings.Contains(out, `"user_id":"`+get[string](t, user, "id")+`"`) {
 				t.Fatalf("a valid token: %v\n%s", err, out)
 			}
 			var exit *exec.ExitError

@@ -96,7 +96,7 @@ func TestJWKS(t *testing.T) {
 		t.Fatalf("conditional GET: %d", again.Status)
 	}
 	other := e.do("GET", "/t/globex/.well-known/jwks.json", "")
-	for _, ok := range other.Body["keys"].([]any) {
+	for _, ok := range other.list("keys") {
 		for _, ak := range keys {
 			if get[any](t, ok, "kid") == get[any](t, ak, "kid") {
 				t.Fatal("two tenants publish the same key")

@@ -50,7 +50,7 @@ func TestDecrypt(t *testing.T) {
 	tampered, _ := json.Marshal(flipped)
 	shortIV := `{"encrypted_data":"` + flipped["encrypted_data"] + `","iv":"` + base64.StdEncoding.EncodeToString(make([]byte, 8)) + `"}`
 	wm := `"watermark":{"appid":"` + demoAppID + `","timestamp":1}`
-	profileUnchanged := func(r response) {
+	profileUnchanged := func(t *testing.T, r response) {
 		t.Helper()
 		u := r.obj("user")
 		if u["nickname"] != "爱丽丝" || u["avatar_url"] != "https://cdn.acme.example/alice.png" || r.Body["session"] != nil {
@@ -58,26 +58,20 @@ func TestDecrypt(t *testing.T) {
 		}
 	}
 
-	scenarios := []struct {
-		name   string
-		body   string
-		before func()
-		status int
-		code   string
-		check  func(r response)
-	}{
-		{name: "user info is anonymous now (§5.2) and overwrites nothing", body: good, status: 200, check: func(r response) {
+	// Every row changes no user, identity or session (the runner's delta).
+	rows := []scenario{
+		{name: "user info is anonymous now (§5.2) and overwrites nothing", body: good, status: 200, check: func(t *testing.T, r response) {
 			data := r.obj("data")
 			if data["openId"] != e.wx.OpenID(demoAppID, "alice") || data["nickName"] != "微信用户" || data["is_demote"] != true {
 				t.Errorf("decrypt: %s", r.Raw)
 			}
-			profileUnchanged(r)
+			profileUnchanged(t, r)
 		}},
-		{name: "raw data with signature (§5.1), anonymous too", body: e.openData("alice", true), status: 200, check: func(r response) {
+		{name: "raw data with signature (§5.1), anonymous too", body: e.openData("alice", true), status: 200, check: func(t *testing.T, r response) {
 			if r.obj("data")["nickName"] != "微信用户" {
 				t.Errorf("raw data: %s", r.Raw)
 			}
-			profileUnchanged(r)
+			profileUnchanged(t, r)
 		}},
 		{name: "real-looking profile data does not overwrite", body: sealed(`{"openId":"` + e.wx.OpenID(demoAppID, "alice") +
 			`","nickName":"mallory","avatarUrl":"https://evil.example/m.png",` + wm + `}`), status: 200, check: profileUnchanged},
@@ -85,14 +79,14 @@ func TestDecrypt(t *testing.T) {
 			e.wx.SetPerson("alice", "86", "13512345678", "", "")
 			d, _ := e.wx.PhoneData(demoAppID, "alice")
 			return `{"encrypted_data":"` + d.EncryptedData + `","iv":"` + d.IV + `"}`
-		}(), status: 200, check: func(r response) {
+		}(), status: 200, check: func(t *testing.T, r response) {
 			if r.obj("data")["purePhoneNumber"] != "13512345678" || r.obj("user")["phone_bound"] != false ||
 				e.count("SELECT COUNT(*) FROM users WHERE phone IS NOT NULL") != 0 {
 				t.Errorf("phone: %s", r.Raw)
 			}
 		}},
 		{name: "a unionId in the data is not recorded", body: sealed(`{"openId":"` + e.wx.OpenID(demoAppID, "alice") +
-			`","unionId":"oForgedUnionID000000000000001",` + wm + `}`), status: 200, check: func(r response) {
+			`","unionId":"oForgedUnionID000000000000001",` + wm + `}`), status: 200, check: func(t *testing.T, r response) {
 			if e.count("SELECT COUNT(*) FROM users WHERE unionid IS NOT NULL") != 0 || e.count("SELECT COUNT(*) FROM identities WHERE unionid IS NOT NULL") != 0 {
 				t.Error("a unionId from open data was stored")
 			}
@@ -107,32 +101,14 @@ func TestDecrypt(t *testing.T) {
 		{name: "watermark of another app", body: sealed(`{"openId":"x","watermark":{"appid":"` + otherAppID + `","timestamp":1}}`), status: 400, code: "invalid_encrypted_data"},
 		{name: "no watermark", body: sealed(`{"openId":"x"}`), status: 400, code: "invalid_encrypted_data"},
 		{name: "forged signature", body: `{"raw_data":"{\"nickName\":\"mallory\"}","signature":"` + "0000000000000000000000000000000000000000" + `"}`, status: 400, code: "invalid_signature"},
-		{name: "session_key replaced by a newer login (§4.2)", before: func() {
-			e.login("alice") // wx.login again on the phone: WeChat replaced the key
+		// What the phone has after wx.login again: data encrypted with the
+		// key WeChat replaced the session's with.
+		{name: "session_key replaced by a newer login (§4.2)", bodyFn: func(e *env) string {
+			e.login("alice")
+			return e.openData("alice", false)
 		}, status: 409, code: "session_key_stale"},
 	}
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			e.t = t
-			if sc.before != nil {
-				sc.before()
-			}
-			if sc.body == "" { // what the phone has now, encrypted with WeChat's current key
-				sc.body = e.openData("alice", false)
-			}
-			before := e.state()
-			r := e.do("POST", "/t/acme/me/decrypt", sc.body, bearer(alice)...)
-			if r.Status != sc.status || r.errCode() != sc.code {
-				t.Fatalf("%d %q, want %d %q: %s", r.Status, r.errCode(), sc.status, sc.code, r.Raw)
-			}
-			if after := e.state(); after != before {
-				t.Errorf("decrypt changed state: %+v → %+v", before, after)
-			}
-			if sc.check != nil {
-				sc.check(r)
-			}
-		})
-	}
+	runScenarios(t, e, scenario{path: "/t/acme/me/decrypt", header: bearer(alice)}, rows)
 }
 
 // TestDecryptFillsOnlyAnEmptyProfile: open data may fill a profile the user

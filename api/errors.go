@@ -132,6 +132,17 @@ func classify(err error) *Error {
 		return errSnapshotUser(nil)
 	case smsError(err) != nil: // before InvalidError: sms.ErrInvalidPhone is one
 		return smsError(err)
+	case errors.Is(err, signin.ErrNicknameRejected):
+		return &Error{Status: 422, Code: CodeNicknameRejected, Message: "this nickname did not pass WeChat's content check; choose another"}
+	case errors.Is(err, signin.ErrNicknameUnchecked): // before the WeChat error it wraps
+		return &Error{Status: 502, Code: CodeWeChatUnavailable, cause: err,
+			Message: "WeChat's content check did not answer and this tenant takes no unchecked nickname; try again later"}
+	case errors.Is(err, signin.ErrPhoneCodeOffMiniProgram):
+		return badRequest("phone_code comes from a mini-program's getPhoneNumber button; this sign-up began on an H5 page")
+	case errors.Is(err, signin.ErrPhoneCodeWithSMS):
+		return badRequest("phone_code is not used here: this sign-up began with an SMS code, which proved the number")
+	case errors.Is(err, signin.ErrPhoneRequired):
+		return badRequest("phone_code is required: this tenant only admits users it already has, found by phone number")
 	case errors.As(err, &fe):
 		return fiberError(fe)
 	case adminAccountError(err) != nil:

@@ -97,15 +97,6 @@ func clientOf(c *fiber.Ctx) signin.Client {
 	return signin.Client{IP: clientIP(c), UserAgent: c.Get(fiber.HeaderUserAgent)}
 }
 
-// enter is the way in a, resolved to an identity, through the sign-in
-// core (tenants/signin): the user as the policy says, the session, an
-// access token when asked for. inTx, when set, runs in the user
-// transaction (a sign-up spends its ticket there).
-func (s *Server) enter(c *fiber.Ctx, a users.Attempt, sessionKey string, inTx func() error, accessToken bool) (signin.Entered, error) {
-	return s.deps.SignIn.Enter(c.UserContext(), tenantOf(c), signin.Entry{Attempt: a, SessionKey: sessionKey, InTx: inTx,
-		AccessToken: accessToken, Client: clientOf(c)})
-}
-
 // loginAnswer is the answer of a mini-program's way in (login, register):
 // the session token once, the user, and the access token; phoneErr, when
 // set, says why a phone was not bound.

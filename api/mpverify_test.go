@@ -12,48 +12,40 @@ func TestMPVerifyFiles(t *testing.T) {
 	a := newAdminEnv(t)
 	const name = "MP_verify_AbCdEf0123456789.txt"
 	path := "/admin/api/tenants/acme/mp-verify/"
-	scenarios := []struct {
-		name   string
-		who    caller
-		method string
-		path   string
-		body   string
-		status int
-		code   string
-	}{
-		{"upload", own, "PUT", path + name, `{"content":"AbCdEf0123456789"}`, 200, ""},
-		{"replace own file", own, "PUT", path + name, `{"content":"AbCdEf0123456789"}`, 200, ""},
-		{"bad name: other prefix", own, "PUT", path + "verify_AbC.txt", `{"content":"x"}`, 400, "invalid_request"},
-		{"bad name: path characters", own, "PUT", path + "MP_verify_..%2F..txt", `{"content":"x"}`, 400, "invalid_request"},
-		{"bad name: too long", own, "PUT", path + "MP_verify_" + strings.Repeat("a", 33) + ".txt", `{"content":"x"}`, 400, "invalid_request"},
-		{"content over 64 bytes", own, "PUT", path + "MP_verify_Big.txt", `{"content":"` + strings.Repeat("a", 65) + `"}`, 400, "invalid_request"},
-		{"content with a newline", own, "PUT", path + "MP_verify_Nl.txt", `{"content":"abc\n"}`, 400, "invalid_request"},
-		{"content with HTML is printable: allowed but served as text", own, "PUT", path + "MP_verify_Html.txt", `{"content":"<b>x</b>"}`, 200, ""},
-		{"empty content", own, "PUT", path + "MP_verify_Empty.txt", `{"content":""}`, 400, "invalid_request"},
-		{"unknown field", own, "PUT", path + "MP_verify_X.txt", `{"content":"x","owner":"globex"}`, 400, "invalid_request"},
-		{"name taken by another tenant", other, "PUT", "/admin/api/tenants/globex/mp-verify/" + name, `{"content":"zzz"}`, 409, "conflict"},
-		{"another tenant's admin cannot see acme", other, "GET", path + name, "", 404, "tenant_not_found"},
-		{"globex does not see acme's file", other, "GET", "/admin/api/tenants/globex/mp-verify/" + name, "", 404, "not_found"},
-		{"signed out", signedOut, "PUT", path + "MP_verify_Y.txt", `{"content":"y"}`, 401, "unauthenticated"},
-		{"bad CSRF", badCSRF, "PUT", path + "MP_verify_Y.txt", `{"content":"y"}`, 403, "csrf_failed"},
-		{"delete a missing file", own, "DELETE", path + "MP_verify_Nope.txt", "", 404, "not_found"},
-		{"globex cannot delete acme's", other, "DELETE", "/admin/api/tenants/globex/mp-verify/" + name, "", 404, "not_found"},
+	// A refused request changes nothing an admin request may change, and
+	// no file.
+	var before string
+	var files int
+	unchanged := func(t *testing.T, r response) {
+		if r.Status >= 400 && (a.fingerprint() != before || a.count("SELECT COUNT(*) FROM mp_verify_files") != files) {
+			t.Fatal("a refused request changed something")
+		}
 	}
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			a.t, a.env.t = t, t
-			before := a.fingerprint()
-			files := a.count("SELECT COUNT(*) FROM mp_verify_files")
-			r := a.as(a.callers[sc.who], sc.method, sc.path, sc.body)
-			if r.Status != sc.status || r.errCode() != sc.code {
-				t.Fatalf("%d %q, want %d %q: %s", r.Status, r.errCode(), sc.status, sc.code, r.Raw)
-			}
-			if sc.status >= 400 && (a.fingerprint() != before || a.count("SELECT COUNT(*) FROM mp_verify_files") != files) {
-				t.Fatal("a refused request changed something")
-			}
-		})
+	by := func(who caller) []string { return adminHeader(a.callers[who]) }
+	rows := []scenario{
+		{name: "upload", header: by(own), method: "PUT", path: path + name, body: `{"content":"AbCdEf0123456789"}`, status: 200},
+		{name: "replace own file", header: by(own), method: "PUT", path: path + name, body: `{"content":"AbCdEf0123456789"}`, status: 200},
+		{name: "bad name: other prefix", header: by(own), method: "PUT", path: path + "verify_AbC.txt", body: `{"content":"x"}`, status: 400, code: "invalid_request"},
+		{name: "bad name: path characters", header: by(own), method: "PUT", path: path + "MP_verify_..%2F..txt", body: `{"content":"x"}`, status: 400, code: "invalid_request"},
+		{name: "bad name: too long", header: by(own), method: "PUT", path: path + "MP_verify_" + strings.Repeat("a", 33) + ".txt", body: `{"content":"x"}`, status: 400, code: "invalid_request"},
+		{name: "content over 64 bytes", header: by(own), method: "PUT", path: path + "MP_verify_Big.txt", body: `{"content":"` + strings.Repeat("a", 65) + `"}`, status: 400, code: "invalid_request"},
+		{name: "content with a newline", header: by(own), method: "PUT", path: path + "MP_verify_Nl.txt", body: `{"content":"abc\n"}`, status: 400, code: "invalid_request"},
+		{name: "content with HTML is printable: allowed but served as text", header: by(own), method: "PUT", path: path + "MP_verify_Html.txt", body: `{"content":"<b>x</b>"}`, status: 200},
+		{name: "empty content", header: by(own), method: "PUT", path: path + "MP_verify_Empty.txt", body: `{"content":""}`, status: 400, code: "invalid_request"},
+		{name: "unknown field", header: by(own), method: "PUT", path: path + "MP_verify_X.txt", body: `{"content":"x","owner":"globex"}`, status: 400, code: "invalid_request"},
+		{name: "name taken by another tenant", header: by(other), method: "PUT", path: "/admin/api/tenants/globex/mp-verify/" + name, body: `{"content":"zzz"}`, status: 409, code: "conflict"},
+		{name: "another tenant's admin cannot see acme", header: by(other), method: "GET", path: path + name, status: 404, code: "tenant_not_found"},
+		{name: "globex does not see acme's file", header: by(other), method: "GET", path: "/admin/api/tenants/globex/mp-verify/" + name, status: 404, code: "not_found"},
+		{name: "signed out", header: by(signedOut), method: "PUT", path: path + "MP_verify_Y.txt", body: `{"content":"y"}`, status: 401, code: "unauthenticated"},
+		{name: "bad CSRF", header: by(badCSRF), method: "PUT", path: path + "MP_verify_Y.txt", body: `{"content":"y"}`, status: 403, code: "csrf_failed"},
+		{name: "delete a missing file", header: by(own), method: "DELETE", path: path + "MP_verify_Nope.txt", status: 404, code: "not_found"},
+		{name: "globex cannot delete acme's", header: by(other), method: "DELETE", path: "/admin/api/tenants/globex/mp-verify/" + name, status: 404, code: "not_found"},
 	}
-	a.t, a.env.t = t, t
+	for i := range rows {
+		rows[i].before = func(e *env) { before, files = a.fingerprint(), a.count("SELECT COUNT(*) FROM mp_verify_files") }
+		rows[i].check = unchanged
+	}
+	runScenarios(t, a.env, scenario{}, rows)
 	res, body := a.fetch("/" + name)
 	if res.StatusCode != 200 || string(body) != "AbCdEf0123456789" || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain") {
 		t.Fatalf("GET /%s: %d %q %v", name, res.StatusCode, body, res.Header)

@@ -1,19 +1,13 @@
 package api
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/tenants"
-	"miniauth/tenants/audit"
 	"miniauth/tenants/wechat"
 )
-
-// errNoCheckable: the user has no mini-program openid to check a nickname
-// under (msg_sec_check v2 takes one, of a user seen in the last 2 hours).
-var errNoCheckable = errors.New("api: no mini-program identity to run the content check under")
 
 // clientAvatarURL checks an avatar URL a client hands in: https, or one of
 // the product's own avatar URLs of this tenant (which are http on a
@@ -44,57 +38,16 @@ func (s *Server) nicknameTarget(c *fiber.Ctx) (*tenants.App, string) {
 	return app, id.OpenID
 }
 
-// screenNickname runs the tenant's nickname content check (WeChat's
-// msg_sec_check v2, scene "profile") when the tenant has it on: risky is
-// 422 nickname_rejected; review passes, and the verdict returned is to be
-// audited once the nickname is stored (auditReview); a check that cannot
-// run passes or fails as the tenant chose, and is logged either way.
+// screenNickname runs the tenant's nickname content check under the
+// mini-program app and the user's openid there (signin.ScreenNickname):
+// the verdict returned, when not nil, is to be audited once the nickname
+// is stored (auditReview).
 func (s *Server) screenNickname(c *fiber.Ctx, app *tenants.App, openid, nick string) (*wechat.SecCheck, error) {
-	ctx, t := c.UserContext(), tenantOf(c)
-	if !t.Settings.NicknameCheckOn() || nick == "" {
-		return nil, nil
-	}
-	var v wechat.SecCheck
-	err := errNoCheckable
-	if app != nil && openid != "" {
-		err = s.deps.Tokens.Do(ctx, s.tokenTarget(t, app), func(token string) error {
-			var err error
-			v, err = s.deps.WeChat.MsgSecCheck(ctx, token, openid, wechat.SceneProfile, nick)
-			return err
-		})
-	}
-	if err != nil {
-		open := t.Settings.NicknameCheckFailsOpen()
-		s.log.Warn("nickname check did not run", "request_id", requestIDOf(c), "tenant", t.Slug,
-			"fail_open", open, "err", err)
-		if open {
-			return nil, nil
-		}
-		return nil, &Error{Status: 502, Code: CodeWeChatUnavailable, cause: err,
-			Message: "WeChat's content check did not answer and this tenant takes no unchecked nickname; try again later"}
-	}
-	switch v.Suggest {
-	case wechat.SuggestRisky:
-		s.log.Info("nickname rejected", "request_id", requestIDOf(c), "tenant", t.Slug, "label", v.Label, "trace_id", v.TraceID)
-		return nil, &Error{Status: 422, Code: CodeNicknameRejected, Message: "this nickname did not pass WeChat's content check; choose another"}
-	case wechat.SuggestReview:
-		return &v, nil
-	}
-	return nil, nil
+	return s.deps.SignIn.ScreenNickname(c.UserContext(), tenantOf(c), app, openid, nick)
 }
 
 // auditReview records that a stored nickname was let through on WeChat's
 // "review" verdict, for the tenant's moderators; nothing when v is nil.
 func (s *Server) auditReview(c *fiber.Ctx, userID, nick string, v *wechat.SecCheck) {
-	if v == nil {
-		return
-	}
-	t := tenantOf(c)
-	err := s.deps.Audit.RecordNow(c.UserContext(), audit.Entry{TenantID: t.ID,
-		Actor: audit.Actor{Type: "user", ID: userID, IP: clientIP(c)}, Action: "user.nickname_review",
-		TargetType: "user", TargetID: userID,
-		Details: map[string]any{"nickname": nick, "label": v.Label, "trace_id": v.TraceID}})
-	if err != nil {
-		s.log.Error("audit entry not written", "request_id", requestIDOf(c), "tenant", t.Slug, "action", "user.nickname_review", "err", err)
-	}
+	s.deps.SignIn.AuditReview(c.UserContext(), tenantOf(c), userID, nick, clientIP(c), v)
 }

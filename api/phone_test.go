@@ -22,74 +22,54 @@ func TestBindPhone(t *testing.T) {
 	used := e.phoneCode(demoAppID, "alice")
 	e.do("POST", "/t/acme/me/phone", `{"code":"`+used+`"}`, bearer(alice)...)
 
-	scenarios := []struct {
-		name   string
-		token  string
-		body   func() string
-		before func()
-		status int
-		code   string
-		phone  string // what alice's (or abroad's) row must then hold
-	}{
-		{name: "no session", token: "", body: func() string { return `{"code":"x"}` }, status: 401, code: "invalid_session"},
-		{name: "no code", token: alice, body: func() string { return `{}` }, status: 400, code: "invalid_request"},
-		{name: "bound to another user", token: bob, body: func() string { return `{"code":"` + e.phoneCode(demoAppID, "bob") + `"}` },
-			status: 409, code: "phone_in_use"},
-		{name: "used code (40029)", token: alice, body: func() string { return `{"code":"` + used + `"}` }, status: 400, code: "invalid_phone_code"},
-		{name: "unknown code (40029)", token: alice, body: func() string { return `{"code":"0123456789abcdef0123456789abcdef"}` }, status: 400, code: "invalid_phone_code"},
-		{name: "code of another mini-program (40013)", token: alice, body: func() string {
-			c, _ := e.wx.IssuePhoneCode(otherAppID, "alice")
+	code := func(user string) func(e *env) string {
+		return func(e *env) string { return `{"code":"` + e.phoneCode(demoAppID, user) + `"}` }
+	}
+	// bound: the number is on one user afterwards, and the answer says so.
+	bound := func(phone string) func(t *testing.T, r response) {
+		return func(t *testing.T, r response) {
+			if n := e.count("SELECT COUNT(*) FROM users WHERE phone = ?", phone); n != 1 || r.obj("user")["phone_bound"] != true {
+				t.Fatalf("phone %s on %d users: %s", phone, n, r.Raw)
+			}
+		}
+	}
+	rows := []scenario{
+		{name: "no session", header: []string{}, body: `{"code":"x"}`, status: 401, code: "invalid_session"},
+		{name: "no code", body: `{}`, status: 400, code: "invalid_request"},
+		{name: "bound to another user", header: bearer(bob), bodyFn: code("bob"), status: 409, code: "phone_in_use"},
+		{name: "used code (40029)", body: `{"code":"` + used + `"}`, status: 400, code: "invalid_phone_code"},
+		{name: "unknown code (40029)", body: `{"code":"0123456789abcdef0123456789abcdef"}`, status: 400, code: "invalid_phone_code"},
+		{name: "code of another mini-program (40013)", bodyFn: func(e *env) string {
+			c, err := e.wx.IssuePhoneCode(otherAppID, "alice")
+			if err != nil {
+				e.t.Fatal(err)
+			}
 			return `{"code":"` + c + `"}`
 		}, status: 400, code: "invalid_phone_code"},
-		{name: "code of another user (openid check)", token: alice, body: func() string { return `{"code":"` + e.phoneCode(demoAppID, "bob") + `"}` },
-			status: 400, code: "invalid_phone_code"},
-		{name: "bound", token: alice, body: func() string { return `{"code":"` + e.phoneCode(demoAppID, "alice") + `"}` },
-			status: 200, phone: "+8613600000002"},
-		{name: "WeChat busy twice (-1)", token: alice, body: func() string { return `{"code":"` + e.phoneCode(demoAppID, "alice") + `"}` },
-			before: func() { e.wx.SetFaults(wechattest.Faults{SystemErrors: 1}) }, status: 502, code: "wechat_unavailable"},
-		{name: "access token revoked (40001): renewed once and retried", token: alice,
-			body:   func() string { return `{"code":"` + e.phoneCode(demoAppID, "alice") + `"}` },
-			before: func() { e.wx.InvalidateTokens(demoAppID) }, status: 200, phone: "+8613600000002"},
-		{name: "access token expired (42001): renewed once and retried", token: alice,
-			body:   func() string { return `{"code":"` + e.phoneCode(demoAppID, "alice") + `"}` },
-			before: func() { e.clock.Add(3 * time.Hour) }, status: 200, phone: "+8613600000002"},
-		{name: "AppSecret rejected while renewing (40125)", token: alice,
-			body: func() string { return `{"code":"` + e.phoneCode(demoAppID, "alice") + `"}` },
-			before: func() {
+		{name: "code of another user (openid check)", bodyFn: code("bob"), status: 400, code: "invalid_phone_code"},
+		{name: "bound", bodyFn: code("alice"), status: 200, check: bound("+8613600000002")},
+		{name: "WeChat busy twice (-1)", bodyFn: code("alice"),
+			before: func(e *env) { e.wx.SetFaults(wechattest.Faults{SystemErrors: 1}) }, status: 502, code: "wechat_unavailable"},
+		{name: "access token revoked (40001): renewed once and retried", bodyFn: code("alice"),
+			before: func(e *env) { e.wx.InvalidateTokens(demoAppID) }, status: 200, check: bound("+8613600000002")},
+		// The clock moves before the code is issued (a row's body is built
+		// before its before runs): the code is fresh, the token is not.
+		{name: "access token expired (42001): renewed once and retried", bodyFn: func(e *env) string {
+			e.clock.Add(3 * time.Hour)
+			return code("alice")(e)
+		}, status: 200, check: bound("+8613600000002")},
+		{name: "AppSecret rejected while renewing (40125)", bodyFn: code("alice"),
+			before: func(e *env) {
 				e.wx.InvalidateTokens(demoAppID)
 				e.wx.AddApp(demoAppID, "rotated-on-wechat-side-000", "")
 			}, status: 502, code: "tenant_misconfigured"},
-		{name: "foreign number", token: abroad, body: func() string { return `{"code":"` + e.phoneCode(demoAppID, "abroad") + `"}` },
-			status: 200, phone: "+12025550123"},
+		{name: "foreign number", header: bearer(abroad), bodyFn: code("abroad"), status: 200, check: bound("+12025550123")},
 	}
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			e.t = t
-			defer func() {
-				e.wx.SetFaults(wechattest.Faults{})
-				e.wx.SetPhonePerMinute(0)
-				e.wx.AddApp(demoAppID, demoSecret, "")
-			}()
-			if sc.before != nil {
-				sc.before()
-			}
-			body := sc.body()
-			var h []string
-			if sc.token != "" {
-				h = bearer(sc.token)
-			}
-			r := e.do("POST", "/t/acme/me/phone", body, h...)
-			if r.Status != sc.status || r.errCode() != sc.code {
-				t.Fatalf("%d %q, want %d %q: %s", r.Status, r.errCode(), sc.status, sc.code, r.Raw)
-			}
-			if sc.phone != "" {
-				if n := e.count("SELECT COUNT(*) FROM users WHERE phone = ?", sc.phone); n != 1 || r.obj("user")["phone_bound"] != true {
-					t.Fatalf("phone %s on %d users: %s", sc.phone, n, r.Raw)
-				}
-			}
-		})
-	}
-	e.t = t
+	runScenarios(t, e, scenario{path: "/t/acme/me/phone", header: bearer(alice)}, withCleanup(rows, func(e *env) {
+		e.wx.SetFaults(wechattest.Faults{})
+		e.wx.SetPhonePerMinute(0)
+		e.wx.AddApp(demoAppID, demoSecret, "")
+	}))
 	if n := e.count("SELECT COUNT(*) FROM users WHERE phone = '+8613600000001'"); n != 1 {
 		t.Fatalf("the contested number is on %d users", n)
 	}

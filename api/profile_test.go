@@ -19,51 +19,45 @@ func TestUpdateMeRules(t *testing.T) {
 	if r := e.do("PATCH", "/t/acme/me", `{"nickname":"小明","avatar_url":"https://cdn.acme.example/a.png"}`, bearer(token)...); r.Status != 200 {
 		t.Fatalf("set: %d %s", r.Status, r.Raw)
 	}
-	scenarios := []struct {
-		name   string
-		body   string
-		status int
-		code   string
-		msg    string // in the error message
-		avatar string // in MySQL afterwards
-	}{
-		{"WeChat's temporary path", `{"avatar_url":"http://tmp/abc.jpg"}`, 400, "invalid_request", "https", "https://cdn.acme.example/a.png"},
-		{"wxfile path", `{"avatar_url":"wxfile://tmp_abc.jpg"}`, 400, "invalid_request", "https", "https://cdn.acme.example/a.png"},
-		{"plain http elsewhere", `{"avatar_url":"http://cdn.acme.example/a.png"}`, 400, "invalid_request", "https", "https://cdn.acme.example/a.png"},
-		{"own avatar URL (http on a development PUBLIC_URL)", `{"avatar_url":"` + own + `"}`, 200, "", "", own},
-		{"another tenant's avatar URL is not ours", `{"avatar_url":"` + e.base + `/t/globex/avatars/av_x"}`, 400, "invalid_request", "https", own},
-		{"unknown fields are named", `{"nickname":"小红","avatarUrl":"https://x/y.png","phone":"1"}`, 400, "invalid_request", `unknown field "avatarUrl", "phone"`, own},
-		{"NUL in a nickname", `{"nickname":"小\u0000明"}`, 400, "invalid_request", "control", own},
-		{"escape in a nickname", `{"nickname":"\u001b[31m红"}`, 400, "invalid_request", "control", own},
-		{"C1 control in a nickname", `{"nickname":"a\u0085b"}`, 400, "invalid_request", "control", own},
-		{"right-to-left override", `{"nickname":"admin\u202egnp.exe"}`, 400, "invalid_request", "bidi", own},
-		{"left-to-right embedding", `{"nickname":"\u202ax"}`, 400, "invalid_request", "bidi", own},
-		{"first strong isolate", `{"nickname":"x\u2068y"}`, 400, "invalid_request", "bidi", own},
-		{"pop directional isolate", `{"nickname":"x\u2069"}`, 400, "invalid_request", "bidi", own},
-		{"ordinary emoji and CJK pass", `{"nickname":"小明🐱 Ming"}`, 200, "", "", own},
-		{"clear the avatar", `{"avatar_url":""}`, 200, "", "", ""},
-	}
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			e.t = t
-			var nickBefore string
-			e.db.Get(&nickBefore, "SELECT nickname FROM users")
-			r := e.do("PATCH", "/t/acme/me", sc.body, bearer(token)...)
-			if r.Status != sc.status || r.errCode() != sc.code {
-				t.Fatalf("%d %q, want %d %q: %s", r.Status, r.errCode(), sc.status, sc.code, r.Raw)
+	var nickBefore string
+	// after: the avatar in MySQL afterwards, the nickname kept on a refusal,
+	// and msg in the error message.
+	after := func(msg, avatar string) func(t *testing.T, r response) {
+		return func(t *testing.T, r response) {
+			if msg != "" && !strings.Contains(r.str("error", "message"), msg) {
+				t.Errorf("message does not say %q: %s", msg, r.Raw)
 			}
-			env, _ := r.Body["error"].(map[string]any)
-			if msg, _ := env["message"].(string); sc.msg != "" && !strings.Contains(msg, sc.msg) {
-				t.Errorf("message does not say %q: %s", sc.msg, r.Raw)
-			}
-			var avatar, nick string
-			e.db.Get(&avatar, "SELECT avatar_url FROM users")
+			var got, nick string
+			e.db.Get(&got, "SELECT avatar_url FROM users")
 			e.db.Get(&nick, "SELECT nickname FROM users")
-			if avatar != sc.avatar || (sc.status != 200 && nick != nickBefore) {
-				t.Fatalf("avatar %q nickname %q after, want avatar %q (nickname %q kept on refusal)", avatar, nick, sc.avatar, nickBefore)
+			if got != avatar || (r.Status != 200 && nick != nickBefore) {
+				t.Fatalf("avatar %q nickname %q after, want avatar %q (nickname %q kept on refusal)", got, nick, avatar, nickBefore)
 			}
-		})
+		}
 	}
+	kept := "https://cdn.acme.example/a.png"
+	rows := []scenario{
+		{name: "WeChat's temporary path", body: `{"avatar_url":"http://tmp/abc.jpg"}`, status: 400, code: "invalid_request", check: after("https", kept)},
+		{name: "wxfile path", body: `{"avatar_url":"wxfile://tmp_abc.jpg"}`, status: 400, code: "invalid_request", check: after("https", kept)},
+		{name: "plain http elsewhere", body: `{"avatar_url":"http://cdn.acme.example/a.png"}`, status: 400, code: "invalid_request", check: after("https", kept)},
+		{name: "own avatar URL (http on a development PUBLIC_URL)", body: `{"avatar_url":"` + own + `"}`, status: 200, check: after("", own)},
+		{name: "another tenant's avatar URL is not ours", body: `{"avatar_url":"` + e.base + `/t/globex/avatars/av_x"}`, status: 400, code: "invalid_request", check: after("https", own)},
+		{name: "unknown fields are named", body: `{"nickname":"小红","avatarUrl":"https://x/y.png","phone":"1"}`, status: 400, code: "invalid_request",
+			check: after(`unknown field "avatarUrl", "phone"`, own)},
+		{name: "NUL in a nickname", body: `{"nickname":"小\u0000明"}`, status: 400, code: "invalid_request", check: after("control", own)},
+		{name: "escape in a nickname", body: `{"nickname":"\u001b[31m红"}`, status: 400, code: "invalid_request", check: after("control", own)},
+		{name: "C1 control in a nickname", body: `{"nickname":"a\u0085b"}`, status: 400, code: "invalid_request", check: after("control", own)},
+		{name: "right-to-left override", body: `{"nickname":"admin\u202egnp.exe"}`, status: 400, code: "invalid_request", check: after("bidi", own)},
+		{name: "left-to-right embedding", body: `{"nickname":"\u202ax"}`, status: 400, code: "invalid_request", check: after("bidi", own)},
+		{name: "first strong isolate", body: `{"nickname":"x\u2068y"}`, status: 400, code: "invalid_request", check: after("bidi", own)},
+		{name: "pop directional isolate", body: `{"nickname":"x\u2069"}`, status: 400, code: "invalid_request", check: after("bidi", own)},
+		{name: "ordinary emoji and CJK pass", body: `{"nickname":"小明🐱 Ming"}`, status: 200, check: after("", own)},
+		{name: "clear the avatar", body: `{"avatar_url":""}`, status: 200, check: after("", "")},
+	}
+	for i := range rows {
+		rows[i].before = func(e *env) { e.db.Get(&nickBefore, "SELECT nickname FROM users") }
+	}
+	runScenarios(t, e, scenario{method: "PATCH", path: "/t/acme/me", header: bearer(token)}, rows)
 }
 
 // TestNicknameCharactersEverywhere: register and import apply the nickname
@@ -114,69 +108,65 @@ func TestNicknameCheck(t *testing.T) {
 	e.wx.SetContentRule("坏词", "risky", 20006)
 	e.wx.SetContentRule("可疑", "review", 20012)
 	token := e.login("alice")
-	settings := func(body string) {
-		t.Helper()
+	settings := func(body string) { // e.t is the running row's
+		e.t.Helper()
 		if r := a.as(a.callers[own], "PATCH", "/admin/api/tenants/acme", `{"settings":`+body+`}`); r.Status != 200 {
-			t.Fatalf("settings: %d %s", r.Status, r.Raw)
+			e.t.Fatalf("settings: %d %s", r.Status, r.Raw)
 		}
 	}
 	if r := a.as(a.callers[own], "GET", "/admin/api/tenants/acme", ""); r.obj("tenant", "settings")["nickname_check"] != true ||
 		r.obj("tenant", "settings")["nickname_check_fail_open"] != true {
 		t.Fatalf("a new tenant should check nicknames, failing open: %s", r.Raw)
 	}
-	scenarios := []struct {
-		name     string
-		before   func()
-		nickname string
-		status   int
-		code     string
-		stored   string // nickname in MySQL afterwards
-		checks   int    // msg_sec_check calls the request makes
-		audited  int    // user.nickname_review entries afterwards
-	}{
-		{name: "pass", nickname: "小明", status: 200, stored: "小明", checks: 1},
-		{name: "unchanged nickname is not checked again", nickname: "小明", status: 200, stored: "小明", checks: 0},
-		{name: "risky (§4.2 errcode 0, result.suggest risky)", nickname: "我是坏词", status: 422, code: "nickname_rejected", stored: "小明", checks: 1},
-		{name: "review is accepted and audited", nickname: "有点可疑", status: 200, stored: "有点可疑", checks: 1, audited: 1},
-		{name: "WeChat busy (-1 twice), fail open", before: func() { e.wx.SetFaults(wechattest.Faults{SystemErrors: 2}) },
-			nickname: "小红", status: 200, stored: "小红", checks: 2, audited: 1},
-		{name: "WeChat busy, fail closed", before: func() {
+	// The content check's calls during the row (counted from its before),
+	// the nickname in MySQL afterwards, and the review entries audited.
+	var calls int
+	after := func(stored string, checks, audited int) func(t *testing.T, r response) {
+		return func(t *testing.T, r response) {
+			var nick string
+			e.db.Get(&nick, "SELECT nickname FROM users")
+			if nick != stored {
+				t.Errorf("nickname %q, want %q", nick, stored)
+			}
+			if got := e.wx.Calls("msg_sec_check") - calls; got != checks {
+				t.Errorf("%d msg_sec_check calls, want %d", got, checks)
+			}
+			if got := e.count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.nickname_review'"); got != audited {
+				t.Errorf("%d review audit entries, want %d", got, audited)
+			}
+		}
+	}
+	nickname := func(n string) string { return `{"nickname":"` + n + `"}` }
+	rows := []scenario{
+		{name: "pass", body: nickname("小明"), status: 200, check: after("小明", 1, 0)},
+		{name: "unchanged nickname is not checked again", body: nickname("小明"), status: 200, check: after("小明", 0, 0)},
+		{name: "risky (§4.2 errcode 0, result.suggest risky)", body: nickname("我是坏词"), status: 422, code: "nickname_rejected", check: after("小明", 1, 0)},
+		{name: "review is accepted and audited", body: nickname("有点可疑"), status: 200, check: after("有点可疑", 1, 1)},
+		{name: "WeChat busy (-1 twice), fail open", before: func(e *env) { e.wx.SetFaults(wechattest.Faults{SystemErrors: 2}) },
+			body: nickname("小红"), status: 200, check: after("小红", 2, 1)},
+		{name: "WeChat busy, fail closed", before: func(e *env) {
 			settings(`{"nickname_check_fail_open":false}`)
 			e.wx.SetFaults(wechattest.Faults{SystemErrors: 2})
-		}, nickname: "小刚", status: 502, code: "wechat_unavailable", stored: "小红", checks: 2, audited: 1},
+		}, body: nickname("小刚"), status: 502, code: "wechat_unavailable", check: after("小红", 2, 1)},
 		// Three hours on, the cached access token has expired too: the token
 		// cache (on the same clock) renews it before the check, which then
 		// answers 61010.
-		{name: "visit older than 2 hours (61010), fail closed", before: func() { e.clock.Add(3 * time.Hour) },
-			nickname: "小刚", status: 502, code: "wechat_unavailable", stored: "小红", checks: 1, audited: 1},
-		{name: "check off: risky words pass untouched", before: func() { settings(`{"nickname_check":false}`) },
-			nickname: "坏词", status: 200, stored: "坏词", checks: 0, audited: 1},
+		{name: "visit older than 2 hours (61010), fail closed", before: func(e *env) { e.clock.Add(3 * time.Hour) },
+			body: nickname("小刚"), status: 502, code: "wechat_unavailable", check: after("小红", 1, 1)},
+		{name: "check off: risky words pass untouched", before: func(e *env) { settings(`{"nickname_check":false}`) },
+			body: nickname("坏词"), status: 200, check: after("坏词", 0, 1)},
 	}
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			e.t, a.t = t, t
-			if sc.before != nil {
-				sc.before()
+	for i := range rows {
+		setup := rows[i].before
+		rows[i].before = func(e *env) {
+			if setup != nil {
+				setup(e)
 			}
-			calls := e.wx.Calls("msg_sec_check")
-			r := e.do("PATCH", "/t/acme/me", `{"nickname":"`+sc.nickname+`"}`, bearer(token)...)
-			e.wx.SetFaults(wechattest.Faults{})
-			if r.Status != sc.status || r.errCode() != sc.code {
-				t.Fatalf("%d %q, want %d %q: %s", r.Status, r.errCode(), sc.status, sc.code, r.Raw)
-			}
-			var nick string
-			e.db.Get(&nick, "SELECT nickname FROM users")
-			if nick != sc.stored {
-				t.Errorf("nickname %q, want %q", nick, sc.stored)
-			}
-			if got := e.wx.Calls("msg_sec_check") - calls; got != sc.checks {
-				t.Errorf("%d msg_sec_check calls, want %d", got, sc.checks)
-			}
-			if got := e.count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.nickname_review'"); got != sc.audited {
-				t.Errorf("%d review audit entries, want %d", got, sc.audited)
-			}
-		})
+			calls = e.wx.Calls("msg_sec_check")
+		}
 	}
+	runScenarios(t, e, scenario{method: "PATCH", path: "/t/acme/me", header: bearer(token)},
+		withCleanup(rows, func(e *env) { e.wx.SetFaults(wechattest.Faults{}) }))
 	e.t = t
 	if !strings.Contains(e.logs.String(), "nickname check did not run") {
 		t.Error("a check that did not run was not logged")

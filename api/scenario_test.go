@@ -74,3 +74,17 @@ func withCleanup(rows []scenario, cleanup func(e *env)) []scenario {
 	}
 	return rows
 }
+
+// adminHeader is the header an admin caller sends (the console's cookie
+// and CSRF token), for a row's header; never nil, so that a signed-out
+// caller's row does not take the table's default.
+func adminHeader(c adminClient) []string {
+	h := []string{}
+	if c.cookie != "" {
+		h = append(h, "Cookie", "miniauth_admin="+c.cookie)
+	}
+	if c.csrf != "" {
+		h = append(h, "X-CSRF-Token", c.csrf)
+	}
+	return h
+}

@@ -10,7 +10,6 @@ import (
 	"miniauth/tenants/signin"
 	"miniauth/tenants/signup"
 	"miniauth/tenants/sms"
-	"miniauth/tenants/users"
 )
 
 // SMS one-time codes (docs/sms.md): send a code, log in with it, bind a
@@ -137,23 +136,4 @@ func smsError(err error) *Error {
 		return &Error{Status: 502, Code: CodeSMSUnavailable, Message: "the SMS could not be sent; try again later", cause: err}
 	}
 	return nil
-}
-
-// registerByPhone finishes the sign-up of a ticket an SMS login gave: the
-// number was proved by the code, so no phone_code goes with it.
-func (s *Server) registerByPhone(c *fiber.Ctx, req *registerRequest, p *signup.Pending) error {
-	if req.PhoneCode != "" {
-		return badRequest("phone_code is not used here: this sign-up began with an SMS code, which proved the number")
-	}
-	if req.Nickname != nil {
-		if _, err := s.screenNickname(c, nil, "", *req.Nickname); err != nil {
-			return err
-		}
-	}
-	in, err := s.deps.SignIn.RegisterByPhone(c.UserContext(), tenantOf(c), p, req.Ticket,
-		users.Profile{Nickname: req.Nickname, AvatarURL: req.AvatarURL}, clientOf(c))
-	if err != nil {
-		return err
-	}
-	return s.loginAnswer(c, in, nil)
 }

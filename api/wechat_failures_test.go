@@ -24,8 +24,7 @@ func TestBlockedUser(t *testing.T) {
 	e := newAdminEnv(t)
 	e.wx.SetUserFlags("risky", wechattest.UserFlags{Blocked: true})
 	r := e.do("POST", "/t/acme/login", `{"code":"`+e.code("risky")+`"}`)
-	msg, _ := r.Body["error"].(map[string]any)["message"].(string)
-	if r.Status != 403 || r.errCode() != "wechat_user_blocked" || !strings.Contains(msg, "微信") {
+	if r.Status != 403 || r.errCode() != "wechat_user_blocked" || !strings.Contains(r.str("error", "message"), "微信") {
 		t.Fatalf("blocked user: %d %s", r.Status, r.Raw)
 	}
 	if r := e.do("POST", "/t/acme/login", `{"code":"`+e.code("fine")+`"}`); r.Status != 200 {
@@ -35,7 +34,7 @@ func TestBlockedUser(t *testing.T) {
 		t.Error("/metrics does not count the blocked login")
 	}
 	ov := e.as(e.callers[own], "GET", "/admin/api/tenants/acme/overview", "")
-	if errs, _ := ov.Body["wechat_errors"].([]any); len(errs) != 1 || errs[0].(map[string]any)["errcode"] != 40226.0 {
+	if errs := ov.list("wechat_errors"); len(errs) != 1 || get[float64](t, errs[0], "errcode") != 40226 {
 		t.Fatalf("overview errors: %s", ov.Raw)
 	}
 }
@@ -172,7 +171,7 @@ func TestDailyQuotaExhausted(t *testing.T) {
 		t.Fatalf("quota spent: %d %s", r.Status, r.Raw)
 	}
 	ov := e.as(e.callers[own], "GET", "/admin/api/tenants/acme/overview", "")
-	if errs, _ := ov.Body["wechat_errors"].([]any); len(errs) == 0 || errs[0].(map[string]any)["errcode"] != 45009.0 {
+	if errs := ov.list("wechat_errors"); len(errs) == 0 || get[float64](t, errs[0], "errcode") != 45009 {
 		t.Fatalf("overview errors: %s", ov.Raw)
 	}
 }

@@ -134,6 +134,13 @@ func signingKeyCmd(ctx context.Context, cfg Config, args []string, stdout io.Wri
 	enc.SetIndent("", "  ")
 	switch args[0] {
 	case "rotate":
+		// Running servers keep keys in memory: tell them.
+		rdb, err := openRedis(ctx, cfg.Redis)
+		if err != nil {
+			return err
+		}
+		defer rdb.Close()
+		signing = sessions.NewSigningKeys(db, keys, cfg.Backends.keyPolicy(), nil, sessions.WithKeyCache(cliBus(rdb, cfg)))
 		rot, err := signing.Rotate(ctx, t.ID, *alg, audit.CLI)
 		if err != nil {
 			return err

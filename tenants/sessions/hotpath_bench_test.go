@@ -125,7 +125,10 @@ func benchTokens(b *testing.B) (*sessions.AccessTokens, *tenants.Tenant) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return sessions.NewAccessTokens(sessions.NewSigningKeys(db, ring, sessions.KeyPolicy{}, nil)), tn
+	// The keys from memory, as a serving node keeps them.
+	rdb, prefix := tenantstest.Redis(b)
+	keys := sessions.NewSigningKeys(db, ring, sessions.KeyPolicy{}, nil, sessions.WithKeyCache(tenantstest.Bus(b, rdb, prefix)))
+	return sessions.NewAccessTokens(keys), tn
 }
 
 func benchMint(tn *tenants.Tenant, i int) sessions.Mint {

@@ -13,11 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"golang.org/x/sync/singleflight"
 
 	"miniauth/tenants"
 	"miniauth/tenants/keyring"
@@ -105,22 +103,19 @@ func (k *SigningKey) Public() (crypto.PublicKey, error) {
 }
 
 // SigningKeys keeps every tenant's JWT keys in MySQL, private halves
-// sealed with the keyring, and caches them briefly in memory.
+// sealed with the keyring. With a cache (WithKeyCache) a node keeps each
+// tenant's keys in memory for the policy's CacheTTL, and every change
+// drops them on every node.
 type SigningKeys struct {
 	db     *sqlx.DB
 	keys   *keyring.Ring
 	policy KeyPolicy
 	now    func() time.Time
-
-	mu    sync.Mutex
-	cache map[int64]*keySet
-	loads singleflight.Group // one MySQL read per tenant when the cache runs out, however busy
-	hook  *memo.Hook         // nil: other nodes learn of key changes after CacheTTL
+	cache  *memo.Cache[*keySet] // nil: none, every use reads MySQL
 }
 
 // keySet is a tenant's keys as one node last read them.
 type keySet struct {
-	loaded    time.Time
 	published []SigningKey // next, current and not yet expired retired keys
 	signer    *signer      // the current key, opened
 }
@@ -130,30 +125,42 @@ type signer struct {
 	priv crypto.Signer
 }
 
+// KeysOption completes a SigningKeys at construction.
+type KeysOption func(*SigningKeys)
+
+// maxKeySets bounds the tenants whose keys one node keeps in memory.
+const maxKeySets = 10000
+
+// WithKeyCache makes the store keep each tenant's keys in the node's
+// memory (the policy's CacheTTL at most), on bus: a rotation or a first
+// key pair announces itself after its commit, so that no node goes on
+// signing with a retired key or misses the next one for the TTL. A
+// command line's store, on a bus that never listens, keeps nothing and
+// only announces.
+func WithKeyCache(bus *memo.Bus) KeysOption {
+	return func(s *SigningKeys) {
+		s.cache = memo.NewCache[*keySet](bus, "signing_keys", s.policy.CacheTTL, maxKeySets)
+	}
+}
+
+// WithBus is WithKeyCache(bus) on a store already made: every key change
+// (an emergency rotation included) drops the tenant's keys on every node
+// at once. Call it before the store is used.
+func (s *SigningKeys) WithBus(bus *memo.Bus) *SigningKeys {
+	WithKeyCache(bus)(s)
+	return s
+}
+
 // NewSigningKeys returns the key store. now may be nil (time.Now).
-func NewSigningKeys(db *sqlx.DB, keys *keyring.Ring, p KeyPolicy, now func() time.Time) *SigningKeys {
+func NewSigningKeys(db *sqlx.DB, keys *keyring.Ring, p KeyPolicy, now func() time.Time, opts ...KeysOption) *SigningKeys {
 	p.defaults()
 	if now == nil {
 		now = time.Now
 	}
-	return &SigningKeys{db: db, keys: keys, policy: p, now: now, cache: map[int64]*keySet{}}
-}
-
-// WithBus makes every key change drop the tenant's keys on every node at
-// once, not after CacheTTL: an emergency rotation must stop a leaked key
-// everywhere. Call it before the store is used.
-func (s *SigningKeys) WithBus(bus *memo.Bus) *SigningKeys {
-	s.hook = bus.Hook("signing_keys", func(key string) {
-		if key == "" {
-			s.mu.Lock()
-			s.cache = map[int64]*keySet{}
-			s.mu.Unlock()
-			return
-		}
-		if id, err := strconv.ParseInt(key, 10, 64); err == nil {
-			s.forget(id)
-		}
-	})
+	s := &SigningKeys{db: db, keys: keys, policy: p, now: now}
+	for _, o := range opts {
+		o(s)
+	}
 	return s
 }
 
@@ -184,24 +191,18 @@ func (s *SigningKeys) current(ctx context.Context, tenantID int64) (*signer, err
 }
 
 func (s *SigningKeys) load(ctx context.Context, tenantID int64) (*keySet, error) {
-	now := s.now()
-	s.mu.Lock()
-	ks := s.cache[tenantID]
-	s.mu.Unlock()
-	if ks != nil && now.Sub(ks.loaded) < s.policy.CacheTTL && now.Sub(ks.loaded) >= 0 {
+	key := keySetKey(tenantID)
+	// From memory without building the loader, which escapes: a signed
+	// token costs no allocation more than with the map this cache was.
+	if ks, ok := s.cache.Peek(key); ok {
 		return ks, nil
 	}
-	v, err, _ := s.loads.Do(strconv.FormatInt(tenantID, 10), func() (any, error) {
-		// Shared by every waiter: one caller giving up must not fail the others.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		return s.reload(rctx, tenantID)
+	return s.cache.Get(ctx, key, func(ctx context.Context) (*keySet, error) {
+		return s.reload(ctx, tenantID)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return v.(*keySet), nil
 }
+
+func keySetKey(tenantID int64) string { return strconv.FormatInt(tenantID, 10) }
 
 func (s *SigningKeys) reload(ctx context.Context, tenantID int64) (*keySet, error) {
 	ks, err := s.read(ctx, tenantID)
@@ -219,17 +220,7 @@ func (s *SigningKeys) reload(ctx context.Context, tenantID int64) (*keySet, erro
 			return nil, errors.New("sessions: tenant has no current signing key")
 		}
 	}
-	s.mu.Lock()
-	s.cache[tenantID] = ks
-	s.mu.Unlock()
 	return ks, nil
-}
-
-// forget drops a tenant's keys from this node's cache.
-func (s *SigningKeys) forget(tenantID int64) {
-	s.mu.Lock()
-	delete(s.cache, tenantID)
-	s.mu.Unlock()
 }
 
 type keyRow struct {
@@ -246,7 +237,7 @@ func (s *SigningKeys) read(ctx context.Context, tenantID int64) (*keySet, error)
 	if err != nil {
 		return nil, fmt.Errorf("sessions: load signing keys: %w", err)
 	}
-	ks := &keySet{loaded: s.now()}
+	ks := &keySet{}
 	for _, r := range rows {
 		k := r.SigningKey
 		k.privateSealed, k.privateKeyID = r.PrivateSealed, r.PrivateKeyID
@@ -336,8 +327,7 @@ func (s *SigningKeys) inTenantTx(ctx context.Context, tenantID int64, f func(*sq
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sessions: commit: %w", err)
 	}
-	s.forget(tenantID)
-	s.hook.Announce(ctx, strconv.FormatInt(tenantID, 10))
+	s.cache.Invalidate(ctx, keySetKey(tenantID))
 	return nil
 }
 

@@ -79,7 +79,7 @@ func (s *Service) MiniProgram(ctx context.Context, t *tenants.Tenant, req MiniPr
 	}
 	if errors.Is(err, users.ErrUnknownIdentity) {
 		ticket, err := s.cfg.Signup.Issue(ctx, t.ID, signup.Pending{AppID: app.ID, OpenID: ws.OpenID, UnionID: ws.UnionID,
-			SessionKey: ws.SessionKey, Phone: e.Attempt.Phone})
+			SessionKey: ws.SessionKey, Phone: e.Attempt.Phone, Way: e.Way})
 		return LoginResult{Ticket: ticket}, err
 	}
 	if err != nil {

@@ -60,7 +60,7 @@ func (s *Service) SMS(ctx context.Context, t *tenants.Tenant, req SMSLogin, c Cl
 		return LoginResult{}, err
 	}
 	e := Entry{Attempt: users.Attempt{Login: users.Login{TenantID: t.ID}, Policy: t.Settings.RegistrationPolicy(), Phone: phone},
-		Client: c, AccessToken: true, Way: stats.WaySMS, ByPhone: true}
+		Client: c, AccessToken: t.Settings.AccessTokenOnLoginOn(), Way: stats.WaySMS, ByPhone: true}
 	in, err := s.Enter(ctx, t, e)
 	if errors.Is(err, users.ErrUnknownIdentity) {
 		ticket, err := s.cfg.Signup.Issue(ctx, t.ID, signup.Pending{Phone: phone})
@@ -78,7 +78,7 @@ func (s *Service) SMS(ctx context.Context, t *tenants.Tenant, req SMSLogin, c Cl
 func (s *Service) RegisterByPhone(ctx context.Context, t *tenants.Tenant, p *signup.Pending, ticket string, profile users.Profile, c Client) (Entered, error) {
 	a := users.Attempt{Login: users.Login{TenantID: t.ID}, Policy: t.Settings.RegistrationPolicy(), Register: true,
 		Phone: p.Phone, Profile: profile}
-	return s.Enter(ctx, t, Entry{Attempt: a, Client: c, AccessToken: true, Way: stats.WaySMS, ByPhone: true,
+	return s.Enter(ctx, t, Entry{Attempt: a, Client: c, AccessToken: t.Settings.AccessTokenOnLoginOn(), Way: stats.WaySMS, ByPhone: true,
 		InTx: func() error { return s.cfg.Signup.Spend(ctx, t.ID, ticket) }})
 }
 

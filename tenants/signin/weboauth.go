@@ -63,7 +63,7 @@ func (s *Service) WebOAuth(ctx context.Context, t *tenants.Tenant, st *signup.St
 	}
 	in, err = s.Enter(ctx, t, Entry{Attempt: a, Client: c, Way: way})
 	if errors.Is(err, users.ErrUnknownIdentity) {
-		ticket, err = s.cfg.Signup.Issue(ctx, t.ID, signup.Pending{AppID: app.ID, OpenID: tok.OpenID, UnionID: a.UnionID})
+		ticket, err = s.cfg.Signup.Issue(ctx, t.ID, signup.Pending{AppID: app.ID, OpenID: tok.OpenID, UnionID: a.UnionID, Way: way})
 		return Entered{}, ticket, err
 	}
 	return in, "", err

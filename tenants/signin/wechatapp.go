@@ -37,9 +37,9 @@ func (s *Service) WeChatApp(ctx context.Context, t *tenants.Tenant, req AppLogin
 		}
 	}
 	a := users.Attempt{Login: l, Policy: t.Settings.RegistrationPolicy()}
-	in, err := s.Enter(ctx, t, Entry{Attempt: a, Client: c, AccessToken: true, Way: stats.WayApp})
+	in, err := s.Enter(ctx, t, Entry{Attempt: a, Client: c, AccessToken: t.Settings.AccessTokenOnLoginOn(), Way: stats.WayApp})
 	if errors.Is(err, users.ErrUnknownIdentity) {
-		ticket, err := s.cfg.Signup.Issue(ctx, t.ID, signup.Pending{AppID: l.AppID, OpenID: l.OpenID, UnionID: l.UnionID})
+		ticket, err := s.cfg.Signup.Issue(ctx, t.ID, signup.Pending{AppID: l.AppID, OpenID: l.OpenID, UnionID: l.UnionID, Way: stats.WayApp})
 		return LoginResult{Ticket: ticket}, err
 	}
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"miniauth/tenants/keyring"
+	"miniauth/tenants/stats"
 )
 
 // ErrInvalid: the ticket or state is unknown, expired, already used, or
@@ -56,8 +57,9 @@ type Pending struct {
 	AppID      int64
 	OpenID     string
 	UnionID    string
-	SessionKey string // WeChat's session_key; sealed in Redis, "" for official accounts
-	Phone      string // a phone number WeChat verified at the login, if any
+	SessionKey string    // WeChat's session_key; sealed in Redis, "" for official accounts
+	Phone      string    // a phone number WeChat verified at the login, if any
+	Way        stats.Way // the way in that issued the ticket; "" in tickets issued before they named it
 }
 
 type pendingRecord struct {
@@ -67,6 +69,7 @@ type pendingRecord struct {
 	Phone   string `json:"p,omitempty"`
 	Sealed  []byte `json:"k,omitempty"`
 	KeyID   string `json:"kid,omitempty"`
+	Way     string `json:"w,omitempty"`
 }
 
 func (s *Store) key(tenantID int64, kind, id string) string {
@@ -76,7 +79,7 @@ func (s *Store) key(tenantID int64, kind, id string) string {
 // Issue stores p and returns a fresh ticket for it.
 func (s *Store) Issue(ctx context.Context, tenantID int64, p Pending) (string, error) {
 	ticket, id := newSecret(TicketPrefix)
-	rec := pendingRecord{AppID: p.AppID, OpenID: p.OpenID, UnionID: p.UnionID, Phone: p.Phone}
+	rec := pendingRecord{AppID: p.AppID, OpenID: p.OpenID, UnionID: p.UnionID, Phone: p.Phone, Way: string(p.Way)}
 	if p.SessionKey != "" {
 		rec.Sealed, rec.KeyID = s.keys.Seal([]byte(p.SessionKey), ticketAD(tenantID, id))
 	}
@@ -105,7 +108,7 @@ func (s *Store) Peek(ctx context.Context, tenantID int64, ticket string) (*Pendi
 	if err := json.Unmarshal(raw, &rec); err != nil {
 		return nil, ErrInvalid
 	}
-	p := &Pending{AppID: rec.AppID, OpenID: rec.OpenID, UnionID: rec.UnionID, Phone: rec.Phone}
+	p := &Pending{AppID: rec.AppID, OpenID: rec.OpenID, UnionID: rec.UnionID, Phone: rec.Phone, Way: stats.Way(rec.Way)}
 	if len(rec.Sealed) > 0 {
 		plain, err := s.keys.Open(rec.Sealed, rec.KeyID, ticketAD(tenantID, id))
 		if err != nil {
