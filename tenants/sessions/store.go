@@ -80,6 +80,7 @@ func (s *Store) Create(ctx context.Context, n New) (token string, sess *Session,
 	pipe.Set(ctx, s.sessionKey(n.TenantID, id), sess.encode(), ttl)
 	pipe.HSet(ctx, s.userKey(n.TenantID, n.UserID), id, indexEntry(now, n.IP, n.UserAgent))
 	pipe.Expire(ctx, s.userKey(n.TenantID, n.UserID), n.Absolute)
+	s.noteLogin(ctx, pipe, n, now)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return "", nil, fmt.Errorf("sessions: create: %w", err)
 	}
@@ -116,12 +117,15 @@ func (s *Store) Get(ctx context.Context, tenantID int64, token string, p Policy)
 	if !now.Before(sess.ExpiresAt) || sess.TenantEpoch < p.TenantEpoch {
 		return nil, ErrNotFound
 	}
-	// Slide the idle expiry, at most once a step per session and node: a
-	// busy session costs one GET per request, as little as a session
-	// lookup can.
+	// Slide the idle expiry and note the use, at most once a step per
+	// session and node: a busy session costs one GET per request, as
+	// little as a session lookup can.
 	step := slideStep(p.Idle)
 	if s.slid.due(key, now, step) {
-		if err := s.rdb.PExpire(ctx, key, min(p.Idle, sess.ExpiresAt.Sub(now))).Err(); err != nil {
+		pipe := s.rdb.Pipeline()
+		pipe.PExpire(ctx, key, min(p.Idle, sess.ExpiresAt.Sub(now)))
+		s.noteSeen(ctx, pipe, sess, now, p.Idle)
+		if _, err := pipe.Exec(ctx); err != nil {
 			return nil, fmt.Errorf("sessions: slide: %w", err)
 		}
 		s.slid.note(key, now, step)
@@ -203,6 +207,7 @@ func (s *Store) Revoke(ctx context.Context, tenantID, userID int64, id string) e
 	pipe := s.rdb.Pipeline()
 	pipe.Del(ctx, s.sessionKey(tenantID, id))
 	pipe.HDel(ctx, s.userKey(tenantID, userID), id)
+	pipe.HDel(ctx, s.seenKey(tenantID, userID), id)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("sessions: revoke: %w", err)
 	}
@@ -221,6 +226,7 @@ func (s *Store) RevokeUser(ctx context.Context, tenantID, userID int64) (int, er
 		pipe.Del(ctx, s.sessionKey(tenantID, id))
 	}
 	pipe.Del(ctx, ukey)
+	pipe.Del(ctx, s.seenKey(tenantID, userID))
 	if _, err := pipe.Exec(ctx); err != nil {
 		return 0, fmt.Errorf("sessions: revoke user: %w", err)
 	}
@@ -230,10 +236,15 @@ func (s *Store) RevokeUser(ctx context.Context, tenantID, userID int64) (int, er
 // Info is what an admin may see of a session: never the token.
 type Info struct {
 	ID        string
+	UserID    int64
+	AppID     int64 // set by ListUsers
+	UserEpoch int64 // set by ListUsers
 	IssuedAt  time.Time
+	LastSeen  time.Time // its last use, to within the slide step
 	IP        string
 	UserAgent string // a summary, e.g. "WeChat 8.0.50 iOS 17.5"
 	ExpiresIn time.Duration
+	ExpiresAt time.Time // the absolute expiry; set by ListUsers
 }
 
 // ListUser returns the live sessions of a user and forgets dead ones.
@@ -245,6 +256,7 @@ func (s *Store) ListUser(ctx context.Context, tenantID, userID int64) ([]Info, e
 	}
 	ids := make([]string, 0, len(all))
 	pipe := s.rdb.Pipeline()
+	seen := pipe.HGetAll(ctx, s.seenKey(tenantID, userID))
 	ttls := make([]*redis.DurationCmd, 0, len(all))
 	for id := range all {
 		ids = append(ids, id)
@@ -263,12 +275,14 @@ func (s *Store) ListUser(ctx context.Context, tenantID, userID int64) ([]Info, e
 			dead = append(dead, id)
 			continue
 		}
-		info := Info{ID: id, ExpiresIn: ttl}
+		info := Info{ID: id, UserID: userID, ExpiresIn: ttl}
 		info.IssuedAt, info.IP, info.UserAgent = parseIndexEntry(all[id])
+		info.LastSeen = seenAt(seen.Val()[id], info.IssuedAt)
 		out = append(out, info)
 	}
 	if len(dead) > 0 {
 		s.rdb.HDel(ctx, ukey, dead...) // best effort tidying
+		s.rdb.HDel(ctx, s.seenKey(tenantID, userID), dead...)
 	}
 	return out, nil
 }

@@ -130,7 +130,7 @@ func (s *Store) enterReturning(ctx context.Context, a Attempt, u *User, then fun
 		}
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	res, err := s.db.ExecContext(ctx, `UPDATE users SET last_login_at = ? WHERE id = ? AND tenant_id = ?`, now, u.ID, a.TenantID)
+	res, err := touchLogin(ctx, s.db, a.Login, u.ID, now)
 	if err != nil {
 		return nil, true, fmt.Errorf("users: touch: %w", err)
 	}

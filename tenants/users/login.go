@@ -51,8 +51,7 @@ func (s *Store) touch(ctx context.Context, tx *sqlx.Tx, u *User, l Login) (loser
 		*u, loser = *w, gone
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	res, err := tx.ExecContext(ctx,
-		`UPDATE users SET last_login_at = ? WHERE id = ? AND tenant_id = ?`, now, u.ID, l.TenantID)
+	res, err := touchLogin(ctx, tx, l, u.ID, now)
 	if err != nil {
 		return 0, fmt.Errorf("users: touch: %w", err)
 	}

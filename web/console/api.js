@@ -5,10 +5,11 @@
 let csrf = "";
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, error) {
     super(message);
     this.status = status;
     this.code = code;
+    this.error = error || {}; // the whole error object, e.g. an import's lines
   }
 }
 
@@ -16,15 +17,25 @@ export function setCSRF(token) {
   csrf = token || "";
 }
 
+// api calls the admin API with a JSON body; apiText sends a text body of
+// another type (a CSV import).
 export async function api(method, path, body) {
+  return call(method, path, body === undefined ? undefined : JSON.stringify(body), "application/json");
+}
+
+export async function apiText(method, path, text, type) {
+  return call(method, path, text, type);
+}
+
+async function call(method, path, body, type) {
   const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = type;
   if (method !== "GET") headers["X-CSRF-Token"] = csrf;
   let res;
   try {
     res = await fetch("/admin/api" + path, {
       method, headers, credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body,
     });
   } catch {
     throw new ApiError(0, "network", "");
@@ -38,7 +49,7 @@ export async function api(method, path, body) {
   }
   if (!res.ok) {
     const e = (data && data.error) || {};
-    throw new ApiError(res.status, e.code || "internal", e.message || res.statusText);
+    throw new ApiError(res.status, e.code || "internal", e.message || res.statusText, e);
   }
   return data;
 }
