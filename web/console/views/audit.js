@@ -40,7 +40,7 @@ export function auditView(root, ctx) {
     }
     rows = rows.concat(r.entries.map((x) => h("tr", { "data-test": "audit-row" },
       h("td", { "data-label": t("time") }, fmtTime(x.created_at, lang())),
-      ctx ? null : h("td", { "data-label": t("tenant") }, x.tenant ? h("a", { href: "#/t/" + encodeURIComponent(x.tenant) }, x.tenant) : "—"),
+      ctx ? null : h("td", { "data-label": t("tenant") }, live(x.tenant) ? h("a", { href: "#/t/" + encodeURIComponent(x.tenant) }, x.tenant) : x.tenant || "—"),
       h("td", { "data-label": t("action") }, h("span", { "data-test": "audit-label" }, actionLabel(x.action)), " ", h("code", { class: "muted" }, x.action)),
       h("td", { class: "wrap", "data-label": t("actor") }, t("actor_" + x.actor_type) + (x.actor_id ? ": " + x.actor_id : "")),
       h("td", { class: "wrap", "data-label": t("target") }, targetCell(x, ctx)),
@@ -66,19 +66,22 @@ function actionLabel(code) {
   return s === key ? code : s;
 }
 
+// live: a slug of a tenant that still exists (a deleted one reads "#<id>").
+const live = (slug) => !!slug && !slug.startsWith("#");
+
 // targetCell names what a line is about, linked to its screen in the
 // tenant the line belongs to.
 function targetCell(x, ctx) {
   if (!x.target_type && !x.target_id) return "";
   const slug = ctx ? ctx.tenant.slug : x.tenant;
-  const base = slug ? "#/t/" + encodeURIComponent(slug) : "";
+  const base = live(slug) ? "#/t/" + encodeURIComponent(slug) : "";
   const id = x.target_id || "";
   const label = t("target_" + x.target_type);
   const kind = label === "target_" + x.target_type ? x.target_type : label;
   let href = "";
   switch (x.target_type) {
     case "user": href = base && id ? base + "/users/" + encodeURIComponent(id) : ""; break;
-    case "tenant": href = id ? "#/t/" + encodeURIComponent(id) : ""; break;
+    case "tenant": href = live(id) ? "#/t/" + encodeURIComponent(id) : ""; break;
     case "app": case "mp_verify_file": href = base && base + "/apps"; break;
     case "webhook": case "webhook_delivery": case "api_key": case "signing_key": href = base && base + "/backends"; break;
     case "admin": case "setting": case "sms_settings": href = base && base + "/settings"; break;
