@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -37,21 +38,38 @@ type auditJSON struct {
 }
 
 // auditPage answers one page of audit lines matching f and the query's
-// filters (action, actor, target, before).
+// filters (auditFilter).
 func (s *Server) auditPage(c *fiber.Ctx, f audit.Filter) error {
-	f.Action = strings.Clone(c.Query("action"))
-	f.Actor = strings.Clone(c.Query("actor"))
-	f.TargetID = strings.Clone(c.Query("target"))
-	f.Before = int64(c.QueryInt("before", 0))
-	f.Limit = c.QueryInt("limit", 50)
-	if f.Limit <= 0 || f.Limit > 200 {
-		f.Limit = 50
+	f, err := auditFilter(c, f)
+	if err != nil {
+		return err
 	}
 	recs, err := s.deps.Audit.List(c.UserContext(), f)
 	if err != nil {
 		return err
 	}
-	slugs := map[int64]string{}
+	out := s.auditLines(c.UserContext(), recs, map[int64]string{})
+	next := int64(0)
+	if len(recs) == f.Limit {
+		next = recs[len(recs)-1].ID
+	}
+	return c.JSON(auditResponse{Entries: out, Next: next})
+}
+
+// auditLines turns stored lines into what the console shows: tenants by
+// slug, in the tenant column and where a line's target is a tenant
+// (slugs caches them across calls).
+func (s *Server) auditLines(ctx context.Context, recs []audit.Line, slugs map[int64]string) []auditJSON {
+	slug := func(id int64) string {
+		if _, ok := slugs[id]; !ok {
+			if t, err := s.deps.Tenants.ByID(ctx, id); err == nil {
+				slugs[id] = t.Slug
+			} else {
+				slugs[id] = "#" + strconv.FormatInt(id, 10) // deleted tenant
+			}
+		}
+		return slugs[id]
+	}
 	out := make([]auditJSON, 0, len(recs))
 	for _, r := range recs {
 		j := auditJSON{ID: r.ID, ActorType: r.ActorType, ActorID: r.ActorID, Action: r.Action,
@@ -60,22 +78,54 @@ func (s *Server) auditPage(c *fiber.Ctx, f audit.Filter) error {
 			j.Details = json.RawMessage(r.Details)
 		}
 		if r.TenantID != nil {
-			if _, ok := slugs[*r.TenantID]; !ok {
-				if t, err := s.deps.Tenants.ByID(c.UserContext(), *r.TenantID); err == nil {
-					slugs[*r.TenantID] = t.Slug
-				} else {
-					slugs[*r.TenantID] = "#" + strconv.FormatInt(*r.TenantID, 10) // deleted tenant
-				}
-			}
-			j.Tenant = slugs[*r.TenantID]
+			j.Tenant = slug(*r.TenantID)
+		}
+		if id, err := strconv.ParseInt(r.TargetID, 10, 64); err == nil && r.TargetType == "tenant" && id > 0 {
+			j.TargetID = slug(id) // older lines name a tenant by its row id
 		}
 		out = append(out, j)
 	}
-	next := int64(0)
-	if len(recs) == f.Limit {
-		next = recs[len(recs)-1].ID
+	return out
+}
+
+// auditFilter adds the query's filters to f: action, actor, target,
+// before (a line id), limit, and from/to (RFC 3339 times, or dates: from
+// a day's start, to its end, in UTC).
+func auditFilter(c *fiber.Ctx, f audit.Filter) (audit.Filter, error) {
+	f.Action = strings.Clone(c.Query("action"))
+	f.Actor = strings.Clone(c.Query("actor"))
+	f.TargetID = strings.Clone(c.Query("target"))
+	f.Before = int64(c.QueryInt("before", 0))
+	f.Limit = c.QueryInt("limit", 50)
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
 	}
-	return c.JSON(auditResponse{Entries: out, Next: next})
+	var err error
+	if f.From, err = auditTime(c.Query("from"), false); err != nil {
+		return f, badRequest("from must be a date (YYYY-MM-DD) or an RFC 3339 time")
+	}
+	if f.To, err = auditTime(c.Query("to"), true); err != nil {
+		return f, badRequest("to must be a date (YYYY-MM-DD) or an RFC 3339 time")
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		return f, badRequest("from must be before to")
+	}
+	return f, nil
+}
+
+// auditTime reads a bound of a date range; a date as an upper bound means
+// the end of that day.
+func auditTime(v string, end bool) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.Parse(time.DateOnly, v); err == nil {
+		if end {
+			d = d.AddDate(0, 0, 1)
+		}
+		return d, nil
+	}
+	return time.Parse(time.RFC3339, v)
 }
 
 func (s *Server) adminTenantAudit(c *fiber.Ctx) error {

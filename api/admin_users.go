@@ -27,13 +27,22 @@ type adminUserJSON struct {
 	Phone       string     `json:"phone,omitempty"`
 	UnionID     string     `json:"unionid,omitempty"`
 	Status      string     `json:"status"`
+	BanReason   string     `json:"ban_reason,omitempty"`
+	BannedUntil *time.Time `json:"banned_until,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
 	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
 }
 
+// newAdminUserJSON shows a ban that has run out as what it is: none.
 func newAdminUserJSON(u *users.User) adminUserJSON {
-	j := adminUserJSON{ID: u.PublicID, Nickname: u.Nickname, AvatarURL: u.AvatarURL, Status: u.Status,
+	j := adminUserJSON{ID: u.PublicID, Nickname: u.Nickname, AvatarURL: u.AvatarURL, Status: users.StatusActive,
 		CreatedAt: u.CreatedAt.UTC(), LastLoginAt: u.LastLoginAt}
+	if u.Banned() {
+		j.Status, j.BannedUntil = users.StatusBanned, u.BannedUntil
+		if u.BanReason != nil {
+			j.BanReason = *u.BanReason
+		}
+	}
 	if u.Phone != nil {
 		j.Phone = *u.Phone
 	}
@@ -118,28 +127,21 @@ func (s *Server) userSessions(c *fiber.Ctx, t *tenants.Tenant, u *users.User) ([
 	if err != nil {
 		return nil, err
 	}
-	now, idle := time.Now(), t.Settings.SessionIdle()
+	now := time.Now()
 	out := make([]sessionInfoJSON, 0, len(list))
 	for _, i := range list {
-		// Last seen is when the idle expiry last slid: the expiry minus the
-		// idle lifetime, true to within the slide step (a minute at most).
-		expires := now.Add(i.ExpiresIn)
-		seen := expires.Add(-idle)
-		if seen.Before(i.IssuedAt) {
-			seen = i.IssuedAt
-		}
-		if seen.After(now) {
-			seen = now
-		}
-		out = append(out, sessionInfoJSON{ID: i.ID, CreatedAt: i.IssuedAt.UTC(), LastSeen: seen.UTC().Truncate(time.Second),
-			ExpiresAt: expires.UTC().Truncate(time.Second), IP: i.IP, UserAgent: i.UserAgent})
+		// Last seen is the session's last use, as the store noted it
+		// (sessions/activity.go), true to within the slide step.
+		out = append(out, sessionInfoJSON{ID: i.ID, CreatedAt: i.IssuedAt.UTC(), LastSeen: i.LastSeen.UTC().Truncate(time.Second),
+			ExpiresAt: now.Add(i.ExpiresIn).UTC().Truncate(time.Second), IP: i.IP, UserAgent: i.UserAgent})
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].CreatedAt.After(out[b].CreatedAt) })
 	return out, nil
 }
 
 // adminBanUser bans (its sessions die at once, its next login gets 403
-// user_banned) or unbans a user.
+// user_banned until the ban's end, if it has one) or unbans a user. A ban
+// may carry a body: {"reason", "until"} (banRequest, admin_user_data.go).
 func (s *Server) adminBanUser(ban bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		t, u, err := s.adminUser(c)
@@ -147,7 +149,16 @@ func (s *Server) adminBanUser(ban bool) fiber.Handler {
 			return err
 		}
 		ctx := c.UserContext()
-		if err := s.deps.Users.SetBanned(ctx, t.ID, u.ID, ban, adminActor(c)); err != nil {
+		if ban {
+			b, err := banOf(c)
+			if err != nil {
+				return err
+			}
+			err = s.deps.Users.Ban(ctx, t.ID, u.ID, b, adminActor(c))
+			if err != nil {
+				return err
+			}
+		} else if err := s.deps.Users.SetBanned(ctx, t.ID, u.ID, false, adminActor(c)); err != nil {
 			return err
 		}
 		if ban {

@@ -93,6 +93,7 @@ func (s *Server) routes() {
 	admin.get("/tenants", s.adminListTenants)
 	admin.post("/tenants", s.requirePlatform, s.adminCreateTenant)
 	admin.get("/audit", s.requirePlatform, s.adminPlatformAudit)
+	admin.get("/audit/export", s.requirePlatform, s.adminPlatformAuditCSV) // admin_audit_export.go
 
 	at := admin.with("/tenants/:tenant", s.loadAdminTenant)
 	at.get("", s.adminGetTenant)
@@ -102,6 +103,7 @@ func (s *Server) routes() {
 	at.post("/enable", s.requirePlatform, s.adminSetTenantStatus(tenants.StatusActive))
 	at.get("/overview", s.adminOverview)
 	at.get("/audit", s.adminTenantAudit)
+	at.get("/audit/export", s.adminTenantAuditCSV) // admin_audit_export.go
 
 	at.get("/admins", s.adminListTenantAdmins)
 	at.post("/admins", s.requirePlatform, s.adminCreateTenantAdmin)
@@ -127,14 +129,17 @@ func (s *Server) routes() {
 
 	at.get("/users", s.adminListUsers)
 	at.post("/users/import", s.adminImportUsers) // admin_registration.go
+	at.get("/users/export", s.adminExportUsers)  // admin_user_data.go
 	at.get("/users/:user", s.adminGetUser)
 	at.delete("/users/:user", s.adminDeleteUser)
 	at.post("/users/:user/ban", s.adminBanUser(true))
 	at.post("/users/:user/unban", s.adminBanUser(false))
+	at.get("/users/:user/logins", s.adminUserLogins) // admin_user_data.go
 	at.get("/users/:user/sessions", s.adminUserSessions)
 	at.delete("/users/:user/sessions", s.adminRevokeUserSessions)
 	at.delete("/users/:user/sessions/:session", s.adminRevokeSession)
 	at.post("/sessions/revoke-all", s.adminRevokeTenantSessions)
+	at.get("/sessions", s.adminListSessions) // admin_sessions.go
 
 	// Tenant backends' configuration (admin_backends.go).
 	at.get("/api-keys", s.adminListAPIKeys)
@@ -148,6 +153,7 @@ func (s *Server) routes() {
 	at.patch("/webhooks/:id", s.adminUpdateWebhook)
 	at.delete("/webhooks/:id", s.adminDeleteWebhook)
 	at.post("/webhooks/:id/rotate-secret", s.adminRotateWebhookSecret)
+	at.post("/webhooks/:id/ping", s.adminPingWebhook) // admin_webhook_ping.go
 	at.get("/webhook-deliveries", s.adminListDeliveries)
 	at.get("/webhook-deliveries/:id", s.adminGetDelivery)
 	at.post("/webhook-deliveries/:id/replay", s.adminReplayDelivery)

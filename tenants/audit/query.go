@@ -37,7 +37,8 @@ type Filter struct {
 	Action     string // exact, or a prefix ending in "." such as "user."
 	Actor      string
 	TargetID   string
-	Before     int64 // keyset cursor: lines with a smaller id
+	Before     int64     // keyset cursor: lines with a smaller id
+	From, To   time.Time // created_at in [From, To); zero: unbounded
 	Limit      int
 }
 
@@ -65,6 +66,12 @@ func (l *Log) List(ctx context.Context, f Filter) ([]Line, error) {
 	}
 	if f.Before > 0 {
 		where, args = append(where, "id < ?"), append(args, f.Before)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "created_at >= ?"), append(args, f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "created_at < ?"), append(args, f.To.UTC())
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50

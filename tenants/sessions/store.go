@@ -109,6 +109,7 @@ func (s *Store) Create(ctx context.Context, n New) (token string, sess *Session,
 	pipe.Set(ctx, s.recordKey(n.TenantID, []byte(field)), sess.encode(), ttl)
 	pipe.HSet(ctx, s.userKey(n.TenantID, n.UserID), field, "")
 	pipe.Expire(ctx, s.userKey(n.TenantID, n.UserID), n.Absolute)
+	s.noteLogin(ctx, pipe, n, now)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return "", nil, fmt.Errorf("sessions: create: %w", err)
 	}
@@ -152,9 +153,9 @@ func (s *Store) Get(ctx context.Context, tenantID int64, token string, p Policy)
 	if !now.Before(sess.ExpiresAt) || sess.TenantEpoch < p.TenantEpoch {
 		return nil, ErrNotFound
 	}
-	// Slide the idle expiry, at most once a step per session and node: a
-	// busy session costs one GET per request, as little as a session
-	// lookup can.
+	// Slide the idle expiry and note the use, at most once a step per
+	// session and node: a busy session costs one GET per request, as
+	// little as a session lookup can.
 	step := slideStep(p.Idle)
 	slot := slideKey{tenant: tenantID, id: [rawIDLen]byte(sum[:rawIDLen])}
 	if s.slid.due(slot, now, step) {
@@ -306,11 +307,15 @@ func (s *Store) RevokeUser(ctx context.Context, tenantID, userID int64) (int, er
 // Info is what an admin may see of a session: never the token.
 type Info struct {
 	ID        string
+	UserID    int64
+	AppID     int64 // set by ListUsers
+	UserEpoch int64 // set by ListUsers
 	IssuedAt  time.Time
 	IP        string
 	UserAgent string    // a summary, e.g. "WeChat 8.0.50 iOS 17.5"
 	LastSeen  time.Time // its last use, to within a slide step (the issue time for a legacy session)
 	ExpiresIn time.Duration
+	ExpiresAt time.Time // the absolute expiry; set by ListUsers
 }
 
 // ListUser returns the live sessions of a user and forgets dead ones: one
@@ -346,7 +351,7 @@ func (s *Store) ListUser(ctx context.Context, tenantID, userID int64) ([]Info, e
 	var out []Info
 	var dead []string
 	for _, e := range entries {
-		info := Info{ID: e.id, ExpiresIn: e.ttl.Val()}
+		info := Info{ID: e.id, UserID: userID, ExpiresIn: e.ttl.Val()}
 		switch {
 		case info.ExpiresIn <= 0:
 			dead = append(dead, e.field)

@@ -131,7 +131,7 @@ func (s *Store) enterReturning(ctx context.Context, a Attempt, u *User, then fun
 		}
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	res, err := s.db.ExecContext(ctx, touchQuery, now, now, u.ID, a.TenantID, a.AppID, a.OpenID)
+	res, err := touchLogin(ctx, s.db, a.Login, u.ID, now)
 	if err != nil {
 		return nil, true, fmt.Errorf("users: touch: %w", err)
 	}

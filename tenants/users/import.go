@@ -32,11 +32,21 @@ type ImportError struct {
 	Message string `json:"message"`
 }
 
-// ImportResult counts what an import did. With Errors, nothing was written.
+// ImportResult counts what an import did, and says it line by line. With
+// Errors, nothing was written.
 type ImportResult struct {
-	Created int           `json:"created"`
-	Updated int           `json:"updated"`
-	Errors  []ImportError `json:"errors,omitempty"`
+	Created int               `json:"created"`
+	Updated int               `json:"updated"`
+	Rows    []ImportRowResult `json:"rows,omitempty"`
+	Errors  []ImportError     `json:"errors,omitempty"`
+}
+
+// ImportRowResult is what became of one line: "created" or "updated", and
+// the user's public id.
+type ImportRowResult struct {
+	Line   int    `json:"line"`
+	Result string `json:"result"`
+	User   string `json:"user"`
 }
 
 // ParseImportCSV reads CSV with a header naming the columns phone, name and
@@ -141,23 +151,28 @@ func (s *Store) Import(ctx context.Context, tenantID int64, rows []ImportRow, ac
 		if errors.Is(err, sql.ErrNoRows) {
 			err = tx.GetContext(ctx, &id, `SELECT id FROM users WHERE tenant_id = ? AND phone = ? FOR UPDATE`, tenantID, r.Phone)
 		}
-		event := EventUpdated
+		event, row := EventUpdated, ImportRowResult{Line: r.Line, Result: "updated"}
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			var res2 sql.Result
+			row.Result, row.User = "created", newPublicID()
 			res2, err = tx.ExecContext(ctx, `INSERT INTO users (tenant_id, public_id, nickname, phone, external_id) VALUES (?, ?, ?, ?, ?)`,
-				tenantID, newPublicID(), r.Name, r.Phone, nullable(r.ExternalID))
+				tenantID, row.User, r.Name, r.Phone, nullable(r.ExternalID))
 			if err == nil {
 				id, _ = res2.LastInsertId()
 			}
 			res.Created++
 			event = EventCreated
 		case err == nil:
+			err = tx.GetContext(ctx, &row.User, `SELECT public_id FROM users WHERE id = ?`, id)
+		}
+		if err == nil && row.Result == "updated" {
 			_, err = tx.ExecContext(ctx, `UPDATE users SET phone = ?, nickname = IF(? = '', nickname, ?),
 				external_id = COALESCE(?, external_id) WHERE id = ?`, r.Phone, r.Name, r.Name, nullable(r.ExternalID), id)
 			res.Updated++
 			updated = append(updated, id)
 		}
+		res.Rows = append(res.Rows, row)
 		if isDuplicate(err) {
 			return ImportResult{Errors: []ImportError{{r.Line, "phone or external_id already belongs to another user"}}}, nil
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -116,33 +117,94 @@ func (s *Store) Identities(ctx context.Context, tenantID, userID int64) ([]Ident
 	return out, nil
 }
 
-// SetBanned bans or unbans a user. Banning also raises the user's session
-// epoch, so every session issued so far is refused at once; the caller
-// also deletes them from Redis.
+// Ban is how a user is banned: why (shown to the tenant's admins, never to
+// the user) and, optionally, until when.
+type Ban struct {
+	Reason string
+	Until  *time.Time // nil: until an admin lifts it
+}
+
+// MaxBanReason bounds a ban's reason, in characters.
+const MaxBanReason = 200
+
+func (b Ban) validate(now time.Time) error {
+	switch {
+	case utf8.RuneCountInString(b.Reason) > MaxBanReason:
+		return tenants.Invalid(fmt.Sprintf("the reason is at most %d characters", MaxBanReason))
+	case !utf8.ValidString(b.Reason):
+		return tenants.Invalid("the reason is not valid text")
+	case b.Until != nil && !b.Until.After(now):
+		return tenants.Invalid("the ban's end must be in the future")
+	case b.Until != nil && b.Until.After(now.AddDate(100, 0, 0)):
+		return tenants.Invalid("the ban's end is too far away; leave it empty for a ban without end")
+	}
+	return nil
+}
+
+// SetBanned bans (with no reason and no end) or unbans a user.
 func (s *Store) SetBanned(ctx context.Context, tenantID, userID int64, banned bool, actor audit.Actor) error {
+	if banned {
+		return s.Ban(ctx, tenantID, userID, Ban{}, actor)
+	}
+	return s.setBan(ctx, tenantID, userID, nil, actor)
+}
+
+// Ban bans a user. It also raises the user's session epoch, so every
+// session issued so far is refused at once; the caller also deletes them
+// from Redis. Banning a banned user again replaces the reason and the end.
+func (s *Store) Ban(ctx context.Context, tenantID, userID int64, b Ban, actor audit.Actor) error {
+	b.Reason = strings.TrimSpace(b.Reason)
+	if err := b.validate(time.Now()); err != nil {
+		return err
+	}
+	return s.setBan(ctx, tenantID, userID, &b, actor)
+}
+
+// setBan bans (b set) or unbans (b nil) a user.
+func (s *Store) setBan(ctx context.Context, tenantID, userID int64, b *Ban, actor audit.Actor) error {
 	defer s.changed(ctx, tenantID, userID)
 	return s.manageTx(ctx, func(tx *sqlx.Tx) error {
 		u, err := lockUser(ctx, tx, tenantID, userID)
 		if err != nil {
 			return err
 		}
-		query, action := `UPDATE users SET status = 'active' WHERE id = ?`, "user.unbanned"
-		if banned {
-			query, action = `UPDATE users SET status = 'banned', session_epoch = session_epoch + 1 WHERE id = ?`, "user.banned"
+		query, args, action := `UPDATE users SET status = 'active', ban_reason = NULL, banned_until = NULL WHERE id = ?`,
+			[]any{userID}, "user.unbanned"
+		var reason *string
+		var until *time.Time
+		details := map[string]any(nil)
+		if b != nil {
+			if b.Reason != "" {
+				reason = &b.Reason
+			}
+			if b.Until != nil {
+				x := b.Until.UTC().Truncate(time.Millisecond)
+				until = &x
+			}
+			query, args, action = `UPDATE users SET status = 'banned', ban_reason = ?, banned_until = ?,
+				session_epoch = session_epoch + 1 WHERE id = ?`, []any{reason, until, userID}, "user.banned"
+			details = map[string]any{}
+			if reason != nil {
+				details["reason"] = *reason
+			}
+			if until != nil {
+				details["until"] = *until
+			}
 		}
-		if _, err := tx.ExecContext(ctx, query, userID); err != nil {
+		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
 			return fmt.Errorf("users: ban: %w", err)
 		}
 		event, after := EventUpdated, *u
-		after.Status = StatusActive
-		if banned {
+		after.Status, after.BanReason, after.BannedUntil = StatusActive, nil, nil
+		if b != nil {
 			event, after.Status, after.SessionEpoch = EventBanned, StatusBanned, u.SessionEpoch+1
+			after.BanReason, after.BannedUntil = reason, until
 		}
 		if err := s.emit(ctx, tx, event, &after, ""); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{TenantID: tenantID, Actor: actor,
-			Action: action, TargetType: "user", TargetID: u.PublicID})
+			Action: action, TargetType: "user", TargetID: u.PublicID, Details: details})
 	})
 }
 
@@ -192,9 +254,9 @@ func (s *Store) Stats(ctx context.Context, tenantID int64, since time.Time) (Sta
 	var st Stats
 	err := s.db.GetContext(ctx, &st,
 		`SELECT COUNT(*) AS users,
-		        COALESCE(SUM(status = 'banned'), 0) AS banned,
+		        COALESCE(SUM(status = 'banned' AND (banned_until IS NULL OR banned_until > ?)), 0) AS banned,
 		        COALESCE(SUM(last_login_at >= ?), 0) AS logins_today
-		 FROM users WHERE tenant_id = ?`, since.UTC(), tenantID)
+		 FROM users WHERE tenant_id = ?`, time.Now().UTC(), since.UTC(), tenantID)
 	if err != nil {
 		return Stats{}, fmt.Errorf("users: stats: %w", err)
 	}

@@ -34,16 +34,24 @@ type User struct {
 	Phone        *string    `db:"phone"`
 	UnionID      *string    `db:"unionid"`
 	Status       string     `db:"status"`
+	BanReason    *string    `db:"ban_reason"`
+	BannedUntil  *time.Time `db:"banned_until"` // nil: until lifted
 	SessionEpoch int64      `db:"session_epoch"`
 	CreatedAt    time.Time  `db:"created_at"`
 	LastLoginAt  *time.Time `db:"last_login_at"`
 }
 
 const userColumns = `id, tenant_id, public_id, nickname, avatar_url, phone, unionid, status,
-	session_epoch, created_at, last_login_at`
+	ban_reason, banned_until, session_epoch, created_at, last_login_at`
 
-// Banned reports whether the user may not log in.
-func (u *User) Banned() bool { return u.Status == StatusBanned }
+// Banned reports whether the user may not log in: banned, and the ban's
+// end, if it has one, not reached. A ban that ended needs nobody to lift it.
+func (u *User) Banned() bool { return u.BannedAt(time.Now()) }
+
+// BannedAt reports whether the user is banned at the time now.
+func (u *User) BannedAt(now time.Time) bool {
+	return u.Status == StatusBanned && (u.BannedUntil == nil || now.Before(*u.BannedUntil))
+}
 
 // PhoneBound reports whether a phone number is bound to the user.
 func (u *User) PhoneBound() bool { return u.Phone != nil && *u.Phone != "" }

@@ -5,11 +5,12 @@
 let csrf = "";
 
 export class ApiError extends Error {
-  constructor(status, code, message, retryAfter = 0) {
+  constructor(status, code, message, retryAfter = 0, error) {
     super(message);
     this.status = status;
     this.code = code;
     this.retryAfter = retryAfter; // seconds, from Retry-After; 0 when absent
+    this.error = error || {}; // the whole error object, e.g. an import's lines
   }
 }
 
@@ -24,15 +25,25 @@ export function onExpired(f) {
   expired = f;
 }
 
+// api calls the admin API with a JSON body; apiText sends a text body of
+// another type (a CSV import).
 export async function api(method, path, body) {
+  return call(method, path, body === undefined ? undefined : JSON.stringify(body), "application/json");
+}
+
+export async function apiText(method, path, text, type) {
+  return call(method, path, text, type);
+}
+
+async function call(method, path, body, type) {
   const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = type;
   if (method !== "GET") headers["X-CSRF-Token"] = csrf;
   let res;
   try {
     res = await fetch("/admin/api" + path, {
       method, headers, credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body,
     });
   } catch {
     throw new ApiError(0, "network", "");
@@ -47,7 +58,7 @@ export async function api(method, path, body) {
   if (!res.ok) {
     const e = (data && data.error) || {};
     const err = new ApiError(res.status, e.code || "internal", e.message || res.statusText,
-      Number(res.headers.get("Retry-After")) || 0);
+      Number(res.headers.get("Retry-After")) || 0, e);
     if (res.status === 401 && err.code === "unauthenticated" && csrf) expired(err);
     throw err;
   }

@@ -2,6 +2,7 @@ import { api } from "../api.js";
 import { h, mount, field, table, fmtTime } from "../dom.js";
 import { lang, codeText } from "../i18n.js";
 import { guard, toast, confirmAction, confirmTyped } from "../app.js";
+import { webhooksCard } from "./webhooks.js";
 
 // backendsView: what the tenant's own servers use (docs/backends.md): API
 // keys, JWT signing keys, webhooks and their deliveries. A new API key or
@@ -64,7 +65,7 @@ export async function backendsView(root, ctx) {
     api("GET", ctx.path + "/api-keys"), api("GET", ctx.path + "/signing-keys"),
     api("GET", ctx.path + "/webhooks"), api("GET", ctx.path + "/webhook-deliveries?limit=20"),
   ]);
-  mount(root, apiKeysCard(ctx, keys.api_keys), signingCard(ctx, signing), webhooksCard(ctx, hooks),
+  mount(root, apiKeysCard(ctx, keys.api_keys), signingCard(ctx, signing), webhooksCard(ctx, hooks, reload, once),
     deliveriesCard(ctx, deliveries.deliveries));
 }
 
@@ -126,42 +127,6 @@ function signingCard(ctx, data) {
     h("p", { class: "hint" }, tr("jwks") + ": ", h("code", {}, data.jwks_uri)),
     table(["kid", tr("alg"), tr("state"), tr("created")], rows, { "data-test": "signing-table" }), cooldown, btn,
     h("div", { class: "danger-zone emergency" }, h("p", { class: "hint" }, tr("emergencyHint")), emergency));
-}
-
-function webhooksCard(ctx, data, shown = h("div")) {
-  const rows = data.webhooks.map((w) => {
-    const p = ctx.path + "/webhooks/" + w.id;
-    const toggle = h("button", {}, w.status === "active" ? tr("disable") : tr("enable"));
-    toggle.addEventListener("click", () => guard(toggle, async () => {
-      await api("PATCH", p, { status: w.status === "active" ? "disabled" : "active" });
-      reload();
-    }));
-    const del = h("button", { class: "danger" }, tr("delete"));
-    del.addEventListener("click", async () => {
-      if (!(await confirmAction(tr("confirmDeleteHook", { url: w.url }), tr("delete")))) return;
-      guard(del, async () => { await api("DELETE", p); reload(); });
-    });
-    return h("tr", {}, h("td", {}, h("code", {}, w.url)), h("td", {}, w.events.join(", ")),
-      h("td", {}, h("span", { class: "badge " + w.status }, w.status)), h("td", { class: "actions" }, toggle, del));
-  });
-  const url = h("input", { type: "url", required: true, placeholder: "https://", "data-test": "hook-url" });
-  const boxes = data.event_types.map((e) => h("input", { type: "checkbox", value: e, checked: e !== "user.login" }));
-  const submit = h("button", { type: "submit", class: "primary", "data-test": "add-hook" }, tr("addWebhook"));
-  const form = h("form", {}, h("div", { class: "grid" }, field(tr("url"), url)),
-    h("div", { class: "checks" }, data.event_types.map((e, i) => h("label", { class: "check" }, boxes[i], " ", e))), submit);
-  form.addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    guard(submit, async () => {
-      const r = await api("POST", ctx.path + "/webhooks", { url: url.value, events: boxes.filter((b) => b.checked).map((b) => b.value) });
-      url.value = "";
-      mount(shown, once(tr("secret"), r.secret));
-      card.replaceWith(webhooksCard(ctx, await api("GET", ctx.path + "/webhooks"), shown)); // the list with it
-    });
-  });
-  const card = h("section", { class: "card", "data-test": "webhooks" }, h("h2", {}, tr("webhooks")),
-    rows.length ? table([tr("url"), tr("events"), tr("state"), ""], rows) : h("p", { class: "empty" }, tr("noWebhooks")),
-    form, shown);
-  return card;
 }
 
 function deliveriesCard(ctx, list) {

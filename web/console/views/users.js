@@ -2,6 +2,7 @@ import { api, q, ApiError } from "../api.js";
 import { h, mount, table, fmtTime } from "../dom.js";
 import { t, lang } from "../i18n.js";
 import { guard, toast, confirmAction, showError } from "../app.js";
+import { importCard, banForm, loginsCard } from "./userdata.js";
 
 // usersView: search and keyset pages (newest first). The cursors of the
 // pages seen are kept so that "previous" works without offsets.
@@ -44,7 +45,7 @@ export function usersView(root, ctx) {
   prev.addEventListener("click", () => { if (page > 0) { page--; load(); } });
   next.addEventListener("click", () => { if (cursors[page + 1]) { page++; load(); } });
   mount(root, h("section", { class: "card" }, h("h2", {}, t("tab_users")), h("p", { class: "hint" }, t("searchHint")),
-    form, list, h("div", { class: "row pager" }, prev, next)));
+    form, list, h("div", { class: "row pager" }, prev, next)), importCard(ctx, () => { cursors.length = 1; page = 0; load(); }));
   load();
 }
 
@@ -64,15 +65,7 @@ export async function userView(root, ctx, id) {
   const u = r.user;
   const reload = () => userView(root, ctx, id);
   const banned = u.status === "banned";
-  const banBtn = h("button", { class: banned ? "" : "danger", "data-test": banned ? "user-unban" : "user-ban" }, banned ? t("unban") : t("ban"));
-  banBtn.addEventListener("click", async () => {
-    if (!banned && !(await confirmAction(t("confirmBan"), t("ban")))) return;
-    guard(banBtn, async () => {
-      await api("POST", path + (banned ? "/unban" : "/ban"));
-      toast(banned ? t("userUnbanned") : t("userBanned"));
-      reload();
-    });
-  });
+  const ban = banForm(path, u, reload); // userdata.js: reason and end, or unban
   const revokeAll = h("button", { "data-test": "user-revoke-all" }, t("revokeUserSessions"));
   revokeAll.addEventListener("click", async () => {
     if (!(await confirmAction(t("confirmRevokeUser"), t("revoke")))) return;
@@ -110,8 +103,11 @@ export async function userView(root, ctx, id) {
     h("section", { class: "card" },
       h("h2", {}, u.nickname || t("unnamed"), " ", h("span", { class: "badge " + u.status, "data-test": "user-status" }, t("status_" + u.status))),
       dl([[t("userId"), h("code", {}, u.id)], [t("phone"), u.phone || "—"], ["unionid", u.unionid || "—"],
-        [t("created"), fmtTime(u.created_at, lang())], [t("lastLogin"), fmtTime(u.last_login_at, lang())]]),
-      h("div", { class: "row" }, banBtn, revokeAll, del)),
+        [t("created"), fmtTime(u.created_at, lang())], [t("lastLogin"), fmtTime(u.last_login_at, lang())],
+        ...(banned ? [[t("banReason"), h("span", { "data-test": "ban-reason" }, u.ban_reason || "—")],
+          [t("bannedUntil"), h("span", { "data-test": "banned-until" }, u.banned_until ? fmtTime(u.banned_until, lang()) : t("banNoEnd"))]] : [])]),
+      ban.form,
+      h("div", { class: "row" }, ban.button, revokeAll, del)),
     // Every way in (issue 15): the WeChat identities by their app's kind, and the phone.
     h("section", { class: "card", "data-test": "ways-in" }, h("h2", {}, t("waysIn")),
       table([t("wayKind"), "AppID", "openid", "unionid", t("lastUsed")], [
@@ -123,5 +119,6 @@ export async function userView(root, ctx, id) {
     h("section", { class: "card" }, h("h2", {}, t("tab_sessions")),
       sessRows.length
         ? table([t("session"), t("created"), t("lastSeen"), t("idleExpires"), "IP", t("userAgent"), ""], sessRows, { "data-test": "sessions-table" })
-        : h("p", { class: "empty", "data-test": "no-sessions" }, t("noSessions"))));
+        : h("p", { class: "empty", "data-test": "no-sessions" }, t("noSessions"))),
+    loginsCard(path));
 }

@@ -1,0 +1,71 @@
+package sessions_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"miniauth/tenants/sessions"
+)
+
+// TestLastSeenAndHistory: a session's last use is what Get noted, not a
+// figure worked out from the TTL, so lowering the tenant's idle lifetime
+// does not move it to "now"; every login lands in the user's history,
+// newest first, at most MaxLoginHistory of them; ListUsers names each
+// session's app and drops revoked ones.
+func TestLastSeenAndHistory(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		s, _ := newStore(t, b)
+		token := create(t, s, 1, 42)
+		list, err := s.ListUser(ctx, 1, 42)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("ListUser = %+v, %v", list, err)
+		}
+		issued := list[0].IssuedAt
+		if !list[0].LastSeen.Equal(issued) {
+			t.Fatalf("an unused session was last seen at %v, not at its login %v", list[0].LastSeen, issued)
+		}
+		// A use under a shorter idle lifetime than the session was made
+		// with (an admin lowered it): the last use is still when it was.
+		if _, err := s.Get(ctx, 1, token, sessions.Policy{Idle: 10 * time.Minute}); err != nil {
+			t.Fatal(err)
+		}
+		list, err = s.ListUser(ctx, 1, 42)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("ListUser = %+v, %v", list, err)
+		}
+		seen := list[0].LastSeen
+		if seen.Before(issued) || seen.After(time.Now().Add(time.Second)) {
+			t.Fatalf("last seen %v, issued %v", seen, issued)
+		}
+		again, err := s.ListUsers(ctx, 1, []int64{42, 43}, 0)
+		if err != nil || len(again) != 1 || !again[0].LastSeen.Equal(seen) || again[0].AppID != 1 || again[0].UserID != 42 {
+			t.Fatalf("ListUsers = %+v, %v", again, err)
+		}
+		for range sessions.MaxLoginHistory + 3 {
+			create(t, s, 1, 42)
+		}
+		h, err := s.LoginHistory(ctx, 1, 42)
+		if err != nil || len(h) != sessions.MaxLoginHistory {
+			t.Fatalf("LoginHistory = %d entries, %v", len(h), err)
+		}
+		for i := 1; i < len(h); i++ {
+			if h[i].At.After(h[i-1].At) || h[i].AppID != 1 {
+				t.Fatalf("history not newest first: %+v", h)
+			}
+		}
+		if err := s.Revoke(ctx, 1, 42, sessions.IDOf(token)); err != nil {
+			t.Fatal(err)
+		}
+		after, err := s.ListUsers(ctx, 1, []int64{42}, 0)
+		if err != nil || len(after) != sessions.MaxLoginHistory+3 {
+			t.Fatalf("ListUsers after a revocation = %d, %v", len(after), err)
+		}
+		for _, i := range after {
+			if i.ID == sessions.IDOf(token) {
+				t.Fatal("a revoked session is listed")
+			}
+		}
+	})
+}
