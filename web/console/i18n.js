@@ -132,6 +132,11 @@ const en = {
   smsTestHint: "Sends a real login code through these settings; it counts against the limits.",
   smsSendTest: "Send", smsTestSent: "Code sent", smsConfirmRemove: "Remove the SMS settings? SMS sign-in stops.",
   smsCapReached: "The daily SMS cap was reached today: no more codes are sent until midnight Beijing time. Raise it in the SMS tab.",
+  err_invalid_phone: "Not a mobile number SMS codes are sent to (E.164, e.g. +8613800138000).",
+  err_invalid_sms_code: "The SMS code is wrong, expired or already used.", err_sms_not_configured: "SMS sign-in is not set up.",
+  err_sms_unavailable: "The SMS could not be sent: check the provider settings and balance.",
+  audit_sms_settings_updated: "SMS settings changed", audit_sms_settings_deleted: "SMS settings removed",
+  audit_sms_test_sent: "Test SMS code sent", audit_sms_daily_cap_reached: "Daily SMS cap reached",
 };
 
 const zh = {
@@ -263,6 +268,11 @@ const zh = {
   smsTestHint: "按当前配置发送一条真实的登录验证码，计入限额。",
   smsSendTest: "发送", smsTestSent: "验证码已发送", smsConfirmRemove: "删除短信配置？短信登录将停止。",
   smsCapReached: "今日短信已达每日上限：北京时间零点前不再发送验证码。可在“短信”页提高上限。",
+  err_invalid_phone: "不是可接收短信验证码的手机号（E.164 格式，如 +8613800138000）。",
+  err_invalid_sms_code: "短信验证码错误、已过期或已使用。", err_sms_not_configured: "尚未配置短信登录。",
+  err_sms_unavailable: "短信发送失败：请检查服务商配置与余额。",
+  audit_sms_settings_updated: "修改短信配置", audit_sms_settings_deleted: "删除短信配置",
+  audit_sms_test_sent: "发送测试验证码", audit_sms_daily_cap_reached: "达到短信每日上限",
 };
 
 // The user page's ways in (views/users.js), issue 15.
