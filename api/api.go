@@ -23,6 +23,7 @@ import (
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/signin"
 	"miniauth/tenants/signup"
+	"miniauth/tenants/stats"
 	"miniauth/tenants/tokens"
 	"miniauth/tenants/users"
 	"miniauth/tenants/webhooks"
@@ -82,6 +83,10 @@ type Deps struct {
 	APIKeys      *apikeys.Store
 	AccessTokens *sessions.AccessTokens
 	Webhooks     *webhooks.Store
+
+	// Usage answers the charts of use (usage.go); the sign-in core counts
+	// into it. Its rollup (Usage.Run) is serve's to start.
+	Usage *stats.Store
 }
 
 // CodeExchanger is what login needs of WeChat: code2session.

@@ -64,6 +64,7 @@ func (s *Server) routes() {
 	admin.get("/tenants", s.adminListTenants)
 	admin.post("/tenants", s.requirePlatform, s.adminCreateTenant)
 	admin.get("/audit", s.requirePlatform, s.adminPlatformAudit)
+	admin.get("/usage", s.requirePlatform, s.adminPlatformUsage) // charts of use (usage.go)
 
 	at := admin.with("/tenants/:tenant", s.loadAdminTenant)
 	at.get("", s.adminGetTenant)
@@ -73,6 +74,7 @@ func (s *Server) routes() {
 	at.post("/enable", s.requirePlatform, s.adminSetTenantStatus(tenants.StatusActive))
 	at.get("/overview", s.adminOverview)
 	at.get("/audit", s.adminTenantAudit)
+	at.get("/usage", s.adminTenantUsage)
 
 	at.get("/admins", s.adminListTenantAdmins)
 	at.post("/admins", s.requirePlatform, s.adminCreateTenantAdmin)

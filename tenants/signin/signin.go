@@ -47,6 +47,10 @@ type Config struct {
 	Codes   CodeExchanger      // the mini-program's code2session (miniprogram.go)
 	Tokens  *tokens.Cache      // WeChat access tokens, for the phone number (phone.go)
 	Limiter *ratelimit.Limiter // the identities' login budgets; nil: none
+	// The charts of use (stats.go): Stats counts every way in, nil none;
+	// Cause names a refusal by its documented error code.
+	Stats *stats.Counter
+	Cause func(error) string
 }
 
 // Service is the sign-in core. It is safe for concurrent use.
@@ -98,7 +102,7 @@ type Entered struct {
 func (s *Service) Enter(ctx context.Context, t *tenants.Tenant, e Entry) (in Entered, err error) {
 	// What the transaction needs, taken out of e so that e itself stays
 	// off the heap (a login is the hot path of every new session).
-	inTx, appID, key, client := e.InTx, e.Attempt.AppID, e.SessionKey, e.Client
+	inTx, appID, key, client, way := e.InTx, e.Attempt.AppID, e.SessionKey, e.Client, e.Way
 	in.User, in.Created, err = s.cfg.Users.Enter(ctx, e.Attempt, func(u *users.User, _ bool) error {
 		if u.Banned() {
 			return users.ErrBanned
@@ -129,6 +133,7 @@ func (s *Service) Enter(ctx context.Context, t *tenants.Tenant, e Entry) (in Ent
 			return Entered{}, err
 		}
 	}
+	s.counted(ctx, t, way, appID, &in)
 	return in, nil
 }
 
