@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"miniauth/api"
+	"miniauth/tenants"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/stats"
 )
@@ -242,5 +243,34 @@ func TestUsageRefusals(t *testing.T) {
 	}
 	if c := causes(r); len(c) != 1 || c["rate_limited"] != 1 {
 		t.Fatalf("failed by cause %v, want rate_limited 1", c)
+	}
+}
+
+// TestUsageCountsSignUps: under the signup policy a login that hands out
+// a ticket is neither a login nor a refusal; the sign-up with the ticket
+// is a new user of the way it came from (the mini-program, by its app).
+func TestUsageCountsSignUps(t *testing.T) {
+	e := newAdminEnv(t)
+	e.settings(func(s *tenants.Settings) { s.Registration = tenants.RegistrationSignup })
+	r := e.do("POST", "/t/acme/login", `{"code":"`+e.code("newcomer")+`"}`)
+	ticket, _ := r.Body["signup_ticket"].(string)
+	if r.Status != 200 || ticket == "" {
+		t.Fatalf("login under signup: %d %s", r.Status, r.Raw)
+	}
+	remember(ticket, "signup ticket")
+	u := e.as(e.callers[own], "GET", "/admin/api/tenants/acme/usage", "")
+	last := len(u.list("days")) - 1
+	if l, f := nums(u, "logins"), nums(u, "failed"); l[last] != 0 || f[last] != 0 {
+		t.Fatalf("a ticket handed out counted as %d logins and %d failures", l[last], f[last])
+	}
+	if r := e.do("POST", "/t/acme/register", `{"signup_ticket":"`+ticket+`"}`); r.Status != 200 {
+		t.Fatalf("register: %d %s", r.Status, r.Raw)
+	}
+	u = e.as(e.callers[own], "GET", "/admin/api/tenants/acme/usage", "")
+	if l, n, d := nums(u, "logins"), nums(u, "new_users"), nums(u, "dau"); l[last] != 1 || n[last] != 1 || d[last] != 1 {
+		t.Fatalf("after the sign-up: %d logins, %d new users, DAU %d; want 1, 1, 1", l[last], n[last], d[last])
+	}
+	if ways := u.list("ways"); len(ways) != 1 || get[string](t, ways[0], "way") != "miniprogram" {
+		t.Fatalf("the sign-up's way: %v", ways)
 	}
 }
