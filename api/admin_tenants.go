@@ -17,6 +17,7 @@ type settingsJSON struct {
 	Registration           string `json:"registration"`
 	NicknameCheck          bool   `json:"nickname_check"`
 	NicknameCheckFailOpen  bool   `json:"nickname_check_fail_open"`
+	AccessTokenOnLogin     bool   `json:"access_token_on_login"`
 }
 
 // appJSON never carries the AppSecret, not even masked: it is write-only.
@@ -42,7 +43,8 @@ func newTenantJSON(t *tenants.Tenant) tenantJSON {
 			SessionAbsoluteSeconds: int(t.Settings.SessionAbsolute().Seconds()),
 			Registration:           t.Settings.RegistrationPolicy(),
 			NicknameCheck:          t.Settings.NicknameCheckOn(),
-			NicknameCheckFailOpen:  t.Settings.NicknameCheckFailsOpen()}}
+			NicknameCheckFailOpen:  t.Settings.NicknameCheckFailsOpen(),
+			AccessTokenOnLogin:     t.Settings.AccessTokenOnLoginOn()}}
 	for _, a := range t.Apps {
 		j.Apps = append(j.Apps, appJSON{AppID: a.AppID, Kind: a.Kind, IsDefault: a.IsDefault})
 	}
@@ -111,6 +113,7 @@ type updateTenantRequest struct {
 		Registration           *string `json:"registration"`
 		NicknameCheck          *bool   `json:"nickname_check"`
 		NicknameCheckFailOpen  *bool   `json:"nickname_check_fail_open"`
+		AccessTokenOnLogin     *bool   `json:"access_token_on_login"`
 	} `json:"settings"`
 }
 
@@ -139,6 +142,9 @@ func (s *Server) adminUpdateTenant(c *fiber.Ctx) error {
 		}
 		if v := req.Settings.NicknameCheckFailOpen; v != nil {
 			st.NicknameCheckFailOpen = v
+		}
+		if v := req.Settings.AccessTokenOnLogin; v != nil {
+			st.AccessTokenOnLogin = v
 		}
 		u.Settings = &st
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,6 +44,8 @@ func newAdminUserJSON(u *users.User) adminUserJSON {
 }
 
 type identityJSON struct {
+	ID          string     `json:"id"`   // as DELETE /me/identities/{id} takes it
+	Kind        string     `json:"kind"` // the app's: miniprogram, officialaccount, mobileapp, website
 	AppID       string     `json:"appid"`
 	OpenID      string     `json:"openid"`
 	UnionID     string     `json:"unionid,omitempty"`
@@ -97,7 +100,7 @@ func (s *Server) adminGetUser(c *fiber.Ctx) error {
 	}
 	idj := make([]identityJSON, 0, len(ids))
 	for _, i := range ids {
-		j := identityJSON{AppID: i.AppID, OpenID: i.OpenID, CreatedAt: i.CreatedAt.UTC(), LastLoginAt: i.LastLoginAt}
+		j := identityJSON{ID: strconv.FormatInt(i.ID, 10), Kind: i.Kind, AppID: i.AppID, OpenID: i.OpenID, CreatedAt: i.CreatedAt.UTC(), LastLoginAt: i.LastLoginAt}
 		if i.UnionID != nil {
 			j.UnionID = *i.UnionID
 		}

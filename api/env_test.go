@@ -314,7 +314,7 @@ func (e *env) count(query string, args ...any) int {
 // sessionKeys counts the tenant's session records in Redis.
 func (e *env) sessionKeys() int {
 	e.t.Helper()
-	keys, err := e.rdb.Keys(context.Background(), e.prefix+":t:*:s:*").Result()
+	keys, err := e.rdb.Keys(context.Background(), e.prefix+":t:*:[sS]:*").Result()
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -72,6 +72,9 @@ const (
 	CodeWeChatUserBlocked    = "wechat_user_blocked"    // 403: WeChat blocks this high-risk user's logins (40226)
 	CodeWeChatQuotaExhausted = "wechat_quota_exhausted" // 429: the app's daily WeChat API quota is spent (45009)
 	CodeSnapshotUser         = "snapshot_user"          // web OAuth from a snapshot page: a virtual user, refused
+	// Ways in of one account (identities.go).
+	CodeIdentityInUse = "identity_in_use" // 409: the way in belongs to another user of the tenant
+	CodeLastIdentity  = "last_identity"   // 409: unlinking it would leave the user no way in
 )
 
 // Error is an API error: a status, a code and a message for the client,
@@ -150,6 +153,12 @@ func classify(err error) *Error {
 		return &Error{Status: 403, Code: CodeNotRegistered, Message: "no user of this tenant has this phone number; ask the business to register you"}
 	case errors.Is(err, users.ErrPhoneInUse):
 		return &Error{Status: 409, Code: CodePhoneInUse, Message: "this phone number is bound to another user"}
+	case errors.Is(err, users.ErrIdentityInUse):
+		return &Error{Status: 409, Code: CodeIdentityInUse, Message: "this way in belongs to another user of this tenant; sign in there to use it"}
+	case errors.Is(err, users.ErrLastWayIn):
+		return &Error{Status: 409, Code: CodeLastIdentity, Message: "this is the user's last way to sign in; link another one first"}
+	case errors.Is(err, users.ErrNoWayIn):
+		return &Error{Status: 404, Code: CodeNotFound, Message: "this user has no way in of this id"}
 	case errors.Is(err, signup.ErrInvalid):
 		return &Error{Status: 400, Code: CodeInvalidTicket, Message: "the sign-up ticket is invalid, expired or already used; log in again"}
 	case errors.As(err, &exceeded):

@@ -48,7 +48,7 @@ func (m *Metrics) observe(c *fiber.Ctx, route string, status int, elapsed time.D
 	// Labels outlive the request: copy what fasthttp would reuse.
 	m.requests.WithLabelValues(route, strings.Clone(c.Method()), strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(route).Observe(elapsed.Seconds())
-	if route == "/t/:tenant/login" || route == "/t/:tenant/register" {
+	if route == "/t/:tenant/login" || route == "/t/:tenant/register" || route == "/t/:tenant/login/wechat-app" {
 		outcome := "ok"
 		if code, _ := c.Locals(localErrorCode).(string); code != "" {
 			outcome = code

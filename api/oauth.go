@@ -21,7 +21,8 @@ import (
 
 const oauthCookie = "miniauth_oauth_state"
 
-// oauthStart sends the browser to WeChat's authorize page
+// oauthStart sends the browser to WeChat's authorize page, or for scope
+// snsapi_login to the website application's QR login page (qrconnect)
 // (GET /oauth/wechat/start?redirect_uri=…&scope=…&appid=…). The state is
 // kept in Redis and in a cookie of this browser, so that a callback
 // replayed in another browser is refused.
@@ -31,16 +32,16 @@ func (s *Server) oauthStart(c *fiber.Ctx) error {
 	if !t.Settings.AllowsRedirect(redirect) {
 		return &Error{Status: 400, Code: CodeInvalidRedirectURI, Message: "redirect_uri is not on this tenant's list of redirect URIs"}
 	}
-	if scope != wechat.ScopeBase && scope != wechat.ScopeUserInfo {
-		return badRequest("scope must be snsapi_base or snsapi_userinfo")
+	if scope != wechat.ScopeBase && scope != wechat.ScopeUserInfo && scope != wechat.ScopeLogin {
+		return badRequest("scope must be snsapi_base or snsapi_userinfo (an official account's), or snsapi_login (a website's QR login)")
 	}
 	appid := strings.Clone(c.Query("appid"))
 	if appid != "" && !tenants.ValidAppID(appid) {
 		return badRequest("appid is malformed")
 	}
-	app, err := t.OfficialAccount(appid)
+	app, err := oauthApp(t, scope, appid)
 	if err != nil {
-		return badRequest("this tenant has no such official account")
+		return err
 	}
 	state, err := s.deps.Signup.NewState(ctx, t.ID, signup.State{AppID: app.ID, Scope: scope, RedirectURI: redirect})
 	if err != nil {
@@ -54,7 +55,27 @@ func (s *Server) oauthStart(c *fiber.Ctx) error {
 		base = wechat.DefaultAuthorizeURL
 	}
 	callback := strings.TrimRight(s.deps.PublicURL, "/") + s.oauthPath(t) + "/callback"
+	if scope == wechat.ScopeLogin {
+		return c.Redirect(wechat.QRConnectURL(base, app.AppID, callback, state), fiber.StatusFound)
+	}
 	return c.Redirect(wechat.AuthorizeURL(base, app.AppID, callback, scope, state), fiber.StatusFound)
+}
+
+// oauthApp is the app a web OAuth start is for: a website application for
+// QR login (snsapi_login), an official account otherwise.
+func oauthApp(t *tenants.Tenant, scope, appid string) (*tenants.App, error) {
+	if scope == wechat.ScopeLogin {
+		app, err := t.Website(appid)
+		if err != nil {
+			return nil, badRequest("this tenant has no such website application")
+		}
+		return app, nil
+	}
+	app, err := t.OfficialAccount(appid)
+	if err != nil {
+		return nil, badRequest("this tenant has no such official account")
+	}
+	return app, nil
 }
 
 func (s *Server) oauthPath(t *tenants.Tenant) string { return "/t/" + t.Slug + "/oauth/wechat" }

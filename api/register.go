@@ -96,7 +96,7 @@ func (s *Server) register(c *fiber.Ctx) error {
 	}
 	in, err := s.enter(c, a, p.SessionKey, func() error {
 		return s.deps.Signup.Spend(ctx, t.ID, req.Ticket)
-	}, true)
+	}, t.Settings.AccessTokenOnLoginOn())
 	if err != nil {
 		return err
 	}

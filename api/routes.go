@@ -43,6 +43,10 @@ func (s *Server) routes() {
 	t.post("/logout", s.requireSessionToRevoke, s.logout) // never rate-limited away
 	// Registration and the rest of WeChat login (docs/registration.md).
 	t.post("/register", s.limitLogin, s.register)
+	t.post("/login/wechat-app", s.limitLogin, s.loginWeChatApp) // the tenant's iOS/Android app (login_wechat_app.go)
+	t.get("/me/identities", s.requireSession, s.myIdentities)   // ways in of one account (identities.go)
+	t.post("/me/identities", s.requireSession, s.limitLogin, s.linkIdentity)
+	t.delete("/me/identities/:id", s.requireSession, s.unlinkIdentity)
 	t.post("/me/phone", s.requireSession, s.bindPhone)
 	t.post("/me/decrypt", s.requireSession, s.decrypt)
 	t.get("/me/session-key", s.requireSession, s.sessionKeyStatus)

@@ -100,6 +100,18 @@ type Settings struct {
 	// when the check cannot run; false refuses it.
 	NicknameCheck         *bool `json:"nickname_check,omitempty"`
 	NicknameCheckFailOpen *bool `json:"nickname_check_fail_open,omitempty"`
+	// AccessTokenOnLogin (default true) puts an access token for the
+	// tenant's backend in every mini-program login's answer. A tenant
+	// whose backends introspect session tokens, or fetch access tokens
+	// from POST /t/{tenant}/token when they need one, turns it off and
+	// saves an ES256 signature on each login.
+	AccessTokenOnLogin *bool `json:"access_token_on_login,omitempty"`
+}
+
+// AccessTokenOnLoginOn reports whether a login's answer carries an access
+// token.
+func (s Settings) AccessTokenOnLoginOn() bool {
+	return s.AccessTokenOnLogin == nil || *s.AccessTokenOnLogin
 }
 
 // NicknameCheckOn reports whether changed nicknames go through WeChat's

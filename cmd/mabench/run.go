@@ -473,10 +473,10 @@ func (b *bench) sessionBytes(ctx context.Context, tenantID int64, m *memory) err
 	iter := b.rdb.Scan(ctx, 0, pat+"*", 1000).Iterator()
 	for iter.Next(ctx) {
 		k := iter.Val()
-		switch {
-		case strings.Contains(k, ":s:"):
+		switch rest := strings.TrimPrefix(k, pat); {
+		case strings.HasPrefix(rest, "S:") || strings.HasPrefix(rest, "s:"): // v3 (raw id), legacy
 			rec = k
-		case strings.HasSuffix(k, ":s") && strings.Contains(k, ":u:"):
+		case strings.HasPrefix(rest, "u:") && strings.HasSuffix(rest, ":s"):
 			idx = k
 		}
 	}

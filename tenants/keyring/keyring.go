@@ -96,6 +96,31 @@ func (k *Ring) Seal(plaintext []byte, ad string) (sealed []byte, keyID string) {
 	return aead.Seal(out, out, plaintext, []byte(ad)), k.current
 }
 
+// SealWithNonce encrypts plaintext under the current key with the nonce
+// given (NonceSize bytes), and returns the ciphertext alone: for values
+// whose owner already carries a unique nonce (a session's id), so that the
+// 12 bytes are not stored twice. The caller must never seal two values
+// with the same nonce: a nonce used twice under one key gives both away.
+func (k *Ring) SealWithNonce(nonce, plaintext []byte, ad string) (sealed []byte, keyID string) {
+	return k.aeads[k.current].Seal(nil, nonce, plaintext, []byte(ad)), k.current
+}
+
+// OpenWithNonce decrypts a value sealed by SealWithNonce.
+func (k *Ring) OpenWithNonce(nonce, sealed []byte, keyID, ad string) ([]byte, error) {
+	aead, ok := k.aeads[keyID]
+	if !ok || len(nonce) != aead.NonceSize() || len(sealed) < aead.Overhead() {
+		return nil, ErrUnseal
+	}
+	plain, err := aead.Open(nil, nonce, sealed, []byte(ad))
+	if err != nil {
+		return nil, ErrUnseal
+	}
+	return plain, nil
+}
+
+// NonceSize is the nonce length SealWithNonce takes.
+const NonceSize = 12
+
 // Open decrypts a value sealed by Seal under the key keyID with the same ad.
 func (k *Ring) Open(sealed []byte, keyID, ad string) ([]byte, error) {
 	aead, ok := k.aeads[keyID]

@@ -103,3 +103,39 @@ func TestDeriveKey(t *testing.T) {
 		t.Fatal("DeriveKey does not separate labels or keys")
 	}
 }
+
+// A value sealed with a nonce its owner carries opens with that nonce, its
+// key and its ad only, and stores no nonce of its own.
+func TestSealWithNonce(t *testing.T) {
+	k, err := New(newKey(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nonce := bytes.Repeat([]byte{7}, NonceSize)
+	secret := []byte("0123456789abcdef")
+	sealed, kid := k.SealWithNonce(nonce, secret, "session-key:1:x")
+	if len(sealed) != len(secret)+16 || bytes.Contains(sealed, secret) {
+		t.Fatalf("sealed %x: want the ciphertext and the tag alone", sealed)
+	}
+	if got, err := k.OpenWithNonce(nonce, sealed, kid, "session-key:1:x"); err != nil || !bytes.Equal(got, secret) {
+		t.Fatalf("OpenWithNonce = %q, %v", got, err)
+	}
+	other := bytes.Repeat([]byte{8}, NonceSize)
+	for name, c := range map[string]struct {
+		nonce, sealed []byte
+		kid, ad       string
+	}{
+		"other nonce":  {other, sealed, kid, "session-key:1:x"},
+		"short nonce":  {nonce[:8], sealed, kid, "session-key:1:x"},
+		"other ad":     {nonce, sealed, kid, "session-key:2:x"},
+		"unknown key":  {nonce, sealed, "deadbeef", "session-key:1:x"},
+		"truncated":    {nonce, sealed[:10], kid, "session-key:1:x"},
+		"as from Seal": {nonce, append(bytes.Clone(nonce), sealed...), kid, "session-key:1:x"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := k.OpenWithNonce(c.nonce, c.sealed, c.kid, c.ad); !errors.Is(err, ErrUnseal) {
+				t.Fatalf("OpenWithNonce = %v, want ErrUnseal", err)
+			}
+		})
+	}
+}

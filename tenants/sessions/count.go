@@ -28,7 +28,9 @@ func (s *Store) CountLive(ctx context.Context, tenantID int64, userIDs []int64, 
 	}
 	var ids []string
 	for _, c := range idCmds {
-		ids = append(ids, c.Val()...)
+		for _, f := range c.Val() {
+			ids = append(ids, idOfField(f))
+		}
 	}
 	if len(ids) == 0 {
 		return 0, nil

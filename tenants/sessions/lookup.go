@@ -13,7 +13,7 @@ import (
 // token was issued from still stands. Gone, expired and revoked sessions,
 // and sessions of an older tenant epoch, give ErrNotFound.
 func (s *Store) ByID(ctx context.Context, tenantID int64, id string, p Policy) (*Session, error) {
-	if len(id) != 43 {
+	if !validID(id) {
 		return nil, ErrNotFound
 	}
 	v, err := s.rdb.Get(ctx, s.sessionKey(tenantID, id)).Result()

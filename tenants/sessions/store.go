@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -18,18 +19,19 @@ import (
 
 // Store keeps sessions in Redis. Keys:
 //
-//	<prefix>:t:<tenant>:s:<session id>   the session record, TTL = idle expiry
-//	<prefix>:t:<tenant>:u:<user>:s       hash of the user's sessions: id → "issued|ip|device"
+//	<prefix>:t:<tenant>:S:<16 id bytes>  the session record, TTL = idle expiry
+//	<prefix>:t:<tenant>:u:<user>:s       hash of the user's sessions: id bytes → ""
+//	<prefix>:t:<tenant>:s:<legacy id>    a legacy session's record (43-character id)
 //
 // The per-user hash is what makes "revoke every session of a user" cost
 // O(sessions of that user) without a SCAN. Revoking a whole tenant raises
 // its session epoch in MySQL instead (see tenants.Registry), O(1).
 //
-// Keys and index fields keep the session id whole, 43 base64url characters:
-// readable in redis-cli, and the very id the admin API, access tokens and
-// revocations name. Raw or shortened ids would save about 27 bytes a
-// session (a 48-byte key allocation instead of 64, 11 bytes of index) at
-// the price of that, or of a second lookup while older sessions live.
+// Keys and index fields hold the id's 16 raw bytes, not its 22 characters:
+// at a million sessions every byte of a key is a megabyte, and a key of up
+// to 31 bytes fits a 32-byte allocation. The user's index keeps nothing
+// but the ids (the record has the rest): an entry is about 20 bytes of
+// its listpack. A legacy session's index value is "issued|ip|device".
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
@@ -43,8 +45,33 @@ func NewStore(rdb redis.UniversalClient, prefix string, keys *keyring.Ring) *Sto
 	return &Store{rdb: rdb, prefix: prefix, keys: keys, now: time.Now}
 }
 
+// sessionKey is the record's key of the session id names.
 func (s *Store) sessionKey(tenantID int64, id string) string {
+	if raw, ok := rawID(id); ok {
+		return s.recordKey(tenantID, raw[:])
+	}
 	return s.prefix + ":t:" + strconv.FormatInt(tenantID, 10) + ":s:" + id
+}
+
+// recordKey is a v3 record's key, from the id's raw bytes.
+func (s *Store) recordKey(tenantID int64, raw []byte) string {
+	return s.prefix + ":t:" + strconv.FormatInt(tenantID, 10) + ":S:" + string(raw)
+}
+
+// indexField is the session's field in its user's index.
+func indexField(id string) string {
+	if raw, ok := rawID(id); ok {
+		return string(raw[:])
+	}
+	return id
+}
+
+// idOfField is the session id an index field stands for.
+func idOfField(f string) string {
+	if len(f) == rawIDLen {
+		return base64.RawURLEncoding.EncodeToString([]byte(f))
+	}
+	return f
 }
 
 func (s *Store) userKey(tenantID, userID int64) string {
@@ -72,13 +99,15 @@ func (s *Store) Create(ctx context.Context, n New) (token string, sess *Session,
 	now := s.now()
 	sess = &Session{ID: id, TenantID: n.TenantID, UserID: n.UserID, AppID: n.AppID,
 		IssuedAt: now, ExpiresAt: now.Add(n.Absolute),
-		TenantEpoch: n.TenantEpoch, UserEpoch: n.UserEpoch}
+		TenantEpoch: n.TenantEpoch, UserEpoch: n.UserEpoch,
+		IP: n.IP, Device: summarizeUA(n.UserAgent), LastSeen: now}
 	s.sealSessionKey(sess, n.SessionKey)
 
 	ttl := min(n.Idle, n.Absolute)
+	field := indexField(id)
 	pipe := s.rdb.Pipeline()
-	pipe.Set(ctx, s.sessionKey(n.TenantID, id), sess.encode(), ttl)
-	pipe.HSet(ctx, s.userKey(n.TenantID, n.UserID), id, indexEntry(now, n.IP, n.UserAgent))
+	pipe.Set(ctx, s.recordKey(n.TenantID, []byte(field)), sess.encode(), ttl)
+	pipe.HSet(ctx, s.userKey(n.TenantID, n.UserID), field, "")
 	pipe.Expire(ctx, s.userKey(n.TenantID, n.UserID), n.Absolute)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return "", nil, fmt.Errorf("sessions: create: %w", err)
@@ -99,8 +128,15 @@ func (s *Store) Get(ctx context.Context, tenantID int64, token string, p Policy)
 	if !WellFormed(token) {
 		return nil, ErrNotFound
 	}
-	id := IDOf(token)
-	key := s.sessionKey(tenantID, id)
+	sum := sha256.Sum256([]byte(token))
+	var id, key string
+	if len(token) == legacyTokenLen {
+		id = base64.RawURLEncoding.EncodeToString(sum[:])
+		key = s.sessionKey(tenantID, id)
+	} else {
+		id = base64.RawURLEncoding.EncodeToString(sum[:rawIDLen])
+		key = s.recordKey(tenantID, sum[:rawIDLen])
+	}
 	v, err := s.rdb.Get(ctx, key).Result()
 	if errors.Is(err, redis.Nil) {
 		return nil, ErrNotFound
@@ -120,44 +156,77 @@ func (s *Store) Get(ctx context.Context, tenantID int64, token string, p Policy)
 	// busy session costs one GET per request, as little as a session
 	// lookup can.
 	step := slideStep(p.Idle)
-	if s.slid.due(key, now, step) {
-		if err := s.rdb.PExpire(ctx, key, min(p.Idle, sess.ExpiresAt.Sub(now))).Err(); err != nil {
-			return nil, fmt.Errorf("sessions: slide: %w", err)
+	slot := slideKey{tenant: tenantID, id: [rawIDLen]byte(sum[:rawIDLen])}
+	if s.slid.due(slot, now, step) {
+		if err := s.slide(ctx, key, sess, now, min(p.Idle, sess.ExpiresAt.Sub(now))); err != nil {
+			return nil, err
 		}
-		s.slid.note(key, now, step)
+		s.slid.note(slot, now, step)
 	}
 	return sess, nil
+}
+
+// slide renews a session's idle expiry and, for a v3 record, notes its use
+// in the record, in one command: SET … XX only rewrites a record that is
+// still there, so a session revoked meanwhile stays revoked. Nothing else
+// rewrites a record, and the sealed session_key is copied as it is.
+func (s *Store) slide(ctx context.Context, key string, sess *Session, now time.Time, ttl time.Duration) error {
+	var err error
+	if len(sess.ID) == idLen {
+		seen := *sess
+		seen.LastSeen = now
+		err = s.rdb.SetArgs(ctx, key, seen.encode(), redis.SetArgs{Mode: "XX", TTL: ttl}).Err()
+		if errors.Is(err, redis.Nil) { // gone meanwhile: the request was still in time
+			err = nil
+		}
+	} else {
+		err = s.rdb.PExpire(ctx, key, ttl).Err()
+	}
+	if err != nil {
+		return fmt.Errorf("sessions: slide: %w", err)
+	}
+	return nil
 }
 
 // slides remembers when this node last renewed each session's idle
 // expiry. Entries live two steps (two generations of maps); at most
 // maxSlides are kept, beyond which a session is merely renewed again
-// sooner.
+// sooner. An entry is a fixed 24-byte key and 8 bytes of time (unix
+// nanoseconds), not the record's key string and a time.Time: at 250,000
+// sessions a generation, that is the difference of tens of megabytes.
 type slides struct {
 	mu        sync.Mutex
-	cur, prev map[string]time.Time
+	cur, prev map[slideKey]int64
 	rotated   time.Time
+}
+
+// slideKey names a session on this node: its tenant and the first 16
+// bytes of its token's SHA-256 (its id, for a v3 session).
+type slideKey struct {
+	tenant int64
+	id     [rawIDLen]byte
 }
 
 const maxSlides = 250_000
 
-func (sl *slides) due(key string, now time.Time, step time.Duration) bool {
+func (sl *slides) due(key slideKey, now time.Time, step time.Duration) bool {
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
 	at, ok := sl.cur[key]
 	if !ok {
 		at, ok = sl.prev[key]
 	}
-	return !ok || now.Sub(at) >= step || now.Before(at)
+	since := now.UnixNano() - at
+	return !ok || since >= int64(step) || since < 0
 }
 
-func (sl *slides) note(key string, now time.Time, step time.Duration) {
+func (sl *slides) note(key slideKey, now time.Time, step time.Duration) {
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
 	if sl.cur == nil || now.Sub(sl.rotated) >= step || len(sl.cur) >= maxSlides {
-		sl.prev, sl.cur, sl.rotated = sl.cur, make(map[string]time.Time), now
+		sl.prev, sl.cur, sl.rotated = sl.cur, make(map[slideKey]int64), now
 	}
-	sl.cur[key] = now
+	sl.cur[key] = now.UnixNano()
 }
 
 // slideStep is how far the idle expiry may lag before Get renews it.
@@ -177,7 +246,7 @@ func (s *Store) sealSessionKey(sess *Session, key string) {
 	case err == nil && len(raw) == 16 && base64.StdEncoding.EncodeToString(raw) == key:
 		form, plain = keyBytes, raw
 	}
-	sess.SessionKeySealed, sess.KeyID = s.keys.Seal(plain, sessionKeyAD(sess.TenantID, sess.ID, form))
+	sess.SessionKeySealed, sess.KeyID = s.keys.SealWithNonce(sessionKeyNonce(sess.ID), plain, sessionKeyAD(sess.TenantID, sess.ID, form))
 	sess.keyForm = form
 }
 
@@ -187,7 +256,14 @@ func (s *Store) SessionKey(sess *Session) (string, error) {
 	if sess.keyForm == keyNone {
 		return "", nil
 	}
-	plain, err := s.keys.Open(sess.SessionKeySealed, sess.KeyID, sessionKeyAD(sess.TenantID, sess.ID, sess.keyForm))
+	ad := sessionKeyAD(sess.TenantID, sess.ID, sess.keyForm)
+	var plain []byte
+	var err error
+	if len(sess.ID) == idLen {
+		plain, err = s.keys.OpenWithNonce(sessionKeyNonce(sess.ID), sess.SessionKeySealed, sess.KeyID, ad)
+	} else { // a legacy record: nonce||ciphertext
+		plain, err = s.keys.Open(sess.SessionKeySealed, sess.KeyID, ad)
+	}
 	if err != nil {
 		return "", fmt.Errorf("sessions: session_key: %w", err)
 	}
@@ -202,7 +278,7 @@ func (s *Store) SessionKey(sess *Session) (string, error) {
 func (s *Store) Revoke(ctx context.Context, tenantID, userID int64, id string) error {
 	pipe := s.rdb.Pipeline()
 	pipe.Del(ctx, s.sessionKey(tenantID, id))
-	pipe.HDel(ctx, s.userKey(tenantID, userID), id)
+	pipe.HDel(ctx, s.userKey(tenantID, userID), indexField(id))
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("sessions: revoke: %w", err)
 	}
@@ -212,19 +288,19 @@ func (s *Store) Revoke(ctx context.Context, tenantID, userID int64, id string) e
 // RevokeUser ends every session of a user, in O(sessions of the user).
 func (s *Store) RevokeUser(ctx context.Context, tenantID, userID int64) (int, error) {
 	ukey := s.userKey(tenantID, userID)
-	ids, err := s.rdb.HKeys(ctx, ukey).Result()
+	fields, err := s.rdb.HKeys(ctx, ukey).Result()
 	if err != nil {
 		return 0, fmt.Errorf("sessions: revoke user: %w", err)
 	}
 	pipe := s.rdb.Pipeline()
-	for _, id := range ids {
-		pipe.Del(ctx, s.sessionKey(tenantID, id))
+	for _, f := range fields {
+		pipe.Del(ctx, s.sessionKey(tenantID, idOfField(f)))
 	}
 	pipe.Del(ctx, ukey)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return 0, fmt.Errorf("sessions: revoke user: %w", err)
 	}
-	return len(ids), nil
+	return len(fields), nil
 }
 
 // Info is what an admin may see of a session: never the token.
@@ -232,39 +308,64 @@ type Info struct {
 	ID        string
 	IssuedAt  time.Time
 	IP        string
-	UserAgent string // a summary, e.g. "WeChat 8.0.50 iOS 17.5"
+	UserAgent string    // a summary, e.g. "WeChat 8.0.50 iOS 17.5"
+	LastSeen  time.Time // its last use, to within a slide step (the issue time for a legacy session)
 	ExpiresIn time.Duration
 }
 
-// ListUser returns the live sessions of a user and forgets dead ones.
+// ListUser returns the live sessions of a user and forgets dead ones: one
+// round trip for the index, one pipelined for the records and their TTLs.
 func (s *Store) ListUser(ctx context.Context, tenantID, userID int64) ([]Info, error) {
 	ukey := s.userKey(tenantID, userID)
 	all, err := s.rdb.HGetAll(ctx, ukey).Result()
 	if err != nil {
 		return nil, fmt.Errorf("sessions: list: %w", err)
 	}
-	ids := make([]string, 0, len(all))
-	pipe := s.rdb.Pipeline()
-	ttls := make([]*redis.DurationCmd, 0, len(all))
-	for id := range all {
-		ids = append(ids, id)
-		ttls = append(ttls, pipe.PTTL(ctx, s.sessionKey(tenantID, id)))
+	if len(all) == 0 {
+		return nil, nil
 	}
-	if len(ids) > 0 {
-		if _, err := pipe.Exec(ctx); err != nil {
-			return nil, fmt.Errorf("sessions: list: %w", err)
+	type entry struct {
+		field, id string
+		rec       *redis.StringCmd // v3: the record (legacy: nil, the index has it)
+		ttl       *redis.DurationCmd
+	}
+	entries := make([]entry, 0, len(all))
+	pipe := s.rdb.Pipeline()
+	for f := range all {
+		e := entry{field: f, id: idOfField(f)}
+		key := s.sessionKey(tenantID, e.id)
+		if len(e.id) == idLen {
+			e.rec = pipe.Get(ctx, key)
 		}
+		e.ttl = pipe.PTTL(ctx, key)
+		entries = append(entries, e)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("sessions: list: %w", err)
 	}
 	var out []Info
 	var dead []string
-	for i, id := range ids {
-		ttl := ttls[i].Val()
-		if ttl <= 0 {
-			dead = append(dead, id)
+	for _, e := range entries {
+		info := Info{ID: e.id, ExpiresIn: e.ttl.Val()}
+		switch {
+		case info.ExpiresIn <= 0:
+			dead = append(dead, e.field)
 			continue
+		case e.rec == nil:
+			info.IssuedAt, info.IP, info.UserAgent = parseIndexEntry(all[e.field])
+			info.LastSeen = info.IssuedAt
+		default:
+			v, err := e.rec.Result()
+			if err != nil {
+				dead = append(dead, e.field) // gone between the two reads
+				continue
+			}
+			sess, err := decode(e.id, tenantID, v)
+			if err != nil {
+				return nil, err
+			}
+			info.IssuedAt, info.IP, info.UserAgent, info.LastSeen = sess.IssuedAt, sess.IP, sess.Device, sess.LastSeen
 		}
-		info := Info{ID: id, ExpiresIn: ttl}
-		info.IssuedAt, info.IP, info.UserAgent = parseIndexEntry(all[id])
 		out = append(out, info)
 	}
 	if len(dead) > 0 {
@@ -273,22 +374,9 @@ func (s *Store) ListUser(ctx context.Context, tenantID, userID int64) ([]Info, e
 	return out, nil
 }
 
-// maxIndexEntry is Redis's default hash-max-listpack-value. While every
-// value of a user's index is this short, Redis keeps the index as one
-// compact listpack; a single longer value converts it, for good, into a hash
-// table of several times the memory.
-const maxIndexEntry = 64
-
-// indexEntry is a session's value in its user's index: "issued|ip|device",
-// at most maxIndexEntry bytes. The address is kept whole (45 bytes fits any
-// IPv6 text form); the device summary gives way.
-func indexEntry(issued time.Time, ip, userAgent string) string {
-	head := strconv.FormatInt(issued.Unix(), 10) + "|" + clip(ip, 45) + "|"
-	return head + strings.TrimSpace(clip(summarizeUA(userAgent), maxIndexEntry-len(head)))
-}
-
-// parseIndexEntry reads an index value. Entries written before summaries
-// hold the whole user agent (up to 200 bytes); it is summarized here.
+// parseIndexEntry reads a legacy session's index value, "issued|ip|device".
+// Entries written before summaries hold the whole user agent (up to 200
+// bytes); it is summarized here.
 func parseIndexEntry(v string) (issued time.Time, ip, device string) {
 	f := strings.SplitN(v, "|", 3)
 	if len(f) != 3 {
@@ -296,6 +384,15 @@ func parseIndexEntry(v string) (issued time.Time, ip, device string) {
 	}
 	sec, _ := strconv.ParseInt(f[0], 10, 64)
 	return time.Unix(sec, 0), f[1], summarizeUA(f[2])
+}
+
+// sessionKeyNonce is the nonce that seals a v3 session's session_key: a
+// hash of the session id, unique to the session as a random nonce would be.
+// Nothing re-seals a record in place; a change of session_key is a new
+// session, with a new id.
+func sessionKeyNonce(id string) []byte {
+	sum := sha256.Sum256([]byte("miniauth session-key nonce\x00" + id))
+	return sum[:keyring.NonceSize]
 }
 
 // sessionKeyAD binds a sealed session_key to its tenant, its session and

@@ -71,7 +71,7 @@ func (s *Service) MiniProgram(ctx context.Context, t *tenants.Tenant, req MiniPr
 	}
 	a := users.Attempt{Login: users.Login{TenantID: t.ID, AppID: app.ID, OpenID: ws.OpenID, UnionID: ws.UnionID},
 		Policy: t.Settings.RegistrationPolicy()}
-	e := Entry{Attempt: a, SessionKey: ws.SessionKey, Client: c, AccessToken: true, Way: stats.WayMiniProgram}
+	e := Entry{Attempt: a, SessionKey: ws.SessionKey, Client: c, AccessToken: t.Settings.AccessTokenOnLoginOn(), Way: stats.WayMiniProgram}
 	in, err := s.Enter(ctx, t, e)
 	if req.PhoneCode != "" && (errors.Is(err, users.ErrNotRegistered) || errors.Is(err, users.ErrUnknownIdentity)) {
 		if e.Attempt.Phone, err = s.VerifiedPhone(wctx, t, app, req.PhoneCode, ws.OpenID); err != nil {

@@ -16,7 +16,9 @@ import (
 // would make an account nobody can reach again.
 var ErrSnapshotUser = errors.New("signin: a snapshot page's virtual user")
 
-// WebOAuth is the way in of H5 pages inside WeChat (docs/registration.md):
+// WebOAuth is the way in of H5 pages inside WeChat (docs/registration.md),
+// and of the tenant's website by QR code (a website application, scope
+// snsapi_login, wechat-open-api.md §2):
 // the official account's OAuth code is exchanged, the profile read where
 // the scope allows (each field kept only if valid), and the identity
 // entered. An identity the tenant's policy does not admit yet gets a
@@ -41,7 +43,7 @@ func (s *Service) WebOAuth(ctx context.Context, t *tenants.Tenant, st *signup.St
 	}
 	a := users.Attempt{Login: users.Login{TenantID: t.ID, AppID: app.ID, OpenID: tok.OpenID, UnionID: tok.UnionID},
 		Policy: t.Settings.RegistrationPolicy()}
-	if st.Scope == wechat.ScopeUserInfo {
+	if st.Scope == wechat.ScopeUserInfo || st.Scope == wechat.ScopeLogin {
 		info, err := s.cfg.WeChat.OAuthUserInfo(ctx, tok.AccessToken, tok.OpenID)
 		if err != nil {
 			return in, "", wechat.ForApp(app.AppID, err)
@@ -57,7 +59,11 @@ func (s *Service) WebOAuth(ctx context.Context, t *tenants.Tenant, st *signup.St
 			a.Profile.AvatarURL = &info.HeadImgURL
 		}
 	}
-	in, err = s.Enter(ctx, t, Entry{Attempt: a, Client: c, Way: stats.WayOAuth})
+	way := stats.WayOAuth
+	if app.Kind == tenants.KindWebsite {
+		way = stats.WayWebsite // QR login on the tenant's website (scope snsapi_login)
+	}
+	in, err = s.Enter(ctx, t, Entry{Attempt: a, Client: c, Way: way})
 	if errors.Is(err, users.ErrUnknownIdentity) {
 		ticket, err = s.cfg.Signup.Issue(ctx, t.ID, signup.Pending{AppID: app.ID, OpenID: tok.OpenID, UnionID: a.UnionID})
 		return Entered{}, ticket, err

@@ -111,7 +111,8 @@ func (s *Store) enterOnce(ctx context.Context, a Attempt, then func(*User, bool)
 }
 
 // enterReturning is the common login: u, whom the tenant knows, coming back
-// with nothing to change but last_login_at (the caller made sure that no
+// with nothing to change but the last_login_at of the user and of the
+// identity (the caller made sure that no
 // backend listens for logins). It needs no transaction: one read, then (the session), one
 // write. done is false when the attempt needs the transaction (a new
 // identity, a unionid to learn, a phone to bind, an event to write).
@@ -130,7 +131,7 @@ func (s *Store) enterReturning(ctx context.Context, a Attempt, u *User, then fun
 		}
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	res, err := s.db.ExecContext(ctx, `UPDATE users SET last_login_at = ? WHERE id = ? AND tenant_id = ?`, now, u.ID, a.TenantID)
+	res, err := s.db.ExecContext(ctx, touchQuery, now, now, u.ID, a.TenantID, a.AppID, a.OpenID)
 	if err != nil {
 		return nil, true, fmt.Errorf("users: touch: %w", err)
 	}

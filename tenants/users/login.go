@@ -38,6 +38,14 @@ func byIdentity(ctx context.Context, q sqlx.QueryerContext, l Login) (*User, err
 	return &u, nil
 }
 
+// touchQuery records a returning login on the user and on the identity it
+// came in by, in one statement: the console shows each way in with its
+// last use. It changes no row when the identity no longer belongs to the
+// user (merged away or deleted since the read).
+const touchQuery = `UPDATE users u JOIN identities i ON i.user_id = u.id
+	SET u.last_login_at = ?, i.last_login_at = ?
+	WHERE u.id = ? AND u.tenant_id = ? AND i.app_id = ? AND i.openid = ?`
+
 // touch records a returning login, and stores the unionid when WeChat
 // sends one the user did not have yet, merging with the user that already
 // holds it (see merge.go). It returns the internal id of a user merged
@@ -51,8 +59,7 @@ func (s *Store) touch(ctx context.Context, tx *sqlx.Tx, u *User, l Login) (loser
 		*u, loser = *w, gone
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	res, err := tx.ExecContext(ctx,
-		`UPDATE users SET last_login_at = ? WHERE id = ? AND tenant_id = ?`, now, u.ID, l.TenantID)
+	res, err := tx.ExecContext(ctx, touchQuery, now, now, u.ID, l.TenantID, l.AppID, l.OpenID)
 	if err != nil {
 		return 0, fmt.Errorf("users: touch: %w", err)
 	}

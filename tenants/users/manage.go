@@ -94,6 +94,8 @@ func (s *Store) ByPublicID(ctx context.Context, tenantID int64, publicID string)
 
 // IdentityInfo is a WeChat identity as an admin sees it.
 type IdentityInfo struct {
+	ID          int64      `db:"id"`
+	Kind        string     `db:"kind"` // the app's (tenants.Kind*)
 	AppID       string     `db:"appid"`
 	OpenID      string     `db:"openid"`
 	UnionID     *string    `db:"unionid"`
@@ -105,7 +107,7 @@ type IdentityInfo struct {
 func (s *Store) Identities(ctx context.Context, tenantID, userID int64) ([]IdentityInfo, error) {
 	var out []IdentityInfo
 	err := s.db.SelectContext(ctx, &out,
-		`SELECT a.appid, i.openid, i.unionid, i.created_at, i.last_login_at
+		`SELECT i.id, a.kind, a.appid, i.openid, i.unionid, i.created_at, i.last_login_at
 		 FROM identities i JOIN apps a ON a.id = i.app_id
 		 WHERE i.tenant_id = ? AND i.user_id = ? ORDER BY i.id`, tenantID, userID)
 	if err != nil {

@@ -175,6 +175,18 @@ const zh = {
   cause_invalid_state: "登录已过期或非本浏览器发起", cause_phone_in_use: "手机号已绑定其他用户",
 };
 
+// The user page's ways in (views/users.js), issue 15.
+Object.assign(en, {
+  waysIn: "Ways in", wayKind: "Way in", lastUsed: "Last used", neverUsed: "never", notRecorded: "not recorded",
+  kind_miniprogram: "Mini-program", kind_officialaccount: "Official account (H5)", kind_mobileapp: "WeChat app (iOS/Android)",
+  kind_website: "Website QR", kind_phone: "Phone",
+});
+Object.assign(zh, {
+  waysIn: "登录方式", wayKind: "方式", lastUsed: "最近使用", neverUsed: "从未", notRecorded: "未记录",
+  kind_miniprogram: "小程序", kind_officialaccount: "公众号（H5）", kind_mobileapp: "微信 App 登录（iOS/Android）",
+  kind_website: "网站扫码", kind_phone: "手机号",
+});
+
 const dicts = { en, "zh-CN": zh };
 const listeners = [];
 

@@ -112,10 +112,14 @@ export async function userView(root, ctx, id) {
       dl([[t("userId"), h("code", {}, u.id)], [t("phone"), u.phone || "—"], ["unionid", u.unionid || "—"],
         [t("created"), fmtTime(u.created_at, lang())], [t("lastLogin"), fmtTime(u.last_login_at, lang())]]),
       h("div", { class: "row" }, banBtn, revokeAll, del)),
-    h("section", { class: "card" }, h("h2", {}, t("identities")),
-      table(["AppID", "openid", "unionid", t("lastLogin")], (r.identities || []).map((i) =>
-        h("tr", {}, h("td", {}, i.appid), h("td", {}, h("code", {}, i.openid)), h("td", {}, i.unionid || "—"),
-          h("td", {}, fmtTime(i.last_login_at, lang())))))),
+    // Every way in (issue 15): the WeChat identities by their app's kind, and the phone.
+    h("section", { class: "card", "data-test": "ways-in" }, h("h2", {}, t("waysIn")),
+      table([t("wayKind"), "AppID", "openid", "unionid", t("lastUsed")], [
+        ...(r.identities || []).map((i) =>
+          h("tr", { "data-test": "way-" + i.kind }, h("td", {}, t("kind_" + i.kind)), h("td", {}, i.appid), h("td", {}, h("code", {}, i.openid)),
+            h("td", {}, i.unionid || "—"), h("td", {}, i.last_login_at ? fmtTime(i.last_login_at, lang()) : t("neverUsed")))),
+        ...(u.phone ? [h("tr", { "data-test": "way-phone" }, h("td", {}, t("kind_phone")), h("td", {}, "—"), h("td", {}, u.phone), h("td", {}, "—"), h("td", {}, t("notRecorded")))] : []),
+      ], { "data-test": "ways-in-table" })),
     h("section", { class: "card" }, h("h2", {}, t("tab_sessions")),
       sessRows.length
         ? table([t("session"), t("created"), t("lastSeen"), t("idleExpires"), "IP", t("userAgent"), ""], sessRows, { "data-test": "sessions-table" })
