@@ -72,3 +72,12 @@ func wayOfApp(t *tenants.Tenant, appID int64) stats.Way {
 	}
 	return ""
 }
+
+// mobileAppID is the row id of the mobile app a WeChat app login names
+// (0 when it names none of the tenant's).
+func mobileAppID(t *tenants.Tenant, appid string) int64 {
+	if app, err := t.MobileApp(appid); err == nil {
+		return app.ID
+	}
+	return 0
+}

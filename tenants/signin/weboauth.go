@@ -29,7 +29,7 @@ func (s *Service) WebOAuth(ctx context.Context, t *tenants.Tenant, st *signup.St
 		s.refused(ctx, t, stats.WayOAuth, 0, err)
 		return in, "", err
 	}
-	defer func() { s.refused(ctx, t, stats.WayOAuth, app.ID, err) }()
+	defer func() { s.refused(ctx, t, wayOfApp(t, app.ID), app.ID, err) }() // oauth, or website for QR login
 	secret, err := s.cfg.Tenants.Secret(app)
 	if err != nil {
 		return in, "", err
