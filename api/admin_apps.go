@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -22,19 +23,46 @@ type addAppRequest struct {
 	AppID   string `json:"appid"`
 	Secret  string `json:"secret"`
 	Default bool   `json:"default"`
+	Kind    string `json:"kind"` // "" is a mini-program
 }
 
+// adminAddApp adds an app of any kind (DESIGN.md §10); only mini-programs
+// can be the default.
 func (s *Server) adminAddApp(c *fiber.Ctx) error {
 	var req addAppRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	t := adminTenantOf(c)
-	if err := s.deps.Tenants.AddApp(c.UserContext(), t.ID, tenants.NewApp{
+	reg := s.deps.Tenants
+	add := map[string]func(context.Context, int64, tenants.NewApp) error{
+		"": reg.AddApp, tenants.KindMiniProgram: reg.AddApp, tenants.KindOfficialAccount: reg.AddOfficialAccount,
+		tenants.KindMobileApp: reg.AddMobileApp, tenants.KindWebsite: reg.AddWebsite}[req.Kind]
+	if add == nil {
+		return badRequest("kind must be miniprogram, officialaccount, mobileapp or website")
+	}
+	if req.Default && req.Kind != "" && req.Kind != tenants.KindMiniProgram {
+		return badRequest("only a mini-program can be the default app")
+	}
+	if err := add(c.UserContext(), t.ID, tenants.NewApp{
 		AppID: strings.TrimSpace(req.AppID), Secret: req.Secret, IsDefault: req.Default, Actor: adminActor(c)}); err != nil {
 		return err
 	}
 	return s.appsAfterChange(c, t, fiber.StatusCreated)
+}
+
+// adminRemoveApp removes an app and the identities that signed in through
+// it (tenants.RemoveApp); the default mini-program stays.
+func (s *Server) adminRemoveApp(c *fiber.Ctx) error {
+	t := adminTenantOf(c)
+	err := s.deps.Tenants.RemoveApp(c.UserContext(), t.ID, c.Params("appid"), adminActor(c))
+	if errors.Is(err, tenants.ErrAppUnknown) {
+		return errNoSuchApp
+	}
+	if err != nil {
+		return err
+	}
+	return s.appsAfterChange(c, t, fiber.StatusOK)
 }
 
 type rotateSecretRequest struct {
@@ -93,6 +121,11 @@ func (s *Server) adminTestApp(c *fiber.Ctx) error {
 	app, err := t.App(c.Params("appid"))
 	if err != nil || c.Params("appid") == "" {
 		return errNoSuchApp
+	}
+	if app.Kind == tenants.KindMobileApp || app.Kind == tenants.KindWebsite {
+		// Open Platform apps get no client_credential access token: only a
+		// user's login proves their AppSecret.
+		return badRequest("WeChat checks the AppSecret of an Open Platform app only at a user's login")
 	}
 	ctx := c.UserContext()
 	secret, err := s.deps.Tenants.Secret(app)

@@ -90,11 +90,19 @@ func (s *Server) adminListSigningKeys(c *fiber.Ctx) error {
 		out = append(out, signingKeyJSON{KID: k.KID, Alg: k.Alg, State: k.State, CreatedAt: k.CreatedAt,
 			ActivatedAt: k.ActivatedAt, RetiredAt: k.RetiredAt, RetireAfter: k.RetireAfter})
 	}
-	return c.JSON(signingKeysResponse{SigningKeys: out, JWKSURI: s.issuer(t) + "/.well-known/jwks.json"})
+	resp := signingKeysResponse{SigningKeys: out, JWKSURI: s.issuer(t) + "/.well-known/jwks.json"}
+	if at := s.deps.AccessTokens.Keys().RotateAfter(keys); !at.IsZero() {
+		at = at.UTC()
+		resp.RotateAfter = &at
+	}
+	return c.JSON(resp)
 }
 
 type rotateRequest struct {
 	Alg string `json:"alg"` // of the new next key; "" keeps the algorithm
+	// Emergency retires the current key at once, for a leaked key: tokens
+	// it signed stop verifying now (sessions.RotateEmergency).
+	Emergency bool `json:"emergency"`
 }
 
 func (s *Server) adminRotateSigningKey(c *fiber.Ctx) error {
@@ -105,7 +113,18 @@ func (s *Server) adminRotateSigningKey(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	rot, err := s.deps.AccessTokens.Keys().Rotate(c.UserContext(), t.ID, req.Alg, adminActor(c))
+	keys := s.deps.AccessTokens.Keys()
+	if req.Emergency {
+		if req.Alg != "" {
+			return badRequest("an emergency rotation keeps the algorithm: leave alg out")
+		}
+		rot, err := keys.RotateEmergency(c.UserContext(), t.ID, adminActor(c))
+		if err != nil {
+			return err
+		}
+		return c.JSON(rotationResponse{Rotation: rot})
+	}
+	rot, err := keys.Rotate(c.UserContext(), t.ID, req.Alg, adminActor(c))
 	if err != nil {
 		return err
 	}
@@ -294,6 +313,9 @@ type createAPIKeyResponse struct {
 type signingKeysResponse struct {
 	SigningKeys []signingKeyJSON `json:"signing_keys"`
 	JWKSURI     string           `json:"jwks_uri"`
+	// RotateAfter: an ordinary rotation is refused until then (the next
+	// key is too new); absent when it may rotate now.
+	RotateAfter *time.Time `json:"rotate_after,omitempty"`
 }
 
 type rotationResponse struct {

@@ -9,6 +9,7 @@ import (
 
 	"miniauth/tenants"
 	"miniauth/tenants/admins"
+	"miniauth/tenants/ratelimit"
 )
 
 type settingsJSON struct {
@@ -18,7 +19,16 @@ type settingsJSON struct {
 	NicknameCheck          bool   `json:"nickname_check"`
 	NicknameCheckFailOpen  bool   `json:"nickname_check_fail_open"`
 	AccessTokenOnLogin     bool   `json:"access_token_on_login"`
+	// RateLimits are the tenant's budgets (0: the default, in
+	// RateLimitDefaults).
+	RateLimits        ratelimit.Limits `json:"rate_limits"`
+	RateLimitDefaults ratelimit.Limits `json:"rate_limit_defaults"`
 }
+
+var rateLimitDefaults = ratelimit.Limits{
+	LoginPerTenantPerSecond: ratelimit.DefaultLoginPerTenantPerSecond, LoginPerIPPerMinute: ratelimit.DefaultLoginPerIPPerMinute,
+	LoginPerIdentityPerMinute: ratelimit.DefaultLoginPerIdentityPerMinute, SessionPerTokenPerMinute: ratelimit.DefaultSessionPerTokenPerMinute,
+	APIKeyPerSecond: ratelimit.DefaultAPIKeyPerSecond}
 
 // appJSON never carries the AppSecret, not even masked: it is write-only.
 type appJSON struct {
@@ -44,7 +54,8 @@ func newTenantJSON(t *tenants.Tenant) tenantJSON {
 			Registration:           t.Settings.RegistrationPolicy(),
 			NicknameCheck:          t.Settings.NicknameCheckOn(),
 			NicknameCheckFailOpen:  t.Settings.NicknameCheckFailsOpen(),
-			AccessTokenOnLogin:     t.Settings.AccessTokenOnLoginOn()}}
+			AccessTokenOnLogin:     t.Settings.AccessTokenOnLoginOn(),
+			RateLimits:             t.Settings.RateLimits, RateLimitDefaults: rateLimitDefaults}}
 	for _, a := range t.Apps {
 		j.Apps = append(j.Apps, appJSON{AppID: a.AppID, Kind: a.Kind, IsDefault: a.IsDefault})
 	}
@@ -108,12 +119,13 @@ func (s *Server) adminGetTenant(c *fiber.Ctx) error {
 type updateTenantRequest struct {
 	Name     *string `json:"name"`
 	Settings *struct {
-		SessionIdleSeconds     *int    `json:"session_idle_seconds"`
-		SessionAbsoluteSeconds *int    `json:"session_absolute_seconds"`
-		Registration           *string `json:"registration"`
-		NicknameCheck          *bool   `json:"nickname_check"`
-		NicknameCheckFailOpen  *bool   `json:"nickname_check_fail_open"`
-		AccessTokenOnLogin     *bool   `json:"access_token_on_login"`
+		AccessTokenOnLogin     *bool             `json:"access_token_on_login"`
+		SessionIdleSeconds     *int              `json:"session_idle_seconds"`
+		SessionAbsoluteSeconds *int              `json:"session_absolute_seconds"`
+		Registration           *string           `json:"registration"`
+		NicknameCheck          *bool             `json:"nickname_check"`
+		NicknameCheckFailOpen  *bool             `json:"nickname_check_fail_open"`
+		RateLimits             *ratelimit.Limits `json:"rate_limits"` // replaces them all; 0 is the default
 	} `json:"settings"`
 }
 
@@ -145,6 +157,9 @@ func (s *Server) adminUpdateTenant(c *fiber.Ctx) error {
 		}
 		if v := req.Settings.AccessTokenOnLogin; v != nil {
 			st.AccessTokenOnLogin = v
+		}
+		if v := req.Settings.RateLimits; v != nil {
+			st.RateLimits = *v
 		}
 		u.Settings = &st
 	}

@@ -127,7 +127,7 @@ func Assemble(b Base, s Settings) *Assembly {
 		WeChatAuthorizeURL: s.WeChatAuthorizeURL,
 
 		APIKeys:      apikeys.NewStore(b.DB, apikeys.WithCache(bus, orTTL(s.CacheTTL))),
-		AccessTokens: sessions.NewAccessTokens(sessions.NewSigningKeys(b.DB, keys, s.SigningKeys, b.Now)),
+		AccessTokens: sessions.NewAccessTokens(sessions.NewSigningKeys(b.DB, keys, s.SigningKeys, b.Now).WithBus(bus)),
 		Webhooks:     hooks,
 		Usage:        stats.NewStore(b.DB, counter),
 	}}

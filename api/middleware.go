@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -130,6 +131,12 @@ func secureHeaders(c *fiber.Ctx) error {
 }
 
 func (s *Server) notFound(c *fiber.Ctx) error {
+	// A browser opening the bare host wants the console; API clients (no
+	// text/html in Accept) still get the JSON 404.
+	if c.Path() == "/" && (c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead) &&
+		strings.Contains(c.Get(fiber.HeaderAccept), "text/html") {
+		return c.Redirect("/console/", fiber.StatusFound)
+	}
 	return fiber.ErrNotFound
 }
 

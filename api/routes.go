@@ -89,6 +89,7 @@ func (s *Server) routes() {
 	at.put("/apps/:appid/secret", s.adminRotateSecret)
 	at.post("/apps/:appid/default", s.adminDefaultApp)
 	at.post("/apps/:appid/test", s.adminTestApp)
+	at.delete("/apps/:appid", s.adminRemoveApp)
 	at.post("/official-accounts", s.adminAddOfficialAccount) // admin_registration.go
 	at.get("/web", s.adminGetWeb)
 	at.put("/web", s.adminSetWeb)

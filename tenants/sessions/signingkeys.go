@@ -21,6 +21,7 @@ import (
 
 	"miniauth/tenants"
 	"miniauth/tenants/keyring"
+	"miniauth/tenants/memo"
 )
 
 // Signing algorithms a tenant's key may use.
@@ -114,6 +115,7 @@ type SigningKeys struct {
 	mu    sync.Mutex
 	cache map[int64]*keySet
 	loads singleflight.Group // one MySQL read per tenant when the cache runs out, however busy
+	hook  *memo.Hook         // nil: other nodes learn of key changes after CacheTTL
 }
 
 // keySet is a tenant's keys as one node last read them.
@@ -135,6 +137,24 @@ func NewSigningKeys(db *sqlx.DB, keys *keyring.Ring, p KeyPolicy, now func() tim
 		now = time.Now
 	}
 	return &SigningKeys{db: db, keys: keys, policy: p, now: now, cache: map[int64]*keySet{}}
+}
+
+// WithBus makes every key change drop the tenant's keys on every node at
+// once, not after CacheTTL: an emergency rotation must stop a leaked key
+// everywhere. Call it before the store is used.
+func (s *SigningKeys) WithBus(bus *memo.Bus) *SigningKeys {
+	s.hook = bus.Hook("signing_keys", func(key string) {
+		if key == "" {
+			s.mu.Lock()
+			s.cache = map[int64]*keySet{}
+			s.mu.Unlock()
+			return
+		}
+		if id, err := strconv.ParseInt(key, 10, 64); err == nil {
+			s.forget(id)
+		}
+	})
+	return s
 }
 
 // Policy returns the policy in force, defaults filled in.
@@ -317,6 +337,7 @@ func (s *SigningKeys) inTenantTx(ctx context.Context, tenantID int64, f func(*sq
 		return fmt.Errorf("sessions: commit: %w", err)
 	}
 	s.forget(tenantID)
+	s.hook.Announce(ctx, strconv.FormatInt(tenantID, 10))
 	return nil
 }
 

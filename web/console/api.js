@@ -5,15 +5,23 @@
 let csrf = "";
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, retryAfter = 0) {
     super(message);
     this.status = status;
     this.code = code;
+    this.retryAfter = retryAfter; // seconds, from Retry-After; 0 when absent
   }
 }
 
 export function setCSRF(token) {
   csrf = token || "";
+}
+
+// onExpired is called when a signed-in console's call answers 401
+// unauthenticated: the session expired or was revoked (app.js).
+let expired = () => {};
+export function onExpired(f) {
+  expired = f;
 }
 
 export async function api(method, path, body) {
@@ -38,7 +46,10 @@ export async function api(method, path, body) {
   }
   if (!res.ok) {
     const e = (data && data.error) || {};
-    throw new ApiError(res.status, e.code || "internal", e.message || res.statusText);
+    const err = new ApiError(res.status, e.code || "internal", e.message || res.statusText,
+      Number(res.headers.get("Retry-After")) || 0);
+    if (res.status === 401 && err.code === "unauthenticated" && csrf) expired(err);
+    throw err;
   }
   return data;
 }

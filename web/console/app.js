@@ -1,7 +1,8 @@
 // miniauth admin console: a hash-routed single page over the admin API.
-import { api, setCSRF, ApiError } from "./api.js";
+import { api, setCSRF, ApiError, onExpired } from "./api.js";
 import { h, mount } from "./dom.js";
-import { t, lang, setLang, onLangChange } from "./i18n.js";
+import { t, has, lang, setLang, onLangChange } from "./i18n.js";
+import { expiredNotice, keepDrafts, restoreDrafts, returnTo } from "./session_expiry.js";
 import { signInView } from "./views/signin.js";
 import { tenantsView } from "./views/tenants.js";
 import { tenantView } from "./views/tenant.js";
@@ -17,6 +18,7 @@ const app = document.getElementById("app");
 // while the previous screen still loads), the last one wins and the older
 // ones finish into a detached element.
 async function route() {
+  endToast();
   const view = h("div", { class: "view" });
   mount(app, view);
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
@@ -26,9 +28,16 @@ async function route() {
       signedIn(s);
     } catch (e) {
       if (!(e instanceof ApiError) || e.status !== 401) return showError(e);
+      const notice = expiredNotice();
+      if (notice) app.prepend(notice);
       return signInView(view, signedIn);
     }
   }
+  await show(view, parts);
+  if (view.isConnected) restoreDrafts(view); // only the route that won puts the edits back
+}
+
+async function show(view, parts) {
   const a = state.admin;
   if (parts[0] === "t" && parts[1]) return tenantView(view, parts[1], parts[2] || "overview", parts[3]);
   if (parts[0] === "audit" && a.role === "platform") return auditView(view, null);
@@ -40,11 +49,25 @@ async function route() {
   return tenantsView(view);
 }
 
+// signedIn returns the page to go to: the one the admin was on when the
+// session expired, if any.
 function signedIn(s) {
   state.admin = s.admin;
   setCSRF(s.csrf_token);
   header();
+  return returnTo();
 }
+
+// An expired session: the page and its unsaved edits are kept in
+// sessionStorage (session_expiry.js), and the sign-in page says why.
+onExpired(() => {
+  if (!state.admin) return;
+  keepDrafts(app, location.hash);
+  state.admin = null;
+  setCSRF("");
+  header();
+  route();
+});
 
 export function signedOut() {
   state.admin = null;
@@ -75,25 +98,53 @@ export function crumbs(...items) {
 }
 
 export function showError(e) {
+  // An expired session is said on the sign-in page instead.
+  if (e instanceof ApiError && e.status === 401 && e.code === "unauthenticated") return;
   toast(errorText(e), true);
 }
 
+// errorText: in English the server's message (it names the field at
+// fault); in Chinese the console's words for the code (i18n.js), with the
+// server's message after the generic ones.
 export function errorText(e) {
   if (e instanceof ApiError) {
     if (e.status === 0) return t("networkError");
-    return e.message + (e.code ? " (" + e.code + ")" : "");
+    if (lang() === "en" || !has("err_" + e.code)) return e.message + (e.code ? " (" + e.code + ")" : "");
+    const detail = ["invalid_request", "conflict"].includes(e.code) && e.message ? "（" + e.message + "）" : "";
+    return t("err_" + e.code) + detail;
   }
   return t("unexpected");
 }
 
+// throttled says how long a throttled sign-in must wait (Retry-After).
+export function throttled(e) {
+  const s = e.retryAfter || 0;
+  if (!s) return t("tooManyAttempts");
+  const wait = s < 90 ? t("seconds", { n: s }) : t("minutes", { n: Math.ceil(s / 60) });
+  return t("tooManyAttemptsWait", { wait });
+}
+
+// A toast belongs to the page it was shown for: leaving the page ends it.
+// The page is taken once the action that showed it has run, so that
+// "Tenant created." goes with the tenant the action opens.
 let toastTimer;
+let toastPage = null;
 export function toast(msg, bad = false) {
   const el = document.getElementById("toast");
   el.textContent = msg;
   el.className = "toast" + (bad ? " bad" : "");
   el.hidden = false;
+  toastPage = null;
+  queueMicrotask(() => { toastPage = location.hash; });
   clearTimeout(toastTimer);
   toastTimer = setTimeout(() => { el.hidden = true; }, 5000);
+}
+
+function endToast() {
+  if (toastPage !== null && toastPage !== location.hash) {
+    document.getElementById("toast").hidden = true;
+    toastPage = null;
+  }
 }
 
 // confirmAction asks before something destructive; resolves true on OK.
@@ -109,14 +160,33 @@ export function confirmAction(text, okLabel) {
   });
 }
 
+// confirmTyped asks before something that cannot be undone: OK stays
+// disabled until word (a tenant's slug) is typed. Resolves true on OK.
+export function confirmTyped(text, word, okLabel) {
+  const dlg = document.getElementById("confirm");
+  const input = h("input", { autocomplete: "off", spellcheck: "false", "aria-label": t("typeToConfirm", { word }), "data-test": "confirm-typed" });
+  const ok = document.getElementById("confirm-ok");
+  const extra = h("label", { class: "field", id: "confirm-extra" }, h("span", {}, t("typeToConfirm", { word })), input);
+  document.getElementById("confirm-extra")?.remove();
+  document.getElementById("confirm-text").after(extra);
+  const done = confirmAction(text, okLabel);
+  ok.disabled = true;
+  input.addEventListener("input", () => { ok.disabled = input.value.trim() !== word; });
+  input.focus();
+  return done.then((yes) => {
+    extra.remove();
+    ok.disabled = false;
+    return yes && input.value.trim() === word;
+  });
+}
+
 // guard runs an API call for a button: disables it meanwhile, shows errors.
 export async function guard(button, fn) {
   if (button) button.disabled = true;
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof ApiError && e.status === 401) return signedOut();
-    showError(e);
+    showError(e); // not an expired session's 401: onExpired has it
   } finally {
     if (button) button.disabled = false;
   }

@@ -35,8 +35,14 @@ export function field(label, input) {
   return h("label", { class: "field" }, h("span", {}, label), input);
 }
 
-// table builds a responsive table; rows are arrays of cells.
+// table builds a responsive table; rows are arrays of cells. Each cell
+// carries its column's name (data-label): on a phone the rows are laid out
+// as cards (style.css), each cell under its name, every action in reach.
 export function table(headers, rows, attrs = {}) {
+  for (const tr of [rows].flat()) {
+    if (!(tr instanceof Element)) continue;
+    [...tr.children].forEach((td, i) => { if (headers[i]) td.setAttribute("data-label", headers[i]); });
+  }
   return h("div", { class: "table-wrap" },
     h("table", attrs,
       h("thead", {}, h("tr", {}, headers.map((x) => h("th", {}, x)))),

@@ -28,11 +28,15 @@ export function verifyFilesCard(ctx) {
   // The file WeChat's console offers: its name and its text are all it takes.
   const file = h("input", { type: "file", accept: ".txt,text/plain", required: true, "data-test": "verify-file" });
   const submit = h("button", { type: "submit", "data-test": "verify-upload" }, t("uploadVerifyFile"));
-  const form = h("form", { class: "grid" }, field(t("verifyFile"), file), h("div", { class: "field end" }, submit));
+  const err = h("p", { class: "error", role: "alert", "data-test": "verify-error" });
+  const form = h("form", { class: "grid", novalidate: true }, field(t("verifyFile"), file), h("div", { class: "field end" }, submit));
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     const f = file.files[0];
-    if (!f) return;
+    // What the server refuses is said before anything is sent.
+    err.textContent = !f ? t("verifyChoose") : !/^MP_verify_[A-Za-z0-9]{1,32}\.txt$/.test(f.name) ? t("verifyBadName")
+      : f.size < 1 || f.size > 64 ? t("verifyBadSize") : "";
+    if (err.textContent) return;
     guard(submit, async () => {
       const content = await f.text();
       await api("PUT", base + "/" + encodeURIComponent(f.name), { content });
@@ -40,5 +44,5 @@ export function verifyFilesCard(ctx) {
       refresh();
     });
   });
-  return h("section", { class: "card" }, h("h2", {}, t("verifyFiles")), h("p", { class: "hint" }, t("verifyFilesHint")), list, form);
+  return h("section", { class: "card", id: "verify-files" }, h("h2", {}, t("verifyFiles")), h("p", { class: "hint" }, t("verifyFilesHint")), list, form, err);
 }

@@ -1,7 +1,7 @@
 import { api, ApiError } from "../api.js";
 import { h, mount, field } from "../dom.js";
 import { t } from "../i18n.js";
-import { errorText } from "../app.js";
+import { errorText, throttled } from "../app.js";
 
 export function signInView(root, done) {
   const email = h("input", { type: "email", name: "email", autocomplete: "username", required: true, "data-test": "signin-email" });
@@ -20,11 +20,10 @@ export function signInView(root, done) {
     try {
       const s = await api("POST", "/session", { email: email.value, password: password.value });
       password.value = "";
-      done(s);
-      location.hash = "#/";
+      location.hash = done(s) || "#/"; // back where the session expired, if it did
       window.dispatchEvent(new HashChangeEvent("hashchange"));
     } catch (e) {
-      err.textContent = e instanceof ApiError && e.status === 429 ? t("tooManyAttempts") + " " + errorText(e) : errorText(e);
+      err.textContent = e instanceof ApiError && e.status === 429 ? throttled(e) : errorText(e);
     } finally {
       submit.disabled = false;
     }

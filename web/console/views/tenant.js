@@ -19,7 +19,10 @@ export async function tenantView(root, slug, tab, id) {
     tenant = (await api("GET", "/tenants/" + encodeURIComponent(slug))).tenant;
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) {
-      mount(root, h("p", { class: "empty" }, t("tenantNotFound")));
+      crumbs();
+      const back = state.admin.role === "platform" ? "#/tenants" : "#/";
+      mount(root, h("p", { class: "empty", "data-test": "tenant-not-found" }, t("tenantNotFound")),
+        h("p", {}, h("a", { href: back, "data-test": "back-tenants" }, "← " + t("backToTenants"))));
       return;
     }
     return showError(e);

@@ -19,7 +19,7 @@ export async function tenantsView(root) {
       h("td", {}, h("span", { class: "badge " + x.status }, t("status_" + x.status))),
       h("td", {}, fmtTime(x.created_at, lang()))));
 
-  const slug = h("input", { name: "slug", required: true, pattern: "[a-z0-9\\-]{3,32}", placeholder: "acme", "data-test": "new-slug" });
+  const slug = h("input", { name: "slug", required: true, pattern: "[a-z0-9\\-]{3,32}", placeholder: "acme", "aria-describedby": "slug-hint", "data-test": "new-slug" });
   const name = h("input", { name: "name", required: true, "data-test": "new-name" });
   const appid = h("input", { name: "appid", required: true, placeholder: "wx…", "data-test": "new-appid" });
   const secret = h("input", { name: "secret", type: "password", autocomplete: "off", required: true, "data-test": "new-secret" });
@@ -27,6 +27,7 @@ export async function tenantsView(root) {
   const form = h("form", { class: "card" },
     h("h2", {}, t("newTenant")),
     h("div", { class: "grid" }, field(t("slug"), slug), field(t("name"), name), field("AppID", appid), field("AppSecret", secret)),
+    h("p", { class: "hint", id: "slug-hint", "data-test": "slug-hint" }, t("slugHint")),
     h("p", { class: "hint" }, t("secretWriteOnly")),
     submit);
   form.addEventListener("submit", (ev) => {
