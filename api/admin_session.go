@@ -2,14 +2,12 @@ package api
 
 import (
 	"errors"
-	"math"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/tenants/admins"
-	"miniauth/tenants/audit"
 )
 
 type signInRequest struct {
@@ -40,17 +38,21 @@ type sessionResponse struct {
 	Admin     adminJSON `json:"admin"`
 	CSRFToken string    `json:"csrf_token"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// MFAEnrolmentRequired: the console serves this admin nothing but MFA
+	// set-up until it is done (requireEnrolled).
+	MFAEnrolmentRequired bool `json:"mfa_enrolment_required"`
 }
 
 var (
 	errBadCredentials = &Error{Status: 401, Code: CodeInvalidCredentials, Message: "wrong email or password"}
 )
 
-// adminSignIn checks an email and password, slowing down and then locking
-// repeated failures per account and per IP. Unknown emails and wrong
-// passwords get the same answer after the same work (a bcrypt comparison,
-// the lockout count and an audit entry). The email is normalised once,
-// before all of it, so that every spelling of an admin is one account.
+// adminSignIn is the first step of a sign-in (admins.SignIn.Password):
+// the email and password, slowed down and then locked after repeated
+// failures per account and per IP. Unknown emails and wrong passwords get
+// the same answer after the same work (a bcrypt comparison, the lockout
+// count and an audit entry). An admin with MFA gets an MFA token instead
+// of a session, for the second step (adminSignInMFA).
 func (s *Server) adminSignIn(c *fiber.Ctx) error {
 	var req signInRequest
 	if err := decodeJSON(c, &req); err != nil {
@@ -59,32 +61,24 @@ func (s *Server) adminSignIn(c *fiber.Ctx) error {
 	if err := req.validate(); err != nil {
 		return err
 	}
-	// A malformed email ("" from here on) reaches no admin: it is counted
-	// per IP only, costs no bcrypt, and what was typed (often the password,
-	// in the wrong field) is kept nowhere.
-	email, _ := admins.NormalizeEmail(req.Email)
-	ctx, ip := c.UserContext(), clientIP(c)
-	if wait, err := s.deps.Lockout.Wait(ctx, email, ip); err != nil {
-		return err
-	} else if wait > 0 {
-		return &Error{Status: 429, Code: CodeRateLimited, RetryAfter: int(math.Ceil(wait.Seconds())),
-			Message: "too many failed sign-ins; wait before trying again"}
-	}
-	if email == "" {
-		return s.signInFailed(c, "")
-	}
-	a, err := s.deps.Admins.Authenticate(ctx, email, req.Password)
+	res, err := s.deps.AdminSignIn.Password(c.UserContext(), req.Email, req.Password, clientIP(c))
 	if errors.Is(err, admins.ErrBadPassword) {
-		return s.signInFailed(c, email)
+		return errBadCredentials
 	}
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Lockout.Success(ctx, email); err != nil {
-		return err
+	if res.MFAToken != "" {
+		return c.JSON(mfaRequiredResponse{MFARequired: true, MFAToken: res.MFAToken, ExpiresAt: res.MFAExpiresAt.UTC()})
 	}
-	// A new session id at every sign-in: a cookie planted before sign-in
-	// (session fixation) is worth nothing after it.
+	return s.startConsoleSession(c, res.Admin)
+}
+
+// startConsoleSession gives a signed-in admin its console session and
+// cookie. A new session id at every sign-in: a cookie planted before
+// sign-in (session fixation) is worth nothing after it.
+func (s *Server) startConsoleSession(c *fiber.Ctx, a *admins.Admin) error {
+	ctx := c.UserContext()
 	if old, err := s.deps.Console.Get(ctx, c.Cookies(adminCookie)); err == nil {
 		_ = s.deps.Console.Revoke(ctx, old)
 	}
@@ -92,40 +86,9 @@ func (s *Server) adminSignIn(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	_ = s.deps.Admins.TouchLogin(ctx, a.ID)
-	s.audit(c, audit.Entry{TenantID: a.TenantID.Int64,
-		Actor:  audit.Actor{Type: "admin", ID: a.Email, IP: ip},
-		Action: "admin.signed_in", TargetType: "admin", TargetID: a.Email})
 	c.Cookie(&fiber.Cookie{Name: adminCookie, Value: token, Path: "/admin/api", HTTPOnly: true,
 		Secure: s.secureCookies(c), SameSite: fiber.CookieSameSiteStrictMode, Expires: sess.ExpiresAt})
 	return s.sessionJSON(c, a, sess)
-}
-
-// signInFailed counts the failure, writes it (and a lockout) to the audit
-// log of the admin's tenant when the account exists, and answers 401.
-// email is normalised, or "" when what was typed is no address: the
-// audit entry then says so and holds nothing of it.
-func (s *Server) signInFailed(c *fiber.Ctx, email string) error {
-	ctx, ip := c.UserContext(), clientIP(c)
-	locked, err := s.deps.Lockout.Failure(ctx, email, ip)
-	if err != nil {
-		return err
-	}
-	var tenantID int64
-	var details map[string]any
-	if email == "" {
-		details = map[string]any{"email": "malformed"}
-	} else if a, err := s.deps.Admins.ByEmail(ctx, email); err == nil {
-		tenantID = a.TenantID.Int64
-	}
-	actor := audit.Actor{Type: "anonymous", ID: email, IP: ip}
-	s.audit(c, audit.Entry{TenantID: tenantID, Actor: actor,
-		Action: "admin.signin_failed", TargetType: "admin", TargetID: email, Details: details})
-	if locked {
-		s.audit(c, audit.Entry{TenantID: tenantID, Actor: actor,
-			Action: "admin.locked_out", TargetType: "admin", TargetID: email, Details: details})
-	}
-	return errBadCredentials
 }
 
 func (s *Server) adminSession(c *fiber.Ctx) error {
@@ -145,13 +108,22 @@ func (s *Server) adminSignOut(c *fiber.Ctx) error {
 }
 
 func (s *Server) sessionJSON(c *fiber.Ctx, a *admins.Admin, sess *admins.ConsoleSession) error {
+	j := s.adminJSONOf(c, a)
+	must, err := s.deps.MFA.MustEnrol(c.UserContext(), a)
+	if err != nil {
+		return err
+	}
+	return c.JSON(sessionResponse{Admin: j, CSRFToken: sess.CSRF, ExpiresAt: sess.ExpiresAt.UTC(), MFAEnrolmentRequired: must})
+}
+
+func (s *Server) adminJSONOf(c *fiber.Ctx, a *admins.Admin) adminJSON {
 	j := adminJSON{Email: a.Email, Role: a.Role}
 	if a.TenantID.Valid {
 		if t, err := s.deps.Tenants.ByID(c.UserContext(), a.TenantID.Int64); err == nil {
 			j.Tenant = t.Slug
 		}
 	}
-	return c.JSON(sessionResponse{Admin: j, CSRFToken: sess.CSRF, ExpiresAt: sess.ExpiresAt.UTC()})
+	return j
 }
 
 // secureCookies: the console cookie is Secure when the request came over

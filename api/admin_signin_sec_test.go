@@ -10,7 +10,6 @@ import (
 
 	"miniauth/api"
 	"miniauth/tenants/admins"
-	"miniauth/tenants/tenantstest"
 )
 
 // signInBody is a sign-in request body; %q escapes make the format
@@ -25,10 +24,9 @@ func signInBody(email, password string) string {
 // spelling is another (unknown) address and reaches nobody.
 func TestAdminSignInSpellings(t *testing.T) {
 	const lockAt = 3
-	rdb, prefix := tenantstest.Redis(t)
-	e := newAdminEnv(t, func(d *api.Deps) {
-		d.Lockout = admins.NewLockout(rdb, prefix, admins.LockoutPolicy{Window: time.Minute,
-			AccountSlow: lockAt, AccountLock: lockAt, IPSlow: 100, IPLock: 100, LockFor: 10 * time.Minute, MaxSlow: time.Minute})
+	e := newTunedAdminEnv(t, func(_ *api.Base, s *api.Settings) {
+		s.AdminLockout = admins.LockoutPolicy{Window: time.Minute,
+			AccountSlow: lockAt, AccountLock: lockAt, IPSlow: 100, IPLock: 100, LockFor: 10 * time.Minute, MaxSlow: time.Minute}
 	})
 	steps := []struct {
 		email, password string

@@ -131,8 +131,14 @@ func adminCases() []adminCase {
 // every kind of caller, with the status expected and, whenever the call is
 // refused, nothing changed in MySQL or Redis.
 func TestAdminAccess(t *testing.T) {
-	e := newAdminEnv(t)
-	for _, ac := range adminCases() {
+	runAccessTable(t, newAdminEnv(t), adminCases())
+}
+
+// runAccessTable runs an access table: each case by every caller, with
+// the status expected and, for every refusal, MySQL and Redis unchanged.
+func runAccessTable(t *testing.T, e *adminEnv, cases []adminCase) {
+	t.Helper()
+	for _, ac := range cases {
 		t.Run(ac.name, func(t *testing.T) {
 			for who := caller(0); who < nCallers; who++ {
 				e.t = t

@@ -23,6 +23,7 @@ import (
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/signin"
 	"miniauth/tenants/signup"
+	"miniauth/tenants/sms"
 	"miniauth/tenants/stats"
 	"miniauth/tenants/tokens"
 	"miniauth/tenants/users"
@@ -62,9 +63,16 @@ type Deps struct {
 	RequestTimeout time.Duration
 
 	// The admin API and console (/admin/api/, /console/).
-	Admins       *admins.Store
-	Console      *admins.Console // console sign-ins (Redis)
-	Lockout      *admins.Lockout // sign-in failure counting (Redis)
+	Admins  *admins.Store
+	Console *admins.Console // console sign-ins (Redis)
+	Lockout *admins.Lockout // sign-in failure counting (Redis)
+	// Console sign-in in one or two steps, admin accounts, TOTP MFA and
+	// the platform's settings (admin_signin_mfa.go, admin_accounts.go,
+	// admin_mfa.go).
+	AdminSignIn  *admins.SignIn
+	MFA          *admins.MFA
+	Accounts     *admins.Accounts
+	Platform     *admins.Settings
 	WeChatErrors *wxerrors.Log
 	Audit        *audit.Log // the audit lines written outside other changes, and the console's audit view
 	// PublicURL: when it is https, the console cookie is Secure even if TLS
@@ -87,6 +95,9 @@ type Deps struct {
 	// Usage answers the charts of use (usage.go); the sign-in core counts
 	// into it. Its rollup (Usage.Run) is serve's to start.
 	Usage *stats.Store
+	// SMS one-time codes (sms.go, docs/sms.md): the tenants' settings (the
+	// codes and budgets are the sign-in core's).
+	SMS *sms.Store
 }
 
 // CodeExchanger is what login needs of WeChat: code2session.

@@ -20,6 +20,7 @@ import (
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/signin"
 	"miniauth/tenants/signup"
+	"miniauth/tenants/sms"
 	"miniauth/tenants/stats"
 	"miniauth/tenants/tokens"
 	"miniauth/tenants/users"
@@ -56,13 +57,15 @@ type Settings struct {
 	TrustedProxies     []netip.Prefix
 	CacheTTL           time.Duration // users, API keys and webhook endpoints in memory
 	TenantCache        tenants.CacheConfig
-	PasswordChecks     int          // console bcrypt checks at once; 0: 2×GOMAXPROCS
-	AdminGate          *admins.Gate // the console's password checks; nil: one of PasswordChecks slots
-	Breaker            guard.Config // KeyPrefix is set here
-	ForceRefreshes     int          // forced access-token refreshes per app and day
+	PasswordChecks     int                  // console bcrypt checks at once; 0: 2×GOMAXPROCS
+	AdminGate          *admins.Gate         // the console's password checks; nil: one of PasswordChecks slots
+	AdminLockout       admins.LockoutPolicy // the console's sign-in lockout; zero: admins.DefaultLockoutPolicy
+	Breaker            guard.Config         // KeyPrefix is set here
+	ForceRefreshes     int                  // forced access-token refreshes per app and day
 	SigningKeys        sessions.KeyPolicy
 	Webhooks           webhooks.Config
 	RequestTimeout     time.Duration
+	SMS                sms.Endpoints // where the SMS providers are; the real services when empty
 }
 
 // Assembly is an API's dependencies, and the background work they need.
@@ -117,7 +120,7 @@ func Assemble(b Base, s Settings) *Assembly {
 
 		Admins:       admins.NewStore(b.DB, admins.WithGate(s.AdminGate)),
 		Console:      admins.NewConsole(rdb, prefix, 0, 0),
-		Lockout:      admins.NewLockout(rdb, prefix, admins.DefaultLockoutPolicy),
+		Lockout:      admins.NewLockout(rdb, prefix, orLockout(s.AdminLockout)),
 		WeChatErrors: wxerrors.New(rdb, prefix),
 		Audit:        audit.NewLog(b.DB),
 		PublicURL:    s.PublicURL,
@@ -130,11 +133,19 @@ func Assemble(b Base, s Settings) *Assembly {
 		AccessTokens: sessions.NewAccessTokens(sessions.NewSigningKeys(b.DB, keys, s.SigningKeys, b.Now).WithBus(bus)),
 		Webhooks:     hooks,
 		Usage:        stats.NewStore(b.DB, counter),
+		SMS:          sms.NewStore(b.DB, keys),
 	}}
+	a.MFA = admins.NewMFA(b.DB, admins.MFAConfig{Keys: keys, Lockout: a.Lockout, Now: b.Now})
+	a.AdminSignIn = admins.NewSignIn(admins.SignInConfig{Admins: a.Admins, MFA: a.MFA, Lockout: a.Lockout,
+		Redis: rdb, Prefix: prefix, Logger: b.Logger, Now: b.Now})
+	a.Accounts = admins.NewAccounts(a.Admins, admins.AccountsConfig{Console: a.Console, Lockout: a.Lockout, MFA: a.MFA, Now: b.Now})
+	a.Platform = admins.NewSettings(b.DB)
+	sender := sms.NewSender(sms.SenderConfig{Settings: a.SMS, Codes: sms.NewCodes(rdb, prefix, keys.DeriveKey("sms-code")),
+		Budgets: sms.NewBudgets(rdb, prefix, b.Now), Endpoints: s.SMS, Logger: b.Logger})
 	a.SignIn = signin.New(signin.Config{Tenants: a.Tenants, Users: a.Users, Sessions: a.Sessions,
 		AccessTokens: a.AccessTokens, Webhooks: hooks, Audit: a.Audit, Logger: b.Logger, PublicURL: s.PublicURL,
 		WeChat: wx, Signup: a.Signup, Codes: a.Codes, Tokens: a.Tokens, Limiter: a.Limiter,
-		Stats: counter, Cause: FailureCause})
+		SMS: sender, Stats: counter, Cause: FailureCause})
 	return a
 }
 
@@ -152,6 +163,13 @@ func (a *Assembly) Listening() bool { return a.Bus.Listening() }
 func (a *Assembly) RunBackground(ctx context.Context) {
 	go a.AccessTokens.Keys().RunRotation(ctx, time.Hour, a.Logger)
 	go a.Webhooks.Run(ctx, a.Logger)
+}
+
+func orLockout(p admins.LockoutPolicy) admins.LockoutPolicy {
+	if p == (admins.LockoutPolicy{}) {
+		return admins.DefaultLockoutPolicy
+	}
+	return p
 }
 
 func orTTL(d time.Duration) time.Duration {

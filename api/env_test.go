@@ -24,6 +24,8 @@ import (
 	"miniauth/tenants/audit"
 	"miniauth/tenants/keyring"
 	"miniauth/tenants/sessions"
+	"miniauth/tenants/sms"
+	"miniauth/tenants/sms/smstest"
 	"miniauth/tenants/tenantstest"
 	"miniauth/tenants/users"
 	"miniauth/tenants/webhooks"
@@ -62,6 +64,10 @@ type env struct {
 	users   *users.Store
 	keys    *keyring.Ring
 	metrics *api.Metrics // served on their own address in production (metrics(t, e) reads them)
+	// The SMS simulator (both providers), over HTTP; no tenant has SMS
+	// settings until a test gives it some (sms_env_test.go).
+	sms    *smstest.Server
+	smsURL string
 }
 
 type clock struct {
@@ -126,6 +132,10 @@ func newTunedEnv(t *testing.T, tune func(*api.Base, *api.Settings), opts ...func
 	e.wx.AddApp(otherAppID, "other-app-secret-0123456789", "")
 	wxHTTP := httptest.NewServer(e.wx.Handler())
 	t.Cleanup(wxHTTP.Close)
+	e.sms = smstest.New(smstest.Options{})
+	smsHTTP := httptest.NewServer(e.sms.Handler())
+	t.Cleanup(smsHTTP.Close)
+	e.smsURL = smsHTTP.URL
 
 	keys := tenantstest.Keyring(t)
 	e.keys = keys
@@ -147,6 +157,7 @@ func newTunedEnv(t *testing.T, tune func(*api.Base, *api.Settings), opts ...func
 		TenantCache:        tenants.CacheConfig{TTL: time.Minute},
 		Breaker:            guard.Config{Failures: 1000},
 		Webhooks:           webhooks.Config{AllowPrivate: true}, // the tests deliver with hooks.DeliverDue
+		SMS:                sms.Endpoints{Tencent: smsHTTP.URL, Aliyun: smsHTTP.URL, Timeout: 5 * time.Second},
 	}
 	base := api.Base{DB: apiDB, Redis: apiRedis, Prefix: prefix, Keys: keys, Logger: logger, Now: e.clock.Now}
 	if tune != nil {

@@ -75,6 +75,22 @@ const (
 	// Ways in of one account (identities.go).
 	CodeIdentityInUse = "identity_in_use" // 409: the way in belongs to another user of the tenant
 	CodeLastIdentity  = "last_identity"   // 409: unlinking it would leave the user no way in
+
+	// Admin accounts and MFA (admin_account_errors.go).
+	CodeInvalidMFACode       = "invalid_mfa_code"       // 401 at sign-in, 400 otherwise: wrong, used or expired code
+	CodeInvalidMFAToken      = "invalid_mfa_token"      // 401: the sign-in's MFA step expired or is unknown; sign in again
+	CodeMFAEnrolmentRequired = "mfa_enrolment_required" // 401: signed in, but MFA must be set up before anything else
+	CodeMFAAlreadyEnabled    = "mfa_already_enabled"    // 409
+	CodeMFANotEnabled        = "mfa_not_enabled"        // 409
+	CodeMFAEnrolmentExpired  = "mfa_enrolment_expired"  // 409: no set-up waits for its first code; start again
+	CodeWrongPassword        = "wrong_password"         // 403: the admin's own current password is wrong
+	CodeLastPlatformAdmin    = "last_platform_admin"    // 409: would leave no active platform admin
+	CodeInvalidInvite        = "invalid_invite"         // 400: invite unknown, used or expired
+	// SMS one-time codes (docs/sms.md).
+	CodeInvalidPhone     = "invalid_phone"      // 400: not E.164, outside the tenant's prefixes, refused by the provider
+	CodeInvalidSMSCode   = "invalid_sms_code"   // 401: wrong, expired or used, alike
+	CodeSMSNotConfigured = "sms_not_configured" // 409: the tenant has no SMS settings
+	CodeSMSUnavailable   = "sms_unavailable"    // 502: the provider failed or refused the tenant's account
 )
 
 // Error is an API error: a status, a code and a message for the client,
@@ -114,8 +130,12 @@ func classify(err error) *Error {
 		return apiErr
 	case errors.Is(err, signin.ErrSnapshotUser):
 		return errSnapshotUser(nil)
+	case smsError(err) != nil: // before InvalidError: sms.ErrInvalidPhone is one
+		return smsError(err)
 	case errors.As(err, &fe):
 		return fiberError(fe)
+	case adminAccountError(err) != nil:
+		return adminAccountError(err)
 	case errors.Is(err, admins.ErrNoSession):
 		return &Error{Status: 401, Code: CodeUnauthenticated, Message: "sign in to the console first"}
 	case errors.Is(err, admins.ErrNotFound):

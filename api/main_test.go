@@ -69,6 +69,8 @@ var secretFields = map[string]string{
 	"access_token": "access token", "signup_ticket": "signup ticket", "key": "API key", "api_key": "API key",
 	"secret": "secret", "app_secret": "AppSecret", "password": "password", "csrf_token": "CSRF token",
 	"encrypted_data": "encrypted data", "session_key": "session_key",
+	"mfa_token": "MFA token", "recovery_codes": "recovery code", "otpauth_url": "TOTP secret",
+	"current_password": "password", "new_password": "password",
 }
 
 // rememberJSON records the secrets in a request or response body.

@@ -58,6 +58,9 @@ func (s *Server) register(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if p.AppID == 0 && p.Phone != "" { // an SMS login's ticket (signin.RegisterByPhone)
+		return s.registerByPhone(c, &req, p)
+	}
 	app, err := t.AppByID(p.AppID)
 	if errors.Is(err, tenants.ErrAppUnknown) {
 		return signup.ErrInvalid // the app was removed since

@@ -31,7 +31,7 @@ func (s *Server) routes() {
 	perTenant := root.with("/t/:tenant", s.noteWeChatErrors) // for the console's overview (admin_wxerrors.go)
 	perTenant.post("/introspect", s.resolveBackendTenant, s.requireAPIKey, s.introspect)
 	perTenant.get("/.well-known/jwks.json", s.resolveTenant, s.jwks)
-	perTenant.post("/token", s.resolveTenant, s.requireSession, s.token)
+	perTenant.post("/token", s.resolveTenant, s.cors, s.requireSession, s.token) // CORS: pages ask for access tokens too (web/js)
 
 	// Mini-program and H5 facing, per active tenant; CORS for the tenant's
 	// own web origins only (cors.go).
@@ -55,6 +55,9 @@ func (s *Server) routes() {
 	t.get("/oauth/wechat/start", s.oauthStart)
 	t.get("/oauth/wechat/callback", s.limitLogin, s.oauthCallback)
 	t.get("/wechat/access-token", s.requireAPIKey, s.wechatAccessToken) // tenant backends (backend.go)
+	t.post("/sms/send", s.limitLogin, s.smsSend)                        // SMS one-time codes (sms.go)
+	t.post("/login/sms", s.limitLogin, s.loginSMS)
+	t.post("/me/phone/sms", s.requireSession, s.bindPhoneSMS)
 
 	// The admin API behind the console (admin*.go). Every route but the
 	// sign-in needs a signed-in admin (and the CSRF token to change
@@ -62,9 +65,31 @@ func (s *Server) routes() {
 	// (adminTenantOf).
 	adminAPI := root.with("/admin/api", adminHeaders)
 	adminAPI.post("/session", s.adminSignIn)
-	admin := adminAPI.with("", s.requireAdmin)
-	admin.get("/session", s.adminSession)
-	admin.delete("/session", s.adminSignOut)
+	adminAPI.post("/session/mfa", s.adminSignInMFA) // admin_signin_mfa.go
+	adminAPI.post("/invites/lookup", s.adminLookupInvite)
+	adminAPI.post("/invites/accept", s.adminAcceptInvite)
+	// Served even while the platform requires MFA set-up of this admin
+	// first (requireEnrolled): the session and the set-up (admin_mfa.go).
+	signedIn := adminAPI.with("", s.requireAdmin)
+	signedIn.get("/session", s.adminSession)
+	signedIn.delete("/session", s.adminSignOut)
+	signedIn.get("/account", s.adminAccount)
+	signedIn.post("/account/mfa/enrol", s.adminBeginEnrol)
+	signedIn.post("/account/mfa/confirm", s.adminConfirmEnrol)
+	admin := signedIn.with("", s.requireEnrolled)
+	admin.post("/account/mfa/recovery-codes", s.adminRegenerateRecoveryCodes)
+	admin.post("/account/mfa/disable", s.adminDisableMFA)
+	admin.post("/account/password", s.adminChangePassword)
+	// Console accounts and platform settings (admin_accounts.go).
+	admin.get("/admins", s.requirePlatform, s.adminListAdmins)
+	admin.post("/admins", s.requirePlatform, s.adminInviteAdmin)
+	admin.delete("/admins/:email", s.requirePlatform, s.adminRemoveAdmin)
+	admin.post("/admins/:email/disable", s.requirePlatform, s.adminSetAdminStatus(true))
+	admin.post("/admins/:email/enable", s.requirePlatform, s.adminSetAdminStatus(false))
+	admin.post("/admins/:email/invite", s.requirePlatform, s.adminReissueInvite)
+	admin.delete("/admins/:email/mfa", s.requirePlatform, s.adminResetMFA)
+	admin.get("/platform/settings", s.requirePlatform, s.adminPlatformSettings)
+	admin.patch("/platform/settings", s.requirePlatform, s.adminUpdatePlatformSettings)
 	admin.get("/tenants", s.adminListTenants)
 	admin.post("/tenants", s.requirePlatform, s.adminCreateTenant)
 	admin.get("/audit", s.requirePlatform, s.adminPlatformAudit)
@@ -97,6 +122,10 @@ func (s *Server) routes() {
 	at.get("/mp-verify/:name", s.adminGetVerifyFile)
 	at.put("/mp-verify/:name", s.adminPutVerifyFile)
 	at.delete("/mp-verify/:name", s.adminDeleteVerifyFile)
+	at.get("/sms", s.adminGetSMS) // admin_sms.go
+	at.put("/sms", s.adminPutSMS)
+	at.delete("/sms", s.adminDeleteSMS)
+	at.post("/sms/test", s.adminTestSMS)
 
 	at.get("/users", s.adminListUsers)
 	at.post("/users/import", s.adminImportUsers) // admin_registration.go

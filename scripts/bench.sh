@@ -48,6 +48,6 @@ echo "== Go benchmarks (benchtime $benchtime)"
 
 echo "== load run"
 mkdir -p bin
-"$GO" build -o bin/ ./cmd/miniauth ./cmd/wxmock ./cmd/mabench
+"$GO" build -o bin/ ./cmd/miniauth ./cmd/wxmock ./cmd/smsmock ./cmd/mabench
 # shellcheck disable=SC2086 # MABENCH_FLAGS is a list of flags
 bin/mabench --report "$out/load.md" ${MABENCH_FLAGS:-}

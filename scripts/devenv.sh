@@ -12,12 +12,15 @@
 # the first time (MINIAUTH_DEV_LEGACY_ENV names another old file, for the tests).
 
 WXMOCK_ADDR=${WXMOCK_ADDR:-127.0.0.1:8081}
+SMSMOCK_ADDR=${SMSMOCK_ADDR:-127.0.0.1:8082}
 export MINIAUTH_ADDR=${MINIAUTH_ADDR:-:8080}
 # The same defaults as miniauth's own, following services.sh's variables when those are set.
 export MINIAUTH_MYSQL_DSN=${MINIAUTH_MYSQL_DSN:-root:@tcp(${MARIADB_HOST:-127.0.0.1}:${MARIADB_PORT:-3306})/${MINIAUTH_DB:-miniauth}?parseTime=true&charset=utf8mb4}
 export MINIAUTH_REDIS_URL=${MINIAUTH_REDIS_URL:-redis://${REDIS_HOST:-127.0.0.1}:${REDIS_PORT:-6379}/0}
 export MINIAUTH_WECHAT_BASE_URL=${MINIAUTH_WECHAT_BASE_URL:-http://$WXMOCK_ADDR}
 export MINIAUTH_WECHAT_AUTH_URL=${MINIAUTH_WECHAT_AUTH_URL:-http://$WXMOCK_ADDR} # web OAuth authorize page
+export MINIAUTH_SMS_TENCENT_ENDPOINT=${MINIAUTH_SMS_TENCENT_ENDPOINT:-http://$SMSMOCK_ADDR} # smsmock
+export MINIAUTH_SMS_ALIYUN_ENDPOINT=${MINIAUTH_SMS_ALIYUN_ENDPOINT:-http://$SMSMOCK_ADDR}
 export MINIAUTH_WEBHOOKS_ALLOW_PRIVATE=${MINIAUTH_WEBHOOKS_ALLOW_PRIVATE:-true} # local webhook receivers (development only)
 
 if [[ $MINIAUTH_MYSQL_DSN =~ @tcp\(([^:\)]+):([0-9]+)\)/([A-Za-z0-9_]+) ]]; then

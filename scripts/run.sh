@@ -38,6 +38,11 @@ DEMO_APPID=wx0123456789abcdef
 DEMO_ADMIN_EMAIL=admin@demo.local
 ENV_DIR=.miniauth
 WXMOCK_LOG=$ENV_DIR/wxmock.log
+SMSMOCK_LOG=$ENV_DIR/smsmock.log
+# The demo tenant's SMS account in smsmock (docs/sms.md); a simulator's, not a secret.
+DEMO_SMS_ID=AKIDdemo0000000000000000000000000000
+DEMO_SMS_KEY=demo-smsmock-secret-key-0123456789
+DEMO_SMS_APP=1400000001
 # Where the binaries are built (the tests build them elsewhere).
 BIN_DIR=${MINIAUTH_BIN_DIR:-bin}
 
@@ -62,6 +67,7 @@ listening() {
 
 read -r SERVER_HOST SERVER_PORT < <(local_hostport "$MINIAUTH_ADDR")
 read -r WXMOCK_HOST WXMOCK_PORT < <(local_hostport "$WXMOCK_ADDR")
+read -r SMSMOCK_HOST SMSMOCK_PORT < <(local_hostport "$SMSMOCK_ADDR")
 
 check_ports_free() {
 	local busy=
@@ -69,12 +75,16 @@ check_ports_free() {
 		note "something already listens on $WXMOCK_HOST:$WXMOCK_PORT (wanted by wxmock, WXMOCK_ADDR=$WXMOCK_ADDR)"
 		busy=1
 	fi
+	if listening "$SMSMOCK_HOST" "$SMSMOCK_PORT"; then
+		note "something already listens on $SMSMOCK_HOST:$SMSMOCK_PORT (wanted by smsmock, SMSMOCK_ADDR=$SMSMOCK_ADDR)"
+		busy=1
+	fi
 	if listening "$SERVER_HOST" "$SERVER_PORT"; then
 		note "something already listens on $SERVER_HOST:$SERVER_PORT (wanted by miniauth, MINIAUTH_ADDR=$MINIAUTH_ADDR)"
 		busy=1
 	fi
 	if [[ -n $busy ]]; then
-		die "stop what uses the port (another 'make run'?), or choose other addresses with MINIAUTH_ADDR / WXMOCK_ADDR; nothing was started"
+		die "stop what uses the port (another 'make run'?), or choose other addresses with MINIAUTH_ADDR / WXMOCK_ADDR / SMSMOCK_ADDR; nothing was started"
 	fi
 }
 
@@ -154,6 +164,12 @@ case $status in
 esac
 printf '%s\n' "$DEMO_ADMIN_PASSWORD" |
 	"$BIN_DIR/miniauth" admin create --email "$DEMO_ADMIN_EMAIL" --role platform --if-not-exists >/dev/null
+# SMS codes through smsmock (set again each time: the console may have changed them). A failure
+# here costs SMS sign-in only, never the run.
+printf '%s\n' "$DEMO_SMS_KEY" |
+	"$BIN_DIR/miniauth" tenant sms --slug "$DEMO_SLUG" --provider tencent --access-key-id "$DEMO_SMS_ID" \
+		--sdk-app-id "$DEMO_SMS_APP" --sign-name "miniauth" --template-id 100001 >/dev/null ||
+	note "could not bind tenant '$DEMO_SLUG' to smsmock; SMS sign-in will answer sms_not_configured"
 
 if [[ ${MINIAUTH_RUN_SEED_ONLY:-} == 1 ]]; then
 	note "seeded database $DEV_DB_NAME (MINIAUTH_RUN_SEED_ONLY=1: not starting wxmock and the server)"
@@ -163,9 +179,9 @@ fi
 check_ports_free
 
 wxmock_pid=
-cleanup() {
-	local pid=$wxmock_pid i
-	wxmock_pid=
+smsmock_pid=
+stop() { # pid name
+	local pid=$1 i
 	[[ -n $pid ]] || return 0
 	if kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid" 2>/dev/null || true
@@ -176,7 +192,13 @@ cleanup() {
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
 	wait "$pid" 2>/dev/null || true
-	note "stopped wxmock"
+	note "stopped $2"
+}
+cleanup() {
+	local wx=$wxmock_pid sm=$smsmock_pid
+	wxmock_pid= smsmock_pid=
+	stop "$sm" smsmock
+	stop "$wx" wxmock
 }
 trap cleanup EXIT
 trap 'cleanup; trap - INT; kill -INT $$' INT
@@ -198,8 +220,23 @@ for ((i = 0; ; i++)); do
 done
 note "wxmock listening on $WXMOCK_ADDR (log: $WXMOCK_LOG)"
 
+# The account goes through the environment, not argv, so that ps does not show its key.
+SMSMOCK_TENCENT="$DEMO_SMS_ID:$DEMO_SMS_KEY:$DEMO_SMS_APP" "$BIN_DIR/smsmock" --addr "$SMSMOCK_ADDR" >"$SMSMOCK_LOG" 2>&1 &
+smsmock_pid=$!
+for ((i = 0; ; i++)); do
+	listening "$SMSMOCK_HOST" "$SMSMOCK_PORT" && break
+	if ! kill -0 "$smsmock_pid" 2>/dev/null; then
+		tail -n 20 "$SMSMOCK_LOG" >&2 || true
+		die "smsmock exited at start (log: $SMSMOCK_LOG)"
+	fi
+	((i < 150)) || die "smsmock does not listen on $SMSMOCK_ADDR after 15 s (log: $SMSMOCK_LOG)"
+	sleep 0.1
+done
+note "smsmock listening on $SMSMOCK_ADDR (log: $SMSMOCK_LOG)"
+
 url="http://localhost:$SERVER_PORT"
 mock="http://$WXMOCK_HOST:$WXMOCK_PORT"
+smsmock="http://$SMSMOCK_HOST:$SMSMOCK_PORT"
 cat <<EOF
 
   miniauth (development) — starting on $MINIAUTH_ADDR
@@ -218,6 +255,14 @@ cat <<EOF
       -d "{\"code\":\"\$CODE\"}" | tee /dev/stderr | sed -E 's/.*"session": *"([^"]*)".*/\1/'); echo
     curl -s $url/t/$DEMO_SLUG/me -H "Authorization: Bearer \$SESSION"; echo
 
+  Log in by SMS code (smsmock keeps the messages; read the inbox with the third line):
+
+    curl -s -XPOST $url/t/$DEMO_SLUG/sms/send -H 'Content-Type: application/json' \\
+      -d '{"phone":"+8613800138000","purpose":"login"}'; echo
+    curl -s "$smsmock/mock/sms?phone=%2B8613800138000"; echo
+    curl -s -XPOST $url/t/$DEMO_SLUG/login/sms -H 'Content-Type: application/json' \\
+      -d '{"phone":"+8613800138000","code":"<the 6 digits>"}'; echo
+
   A second tenant: create it in the console (or with make cli), then teach the simulator its app:
 
     curl -s -XPOST $mock/mock/apps -H 'Content-Type: application/json' \\
@@ -225,7 +270,7 @@ cat <<EOF
 
   The command line, with these secrets:   make cli ARGS='tenant list'
 
-  Ctrl-C stops the server and the simulator.
+  Ctrl-C stops the server and the simulators.
 
 EOF
 

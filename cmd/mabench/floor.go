@@ -28,6 +28,8 @@ import (
 //	GET  /t/:tenant/me          hash the bearer token, one Redis GET, write the JSON
 //	POST /t/:tenant/introspect  read {"token"}, hash it, one Redis GET, write the JSON
 //	POST /t/:tenant/login       one code2session call, one MySQL upsert, one Redis SET
+//	POST /t/:tenant/sms/send    a code hashed into Redis, the provider's signed SendSms (sms.go)
+//	POST /t/:tenant/login/sms   one Redis GETDEL, one MySQL upsert, one Redis SET
 type floor struct {
 	rdb    *redis.Client
 	db     *sqlx.DB
@@ -49,6 +51,7 @@ func runFloor(args []string) error {
 	mysqlDSN := fs.String("mysql", "", "MySQL DSN of the bench database")
 	redisURL := fs.String("redis", "", "Redis URL")
 	wx := fs.String("wx", "", "simulator base URL")
+	smsURL := fs.String("sms", "", "SMS simulator base URL (the SMS login run, sms.go)")
 	prefix := fs.String("prefix", "mabench-floor", "Redis key prefix")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -78,6 +81,9 @@ func runFloor(args []string) error {
 	app.Get("/t/:tenant/me", f.me)
 	app.Post("/t/:tenant/introspect", f.introspect)
 	app.Post("/t/:tenant/login", f.login)
+	if err := f.routeSMS(app, *smsURL); err != nil {
+		return err
+	}
 	return app.Listen(*addr)
 }
 

@@ -38,6 +38,7 @@ type bench struct {
 	reg       *tenants.Registry
 	sessions  *sessions.Store
 	wxURL     string
+	smsURL    string // the SMS simulator (sms.go)
 	apiURL    string
 	floorURL  string
 	server    *proc
@@ -137,6 +138,17 @@ func run(ctx context.Context, o options) error {
 	if err := waitHTTP(ctx, wx, b.wxURL+"/mock/stats", 200); err != nil {
 		return err
 	}
+	smsAddr, _ := freeAddr()
+	sm, err := start("smsmock", logDir, []string{"SMSMOCK_TENCENT=" + smsID + ":" + smsKey + ":" + smsApp}, o.bin+"/smsmock",
+		"--addr", smsAddr, "--tencent-per-day", "-1")
+	if err != nil {
+		return err
+	}
+	defer sm.stop()
+	b.smsURL = "http://" + smsAddr
+	if err := waitHTTP(ctx, sm, b.smsURL+"/mock/stats", 200); err != nil {
+		return err
+	}
 	apiAddr, _ := freeAddr()
 	metricsAddr, _ := freeAddr() // as in production, but clear of another miniauth's default
 	redisURL := "redis://" + o.redisAddr + "/" + strconv.Itoa(o.redisDB)
@@ -145,6 +157,9 @@ func run(ctx context.Context, o options) error {
 		"MINIAUTH_MYSQL_DSN=" + dsn, "MINIAUTH_REDIS_URL=" + redisURL,
 		"MINIAUTH_REDIS_PREFIX=" + o.prefix, "MINIAUTH_MASTER_KEY=" + masterKey,
 		"MINIAUTH_WECHAT_BASE_URL=" + b.wxURL, "MINIAUTH_AUTO_MIGRATE=false",
+		// The SMS run (sms.go): the simulator, and each operation's own
+		// client address through the local "proxy".
+		"MINIAUTH_SMS_TENCENT_ENDPOINT=" + b.smsURL, "MINIAUTH_TRUSTED_PROXIES=127.0.0.1",
 	}
 	if o.profiles != "" {
 		b.pprofAddr, _ = freeAddr()
@@ -165,7 +180,7 @@ func run(ctx context.Context, o options) error {
 	}
 	floorAddr, _ := freeAddr()
 	fl, err := start("floor", logDir, []string{"MABENCH_APPS=" + appsEnv}, self, "floor",
-		"--addr", floorAddr, "--mysql", dsn, "--redis", redisURL, "--wx", b.wxURL, "--prefix", o.prefix+"-floor")
+		"--addr", floorAddr, "--mysql", dsn, "--redis", redisURL, "--wx", b.wxURL, "--sms", b.smsURL, "--prefix", o.prefix+"-floor")
 	if err != nil {
 		return err
 	}
@@ -236,6 +251,10 @@ func (b *bench) runAll(ctx context.Context) error {
 	if err := b.loginPair(ctx, "login", one, o.baseUsers); err != nil {
 		return err
 	}
+	if err := b.seedSMS(ctx, one[0]); err != nil {
+		return err
+	}
+	b.smsPair("sms login", one[0])
 	mem.rssBase = b.server.rssMiB()
 
 	// Scale: the other tenants, users and sessions, then the same runs.

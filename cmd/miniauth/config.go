@@ -17,6 +17,7 @@ import (
 
 	"miniauth/api"
 	"miniauth/tenants/keyring"
+	"miniauth/tenants/sms"
 	"miniauth/tenants/webhooks"
 	"miniauth/tenants/wechat"
 	"miniauth/tenants/wechat/guard"
@@ -42,14 +43,18 @@ type Config struct {
 	// Keys seal and open secrets at rest, from MasterKey and OldMasterKeys;
 	// nil only for the commands that seal nothing (sealingCommands) when no
 	// key is set.
-	Keys           *keyring.Ring `print:"-"`
-	WeChatBaseURL  string
-	WeChatAuthURL  string // where browsers authorize web OAuth
-	PublicURL      string
-	AutoMigrate    bool
-	TrustedProxies []netip.Prefix // may append to X-Forwarded-For (addresses or CIDR ranges)
-	DrainDelay     time.Duration
-	BreakerOpenFor time.Duration // how long an open WeChat breaker fails fast
+	Keys          *keyring.Ring `print:"-"`
+	WeChatBaseURL string
+	WeChatAuthURL string // where browsers authorize web OAuth
+	// Where the SMS providers are (docs/sms.md): a host (https) or
+	// http(s)://host[:port]; the simulator is one.
+	SMSTencentEndpoint string
+	SMSAliyunEndpoint  string
+	PublicURL          string
+	AutoMigrate        bool
+	TrustedProxies     []netip.Prefix // may append to X-Forwarded-For (addresses or CIDR ranges)
+	DrainDelay         time.Duration
+	BreakerOpenFor     time.Duration // how long an open WeChat breaker fails fast
 	// ForceRefreshes is how many forced access-token refreshes per app and
 	// day all nodes together may make (WeChat allows 20).
 	ForceRefreshes int
@@ -86,6 +91,7 @@ func (c Config) settings() api.Settings {
 		ForceRefreshes:     c.ForceRefreshes,
 		SigningKeys:        c.Backends.keyPolicy(),
 		Webhooks:           webhooks.Config{AllowPrivate: c.Backends.WebhooksAllowPrivate},
+		SMS:                sms.Endpoints{Tencent: c.SMSTencentEndpoint, Aliyun: c.SMSAliyunEndpoint},
 	}
 }
 
@@ -117,14 +123,16 @@ var sealingCommands = map[string]bool{"serve": true, "tenant": true, "users": tr
 // being run): every check is here, none left to the commands.
 func loadConfig(cmd string) (Config, error) {
 	c := Config{
-		Addr:          env("MINIAUTH_ADDR", ":8080"),
-		RedisMaster:   os.Getenv("MINIAUTH_REDIS_SENTINEL_MASTER"),
-		RedisPrefix:   env("MINIAUTH_REDIS_PREFIX", "ma"),
-		WeChatBaseURL: env("MINIAUTH_WECHAT_BASE_URL", "https://api.weixin.qq.com"),
-		WeChatAuthURL: env("MINIAUTH_WECHAT_AUTH_URL", "https://open.weixin.qq.com"),
-		PublicURL:     env("MINIAUTH_PUBLIC_URL", "http://localhost:8080"),
-		LogLevel:      env("MINIAUTH_LOG_LEVEL", "info"),
-		PprofAddr:     os.Getenv("MINIAUTH_PPROF_ADDR"),
+		Addr:               env("MINIAUTH_ADDR", ":8080"),
+		RedisMaster:        os.Getenv("MINIAUTH_REDIS_SENTINEL_MASTER"),
+		RedisPrefix:        env("MINIAUTH_REDIS_PREFIX", "ma"),
+		WeChatBaseURL:      env("MINIAUTH_WECHAT_BASE_URL", "https://api.weixin.qq.com"),
+		WeChatAuthURL:      env("MINIAUTH_WECHAT_AUTH_URL", "https://open.weixin.qq.com"),
+		SMSTencentEndpoint: env("MINIAUTH_SMS_TENCENT_ENDPOINT", "sms.tencentcloudapi.com"),
+		SMSAliyunEndpoint:  env("MINIAUTH_SMS_ALIYUN_ENDPOINT", "dysmsapi.aliyuncs.com"),
+		PublicURL:          env("MINIAUTH_PUBLIC_URL", "http://localhost:8080"),
+		LogLevel:           env("MINIAUTH_LOG_LEVEL", "info"),
+		PprofAddr:          os.Getenv("MINIAUTH_PPROF_ADDR"),
 	}
 	var errs []error
 	var err error
@@ -190,6 +198,11 @@ func loadConfig(cmd string) (Config, error) {
 	}
 	if c.MySQLDSN, err = mysqlDSN(c.MySQLDSN); err != nil {
 		errs = append(errs, err)
+	}
+	for name, v := range map[string]string{"MINIAUTH_SMS_TENCENT_ENDPOINT": c.SMSTencentEndpoint, "MINIAUTH_SMS_ALIYUN_ENDPOINT": c.SMSAliyunEndpoint} {
+		if err := sms.CheckEndpoint(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		}
 	}
 	return c, errors.Join(errs...)
 }

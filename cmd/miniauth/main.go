@@ -38,6 +38,8 @@ commands:
                                           app); reads its AppSecret from stdin
   tenant rotate-secret --slug S --appid A replace an app's AppSecret; reads it from stdin
   tenant remove-app --slug S --appid A    remove an app and the identities signed in through it
+  tenant sms --slug S --provider tencent|aliyun --access-key-id ID [--sdk-app-id N] --sign-name N --template-id T
+                                          set the tenant's SMS settings; reads the secret from stdin
   admin create --email E [--role platform|tenant] [--tenant S] [--if-not-exists]
                                           add a console admin; reads the password from stdin
   apikey create|list|revoke --tenant S [--name N] [--id K]

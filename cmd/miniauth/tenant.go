@@ -13,6 +13,7 @@ import (
 	"miniauth/tenants"
 	"miniauth/tenants/admins"
 	"miniauth/tenants/audit"
+	"miniauth/tenants/sms"
 )
 
 type tenantJSON struct {
@@ -103,6 +104,8 @@ func tenantCmd(ctx context.Context, cfg Config, args []string, stdin io.Reader, 
 		return enc.Encode(toJSON(t))
 	case "add-app", "remove-app", "rotate-secret":
 		return appCmd(ctx, reg, args, stdin, enc)
+	case "sms":
+		return tenantSMSCmd(ctx, reg, sms.NewStore(db, keys), args[1:], stdin, enc) // tenant_sms.go
 	}
 	return errUsage
 }

@@ -17,6 +17,7 @@ type Accounts struct {
 	store   *Store
 	console *Console
 	lockout *Lockout
+	mfa     *MFA
 	now     func() time.Time
 }
 
@@ -24,6 +25,7 @@ type Accounts struct {
 type AccountsConfig struct {
 	Console *Console         // sessions to end when an admin is disabled or removed
 	Lockout *Lockout         // a wrong current password counts here
+	MFA     *MFA             // turned off with the password (DisableMFAWithPassword)
 	Now     func() time.Time // time.Now when nil; invites expire by it
 }
 
@@ -32,7 +34,7 @@ func NewAccounts(s *Store, c AccountsConfig) *Accounts {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	return &Accounts{store: s, console: c.Console, lockout: c.Lockout, now: c.Now}
+	return &Accounts{store: s, console: c.Console, lockout: c.Lockout, mfa: c.MFA, now: c.Now}
 }
 
 // Listed is an admin as the platform admin's list shows it.
@@ -146,27 +148,9 @@ func (m *Accounts) change(ctx context.Context, by Actor, id int64, action, stmt 
 // a failed sign-in) and the policy (CheckPassword), then ends its other
 // console sessions: every one but by.Session.
 func (m *Accounts) ChangePassword(ctx context.Context, by Actor, current, next string) error {
-	a, err := m.store.ByID(ctx, by.Admin.ID)
+	a, err := m.verifyPassword(ctx, by, current)
 	if err != nil {
 		return err
-	}
-	if a.Status != "active" {
-		return ErrBadPassword
-	}
-	if wait, err := m.lockout.Wait(ctx, a.Email, by.IP); err != nil {
-		return err
-	} else if wait > 0 {
-		return &WaitError{Wait: wait}
-	}
-	ok, err := m.store.passwordMatches(ctx, a.PasswordHash, current)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		if _, err := m.lockout.Failure(ctx, a.Email, by.IP); err != nil {
-			return err
-		}
-		return ErrBadPassword
 	}
 	if err := CheckPassword(next, a.Email); err != nil {
 		return err

@@ -295,6 +295,11 @@ func (m *MFA) DisableMFA(ctx context.Context, by Actor, adminID int64, code stri
 	case !by.platform():
 		return ErrForbidden
 	}
+	return m.disable(ctx, by, adminID, self)
+}
+
+// disable turns MFA off for adminID, whose right to it the caller checked.
+func (m *MFA) disable(ctx context.Context, by Actor, adminID int64, self bool) error {
 	tx, err := m.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("admins: begin: %w", err)

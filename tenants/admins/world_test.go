@@ -67,7 +67,7 @@ func newWorld(t *testing.T) *world {
 	w.mfa = admins.NewMFA(db, admins.MFAConfig{Keys: tenantstest.Keyring(t), Lockout: w.lockout, Issuer: "miniauth test", Now: c.Now})
 	w.signIn = admins.NewSignIn(admins.SignInConfig{Admins: w.store, MFA: w.mfa, Lockout: w.lockout,
 		Redis: rdb, Prefix: prefix, Now: c.Now})
-	w.accounts = admins.NewAccounts(w.store, admins.AccountsConfig{Console: w.console, Lockout: w.lockout, Now: c.Now})
+	w.accounts = admins.NewAccounts(w.store, admins.AccountsConfig{Console: w.console, Lockout: w.lockout, MFA: w.mfa, Now: c.Now})
 	res := db.MustExec(`INSERT INTO tenants (slug, name, settings) VALUES ('acme', 'Acme', '{}')`)
 	w.tenantID, _ = res.LastInsertId()
 	return w

@@ -24,6 +24,7 @@ import (
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/signup"
+	"miniauth/tenants/sms"
 	"miniauth/tenants/stats"
 	"miniauth/tenants/tokens"
 	"miniauth/tenants/users"
@@ -51,6 +52,7 @@ type Config struct {
 	// Cause names a refusal by its documented error code.
 	Stats *stats.Counter
 	Cause func(error) string
+	SMS   *sms.Sender // one-time codes by SMS (sms.go)
 }
 
 // Service is the sign-in core. It is safe for concurrent use.
@@ -81,6 +83,9 @@ type Entry struct {
 	AccessToken bool
 	// Way is the way in, for the tenant's charts of use (tenants/stats).
 	Way stats.Way
+	// ByPhone: the identity is Attempt.Phone alone, a number the product
+	// verified (SMS, sms.go), not a WeChat identity.
+	ByPhone bool
 }
 
 // Entered is a way in that worked: the user, whether the attempt made it,
@@ -103,7 +108,11 @@ func (s *Service) Enter(ctx context.Context, t *tenants.Tenant, e Entry) (in Ent
 	// What the transaction needs, taken out of e so that e itself stays
 	// off the heap (a login is the hot path of every new session).
 	inTx, appID, key, client, way := e.InTx, e.Attempt.AppID, e.SessionKey, e.Client, e.Way
-	in.User, in.Created, err = s.cfg.Users.Enter(ctx, e.Attempt, func(u *users.User, _ bool) error {
+	enter := s.cfg.Users.Enter
+	if e.ByPhone {
+		enter = s.cfg.Users.EnterByPhone
+	}
+	in.User, in.Created, err = enter(ctx, e.Attempt, func(u *users.User, _ bool) error {
 		if u.Banned() {
 			return users.ErrBanned
 		}

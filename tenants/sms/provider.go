@@ -47,3 +47,15 @@ func endpoint(raw, def string) (scheme, host string, err error) {
 	}
 	return u.Scheme, u.Host, nil
 }
+
+// CheckEndpoint says whether raw is an endpoint the providers accept: a
+// host ("sms.tencentcloudapi.com", meaning https) or http(s)://host[:port].
+func CheckEndpoint(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	if _, host, err := endpoint(raw, ""); err != nil || host == "" || strings.ContainsAny(host, "/ ") {
+		return tenants.Invalid("an SMS endpoint must be a host or http(s)://host[:port]")
+	}
+	return nil
+}

@@ -8,6 +8,9 @@ import { tenantsView } from "./views/tenants.js";
 import { tenantView } from "./views/tenant.js";
 import { auditView } from "./views/audit.js";
 import { platformUsageView } from "./views/usage.js";
+import { adminsView } from "./views/admins.js";
+import { accountView } from "./views/account.js";
+import { inviteView } from "./views/invite.js";
 
 export const state = { admin: null };
 
@@ -22,6 +25,7 @@ async function route() {
   const view = h("div", { class: "view" });
   mount(app, view);
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === "invite" && parts[1]) return inviteView(view, parts[1]); // no session needed
   if (!state.admin) {
     try {
       const s = await api("GET", "/session");
@@ -39,6 +43,10 @@ async function route() {
 
 async function show(view, parts) {
   const a = state.admin;
+  if (state.mfaEnrolmentRequired || parts[0] === "account") {
+    return accountView(view, () => { state.mfaEnrolmentRequired = false; location.hash = "#/"; route(); });
+  }
+  if (parts[0] === "admins" && a.role === "platform") return adminsView(view);
   if (parts[0] === "t" && parts[1]) return tenantView(view, parts[1], parts[2] || "overview", parts[3]);
   if (parts[0] === "audit" && a.role === "platform") return auditView(view, null);
   if (parts[0] === "usage" && a.role === "platform") return platformUsageView(view);
@@ -53,6 +61,7 @@ async function show(view, parts) {
 // session expired, if any.
 function signedIn(s) {
   state.admin = s.admin;
+  state.mfaEnrolmentRequired = !!s.mfa_enrolment_required;
   setCSRF(s.csrf_token);
   header();
   return returnTo();
@@ -93,8 +102,10 @@ export function crumbs(...items) {
   if (state.admin && state.admin.role === "platform") {
     list.push(h("a", { href: "#/tenants", "data-test": "nav-tenants" }, t("tenants")));
     list.push(h("a", { href: "#/audit", "data-test": "nav-audit" }, t("platformAudit")));
+    list.push(h("a", { href: "#/admins", "data-test": "nav-admins" }, t("consoleAdmins")));
   }
-  mount(nav, list, items);
+  const account = state.admin && h("a", { href: "#/account", "data-test": "nav-account" }, t("myAccount"));
+  mount(nav, list, items, account);
 }
 
 export function showError(e) {
@@ -186,6 +197,7 @@ export async function guard(button, fn) {
   try {
     return await fn();
   } catch (e) {
+    if (e instanceof ApiError && e.code === "mfa_enrolment_required") { location.hash = "#/account"; return; }
     showError(e); // not an expired session's 401: onExpired has it
   } finally {
     if (button) button.disabled = false;

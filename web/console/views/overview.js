@@ -3,6 +3,7 @@ import { h, mount, table, fmtTime } from "../dom.js";
 import { t, lang } from "../i18n.js";
 import { showError } from "../app.js";
 import { usageCharts } from "./usage.js";
+import { smsCapWarning } from "./sms.js";
 
 export async function overviewView(root, ctx) {
   let o;
@@ -11,13 +12,14 @@ export async function overviewView(root, ctx) {
   } catch (e) {
     return showError(e);
   }
+  const smsCap = await smsCapWarning(ctx); // the tenant's daily SMS cap reached today (sms.js)
   const stat = (key, value) => h("div", { class: "stat", "data-test": "stat-" + key },
     h("span", { class: "num" }, String(value)), h("span", { class: "label" }, t(key)));
   const errs = o.wechat_errors || [];
   // A spent daily quota stops every login: it must not hide in the list.
   const quota = errs.find((e) => e.errcode === 45009);
   const note = (e) => e.errcode === 40226 ? h("div", { class: "hint" }, t("blockedUser")) : null;
-  mount(root,
+  mount(root, smsCap,
     quota ? h("p", { class: "banner warn", role: "alert", "data-test": "quota-exhausted" },
       t("quotaExhausted") + " (" + (quota.appid || "—") + ", " + fmtTime(quota.at, lang()) + ")") : null,
     h("div", { class: "stats" },

@@ -2,6 +2,7 @@ import { api, ApiError } from "../api.js";
 import { h, mount, field } from "../dom.js";
 import { t } from "../i18n.js";
 import { errorText, throttled } from "../app.js";
+import { mfaStepView } from "./mfa.js";
 
 export function signInView(root, done) {
   const email = h("input", { type: "email", name: "email", autocomplete: "username", required: true, "data-test": "signin-email" });
@@ -20,8 +21,12 @@ export function signInView(root, done) {
     try {
       const s = await api("POST", "/session", { email: email.value, password: password.value });
       password.value = "";
-      location.hash = done(s) || "#/"; // back where the session expired, if it did
-      window.dispatchEvent(new HashChangeEvent("hashchange"));
+      const finish = (s) => {
+        location.hash = done(s) || "#/"; // back where the session expired, if it did
+        window.dispatchEvent(new HashChangeEvent("hashchange"));
+      };
+      if (s.mfa_required) return mfaStepView(root, s.mfa_token, finish, () => signInView(root, done)); // views/mfa.js
+      finish(s);
     } catch (e) {
       err.textContent = e instanceof ApiError && e.status === 429 ? throttled(e) : errorText(e);
     } finally {

@@ -9,8 +9,9 @@ import { sessionsView } from "./sessions.js";
 import { settingsView } from "./settings.js";
 import { auditView } from "./audit.js";
 import { backendsView } from "./backends.js";
+import { smsView } from "./sms.js";
 
-const tabs = ["overview", "apps", "users", "sessions", "backends", "audit", "settings"];
+const tabs = ["overview", "apps", "users", "sessions", "backends", "sms", "audit", "settings"];
 
 // tenantView: one tenant with a tab bar; each tab is its own view.
 export async function tenantView(root, slug, tab, id) {
@@ -42,6 +43,7 @@ export async function tenantView(root, slug, tab, id) {
     case "users": return id ? userView(body, ctx, id) : usersView(body, ctx);
     case "sessions": return sessionsView(body, ctx);
     case "backends": return backendsView(body, ctx).catch(showError);
+    case "sms": return smsView(body, ctx);
     case "audit": return auditView(body, ctx);
     case "settings": return settingsView(body, ctx);
     default: return overviewView(body, ctx);

@@ -63,6 +63,23 @@ export declare class MiniauthError extends Error {
   code: string
   status: number
   requestId: string
+  /** seconds, from Retry-After (rate_limited and some 409 and 503 answers) */
+  retryAfter?: number
+}
+
+/** POST /sms/send's answer, in seconds. */
+export interface SmsSent {
+  expires_in: number
+  /** how long to keep the "send again" button off */
+  resend_after: number
+}
+
+/** One way the user can sign in (GET /me/identities). */
+export interface Identity {
+  id: string
+  kind: 'miniprogram' | 'officialaccount' | 'mobileapp' | 'website' | 'phone' | string
+  app_id?: string
+  last_used_at?: string
 }
 
 /**
@@ -100,7 +117,22 @@ export declare class Client {
   /** POST /register with login()'s ticket; stores the session like a login */
   register(form: RegisterForm): Promise<User>
   request<T = any>(options: RequestOptions): Promise<Response<T>>
+  /** the login's access token while it has 30 s to live, else one from POST /token; concurrent calls share one */
+  getAccessToken(): Promise<string>
+  /** getAccessToken(), its name before 0.3.0 */
   accessToken(): Promise<string>
+  /** sends a code by SMS (POST /sms/send); phone in E.164, e.g. +8613800138000 */
+  sendSmsCode(phone: string, purpose?: 'login' | 'bind'): Promise<SmsSent>
+  /** POST /login/sms; resolves and rejects as login() (signup_required under the ticket policies) */
+  loginWithSms(phone: string, code: string): Promise<User>
+  /** POST /me/phone/sms: binds or changes the user's phone with a code sent for 'bind' */
+  bindPhoneWithSms(phone: string, code: string): Promise<User>
+  /** GET /me/identities */
+  identities(): Promise<Identity[]>
+  /** POST /me/identities with a wx.login code: this mini-program's WeChat identity joins the signed-in (e.g. by SMS) account */
+  linkWeChat(): Promise<Identity[]>
+  /** DELETE /me/identities/{id}; 409 last_identity for the last one */
+  unlinkIdentity(id: string): Promise<void>
   user(): Promise<User>
   updateProfile(profile: { nickname?: string, avatar_url?: string }): Promise<User>
   /** uploads a chooseAvatar temporary file (wx.uploadFile to POST /me/avatar) */

@@ -46,8 +46,22 @@ function call (wxImpl, name, args) {
 
 function errorOf (res) {
   const e = res && res.data && res.data.error
-  if (e && e.code) return new MiniauthError(e.code, e.message, res.statusCode, e.request_id)
-  return new MiniauthError('http_' + (res ? res.statusCode : 0), 'unexpected answer from miniauth', res ? res.statusCode : 0)
+  const err = e && e.code
+    ? new MiniauthError(e.code, e.message, res.statusCode, e.request_id)
+    : new MiniauthError('http_' + (res ? res.statusCode : 0), 'unexpected answer from miniauth', res ? res.statusCode : 0)
+  // rate_limited (and some 409s and 503s) say when to try again.
+  const retry = parseInt(headerOf(res, 'retry-after'), 10)
+  if (retry >= 0) err.retryAfter = retry
+  return err
+}
+
+/** A response header by name, whatever case the platform gives it in. */
+function headerOf (res, name) {
+  const h = (res && res.header) || {}
+  for (const k in h) {
+    if (k.toLowerCase() === name) return h[k]
+  }
+  return undefined
 }
 
 /**
@@ -87,6 +101,7 @@ class Client {
     this.storageKey = STORAGE_PREFIX + this.tenant + (this.appid ? ':' + this.appid : '')
     this._listeners = { login: [], logout: [], phoneError: [] }
     this._loginInFlight = null
+    this._tokenInFlight = null
   }
 
   /** The tenant's API root: <baseURL>/t/<tenant>. */
@@ -191,9 +206,7 @@ class Client {
       if (self.appid) body.appid = self.appid
       if (opts.phoneCode) body.phone_code = opts.phoneCode
       const data = await self._api('POST', '/login', body)
-      if (!data.session) throw signupRequired(data)
-      self._save(data)
-      self._emit('login', data.user)
+      self._signedIn(data)
       if (data.phone_error) {
         // Logged in, but the number was not bound: the page may ask for the button again.
         self._emit('phoneError', new MiniauthError(data.phone_error.code, data.phone_error.message, 200, ''))
@@ -202,6 +215,14 @@ class Client {
     })()
     this._loginInFlight.then(function () { self._loginInFlight = null }, function () { self._loginInFlight = null })
     return this._loginInFlight
+  }
+
+  /** Stores a login's answer and emits login; a sign-up ticket instead rejects with signup_required. */
+  _signedIn (data) {
+    if (!data.session) throw signupRequired(data)
+    this._save(data)
+    this._emit('login', data.user)
+    return data.user
   }
 
   _save (data) {
@@ -233,11 +254,48 @@ class Client {
     if (f.nickname) body.nickname = f.nickname
     if (f.avatar_url) body.avatar_url = f.avatar_url
     if (f.phone_code) body.phone_code = f.phone_code
-    const data = await this._api('POST', '/register', body)
-    if (!data.session) throw signupRequired(data)
-    this._save(data)
-    this._emit('login', data.user)
-    return data.user
+    return this._signedIn(await this._api('POST', '/register', body))
+  }
+
+  // --- SMS codes (the tenant's SMS settings must be configured)
+
+  /**
+   * Sends a 6-digit code by SMS to phone (E.164, e.g. +8613800138000) for
+   * purpose 'login' (loginWithSms) or 'bind' (bindPhoneWithSms). Resolves
+   * with {expires_in, resend_after} (seconds): keep the "send again" button
+   * off for resend_after. A 429 rejects with code rate_limited and
+   * err.retryAfter. The answer is the same whether or not the phone has an
+   * account.
+   * @param {string} phone
+   * @param {'login'|'bind'} [purpose]
+   */
+  async sendSmsCode (phone, purpose) {
+    if (!phone) throw new MiniauthError('invalid_phone', 'no phone number')
+    return this._api('POST', '/sms/send', { phone: phone, purpose: purpose || 'login' })
+  }
+
+  /**
+   * Logs in with the code sendSmsCode(phone, 'login') sent: the same
+   * answer, policies and events as login(). A wrong, expired or used code
+   * rejects with invalid_sms_code (ask for it again; after 5 wrong tries
+   * the code is spent and a new one must be sent).
+   */
+  async loginWithSms (phone, code) {
+    if (!phone || !code) throw new MiniauthError('invalid_request', 'loginWithSms needs the phone and the code')
+    return this._signedIn(await this._api('POST', '/login/sms', { phone: phone, code: code }))
+  }
+
+  /**
+   * Binds phone (or changes the user's phone to it) with the code
+   * sendSmsCode(phone, 'bind') sent; logs in first when needed. Resolves
+   * with the user; phone_in_use (409) when another user has that number.
+   */
+  async bindPhoneWithSms (phone, code) {
+    if (!phone || !code) throw new MiniauthError('invalid_request', 'bindPhoneWithSms needs the phone and the code')
+    const res = await this.request({ url: '/me/phone/sms', method: 'POST', data: { phone: phone, code: code } })
+    if (res.statusCode !== 200) throw errorOf(res)
+    this._setUser(res.data.user)
+    return res.data.user
   }
 
   /**
@@ -267,12 +325,25 @@ class Client {
     if (opts.url && opts.url.charAt(0) === '/') opts.url = this.api + opts.url
     let token = await this._token(opts.auth)
     let res = await this._raw(Object.assign({}, opts, { header: this._auth(opts.header, token) }))
-    if (res.statusCode === 401) {
+    if (res.statusCode === 401 && this._refused(opts.url, res)) {
       const session = await this._relogin(this._sessionOf(opts.auth, token))
-      token = opts.auth === 'access_token' ? await this.accessToken() : session
+      token = opts.auth === 'access_token' ? await this.getAccessToken() : session
       res = await this._raw(Object.assign({}, opts, { header: this._auth(opts.header, token) }))
     }
     return res
+  }
+
+  /**
+   * Whether a 401 refused the token itself. miniauth says so with
+   * invalid_session; its other 401s (invalid_sms_code, invalid_code) are
+   * the caller's to handle, with the session intact: logging in again
+   * would not help, and retrying would spend another try of the code. For
+   * any other URL (the tenant's backend) a 401 is the token's.
+   */
+  _refused (url, res) {
+    if (String(url).indexOf(this.api + '/') !== 0) return true
+    const e = res.data && res.data.error
+    return !(e && e.code) || e.code === 'invalid_session'
   }
 
   _auth (header, token) { return Object.assign({}, header, { Authorization: 'Bearer ' + token }) }
@@ -284,15 +355,33 @@ class Client {
 
   async _token (auth) {
     if (!this.isLoggedIn()) await this.login()
-    if (auth === 'access_token') return this.accessToken()
+    if (auth === 'access_token') return this.getAccessToken()
     return this.session().session
   }
 
   /**
    * A JWT access token for the tenant's backend (verifiable with the
-   * tenant's JWKS), fetched again from POST /token when it is about to expire.
+   * tenant's JWKS): the one the login gave while it has more than 30 s to
+   * live, else a fresh one from POST /token (a tenant may issue none at
+   * login: then the first call fetches it). Concurrent calls share one
+   * POST /token.
    */
-  async accessToken () {
+  getAccessToken () {
+    const s = this.session()
+    if (s && s.accessToken && s.accessTokenExpiresAt - 30000 > this.now()) return Promise.resolve(s.accessToken)
+    if (this._tokenInFlight) return this._tokenInFlight
+    const self = this
+    const p = this._accessToken()
+    this._tokenInFlight = p
+    const done = function () { if (self._tokenInFlight === p) self._tokenInFlight = null }
+    p.then(done, done)
+    return p
+  }
+
+  /** accessToken() is getAccessToken(), its name before 0.3.0. */
+  accessToken () { return this.getAccessToken() }
+
+  async _accessToken () {
     if (!this.isLoggedIn()) await this.login()
     let s = this.session()
     if (s.accessToken && s.accessTokenExpiresAt - 30000 > this.now()) return s.accessToken
@@ -354,7 +443,7 @@ class Client {
     if (!tempFilePath) throw new MiniauthError('invalid_request', 'no file: the user picked no avatar')
     let token = await this._token()
     let res = await this._upload(tempFilePath, token)
-    if (res.statusCode === 401) {
+    if (res.statusCode === 401 && this._refused(this.api + '/me/avatar', res)) {
       token = await this._relogin(token)
       res = await this._upload(tempFilePath, token)
     }
@@ -377,6 +466,45 @@ class Client {
       }
       return { statusCode: res.statusCode, data: data, header: res.header || {} }
     })
+  }
+
+  // --- ways in
+
+  /**
+   * The ways the user can sign in (GET /me/identities): [{id, kind,
+   * app_id?, last_used_at}], kind one of miniprogram, officialaccount,
+   * mobileapp, website, phone.
+   */
+  async identities () {
+    const res = await this.request({ url: '/me/identities' })
+    if (res.statusCode !== 200) throw errorOf(res)
+    return res.data.identities
+  }
+
+  /**
+   * Links this mini-program's WeChat identity to the signed-in user (a
+   * wx.login code to POST /me/identities), for a user who signed in by SMS:
+   * later logins with wx.login, the 401 re-logins among them, then find
+   * this account. Resolves with identities(); identity_in_use (409) when
+   * the WeChat user already has another account of the tenant.
+   */
+  async linkWeChat () {
+    const code = (await call(this.wx, 'login', {})).code
+    const data = { kind: 'miniprogram', code: code }
+    if (this.appid) data.appid = this.appid
+    const res = await this.request({ url: '/me/identities', method: 'POST', data: data })
+    if (res.statusCode !== 200) throw errorOf(res)
+    return res.data.identities
+  }
+
+  /**
+   * Unlinks one way in (DELETE /me/identities/{id}); the last one cannot
+   * go (409 last_identity).
+   */
+  async unlinkIdentity (id) {
+    if (!id) throw new MiniauthError('invalid_request', 'unlinkIdentity needs the id of one of identities()')
+    const res = await this.request({ url: '/me/identities/' + encodeURIComponent(id), method: 'DELETE' })
+    if (res.statusCode !== 204) throw errorOf(res)
   }
 
   /** getPhoneNumber(code) is bindPhone(code), for button handlers named after the event. */

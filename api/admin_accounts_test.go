@@ -1,0 +1,209 @@
+package api_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// accountCases is the access table of the console-account routes: the
+// platform admin's (everyone else 403), and every admin's own.
+func accountCases() []adminCase {
+	invited := func(e *adminEnv, who caller) string {
+		if who != platform {
+			return acmeEmail
+		}
+		email := fresh("inv") + "@acme.example"
+		if r := e.as(e.callers[platform], "POST", "/admin/api/admins", `{"email":"`+email+`","role":"tenant","tenant":"acme"}`); r.Status != 201 {
+			e.t.Fatalf("invite: %d %s", r.Status, r.Raw)
+		}
+		return email
+	}
+	onInvited := func(suffix string) func(*adminEnv, caller) string {
+		return func(e *adminEnv, who caller) string { return "/admin/api/admins/" + invited(e, who) + suffix }
+	}
+	platformOnly := [nCallers]int{200, 403, 403, 401, 403}
+	return []adminCase{
+		{"list admins", "GET", fixed("/admin/api/admins"), nil, [nCallers]int{200, 403, 403, 401, 200}},
+		{"invite admin", "POST", fixed("/admin/api/admins"), func(*adminEnv, caller) string {
+			return `{"email":"` + fresh("new") + `@acme.example","role":"tenant","tenant":"acme"}`
+		}, [nCallers]int{201, 403, 403, 401, 403}},
+		{"reissue invite", "POST", onInvited("/invite"), nil, [nCallers]int{201, 403, 403, 401, 403}},
+		{"disable admin", "POST", onInvited("/disable"), nil, platformOnly},
+		{"enable admin", "POST", onInvited("/enable"), nil, platformOnly},
+		{"remove admin", "DELETE", onInvited(""), nil, [nCallers]int{204, 403, 403, 401, 403}},
+		{"platform settings", "GET", fixed("/admin/api/platform/settings"), nil, [nCallers]int{200, 403, 403, 401, 200}},
+		{"change platform settings", "PATCH", fixed("/admin/api/platform/settings"), func(*adminEnv, caller) string {
+			return `{"require_mfa_for_platform_admins":false}`
+		}, platformOnly},
+		{"own account", "GET", fixed("/admin/api/account"), nil, [nCallers]int{200, 200, 200, 401, 200}},
+		{"begin MFA set-up", "POST", fixed("/admin/api/account/mfa/enrol"), nil, [nCallers]int{200, 200, 200, 401, 403}},
+	}
+}
+
+// TestAdminAccountsAccess: every console-account route by every kind of
+// caller; a refused call changes nothing.
+func TestAdminAccountsAccess(t *testing.T) {
+	runAccessTable(t, newAdminEnv(t), accountCases())
+}
+
+// TestAdminInvite: an invite link shown once, looked up and accepted once;
+// the invited admin then signs in with the password it chose.
+func TestAdminInvite(t *testing.T) {
+	e := newAdminEnv(t)
+	p := e.callers[platform]
+	hdr := []string{"Cookie", "miniauth_admin=" + p.cookie, "X-CSRF-Token", p.csrf}
+	const newEmail = "new@acme.example"
+	const newPassword = "a much longer passphrase"
+	var token string
+	runScenarios(t, e.env, scenario{path: "/admin/api/admins", header: hdr}, []scenario{
+		{name: "no role", body: `{"email":"x@acme.example"}`, status: 400, code: "invalid_request"},
+		{name: "tenant role, no tenant", body: `{"email":"x@acme.example","role":"tenant"}`, status: 400, code: "invalid_request"},
+		{name: "platform role with a tenant", body: `{"email":"x@acme.example","role":"platform","tenant":"acme"}`, status: 400, code: "invalid_request"},
+		{name: "unknown role", body: `{"email":"x@acme.example","role":"owner"}`, status: 400, code: "invalid_request"},
+		{name: "no such tenant", body: `{"email":"x@acme.example","role":"tenant","tenant":"nope"}`, status: 404, code: "tenant_not_found"},
+		{name: "email taken", body: `{"email":"OPS@acme.example","role":"tenant","tenant":"acme"}`, status: 409, code: "conflict"},
+		{name: "bad email", body: `{"email":"nobody","role":"platform"}`, status: 400, code: "invalid_request"},
+		{name: "invite", body: `{"email":" New@Acme.Example ","role":"tenant","tenant":"acme"}`, status: 201, check: func(t *testing.T, r response) {
+			token = r.str("invite", "token")
+			if !strings.HasSuffix(r.str("invite", "url"), "/console/#/invite/"+token) || r.str("admin", "email") != newEmail ||
+				r.str("admin", "status") != "invited" || r.str("admin", "tenant") != "acme" {
+				t.Fatalf("invite: %s", r.Raw)
+			}
+		}},
+		{name: "listed as invited", method: "GET", status: 200, check: func(t *testing.T, r response) {
+			for _, x := range r.list("admins") {
+				if a := x.(map[string]any); a["email"] == newEmail {
+					if a["status"] != "invited" || a["mfa"] != false || a["last_login_at"] != nil {
+						t.Fatalf("listed: %v", a)
+					}
+					return
+				}
+			}
+			t.Fatalf("not listed: %s", r.Raw)
+		}},
+	})
+	if strings.Contains(e.logs.String(), token) {
+		t.Fatal("the invite token is in the log")
+	}
+	if r := e.do("POST", "/admin/api/session", signInBody(newEmail, "")); r.Status != 400 {
+		t.Fatalf("sign-in before accepting: %d", r.Status)
+	}
+	runScenarios(t, e.env, scenario{}, []scenario{
+		{name: "lookup", path: "/admin/api/invites/lookup", bodyFn: func(*env) string { return `{"token":"` + token + `"}` }, status: 200,
+			check: func(t *testing.T, r response) {
+				if r.str("email") != newEmail || r.str("role") != "tenant" || r.str("tenant") != "acme" {
+					t.Fatalf("lookup: %s", r.Raw)
+				}
+			}},
+		{name: "lookup, made-up token", path: "/admin/api/invites/lookup", body: `{"token":"` + strings.Repeat("A", 43) + `"}`, status: 400, code: "invalid_invite"},
+		{name: "accept, short password", path: "/admin/api/invites/accept", bodyFn: func(*env) string { return `{"token":"` + token + `","password":"short"}` },
+			status: 400, code: "invalid_request"},
+		{name: "accept, no password", path: "/admin/api/invites/accept", bodyFn: func(*env) string { return `{"token":"` + token + `"}` },
+			status: 400, code: "invalid_request"},
+		{name: "accept", path: "/admin/api/invites/accept", bodyFn: func(*env) string { return fmt.Sprintf(`{"token":%q,"password":%q}`, token, newPassword) },
+			status: 200, check: func(t *testing.T, r response) {
+				if r.str("admin", "email") != newEmail {
+					t.Fatalf("accept: %s", r.Raw)
+				}
+			}},
+		{name: "accept twice", path: "/admin/api/invites/accept", bodyFn: func(*env) string { return fmt.Sprintf(`{"token":%q,"password":"yet another passphrase"}`, token) },
+			status: 400, code: "invalid_invite"},
+		{name: "lookup after use", path: "/admin/api/invites/lookup", bodyFn: func(*env) string { return `{"token":"` + token + `"}` }, status: 400, code: "invalid_invite"},
+		{name: "reissue for an active admin", path: "/admin/api/admins/" + newEmail + "/invite", header: hdr, status: 404, code: "not_found"},
+	})
+	e.signIn(newEmail, newPassword)
+	if r := e.do("POST", "/admin/api/session", signInBody(newEmail, "yet another passphrase")); r.Status != 401 {
+		t.Fatalf("the second accept's password: %d", r.Status)
+	}
+	for _, action := range []string{"admin.invited", "admin.invite_accepted"} {
+		if n := e.count(`SELECT COUNT(*) FROM audit_log WHERE action = ? AND target_id = ? AND tenant_id = ?`, action, newEmail, e.tenant.ID); n != 1 {
+			t.Fatalf("%s audited %d times in acme's log, want 1", action, n)
+		}
+	}
+}
+
+// TestAdminDisableRemove: a disabled admin's sessions end at once and it
+// cannot sign in until enabled; a removed one is gone; the last active
+// platform admin stays.
+func TestAdminDisableRemove(t *testing.T) {
+	e := newAdminEnv(t)
+	p := e.callers[platform]
+	hdr := []string{"Cookie", "miniauth_admin=" + p.cookie, "X-CSRF-Token", p.csrf}
+	victim := e.callers[own]
+	runScenarios(t, e.env, scenario{header: hdr}, []scenario{
+		{name: "disable", path: "/admin/api/admins/OPS@acme.example/disable", status: 200, check: func(t *testing.T, r response) {
+			if r.str("admin", "status") != "disabled" || r.str("admin", "email") != acmeEmail {
+				t.Fatalf("disable: %s", r.Raw)
+			}
+			if s := e.as(victim, "GET", "/admin/api/session", ""); s.Status != 401 {
+				t.Fatalf("the disabled admin's session: %d", s.Status)
+			}
+			if s := e.do("POST", "/admin/api/session", signInBody(acmeEmail, adminPassword)); s.Status != 401 || s.errCode() != "invalid_credentials" {
+				t.Fatalf("a disabled admin signs in: %d %s", s.Status, s.Raw)
+			}
+		}},
+		{name: "enable", path: "/admin/api/admins/" + acmeEmail + "/enable", status: 200, check: func(t *testing.T, r response) {
+			if r.str("admin", "status") != "active" {
+				t.Fatalf("enable: %s", r.Raw)
+			}
+			e.signIn(acmeEmail, adminPassword)
+		}},
+		{name: "disable nobody", path: "/admin/api/admins/ghost@acme.example/disable", status: 404, code: "not_found"},
+		{name: "disable the last platform admin", path: "/admin/api/admins/" + platformEmail + "/disable", status: 409, code: "last_platform_admin"},
+		{name: "remove the last platform admin", method: "DELETE", path: "/admin/api/admins/" + platformEmail, status: 409, code: "last_platform_admin"},
+		{name: "reset own MFA here", method: "DELETE", path: "/admin/api/admins/" + platformEmail + "/mfa", status: 400, code: "invalid_request"},
+		{name: "reset MFA that is off", method: "DELETE", path: "/admin/api/admins/" + acmeEmail + "/mfa", status: 409, code: "mfa_not_enabled"},
+		{name: "remove", method: "DELETE", path: "/admin/api/admins/" + globexEmail, status: 204, check: func(t *testing.T, r response) {
+			if s := e.as(e.callers[other], "GET", "/admin/api/session", ""); s.Status != 401 {
+				t.Fatalf("the removed admin's session: %d", s.Status)
+			}
+			if s := e.do("POST", "/admin/api/session", signInBody(globexEmail, adminPassword)); s.Status != 401 {
+				t.Fatalf("a removed admin signs in: %d", s.Status)
+			}
+		}},
+	})
+	for action, target := range map[string]string{"admin.disabled": acmeEmail, "admin.enabled": acmeEmail, "admin.deleted": globexEmail} {
+		if n := e.count(`SELECT COUNT(*) FROM audit_log WHERE action = ? AND target_id = ?`, action, target); n != 1 {
+			t.Fatalf("%s of %s audited %d times, want 1", action, target, n)
+		}
+	}
+	// A platform admin turns off a tenant admin's MFA (a lost phone).
+	c := e.signIn(acmeEmail, adminPassword)
+	e.enrolMFA(c)
+	if r := e.as(p, "DELETE", "/admin/api/admins/"+acmeEmail+"/mfa", ""); r.Status != 204 {
+		t.Fatalf("reset MFA: %d %s", r.Status, r.Raw)
+	}
+	e.signIn(acmeEmail, adminPassword) // the password alone again
+}
+
+// TestAdminChangePassword: the current password is needed (a wrong one
+// counts in the lockout), the policy applies, the admin's other sessions
+// end and this one stays.
+func TestAdminChangePassword(t *testing.T) {
+	e := newAdminEnv(t)
+	c, elsewhere := e.callers[own], e.signIn(acmeEmail, adminPassword)
+	hdr := []string{"Cookie", "miniauth_admin=" + c.cookie, "X-CSRF-Token", c.csrf}
+	const next = "an even longer passphrase"
+	runScenarios(t, e.env, scenario{path: "/admin/api/account/password", header: hdr}, []scenario{
+		{name: "missing", body: `{"new_password":"` + next + `"}`, status: 400, code: "invalid_request"},
+		{name: "wrong current", body: `{"current_password":"not the password","new_password":"` + next + `"}`, status: 403, code: "wrong_password"},
+		{name: "too short", body: `{"current_password":"` + adminPassword + `","new_password":"short"}`, status: 400, code: "invalid_request"},
+		{name: "the email", body: `{"current_password":"` + adminPassword + `","new_password":"OPS@ACME.EXAMPLE"}`, status: 400, code: "invalid_request"},
+		{name: "no CSRF", header: hdr[:2], body: `{"current_password":"` + adminPassword + `","new_password":"` + next + `"}`, status: 403, code: "csrf_failed"},
+		{name: "change", body: `{"current_password":"` + adminPassword + `","new_password":"` + next + `"}`, status: 204},
+	})
+	if r := e.as(c, "GET", "/admin/api/session", ""); r.Status != 200 {
+		t.Fatalf("the session it was changed from: %d", r.Status)
+	}
+	if r := e.as(elsewhere, "GET", "/admin/api/session", ""); r.Status != 401 {
+		t.Fatalf("another session of the admin: %d", r.Status)
+	}
+	if r := e.do("POST", "/admin/api/session", signInBody(acmeEmail, adminPassword)); r.Status != 401 {
+		t.Fatalf("the old password: %d", r.Status)
+	}
+	e.signIn(acmeEmail, next)
+	if n := e.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'admin.password_changed' AND target_id = ?`, acmeEmail); n != 1 {
+		t.Fatalf("%d password changes audited, want 1", n)
+	}
+}
