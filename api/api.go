@@ -24,6 +24,7 @@ import (
 	"miniauth/tenants/signin"
 	"miniauth/tenants/signup"
 	"miniauth/tenants/sms"
+	"miniauth/tenants/stats"
 	"miniauth/tenants/tokens"
 	"miniauth/tenants/users"
 	"miniauth/tenants/webhooks"
@@ -91,6 +92,9 @@ type Deps struct {
 	AccessTokens *sessions.AccessTokens
 	Webhooks     *webhooks.Store
 
+	// Usage answers the charts of use (usage.go); the sign-in core counts
+	// into it. Its rollup (Usage.Run) is serve's to start.
+	Usage *stats.Store
 	// SMS one-time codes (sms.go, docs/sms.md): the tenants' settings (the
 	// codes and budgets are the sign-in core's).
 	SMS *sms.Store

@@ -21,6 +21,7 @@ import (
 	"miniauth/tenants/signin"
 	"miniauth/tenants/signup"
 	"miniauth/tenants/sms"
+	"miniauth/tenants/stats"
 	"miniauth/tenants/tokens"
 	"miniauth/tenants/users"
 	"miniauth/tenants/webhooks"
@@ -97,6 +98,10 @@ func Assemble(b Base, s Settings) *Assembly {
 	wx := wechat.New(s.WeChat)
 	s.Breaker.KeyPrefix = prefix
 	bus := memo.NewBus(rdb, prefix, b.Logger)
+	counter := stats.NewCounter(rdb, prefix) // the charts of use (usage.go)
+	if b.Now != nil {
+		counter.SetClock(b.Now) // days turn over by the tests' clock too
+	}
 	hooks := webhooks.NewStore(b.DB, keys, s.Webhooks, webhooks.WithCache(bus, orTTL(s.CacheTTL)))
 	a := &Assembly{Bus: bus, Deps: Deps{
 		Tenants: tenants.NewRegistry(b.DB, keys, tenants.WithCache(bus, s.TenantCache)),
@@ -127,6 +132,7 @@ func Assemble(b Base, s Settings) *Assembly {
 		APIKeys:      apikeys.NewStore(b.DB, apikeys.WithCache(bus, orTTL(s.CacheTTL))),
 		AccessTokens: sessions.NewAccessTokens(sessions.NewSigningKeys(b.DB, keys, s.SigningKeys, b.Now, sessions.WithKeyCache(bus))),
 		Webhooks:     hooks,
+		Usage:        stats.NewStore(b.DB, counter),
 		SMS:          sms.NewStore(b.DB, keys),
 	}}
 	a.MFA = admins.NewMFA(b.DB, admins.MFAConfig{Keys: keys, Lockout: a.Lockout, Now: b.Now})
@@ -139,7 +145,7 @@ func Assemble(b Base, s Settings) *Assembly {
 	a.SignIn = signin.New(signin.Config{Tenants: a.Tenants, Users: a.Users, Sessions: a.Sessions,
 		AccessTokens: a.AccessTokens, Webhooks: hooks, Audit: a.Audit, Logger: b.Logger, PublicURL: s.PublicURL,
 		WeChat: wx, Signup: a.Signup, Codes: a.Codes, Tokens: a.Tokens, Limiter: a.Limiter,
-		SMS: sender})
+		SMS: sender, Stats: counter, Cause: FailureCause})
 	return a
 }
 

@@ -18,6 +18,9 @@ func (s *Server) limitLogin(c *fiber.Ctx) error {
 	}
 	t := tenantOf(c)
 	if err := s.deps.Limiter.Login(c.UserContext(), t.ID, clientIP(c), limitsOf(t)); err != nil {
+		if way := loginWay(c); way != "" { // a refusal for the charts of use (usage.go)
+			s.deps.SignIn.Refused(c.UserContext(), t, way, err)
+		}
 		return err
 	}
 	return c.Next()

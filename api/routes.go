@@ -94,6 +94,7 @@ func (s *Server) routes() {
 	admin.post("/tenants", s.requirePlatform, s.adminCreateTenant)
 	admin.get("/audit", s.requirePlatform, s.adminPlatformAudit)
 	admin.get("/audit/export", s.requirePlatform, s.adminPlatformAuditCSV) // admin_audit_export.go
+	admin.get("/usage", s.requirePlatform, s.adminPlatformUsage) // charts of use (usage.go)
 
 	at := admin.with("/tenants/:tenant", s.loadAdminTenant)
 	at.get("", s.adminGetTenant)
@@ -104,6 +105,7 @@ func (s *Server) routes() {
 	at.get("/overview", s.adminOverview)
 	at.get("/audit", s.adminTenantAudit)
 	at.get("/audit/export", s.adminTenantAuditCSV) // admin_audit_export.go
+	at.get("/usage", s.adminTenantUsage)
 
 	at.get("/admins", s.adminListTenantAdmins)
 	at.post("/admins", s.requirePlatform, s.adminCreateTenantAdmin)

@@ -49,7 +49,7 @@ func TestVendoredUPlot(t *testing.T) {
 func TestChartsKeepTheCSP(t *testing.T) {
 	forbidden := regexp.MustCompile(`\beval\(|new Function|Function\(|innerHTML|outerHTML|insertAdjacentHTML|document\.write|` +
 		`setAttribute\(\s*["']style|\.cssText|style=|insertRule|<style`)
-	for _, name := range []string{"chart.js", "vendor/uplot/uPlot.esm.js"} {
+	for _, name := range []string{"chart.js", "views/usage.js", "vendor/uplot/uPlot.esm.js"} {
 		if m := forbidden.FindString(read(t, name)); m != "" {
 			t.Errorf("%s uses %q, which the console's CSP refuses", name, m)
 		}
@@ -76,7 +76,8 @@ func TestChartKeysTranslated(t *testing.T) {
 	chart := func(keys []string) []string {
 		var out []string
 		for _, k := range keys {
-			if strings.HasPrefix(k, "chart") || strings.HasPrefix(k, "way_") || strings.HasPrefix(k, "cause_") {
+			if strings.HasPrefix(k, "chart") || strings.HasPrefix(k, "way_") || strings.HasPrefix(k, "cause_") ||
+				strings.HasPrefix(k, "usage") || strings.HasPrefix(k, "platformUsage") {
 				out = append(out, k)
 			}
 		}
@@ -86,9 +87,11 @@ func TestChartKeysTranslated(t *testing.T) {
 	if a, b := chart(en), chart(zh); !slices.Equal(a, b) || len(a) == 0 {
 		t.Fatalf("chart keys differ:\nen %v\nzh %v", a, b)
 	}
-	for _, m := range regexp.MustCompile(`\bt\("(\w+)"`).FindAllStringSubmatch(read(t, "chart.js"), -1) {
-		if !slices.Contains(en, m[1]) || !slices.Contains(zh, m[1]) {
-			t.Errorf("chart.js uses %q, which i18n.js lacks in a language", m[1])
+	for _, name := range []string{"chart.js", "views/usage.js"} {
+		for _, m := range regexp.MustCompile(`\bt\("(\w+)"`).FindAllStringSubmatch(read(t, name), -1) {
+			if !slices.Contains(en, m[1]) || !slices.Contains(zh, m[1]) {
+				t.Errorf("%s uses %q, which i18n.js lacks in a language", name, m[1])
+			}
 		}
 	}
 }

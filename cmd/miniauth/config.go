@@ -65,6 +65,10 @@ type Config struct {
 	MetricsAddr    string        // where Prometheus scrapes /metrics; empty: off
 	LogLevel       string
 	Backends       BackendsConfig // API keys, access tokens, webhooks (backends.go)
+
+	// UsageRollupEvery is how often the charts' counters are copied from
+	// Redis into MySQL (tenants/stats).
+	UsageRollupEvery time.Duration
 }
 
 func env(name, def string) string {
@@ -178,6 +182,10 @@ func loadConfig(cmd string) (Config, error) {
 	}
 	if c.DrainDelay, err = time.ParseDuration(env("MINIAUTH_DRAIN_DELAY", "0s")); err != nil {
 		errs = append(errs, errors.New("MINIAUTH_DRAIN_DELAY must be a duration such as 5s"))
+	}
+	if c.UsageRollupEvery, err = time.ParseDuration(env("MINIAUTH_USAGE_ROLLUP_EVERY", "5m")); err != nil ||
+		c.UsageRollupEvery < 10*time.Second || c.UsageRollupEvery > time.Hour {
+		errs = append(errs, errors.New("MINIAUTH_USAGE_ROLLUP_EVERY must be a duration from 10s to 1h, such as 5m"))
 	}
 	if c.MetricsAddr, err = metricsAddr(); err != nil {
 		errs = append(errs, err)

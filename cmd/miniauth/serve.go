@@ -49,6 +49,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}}, cfg.settings())
 	a.Start(ctx) // caches drop what other nodes change
 	a.RunBackground(ctx)
+	stopRollup := runRollup(ctx, a.Usage, cfg.UsageRollupEvery, log) // the charts of use
+	defer stopRollup()
 	srv := api.New(a.Deps)
 	metrics := a.Metrics
 

@@ -47,11 +47,13 @@ type LoginResult struct {
 // stands — unless the number decides who this is (existing_only) or goes
 // with the sign-up ticket — and every WeChat call gets what is left of the
 // request's time, less a margin to answer.
-func (s *Service) MiniProgram(ctx context.Context, t *tenants.Tenant, req MiniProgramLogin, c Client) (LoginResult, error) {
+func (s *Service) MiniProgram(ctx context.Context, t *tenants.Tenant, req MiniProgramLogin, c Client) (res LoginResult, err error) {
 	app, err := t.MiniProgram(req.AppID)
 	if err != nil {
+		s.refused(ctx, t, stats.WayMiniProgram, 0, err)
 		return LoginResult{}, err
 	}
+	defer func() { s.refused(ctx, t, stats.WayMiniProgram, app.ID, err) }()
 	secret, err := s.cfg.Tenants.Secret(app)
 	if err != nil {
 		return LoginResult{}, err
@@ -85,7 +87,7 @@ func (s *Service) MiniProgram(ctx context.Context, t *tenants.Tenant, req MiniPr
 	if err != nil {
 		return LoginResult{}, err
 	}
-	res := LoginResult{Entered: in}
+	res = LoginResult{Entered: in}
 	if req.PhoneCode != "" && e.Attempt.Phone == "" {
 		res.User, res.PhoneErr = s.bindLoginPhone(ctx, wctx, t, app, in.User, req.PhoneCode, ws.OpenID)
 	}

@@ -48,7 +48,11 @@ type Config struct {
 	Codes   CodeExchanger      // the mini-program's code2session (miniprogram.go)
 	Tokens  *tokens.Cache      // WeChat access tokens, for the phone number (phone.go)
 	Limiter *ratelimit.Limiter // the identities' login budgets; nil: none
-	SMS     *sms.Sender        // one-time codes by SMS (sms.go)
+	// The charts of use (stats.go): Stats counts every way in, nil none;
+	// Cause names a refusal by its documented error code.
+	Stats *stats.Counter
+	Cause func(error) string
+	SMS   *sms.Sender // one-time codes by SMS (sms.go)
 }
 
 // Service is the sign-in core. It is safe for concurrent use.
@@ -103,7 +107,7 @@ type Entered struct {
 func (s *Service) Enter(ctx context.Context, t *tenants.Tenant, e Entry) (in Entered, err error) {
 	// What the transaction needs, taken out of e so that e itself stays
 	// off the heap (a login is the hot path of every new session).
-	inTx, appID, key, client := e.InTx, e.Attempt.AppID, e.SessionKey, e.Client
+	inTx, appID, key, client, way := e.InTx, e.Attempt.AppID, e.SessionKey, e.Client, e.Way
 	enter := s.cfg.Users.Enter
 	if e.ByPhone {
 		enter = s.cfg.Users.EnterByPhone
@@ -138,6 +142,7 @@ func (s *Service) Enter(ctx context.Context, t *tenants.Tenant, e Entry) (in Ent
 			return Entered{}, err
 		}
 	}
+	s.counted(ctx, t, way, appID, &in)
 	return in, nil
 }
 

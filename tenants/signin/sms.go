@@ -54,7 +54,8 @@ type SMSLogin struct {
 // number becomes a user (auto), gets a sign-up ticket that carries it
 // (signup), or is users.ErrNotRegistered (existing_only). A wrong,
 // expired or used code is sms.ErrInvalidCode, alike.
-func (s *Service) SMS(ctx context.Context, t *tenants.Tenant, req SMSLogin, c Client) (LoginResult, error) {
+func (s *Service) SMS(ctx context.Context, t *tenants.Tenant, req SMSLogin, c Client) (res LoginResult, err error) {
+	defer func() { s.refused(ctx, t, stats.WaySMS, 0, err) }() // the charts of use (stats.go)
 	phone, err := s.cfg.SMS.Verify(ctx, t.ID, req.Phone, sms.PurposeLogin, req.Code)
 	if err != nil {
 		return LoginResult{}, err

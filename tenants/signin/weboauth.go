@@ -26,8 +26,10 @@ var ErrSnapshotUser = errors.New("signin: a snapshot page's virtual user")
 func (s *Service) WebOAuth(ctx context.Context, t *tenants.Tenant, st *signup.State, code string, c Client) (in Entered, ticket string, err error) {
 	app, err := t.AppByID(st.AppID)
 	if err != nil {
+		s.refused(ctx, t, stats.WayOAuth, 0, err)
 		return in, "", err
 	}
+	defer func() { s.refused(ctx, t, wayOfApp(t, app.ID), app.ID, err) }() // oauth, or website for QR login
 	secret, err := s.cfg.Tenants.Secret(app)
 	if err != nil {
 		return in, "", err

@@ -26,7 +26,12 @@ type AppLogin struct {
 // else the one holding the unionid (the same open platform as the
 // tenant's mini-programs and website); an identity the policy does not
 // admit gets a sign-up Ticket.
-func (s *Service) WeChatApp(ctx context.Context, t *tenants.Tenant, req AppLogin, c Client) (LoginResult, error) {
+func (s *Service) WeChatApp(ctx context.Context, t *tenants.Tenant, req AppLogin, c Client) (res LoginResult, err error) {
+	defer func() {
+		if err != nil {
+			s.refused(ctx, t, stats.WayApp, mobileAppID(t, req.AppID), err)
+		}
+	}()
 	l, err := s.appIdentity(ctx, t, req)
 	if err != nil {
 		return LoginResult{}, err

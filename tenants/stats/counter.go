@@ -48,14 +48,15 @@ func (c *Counter) Record(ctx context.Context, e Event) error {
 	day := dayOf(c.now())
 	k := keysOf(c.prefix, e.TenantID, day)
 	expireAt := day.Add(retention)
+	d := dayKey(day)
 	pipe := c.rdb.Pipeline()
 	pipe.HIncrBy(ctx, k.counts(), field(e), 1)
-	c.expire(ctx, pipe, day, k.counts(), expireAt)
+	c.expire(ctx, pipe, d, k.counts(), expireAt)
 	if e.Kind != KindFailed && e.UserID > 0 {
 		uid := strconv.FormatInt(e.UserID, 10)
 		for _, key := range []string{k.users(), k.usersOf(e.AppID, e.Way)} {
 			pipe.PFAdd(ctx, key, uid)
-			c.expire(ctx, pipe, day, key, expireAt)
+			c.expire(ctx, pipe, d, key, expireAt)
 		}
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
@@ -67,12 +68,17 @@ func (c *Counter) Record(ctx context.Context, e Event) error {
 
 // expire queues EXPIREAT for key unless this process already did today.
 // Two nodes, or two racing requests, may both send it: it is idempotent.
-func (c *Counter) expire(ctx context.Context, pipe redis.Pipeliner, day time.Time, key string, at time.Time) {
-	d := dayKey(day)
+// d is the day's dayKey.
+func (c *Counter) expire(ctx context.Context, pipe redis.Pipeliner, d, key string, at time.Time) {
 	set := c.expiring.Load()
 	if set == nil || set.day != d {
 		set = &expirySet{day: d}
 		c.expiring.Store(set)
+	}
+	// Load first: it does not box the key (LoadOrStore does, an
+	// allocation on every event).
+	if _, done := set.keys.Load(key); done {
+		return
 	}
 	if _, done := set.keys.LoadOrStore(key, struct{}{}); !done {
 		pipe.ExpireAt(ctx, key, at)

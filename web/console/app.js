@@ -7,6 +7,7 @@ import { signInView } from "./views/signin.js";
 import { tenantsView } from "./views/tenants.js";
 import { tenantView } from "./views/tenant.js";
 import { auditView } from "./views/audit.js";
+import { platformUsageView } from "./views/usage.js";
 import { adminsView } from "./views/admins.js";
 import { accountView } from "./views/account.js";
 import { inviteView } from "./views/invite.js";
@@ -15,7 +16,7 @@ export const state = { admin: null };
 
 const app = document.getElementById("app");
 
-// Routes: #/signin, #/tenants, #/audit, #/t/<slug>[/<tab>[/<id>]].
+// Routes: #/signin, #/tenants, #/audit, #/usage, #/t/<slug>[/<tab>[/<id>]].
 // Every call renders into a fresh container: when calls overlap (a click
 // while the previous screen still loads), the last one wins and the older
 // ones finish into a detached element.
@@ -48,6 +49,7 @@ async function show(view, parts) {
   if (parts[0] === "admins" && a.role === "platform") return adminsView(view);
   if (parts[0] === "t" && parts[1]) return tenantView(view, parts[1], parts[2] || "overview", parts[3]);
   if (parts[0] === "audit" && a.role === "platform") return auditView(view, null);
+  if (parts[0] === "usage" && a.role === "platform") return platformUsageView(view);
   if (a.role === "tenant") {
     location.replace("#/t/" + encodeURIComponent(a.tenant));
     return;

@@ -77,6 +77,16 @@ const en = {
   cause_tenant_disabled: "Tenant disabled", cause_wechat_user_blocked: "Blocked by WeChat as high-risk",
   cause_wechat_quota_exhausted: "WeChat's daily quota used up", cause_not_registered: "Not registered",
   cause_invalid_sms_code: "Wrong SMS code", cause_snapshot_user: "WeChat snapshot page", cause_unknown: "Other",
+  // Charts of use on the overview and the platform's page (views/usage.js)
+  usageTitle: "Use", usagePeriod: "Period", usageApp: "App", usageWay: "Way in",
+  usageLoginsPerDay: "Logins per day", usageNewUsersPerDay: "New users per day", usageActiveUsers: "Active users",
+  usageMAUNow: "Monthly active users", usageByApp: "By app", usageByWay: "By way in",
+  usageNoApp: "No app (SMS)", usageRemovedApp: "A removed app", usageNothing: "No use in this period.",
+  platformUsage: "Use of the platform", platformUsageLink: "Use of the platform: charts across tenants",
+  usageTopTenants: "Tenants with the most logins", usageTenantCount: "{n} tenant(s) with use in this period.",
+  cause_invalid_request: "Bad request", cause_unavailable: "Service unavailable", cause_internal: "Internal error",
+  cause_tenant_not_found: "No such tenant", cause_identity_in_use: "Identity bound to another user",
+  cause_invalid_state: "Expired or foreign sign-in", cause_phone_in_use: "Phone bound to another user",
   // Admin accounts and MFA (views/admins.js, account.js, mfa.js, invite.js)
   verify: "Verify", signInAgain: "Sign in again", mfaTitle: "Two-step verification", mfaCode: "Authentication code",
   mfaStepHint: "Enter the 6-digit code from your authenticator app, or one of your recovery codes.",
@@ -213,6 +223,16 @@ const zh = {
   cause_tenant_disabled: "租户已停用", cause_wechat_user_blocked: "被微信判定为高风险用户",
   cause_wechat_quota_exhausted: "微信每日调用额度已用完", cause_not_registered: "未注册",
   cause_invalid_sms_code: "短信验证码错误", cause_snapshot_user: "微信快照页", cause_unknown: "其他",
+  // 概览与平台页的使用统计图表（views/usage.js）
+  usageTitle: "使用情况", usagePeriod: "时间范围", usageApp: "应用", usageWay: "登录方式",
+  usageLoginsPerDay: "每日登录次数", usageNewUsersPerDay: "每日新用户", usageActiveUsers: "活跃用户",
+  usageMAUNow: "月活跃用户", usageByApp: "按应用", usageByWay: "按登录方式",
+  usageNoApp: "无应用（短信）", usageRemovedApp: "已移除的应用", usageNothing: "此期间没有使用记录。",
+  platformUsage: "平台使用情况", platformUsageLink: "平台使用情况：所有租户的统计图表",
+  usageTopTenants: "登录最多的租户", usageTenantCount: "此期间有 {n} 个租户有使用记录。",
+  cause_invalid_request: "请求无效", cause_unavailable: "服务暂不可用", cause_internal: "内部错误",
+  cause_tenant_not_found: "租户不存在", cause_identity_in_use: "身份已绑定其他用户",
+  cause_invalid_state: "登录已过期或非本浏览器发起", cause_phone_in_use: "手机号已绑定其他用户",
   // 管理员账号与两步验证（views/admins.js、account.js、mfa.js、invite.js）
   verify: "验证", signInAgain: "重新登录", mfaTitle: "两步验证", mfaCode: "验证码",
   mfaStepHint: "请输入身份验证器应用中的 6 位验证码，或一个恢复码。",

@@ -2,6 +2,7 @@ import { api } from "../api.js";
 import { h, mount, table, fmtTime } from "../dom.js";
 import { t, lang } from "../i18n.js";
 import { showError } from "../app.js";
+import { usageCharts } from "./usage.js";
 import { smsCapWarning } from "./sms.js";
 
 export async function overviewView(root, ctx) {
@@ -31,4 +32,8 @@ export async function overviewView(root, ctx) {
           h("tr", {}, h("td", {}, fmtTime(e.at, lang())), h("td", {}, e.appid || "—"), h("td", {}, e.api),
             h("td", {}, String(e.errcode)), h("td", { class: "wrap" }, e.errmsg, note(e)))), { "data-test": "wechat-errors" })
         : h("p", { class: "empty" }, t("noWeChatErrors"))));
+  // Charts of use, below the rest (views/usage.js).
+  const usage = h("div", { class: "usage-box" });
+  root.append(usage);
+  await usageCharts(usage, ctx);
 }

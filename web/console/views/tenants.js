@@ -43,6 +43,7 @@ export async function tenantsView(root) {
   mount(root,
     h("section", {},
       h("h1", {}, t("tenants")),
+      h("p", {}, h("a", { href: "#/usage", "data-test": "platform-usage-link" }, t("platformUsageLink"))),
       rows.length ? table([t("slug"), t("name"), t("status"), t("created")], rows, { "data-test": "tenants-table" })
         : h("p", { class: "empty" }, t("noTenants"))),
     form);
