@@ -218,6 +218,15 @@ func TestConsoleSettingsScreens(t *testing.T) {
 	if s := settings(); s["session_idle_seconds"] != float64(2*86400) || s["session_absolute_seconds"] != float64(30*86400) || s["registration"] != "signup" {
 		t.Fatalf("saved settings: %v", s)
 	}
+	if s := settings(); s["access_token_on_login"] != true {
+		t.Fatalf("access_token_on_login before it is turned off: %v", s)
+	}
+	r.step("no access token on login",
+		hideToast(), chromedp.Click(sel("set-access-token-on-login")),
+		chromedp.Click(sel("set-save")), chromedp.WaitVisible(chromedp.CSS(`#toast:not([hidden]):not(.bad)`)))
+	if s := settings(); s["access_token_on_login"] != false || s["registration"] != "signup" {
+		t.Fatalf("saved settings after turning access tokens on login off: %v", s)
+	}
 	r.step("web origins and redirect URIs",
 		chromedp.WaitVisible(sel("web-save")), hideToast(),
 		setValue("web-origins", "https://h5.acme.example\nhttps://m.acme.example"),

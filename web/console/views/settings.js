@@ -51,6 +51,7 @@ function generalCard(ctx, s) {
     input: h("input", { type: "radio", name: "registration", value: p, checked: p === s.registration, "data-test": "set-reg-" + p }) }));
   const check = h("input", { type: "checkbox", checked: s.nickname_check, "data-test": "set-nickname-check" });
   const failOpen = h("input", { type: "checkbox", checked: s.nickname_check_fail_open, "data-test": "set-nickname-fail-open" });
+  const accessToken = h("input", { type: "checkbox", checked: s.access_token_on_login !== false, "data-test": "set-access-token-on-login" });
   const err = h("p", { class: "error", role: "alert", "data-test": "set-error" });
   const save = h("button", { type: "submit", class: "primary", "data-test": "set-save" }, t("save"));
   const form = h("form", { class: "card", novalidate: true, "data-test": "settings-general" }, h("h2", {}, t("tab_settings")),
@@ -62,6 +63,9 @@ function generalCard(ctx, s) {
     h("fieldset", { class: "options" }, h("legend", {}, t("nicknameCheckTitle")),
       h("label", { class: "check" }, check, " ", t("nicknameCheck")), h("label", { class: "check" }, failOpen, " ", t("nicknameCheckFailOpen")),
       h("p", { class: "hint" }, t("nicknameCheckHint"))),
+    h("fieldset", { class: "options" }, h("legend", {}, t("accessTokenTitle")),
+      h("label", { class: "check" }, accessToken, " ", t("accessTokenOnLogin")),
+      h("p", { class: "hint" }, t("accessTokenOnLoginHint"))),
     err, save);
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
@@ -72,7 +76,8 @@ function generalCard(ctx, s) {
       await api("PATCH", ctx.path, { name: name.value.trim(), settings: {
         session_idle_seconds: idle.seconds(), session_absolute_seconds: abs.seconds(),
         registration: (regs.find((r) => r.input.checked) || regs[0]).p,
-        nickname_check: check.checked, nickname_check_fail_open: failOpen.checked } });
+        nickname_check: check.checked, nickname_check_fail_open: failOpen.checked,
+        access_token_on_login: accessToken.checked } });
       toast(t("saved"));
       refresh();
     });
