@@ -94,7 +94,7 @@ func (s *Server) routes() {
 	admin.post("/tenants", s.requirePlatform, s.adminCreateTenant)
 	admin.get("/audit", s.requirePlatform, s.adminPlatformAudit)
 	admin.get("/audit/export", s.requirePlatform, s.adminPlatformAuditCSV) // admin_audit_export.go
-	admin.get("/usage", s.requirePlatform, s.adminPlatformUsage) // charts of use (usage.go)
+	admin.get("/usage", s.requirePlatform, s.adminPlatformUsage)           // charts of use (usage.go)
 
 	at := admin.with("/tenants/:tenant", s.loadAdminTenant)
 	at.get("", s.adminGetTenant)
