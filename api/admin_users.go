@@ -31,12 +31,14 @@ type adminUserJSON struct {
 	BannedUntil *time.Time `json:"banned_until,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
 	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
+	// PhoneLastLoginAt is the last sign-in by SMS code.
+	PhoneLastLoginAt *time.Time `json:"phone_last_login_at,omitempty"`
 }
 
 // newAdminUserJSON shows a ban that has run out as what it is: none.
 func newAdminUserJSON(u *users.User) adminUserJSON {
 	j := adminUserJSON{ID: u.PublicID, Nickname: u.Nickname, AvatarURL: u.AvatarURL, Status: users.StatusActive,
-		CreatedAt: u.CreatedAt.UTC(), LastLoginAt: u.LastLoginAt}
+		CreatedAt: u.CreatedAt.UTC(), LastLoginAt: u.LastLoginAt, PhoneLastLoginAt: u.PhoneLastLoginAt}
 	if u.Banned() {
 		j.Status, j.BannedUntil = users.StatusBanned, u.BannedUntil
 		if u.BanReason != nil {

@@ -94,7 +94,7 @@ func TestConsoleWaysInBrowser(t *testing.T) {
 		"miniprogram": {"Mini-program", demoAppID, e.wx.OpenID(demoAppID, "hong")},
 		"mobileapp":   {"WeChat app", mobileAppID, e.wx.OpenID(mobileAppID, "hong")},
 		"website":     {"Website QR", websiteAppID, e.wx.OpenID(websiteAppID, "hong")},
-		"phone":       {"Phone", "not recorded"},
+		"phone":       {"Phone", "never"}, // bound by getPhoneNumber, never used by SMS code
 	} {
 		row := text(sel("way-" + kind))
 		for _, w := range want {

@@ -58,15 +58,15 @@ func (s *Store) enterPhoneOnce(ctx context.Context, a Attempt, then func(*User, 
 	switch {
 	case err == nil:
 		now := time.Now().UTC().Truncate(time.Millisecond)
-		res, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = ? WHERE id = ? AND tenant_id = ? AND phone = ?`,
-			now, u.ID, a.TenantID, a.Phone)
+		res, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = ?, phone_last_login_at = ? WHERE id = ? AND tenant_id = ? AND phone = ?`,
+			now, now, u.ID, a.TenantID, a.Phone)
 		if err != nil {
 			return nil, false, fmt.Errorf("users: touch: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil, false, errReadAgain // unbound, merged or deleted since the read
 		}
-		u.LastLoginAt = &now
+		u.LastLoginAt, u.PhoneLastLoginAt = &now, &now
 	case errors.Is(err, sql.ErrNoRows):
 		if u, err = admitPhone(ctx, tx, a); err != nil {
 			return nil, false, err
@@ -115,10 +115,10 @@ func admitPhone(ctx context.Context, tx sqlxExec, a Attempt) (*User, error) {
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	phone := a.Phone
 	u := &User{TenantID: a.TenantID, PublicID: newPublicID(), Nickname: nick, AvatarURL: avatar, Phone: &phone,
-		Status: StatusActive, CreatedAt: now, LastLoginAt: &now}
+		Status: StatusActive, CreatedAt: now, LastLoginAt: &now, PhoneLastLoginAt: &now}
 	res, err := tx.ExecContext(ctx,
-		`INSERT INTO users (tenant_id, public_id, nickname, avatar_url, phone, created_at, last_login_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		u.TenantID, u.PublicID, u.Nickname, u.AvatarURL, phone, now, now)
+		`INSERT INTO users (tenant_id, public_id, nickname, avatar_url, phone, created_at, last_login_at, phone_last_login_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.TenantID, u.PublicID, u.Nickname, u.AvatarURL, phone, now, now, now)
 	if err != nil {
 		return nil, fmt.Errorf("users: insert user: %w", err) // a duplicate phone: Enter goes again
 	}

@@ -26,23 +26,24 @@ const (
 // User is an account of a tenant. ID is internal; PublicID is what goes on
 // the wire.
 type User struct {
-	ID           int64      `db:"id"`
-	TenantID     int64      `db:"tenant_id"`
-	PublicID     string     `db:"public_id"`
-	Nickname     string     `db:"nickname"`
-	AvatarURL    string     `db:"avatar_url"`
-	Phone        *string    `db:"phone"`
-	UnionID      *string    `db:"unionid"`
-	Status       string     `db:"status"`
-	BanReason    *string    `db:"ban_reason"`
-	BannedUntil  *time.Time `db:"banned_until"` // nil: until lifted
-	SessionEpoch int64      `db:"session_epoch"`
-	CreatedAt    time.Time  `db:"created_at"`
-	LastLoginAt  *time.Time `db:"last_login_at"`
+	ID               int64      `db:"id"`
+	TenantID         int64      `db:"tenant_id"`
+	PublicID         string     `db:"public_id"`
+	Nickname         string     `db:"nickname"`
+	AvatarURL        string     `db:"avatar_url"`
+	Phone            *string    `db:"phone"`
+	UnionID          *string    `db:"unionid"`
+	Status           string     `db:"status"`
+	BanReason        *string    `db:"ban_reason"`
+	BannedUntil      *time.Time `db:"banned_until"` // nil: until lifted
+	SessionEpoch     int64      `db:"session_epoch"`
+	CreatedAt        time.Time  `db:"created_at"`
+	LastLoginAt      *time.Time `db:"last_login_at"`
+	PhoneLastLoginAt *time.Time `db:"phone_last_login_at"` // the last sign-in by SMS code
 }
 
 const userColumns = `id, tenant_id, public_id, nickname, avatar_url, phone, unionid, status,
-	ban_reason, banned_until, session_epoch, created_at, last_login_at`
+	ban_reason, banned_until, session_epoch, created_at, last_login_at, phone_last_login_at`
 
 // Banned reports whether the user may not log in: banned, and the ban's
 // end, if it has one, not reached. A ban that ended needs nobody to lift it.

@@ -66,7 +66,7 @@ func (s *Store) WaysIn(ctx context.Context, u *User) ([]WayIn, error) {
 		out = append(out, WayIn{ID: strconv.FormatInt(r.ID, 10), Kind: r.Kind, AppID: r.AppID, LastUsedAt: r.LastLoginAt})
 	}
 	if u.PhoneBound() {
-		out = append(out, WayIn{ID: PhoneWayID, Kind: KindPhone})
+		out = append(out, WayIn{ID: PhoneWayID, Kind: KindPhone, LastUsedAt: u.PhoneLastLoginAt})
 	}
 	return out, nil
 }

@@ -114,7 +114,8 @@ export async function userView(root, ctx, id) {
         ...(r.identities || []).map((i) =>
           h("tr", { "data-test": "way-" + i.kind }, h("td", {}, t("way_" + i.kind)), h("td", {}, i.appid), h("td", {}, h("code", {}, i.openid)),
             h("td", {}, i.unionid || "—"), h("td", {}, i.last_login_at ? fmtTime(i.last_login_at, lang()) : t("neverUsed")))),
-        ...(u.phone ? [h("tr", { "data-test": "way-phone" }, h("td", {}, t("way_phone")), h("td", {}, "—"), h("td", {}, u.phone), h("td", {}, "—"), h("td", {}, t("notRecorded")))] : []),
+        ...(u.phone ? [h("tr", { "data-test": "way-phone" }, h("td", {}, t("way_phone")), h("td", {}, "—"), h("td", {}, u.phone), h("td", {}, "—"),
+          h("td", {}, u.phone_last_login_at ? fmtTime(u.phone_last_login_at, lang()) : t("neverUsed")))] : []),
       ], { "data-test": "ways-in-table" })),
     h("section", { class: "card" }, h("h2", {}, t("tab_sessions")),
       sessRows.length
