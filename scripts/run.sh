@@ -35,6 +35,11 @@ fi
 
 DEMO_SLUG=demo
 DEMO_APPID=wx0123456789abcdef
+# The demo tenant's Open Platform apps (the WeChat app's SendAuth, website QR), one open platform with
+# the mini-program, so that one person has one unionid across them (docs/mobile.md).
+DEMO_MOBILE_APPID=wxaa0123456789abcd
+DEMO_WEBSITE_APPID=wxbb0123456789abcd
+DEMO_OPEN_PLATFORM=demo-open-platform
 DEMO_ADMIN_EMAIL=admin@demo.local
 ENV_DIR=.miniauth
 WXMOCK_LOG=$ENV_DIR/wxmock.log
@@ -164,6 +169,12 @@ case $status in
 esac
 printf '%s\n' "$DEMO_ADMIN_PASSWORD" |
 	"$BIN_DIR/miniauth" admin create --email "$DEMO_ADMIN_EMAIL" --role platform --if-not-exists >/dev/null
+# The Open Platform apps, with the mini-program's development AppSecret (a simulator's apps).
+for app in "$DEMO_MOBILE_APPID:mobileapp" "$DEMO_WEBSITE_APPID:website"; do
+	printf '%s\n' "$DEMO_APP_SECRET" |
+		"$BIN_DIR/miniauth" tenant add-app --slug "$DEMO_SLUG" --appid "${app%%:*}" --kind "${app#*:}" --if-not-exists >/dev/null ||
+		note "could not add the ${app#*:} app ${app%%:*} to tenant '$DEMO_SLUG'; its sign-in will not work"
+done
 # SMS codes through smsmock (set again each time: the console may have changed them). A failure
 # here costs SMS sign-in only, never the run.
 printf '%s\n' "$DEMO_SMS_KEY" |
@@ -206,7 +217,9 @@ trap 'cleanup; exit 143' TERM
 
 mkdir -p "$ENV_DIR" # the simulator's log; no secrets there
 # The app goes through the environment, not argv, so that ps does not show its secret.
-WXMOCK_APPS="$DEMO_APPID:$DEMO_APP_SECRET" "$BIN_DIR/wxmock" --addr "$WXMOCK_ADDR" >"$WXMOCK_LOG" 2>&1 &
+WXMOCK_APPS="$DEMO_APPID:$DEMO_APP_SECRET:$DEMO_OPEN_PLATFORM" \
+	WXMOCK_OPEN_APPS="$DEMO_MOBILE_APPID:$DEMO_APP_SECRET:$DEMO_OPEN_PLATFORM:mobileapp,$DEMO_WEBSITE_APPID:$DEMO_APP_SECRET:$DEMO_OPEN_PLATFORM:website" \
+	"$BIN_DIR/wxmock" --addr "$WXMOCK_ADDR" >"$WXMOCK_LOG" 2>&1 &
 wxmock_pid=$!
 
 for ((i = 0; ; i++)); do
@@ -262,6 +275,13 @@ cat <<EOF
     curl -s "$smsmock/mock/sms?phone=%2B8613800138000"; echo
     curl -s -XPOST $url/t/$DEMO_SLUG/login/sms -H 'Content-Type: application/json' \\
       -d '{"phone":"+8613800138000","code":"<the 6 digits>"}'; echo
+
+  Log in from the WeChat app (an iOS/Android app's SendAuth code, played by the simulator):
+
+    CODE=\$(curl -s -XPOST $mock/mock/app.auth -H 'Content-Type: application/json' \\
+      -d '{"appid":"$DEMO_MOBILE_APPID","user":"alice"}' | sed -E 's/.*"code": *"([^"]*)".*/\1/')
+    curl -s -XPOST $url/t/$DEMO_SLUG/login/wechat-app -H 'Content-Type: application/json' \\
+      -d "{\"code\":\"\$CODE\",\"appid\":\"$DEMO_MOBILE_APPID\"}"; echo
 
   A second tenant: create it in the console (or with make cli), then teach the simulator its app:
 

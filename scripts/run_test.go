@@ -164,6 +164,11 @@ func TestRunNeverDeadEnds(t *testing.T) {
 		if out := d.mustRun("cli.sh", "tenant", "list"); !strings.Contains(out, `"demo"`) {
 			t.Errorf("cli.sh tenant list = %s, want the demo tenant", out)
 		}
+		var openApps int
+		if err := d.admin.Get(&openApps, "SELECT COUNT(*) FROM `"+d.db+"`.apps WHERE (appid, kind) IN "+
+			"(('wxaa0123456789abcd', 'mobileapp'), ('wxbb0123456789abcd', 'website'))"); err != nil || openApps != 2 {
+			t.Errorf("the demo tenant's mobile app and website: %d of 2 (%v)", openApps, err)
+		}
 		d.mustRun("run.sh") // again: reuses what exists
 
 		if err := os.Remove(d.envFile); err != nil {
