@@ -15,7 +15,6 @@ import (
 
 	"miniauth/api"
 	"miniauth/tenants/admins"
-	"miniauth/tenants/tenantstest"
 )
 
 // consoleRun drives one console test in headless Chromium: steps with a
@@ -283,14 +282,12 @@ func TestConsoleSettingsScreens(t *testing.T) {
 // edits back in place. A throttled sign-in says how long to wait, once.
 func TestConsoleSessionExpiry(t *testing.T) {
 	var deps api.Deps
-	rdb, prefix := tenantstest.Redis(t)
-	e := newAdminEnv(t, func(d *api.Deps) {
+	e := newTunedAdminEnv(t, func(_ *api.Base, st *api.Settings) {
 		// Locked at the third failure, for 15 minutes: no wait a slow
 		// machine could outlast.
-		d.Lockout = admins.NewLockout(rdb, prefix, admins.LockoutPolicy{Window: time.Hour,
-			AccountSlow: 3, AccountLock: 3, IPSlow: 1000, IPLock: 1000, LockFor: 15 * time.Minute, MaxSlow: time.Minute})
-		deps = *d
-	})
+		st.AdminLockout = admins.LockoutPolicy{Window: time.Hour,
+			AccountSlow: 3, AccountLock: 3, IPSlow: 1000, IPLock: 1000, LockFor: 15 * time.Minute, MaxSlow: time.Minute}
+	}, func(d *api.Deps) { deps = *d })
 	ctx := context.Background()
 	for i := 0; i < 3; i++ {
 		if r := e.do("POST", "/admin/api/session", fmt.Sprintf(`{"email":%q,"password":"wrong password %d"}`, globexEmail, i)); r.Status != 401 {
