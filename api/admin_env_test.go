@@ -129,29 +129,6 @@ func (e *adminEnv) userID(user string) string {
 	return r.str("user", "id")
 }
 
-// fingerprint is everything an admin request may change, in MySQL and
-// Redis; a refused request must leave it as it was.
-func (e *adminEnv) fingerprint() string {
-	e.t.Helper()
-	var b strings.Builder
-	for _, q := range []string{
-		`SELECT COALESCE(GROUP_CONCAT(CONCAT_WS(',', slug, name, status, session_epoch, settings) ORDER BY id SEPARATOR ';'), '') FROM tenants`,
-		`SELECT COALESCE(GROUP_CONCAT(CONCAT_WS(',', tenant_id, appid, HEX(secret_sealed), is_default) ORDER BY id SEPARATOR ';'), '') FROM apps`,
-		`SELECT COALESCE(GROUP_CONCAT(CONCAT_WS(',', public_id, status, session_epoch, nickname) ORDER BY id SEPARATOR ';'), '') FROM users`,
-		`SELECT COALESCE(GROUP_CONCAT(CONCAT_WS(',', user_id, openid) ORDER BY id SEPARATOR ';'), '') FROM identities`,
-		`SELECT COALESCE(GROUP_CONCAT(CONCAT_WS(',', email, status) ORDER BY id SEPARATOR ';'), '') FROM admins`,
-		`SELECT CAST(COUNT(*) AS CHAR) FROM audit_log`,
-	} {
-		var s string
-		if err := e.db.Get(&s, q); err != nil {
-			e.t.Fatal(err)
-		}
-		b.WriteString(s + "\n")
-	}
-	fmt.Fprintf(&b, "sessions=%d", e.sessionKeys())
-	return b.String()
-}
-
 // lastLine is the last line of log holding marker, for failure messages.
 func lastLine(log, marker string) string {
 	lines := strings.Split(log, "\n")

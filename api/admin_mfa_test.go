@@ -126,8 +126,10 @@ func TestAdminMFA(t *testing.T) {
 	token := e.mfaToken(acmeEmail)
 	runScenarios(t, e.env, scenario{path: "/admin/api/session/mfa"}, []scenario{
 		{name: "no code", body: `{"mfa_token":"` + token + `"}`, status: 400, code: "invalid_request"},
-		{name: "wrong code", body: mfaBody(token, "000000"), status: 401, code: "invalid_mfa_code"},
-		{name: "the code used to confirm, same step", bodyFn: func(*env) string { return mfaBody(token, firstCode) }, status: 401, code: "invalid_mfa_code"},
+		{name: "wrong code", body: mfaBody(token, "000000"), status: 401, code: "invalid_mfa_code",
+			changes: true, audit: []string{"admin.mfa_failed"}},
+		{name: "the code used to confirm, same step", bodyFn: func(*env) string { return mfaBody(token, firstCode) }, status: 401, code: "invalid_mfa_code",
+			changes: true, audit: []string{"admin.mfa_failed"}},
 		{name: "made-up token", bodyFn: func(*env) string { return mfaBody(strings.Repeat("A", 43), totpCode(t, secret, e.clock.Now())) }, status: 401, code: "invalid_mfa_token"},
 		{name: "next step's code",
 			bodyFn: func(*env) string {
@@ -142,11 +144,12 @@ func TestAdminMFA(t *testing.T) {
 			}},
 		{name: "the token again", bodyFn: func(*env) string { return mfaBody(token, totpCode(t, secret, e.clock.Now())) }, status: 401, code: "invalid_mfa_token"},
 		{name: "the code again, new token", bodyFn: func(*env) string { return mfaBody(e.mfaToken(acmeEmail), totpCode(t, secret, e.clock.Now())) },
-			status: 401, code: "invalid_mfa_code"},
+			status: 401, code: "invalid_mfa_code", changes: true, audit: []string{"admin.mfa_failed"}},
 		{name: "a recovery code, upper case, no hyphens", bodyFn: func(*env) string {
 			return mfaBody(e.mfaToken(acmeEmail), strings.ToUpper(strings.ReplaceAll(recovery[0], "-", "")))
 		}, status: 200},
-		{name: "the recovery code again", bodyFn: func(*env) string { return mfaBody(e.mfaToken(acmeEmail), recovery[0]) }, status: 401, code: "invalid_mfa_code"},
+		{name: "the recovery code again", bodyFn: func(*env) string { return mfaBody(e.mfaToken(acmeEmail), recovery[0]) }, status: 401, code: "invalid_mfa_code",
+			changes: true, audit: []string{"admin.mfa_failed"}},
 	})
 	if n := e.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'admin.mfa_recovery_code_used' AND target_id = ? AND JSON_VALUE(details, '$.left') = 9`, acmeEmail); n != 1 {
 		t.Fatalf("%d recovery code uses audited with 9 left, want 1", n)
@@ -165,7 +168,8 @@ func TestAdminMFA(t *testing.T) {
 			bodyFn: func(*env) string { return `{"code":"` + totpCode(t, secret, e.clock.Now()) + `"}` }, status: 200,
 			check: func(t *testing.T, r response) { fresh = r.list("recovery_codes") }},
 		{name: "an old recovery code", path: "/admin/api/session/mfa", header: []string{},
-			bodyFn: func(*env) string { return mfaBody(e.mfaToken(acmeEmail), recovery[1]) }, status: 401, code: "invalid_mfa_code"},
+			bodyFn: func(*env) string { return mfaBody(e.mfaToken(acmeEmail), recovery[1]) }, status: 401, code: "invalid_mfa_code",
+			changes: true, audit: []string{"admin.mfa_failed"}},
 		{name: "a new recovery code", path: "/admin/api/session/mfa", header: []string{},
 			bodyFn: func(*env) string { return mfaBody(e.mfaToken(acmeEmail), fresh[0].(string)) }, status: 200},
 		{name: "off, nothing given", path: "/admin/api/account/mfa/disable", body: `{}`, status: 400, code: "invalid_request"},
