@@ -110,6 +110,7 @@ type Server struct {
 	app       *fiber.App
 	deps      Deps
 	log       *slog.Logger
+	access    slog.Handler // the access log's handler: the logger's, below the redactor (accessLog)
 	draining  chan struct{}
 	drainOnce sync.Once
 	ln        atomic.Pointer[listener] // set by Listen
@@ -123,7 +124,7 @@ func New(d Deps) *Server {
 	if d.Codes == nil {
 		d.Codes = d.WeChat
 	}
-	s := &Server{deps: d, log: d.Logger, draining: make(chan struct{})}
+	s := &Server{deps: d, log: d.Logger, access: unredacted(d.Logger.Handler()), draining: make(chan struct{})}
 	cfg := fiber.Config{
 		AppName: "miniauth",
 		// The server reads bodies up to 2 MiB so that a client sending a bit

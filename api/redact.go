@@ -13,6 +13,15 @@ import (
 // Code should still never log secrets; this is the net under it.
 func Redact(h slog.Handler) slog.Handler { return redactor{h} }
 
+// unredacted is h without the redactor Redact put on top, for lines made
+// only of the server's own values (the access log).
+func unredacted(h slog.Handler) slog.Handler {
+	if r, ok := h.(redactor); ok {
+		return r.next
+	}
+	return h
+}
+
 type redactor struct{ next slog.Handler }
 
 const redacted = "[REDACTED]"

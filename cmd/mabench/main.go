@@ -38,6 +38,8 @@ type options struct {
 	report      string
 	keep        bool
 	profiles    string // directory for CPU profiles of miniauth during its maximum-throughput runs
+	rounds      int    // rounds of miniauth then the floor per path (rounds.go)
+	only        string // run only the paths whose names contain this ("" all)
 }
 
 func main() {
@@ -67,6 +69,8 @@ func main() {
 	fs.StringVar(&o.report, "report", "", "also write the Markdown report to this file")
 	fs.BoolVar(&o.keep, "keep", false, "leave the bench database and Redis keys in place")
 	fs.StringVar(&o.profiles, "profiles", "", "write a CPU profile of miniauth during each maximum-throughput run into this directory (go tool pprof)")
+	fs.IntVar(&o.rounds, "rounds", 0, "rounds of miniauth then the floor per path; the median is reported (default 3, quick 1)")
+	fs.StringVar(&o.only, "only", "", "measure only the paths whose names contain this (me, introspect, login, sms; the scale runs need --only scale or none)")
 	_ = fs.Parse(os.Args[1:])
 	def := func(v *int, full, q int) {
 		if *v == 0 {
@@ -79,6 +83,7 @@ func main() {
 	def(&o.tenants, 1000, 100)
 	def(&o.users, 100_000, 10_000)
 	def(&o.sessions, 1_000_000, 50_000)
+	def(&o.rounds, 3, 1)
 	if o.duration == 0 {
 		o.duration = 8 * time.Second
 		if quick {

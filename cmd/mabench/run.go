@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"math"
 	mrand "math/rand/v2"
 	"net/http"
 	"os"
@@ -46,7 +45,7 @@ type bench struct {
 	wx        *proc
 	redisPID  int
 	mysqlPID  int
-	results   []result
+	measured  []measured
 	notes     []string
 	runID     int
 	apiKeys   map[string]string
@@ -243,19 +242,29 @@ func (b *bench) runAll(ctx context.Context) error {
 	attack("warm-up", meTargets(b.apiURL, toks), o.concurrency, 0, 2*time.Second)
 	attack("warm-up", meTargets(b.floorURL, toks), o.concurrency, 0, 2*time.Second)
 
-	b.pair("me", "/me", meTargets(b.apiURL, toks), meTargets(b.floorURL, toks))
-	if b.introspect {
+	if b.wants("me") {
+		b.pair("me", "/me", meTargets(b.apiURL, toks), meTargets(b.floorURL, toks))
+	}
+	if b.introspect && b.wants("introspect") {
 		b.pair("introspect", "/introspect", introspectTargets(b.apiURL, toks, b.apiKeys),
 			introspectTargets(b.floorURL, toks, b.apiKeys))
 	}
-	if err := b.loginPair(ctx, "login", one, o.baseUsers); err != nil {
-		return err
+	if b.wants("login") {
+		if err := b.loginPair(ctx, "login", one, o.baseUsers); err != nil {
+			return err
+		}
 	}
-	if err := b.seedSMS(ctx, one[0]); err != nil {
-		return err
+	if b.wants("sms login") {
+		if err := b.seedSMS(ctx, one[0]); err != nil {
+			return err
+		}
+		b.smsPair("sms login", one[0])
 	}
-	b.smsPair("sms login", one[0])
 	mem.rssBase = b.server.rssMiB()
+	if !b.wants("me @ scale") && !b.wants("me @ scale, cold") && !b.wants("login @ scale") {
+		b.report(mem, time.Since(started))
+		return nil
+	}
 
 	// Scale: the other tenants, users and sessions, then the same runs.
 	t0 = time.Now()
@@ -328,10 +337,16 @@ func (b *bench) runAll(ctx context.Context) error {
 	hot, cold := spread(scaleToks, o.baseUsers)
 	attack("warm-up", meTargets(b.apiURL, hot), o.concurrency, 0, 2*time.Second)
 	attack("warm-up", meTargets(b.floorURL, hot), o.concurrency, 0, 2*time.Second)
-	b.pair("me @ scale", "/me", meTargets(b.apiURL, hot), meTargets(b.floorURL, hot))
-	b.pair("me @ scale, cold", "/me", meTargets(b.apiURL, cold), meTargets(b.floorURL, cold))
-	if err := b.loginPair(ctx, "login @ scale", all, perTenant); err != nil {
-		return err
+	if b.wants("me @ scale") {
+		b.pair("me @ scale", "/me", meTargets(b.apiURL, hot), meTargets(b.floorURL, hot))
+	}
+	if b.wants("me @ scale, cold") {
+		b.pair("me @ scale, cold", "/me", meTargets(b.apiURL, cold), meTargets(b.floorURL, cold))
+	}
+	if b.wants("login @ scale") {
+		if err := b.loginPair(ctx, "login @ scale", all, perTenant); err != nil {
+			return err
+		}
 	}
 	mem.rssScale = b.server.rssMiB()
 	mem.redisTotal, _ = usedMemory(ctx, b.rdb)
@@ -340,28 +355,42 @@ func (b *bench) runAll(ctx context.Context) error {
 	return nil
 }
 
+// wants tells whether --only lets the run called name go.
+func (b *bench) wants(name string) bool { return b.o.only == "" || strings.Contains(name, b.o.only) }
+
 // pair measures miniauth and the floor at full speed, then miniauth at
-// half its maximum rate for the latency under a normal load.
+// half its maximum rate for the latency under a normal load (measure).
 func (b *bench) pair(name, path string, api, fl vegeta.Targeter) {
 	o := b.o
-	done := b.profile(name)
-	r := b.timed(b.server, func() result { return attack(name, api, o.concurrency, 0, o.duration) })
-	done()
-	b.logf("%-16s max  %8.0f req/s p99 %v errors %d [%s] cpu µs/req %.0f", name, r.Throughput, r.P99, r.Errors, r.StatusCodes, r.CPU)
-	f := b.timed(b.floor, func() result { return attack("floor "+path, fl, o.concurrency, 0, o.duration) })
-	b.logf("%-16s floor %7.0f req/s p99 %v errors %d cpu µs/req %.0f", name, f.Throughput, f.P99, f.Errors, f.CPU)
-	h := b.timed(b.server, func() result {
-		return attack(name+" @ ½", api, o.concurrency, math.Max(1, r.Throughput/2), o.duration)
-	})
-	b.logf("%-16s half %8.0f req/s p99 %v errors %d", name, h.Throughput, h.P99, h.Errors)
-	b.results = append(b.results, r, f, h)
+	b.measure(name, "req/s",
+		func(round int) result {
+			done := func() {}
+			if round == 0 {
+				done = b.profile(name)
+			}
+			defer done()
+			return b.timed(b.server, func() result { return attack(name, api, o.concurrency, 0, o.duration) })
+		},
+		func(int) result {
+			return b.timed(b.floor, func() result { return attack("floor "+path, fl, o.concurrency, 0, o.duration) })
+		},
+		func(rate float64) result {
+			return b.timed(b.server, func() result { return attack(name+" @ ½", api, o.concurrency, rate, o.duration) })
+		},
+		func(rate float64) result {
+			return b.timed(b.floor, func() result { return attack("floor "+path+" @ ½", fl, o.concurrency, rate, o.duration) })
+		})
 }
 
 // loginPair is pair for logins: each run gets fresh codes, half for users
 // the tenant knows (returning) and half for new ones.
 func (b *bench) loginPair(ctx context.Context, name string, ts []benchTenant, known int) error {
 	o := b.o
-	codesFor := func(n int) ([]codeOf, error) {
+	var failed error
+	codesFor := func(n int) []codeOf {
+		if failed != nil {
+			return nil
+		}
 		b.runID++
 		us := make([]loginUser, n)
 		for i := range us {
@@ -375,36 +404,44 @@ func (b *bench) loginPair(ctx context.Context, name string, ts []benchTenant, kn
 		t0 := time.Now()
 		cs, err := issueCodes(ctx, b.wxURL, us)
 		b.logf("%d codes issued by the simulator in %s", n, since(t0))
-		return cs, err
+		if err != nil {
+			failed = err
+		}
+		return cs
 	}
 	// Enough codes for the maximum rate seen so far on this machine; a run
 	// that spends them all ends early, which the rate accounts for.
 	n := int(o.duration.Seconds() * 3000)
-	cs, err := codesFor(n)
-	if err != nil {
-		return err
-	}
-	done := b.profile(name)
-	r := b.timed(b.server, func() result { return attack(name, loginTargets(b.apiURL, cs), o.concurrency, 0, o.duration) })
-	done()
-	b.logf("%-16s max  %8.0f req/s p99 %v errors %d [%s] cpu µs/req %.0f", name, r.Throughput, r.P99, r.Errors, r.StatusCodes, r.CPU)
-	if cs, err = codesFor(n); err != nil {
-		return err
-	}
-	f := b.timed(b.floor, func() result {
-		return attack("floor /login", loginTargets(b.floorURL, cs), o.concurrency, 0, o.duration)
-	})
-	b.logf("%-16s floor %7.0f req/s p99 %v errors %d [%s]", name, f.Throughput, f.P99, f.Errors, f.StatusCodes)
-	rate := math.Max(1, r.Throughput/2)
-	if cs, err = codesFor(int(rate*o.duration.Seconds()*1.05) + 10); err != nil {
-		return err
-	}
-	h := b.timed(b.server, func() result {
-		return attack(name+" @ ½", loginTargets(b.apiURL, cs), o.concurrency, rate, o.duration)
-	})
-	b.logf("%-16s half %8.0f req/s p99 %v errors %d", name, h.Throughput, h.P99, h.Errors)
-	b.results = append(b.results, r, f, h)
-	return nil
+	halfCodes := func(rate float64) []codeOf { return codesFor(int(rate*o.duration.Seconds()*1.05) + 10) }
+	b.measure(name, "req/s",
+		func(round int) result {
+			cs := codesFor(n)
+			done := func() {}
+			if round == 0 {
+				done = b.profile(name)
+			}
+			defer done()
+			return b.timed(b.server, func() result { return attack(name, loginTargets(b.apiURL, cs), o.concurrency, 0, o.duration) })
+		},
+		func(int) result {
+			cs := codesFor(n)
+			return b.timed(b.floor, func() result {
+				return attack("floor /login", loginTargets(b.floorURL, cs), o.concurrency, 0, o.duration)
+			})
+		},
+		func(rate float64) result {
+			cs := halfCodes(rate)
+			return b.timed(b.server, func() result {
+				return attack(name+" @ ½", loginTargets(b.apiURL, cs), o.concurrency, rate, o.duration)
+			})
+		},
+		func(rate float64) result {
+			cs := halfCodes(rate)
+			return b.timed(b.floor, func() result {
+				return attack("floor /login @ ½", loginTargets(b.floorURL, cs), o.concurrency, rate, o.duration)
+			})
+		})
+	return failed
 }
 
 // servicePIDs finds the Redis and MariaDB this run talks to (there may
@@ -571,51 +608,50 @@ func (b *bench) report(m memory, took time.Duration) {
 	fmt.Fprintf(&sb, "### mabench run, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&sb, "Machine: %d CPU cores (GOMAXPROCS %d), %s/%s, %s. Concurrency %d, %s per run; the load generator, miniauth, the floor, the simulator, MariaDB and Redis share these cores. Whole run: %s.\n\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version(), o.concurrency, o.duration, took.Round(time.Second))
-	sb.WriteString("| run | offered | req/s ok | p50 | p99 | p99.9 | errors | vs floor | CPU µs/req: load · server · wxmock · Redis · MariaDB |\n|---|---|---|---|---|---|---|---|---|\n")
-	floors := map[string]float64{}
-	for i, r := range b.results {
-		// Results come in threes: miniauth max, floor max, miniauth at half.
-		if i%3 == 0 && i+1 < len(b.results) {
-			floors[r.Name] = b.results[i+1].Throughput
-		}
-	}
-	for i, r := range b.results {
+	fmt.Fprintf(&sb, "Each path: %d rounds of miniauth then the floor at full speed; the round with the median ratio is shown, with every round's ratio. Then miniauth at half the median maximum, %d times, the run with the median p99 shown, and the floor once at that same rate.\n\n", max(1, o.rounds), max(1, o.rounds))
+	sb.WriteString("| run | offered | ok/s | p50 | p99 | p99.9 | errors | vs floor (rounds) | CPU µs/req: load · server · wxmock · Redis · MariaDB |\n|---|---|---|---|---|---|---|---|---|\n")
+	row := func(r result, ratio string) {
 		offered := "max"
 		if r.Rate > 0 {
 			offered = fmt.Sprintf("%.0f/s", r.Rate)
 		}
-		ratio := ""
-		if f, ok := floors[r.Name]; ok && f > 0 && i%3 == 0 {
-			ratio = fmt.Sprintf("**%.2f**", r.Throughput/f)
-		}
 		fmt.Fprintf(&sb, "| %s | %s | %.0f | %s | %s | %s | %d | %s | %.0f · %.0f · %.0f · %.0f · %.0f |\n", r.Name, offered, r.Throughput,
 			ms(r.P50), ms(r.P99), ms(r.P999), r.Errors, ratio, r.CPU[0], r.CPU[1], r.CPU[2], r.CPU[3], r.CPU[4])
 	}
-	var meBase, meScale float64
-	for _, r := range b.results {
-		switch {
-		case r.Name == "me" && r.Rate == 0:
-			meBase = r.Throughput
-		case r.Name == "me @ scale" && r.Rate == 0:
-			meScale = r.Throughput
+	meBase, meScale, fb, fs := 0.0, 0.0, 0.0, 0.0
+	for _, m := range b.measured {
+		top := m.rounds[m.pick]
+		row(top[0], fmt.Sprintf("**%.2f** (%s)", m.Ratio(), m.ratios()))
+		row(top[1], "")
+		row(m.half[m.halfPick], "")
+		row(m.floorHalf, "")
+		switch m.name {
+		case "me":
+			meBase, fb = top[0].Throughput, top[1].Throughput
+		case "me @ scale":
+			meScale, fs = top[0].Throughput, top[1].Throughput
 		}
 	}
 	sb.WriteString("\n| memory | value |\n|---|---|\n")
 	fmt.Fprintf(&sb, "| Redis, one session's record (MEMORY USAGE) | %d B |\n", m.recordBytes)
 	fmt.Fprintf(&sb, "| Redis, its user's session index with one entry (MEMORY USAGE) | %d B |\n", m.indexBytes)
 	fmt.Fprintf(&sb, "| Redis, one session all told (record + index) | %d B |\n", m.recordBytes+m.indexBytes)
-	fmt.Fprintf(&sb, "| Redis, a seeded user's session index (%d entries, WeChat user agent), per entry | %.0f B |\n",
-		m.perUserSessions, m.indexEntryBytes)
-	fmt.Fprintf(&sb, "| Redis used_memory growth per session, %d sessions seeded (%d per user, index included) | %.0f B |\n",
-		m.sessionsAdded, m.perUserSessions, m.perSessionScale)
-	fmt.Fprintf(&sb, "| Redis used_memory with %d live sessions | %.0f MiB |\n", m.liveSessions, float64(m.redisTotal)/(1<<20))
-	fmt.Fprintf(&sb, "| MySQL users + identities, data and indexes, per user (%d users) | %.0f B |\n", m.userRows, m.userBytes)
+	if m.sessionsAdded > 0 { // the scale runs were made (not left out by --only)
+		fmt.Fprintf(&sb, "| Redis, a seeded user's session index (%d entries, WeChat user agent), per entry | %.0f B |\n",
+			m.perUserSessions, m.indexEntryBytes)
+		fmt.Fprintf(&sb, "| Redis used_memory growth per session, %d sessions seeded (%d per user, index included) | %.0f B |\n",
+			m.sessionsAdded, m.perUserSessions, m.perSessionScale)
+		fmt.Fprintf(&sb, "| Redis used_memory with %d live sessions | %.0f MiB |\n", m.liveSessions, float64(m.redisTotal)/(1<<20))
+		fmt.Fprintf(&sb, "| MySQL users + identities, data and indexes, per user (%d users) | %.0f B |\n", m.userRows, m.userBytes)
+	}
 	fmt.Fprintf(&sb, "| miniauth RSS, 1 live session, idle | %.1f MiB |\n", m.rssIdle)
 	fmt.Fprintf(&sb, "| miniauth RSS after the single-tenant runs | %.1f MiB |\n", m.rssBase)
-	fmt.Fprintf(&sb, "| miniauth RSS, %d live sessions, after the scale runs | %.1f MiB |\n", m.liveSessions, m.rssScale)
+	if m.sessionsAdded > 0 {
+		fmt.Fprintf(&sb, "| miniauth RSS, %d live sessions, after the scale runs | %.1f MiB |\n", m.liveSessions, m.rssScale)
+	}
 	if meBase > 0 && meScale > 0 {
 		fmt.Fprintf(&sb, "| /me throughput at scale vs one tenant | %+.1f%% |\n", 100*(meScale/meBase-1))
-		if fb, fs := floors["me"], floors["me @ scale"]; fb > 0 && fs > 0 {
+		if fb > 0 && fs > 0 {
 			fmt.Fprintf(&sb, "| /me ratio to its floor at scale vs one tenant (cancels the machine's drift) | %+.1f%% |\n",
 				100*((meScale/fs)/(meBase/fb)-1))
 		}

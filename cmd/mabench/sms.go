@@ -167,19 +167,26 @@ func smsAttack(name, base, slug, smsURL string, c int, rate float64, d time.Dura
 // its maximum, miniauth at half of its maximum.
 func (b *bench) smsPair(name string, t benchTenant) {
 	o := b.o
-	done := b.profile(name)
-	r := b.timed(b.server, func() result { return smsAttack(name, b.apiURL, t.slug, b.smsURL, o.concurrency, 0, o.duration) })
-	done()
-	b.logf("%-16s max  %8.0f op/s p99 %v errors %d [%s] cpu µs/op %.0f", name, r.Throughput, r.P99, r.Errors, r.StatusCodes, r.CPU)
-	f := b.timed(b.floor, func() result {
-		return smsAttack("floor /sms", b.floorURL, t.slug, b.smsURL, o.concurrency, 0, o.duration)
-	})
-	b.logf("%-16s floor %7.0f op/s p99 %v errors %d [%s]", name, f.Throughput, f.P99, f.Errors, f.StatusCodes)
-	h := b.timed(b.server, func() result {
-		return smsAttack(name+" @ ½", b.apiURL, t.slug, b.smsURL, o.concurrency, math.Max(1, r.Throughput/2), o.duration)
-	})
-	b.logf("%-16s half %8.0f op/s p99 %v errors %d", name, h.Throughput, h.P99, h.Errors)
-	b.results = append(b.results, r, f, h)
+	b.measure(name, "op/s",
+		func(round int) result {
+			done := func() {}
+			if round == 0 {
+				done = b.profile(name)
+			}
+			defer done()
+			return b.timed(b.server, func() result { return smsAttack(name, b.apiURL, t.slug, b.smsURL, o.concurrency, 0, o.duration) })
+		},
+		func(int) result {
+			return b.timed(b.floor, func() result { return smsAttack("floor /sms", b.floorURL, t.slug, b.smsURL, o.concurrency, 0, o.duration) })
+		},
+		func(rate float64) result {
+			return b.timed(b.server, func() result { return smsAttack(name+" @ ½", b.apiURL, t.slug, b.smsURL, o.concurrency, rate, o.duration) })
+		},
+		func(rate float64) result {
+			return b.timed(b.floor, func() result {
+				return smsAttack("floor /sms @ ½", b.floorURL, t.slug, b.smsURL, o.concurrency, rate, o.duration)
+			})
+		})
 }
 
 // The floor's SMS login: the least a server must do — a code from
