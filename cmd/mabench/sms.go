@@ -177,10 +177,14 @@ func (b *bench) smsPair(name string, t benchTenant) {
 			return b.timed(b.server, func() result { return smsAttack(name, b.apiURL, t.slug, b.smsURL, o.concurrency, 0, o.duration) })
 		},
 		func(int) result {
-			return b.timed(b.floor, func() result { return smsAttack("floor /sms", b.floorURL, t.slug, b.smsURL, o.concurrency, 0, o.duration) })
+			return b.timed(b.floor, func() result {
+				return smsAttack("floor /sms", b.floorURL, t.slug, b.smsURL, o.concurrency, 0, o.duration)
+			})
 		},
 		func(rate float64) result {
-			return b.timed(b.server, func() result { return smsAttack(name+" @ ½", b.apiURL, t.slug, b.smsURL, o.concurrency, rate, o.duration) })
+			return b.timed(b.server, func() result {
+				return smsAttack(name+" @ ½", b.apiURL, t.slug, b.smsURL, o.concurrency, rate, o.duration)
+			})
 		},
 		func(rate float64) result {
 			return b.timed(b.floor, func() result {
