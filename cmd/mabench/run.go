@@ -349,6 +349,7 @@ func (b *bench) runAll(ctx context.Context) error {
 		}
 	}
 	mem.rssScale = b.server.rssMiB()
+	b.heapProfile("scale")
 	mem.redisTotal, _ = usedMemory(ctx, b.rdb)
 
 	b.report(mem, time.Since(started))
@@ -688,6 +689,27 @@ func spread(toks []tokenOf, n int) (picked, rest []tokenOf) {
 		}
 	}
 	return picked, rest
+}
+
+// heapProfile writes miniauth's heap profile (what is live now, and
+// where it was allocated) as name-heap.pprof, when --profiles asks.
+func (b *bench) heapProfile(name string) {
+	if b.o.profiles == "" {
+		return
+	}
+	resp, err := http.Get("http://" + b.pprofAddr + "/debug/pprof/heap?gc=1")
+	if err != nil {
+		b.logf("heap profile: %v", err)
+		return
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(b.o.profiles, name+"-heap.pprof"), body, 0o644)
+	}
+	if err != nil {
+		b.logf("heap profile: %v", err)
+	}
 }
 
 // profile starts fetching a CPU profile of miniauth for the run called

@@ -203,6 +203,7 @@ type Cache[V any] struct {
 	ttl   time.Duration
 	max   int
 	now   func() time.Time
+	base  time.Time // entries' expiries count from here
 	group singleflight.Group
 	seed  maphash.Seed
 
@@ -215,13 +216,13 @@ type Cache[V any] struct {
 
 type entry[V any] struct {
 	v       V
-	expires time.Time
+	expires time.Duration // since the cache's base: a third of a time.Time, per entry
 }
 
 // NewCache returns a cache named name (unique on the bus) whose entries
 // live at most ttl, holding at most max of them.
 func NewCache[V any](bus *Bus, name string, ttl time.Duration, max int) *Cache[V] {
-	c := &Cache[V]{name: name, bus: bus, ttl: ttl, max: max, now: time.Now,
+	c := &Cache[V]{name: name, bus: bus, ttl: ttl, max: max, now: time.Now, base: time.Now(),
 		seed: maphash.MakeSeed(), m: make(map[string]entry[V])}
 	bus.register(name, c)
 	return c
@@ -240,7 +241,7 @@ func (c *Cache[V]) Get(ctx context.Context, key string, load func(ctx context.Co
 	c.mu.RLock()
 	e, ok := c.m[key]
 	c.mu.RUnlock()
-	if ok && c.now().Before(e.expires) {
+	if ok && c.age() < e.expires {
 		return e.v, nil
 	}
 	v, err, _ := c.group.Do(key, func() (any, error) {
@@ -273,7 +274,7 @@ func (c *Cache[V]) Peek(key string) (v V, ok bool) {
 	c.mu.RLock()
 	e, found := c.m[key]
 	c.mu.RUnlock()
-	if !found || !c.now().Before(e.expires) {
+	if !found || c.age() >= e.expires {
 		return v, false
 	}
 	return e.v, true
@@ -292,8 +293,11 @@ func (c *Cache[V]) keep(key string, v V) {
 			}
 		}
 	}
-	c.m[key] = entry[V]{v: v, expires: c.now().Add(c.ttl)}
+	c.m[key] = entry[V]{v: v, expires: c.age() + c.ttl}
 }
+
+// age is the time since the cache's base, by its clock.
+func (c *Cache[V]) age() time.Duration { return c.now().Sub(c.base) }
 
 // Invalidate drops key on every node. Call it after the change to the
 // record has committed.

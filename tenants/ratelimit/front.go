@@ -38,15 +38,16 @@ type front struct {
 	mu        sync.Mutex
 	cur, prev map[string]*use // two generations: entries idle for two periods are dropped
 	rotated   time.Time
+	base      time.Time // the entries' times count from here: set by the first request
 }
 
 // use is what this node knows of one key in the current window.
 type use struct {
-	start  time.Time // of the window
+	start  time.Duration // of the window, since the front's base (a third of a time.Time)
 	n      int       // requests let through in the window
 	owed   int       // of those, how many Redis was not told of
 	credit int       // requests Redis already counted that are not used yet
-	until  time.Time // refused by Redis until then: refuse here without asking
+	until  time.Duration // refused by Redis until then (since the base): refuse here without asking
 
 	charging chan struct{} // closed when the Redis call in flight for this key answers
 }
@@ -59,13 +60,13 @@ func newFront(period time.Duration) *front {
 func blockOf(l redis_rate.Limit) int { return max(1, l.Burst/shares) }
 
 // allow decides about one request of key; charge asks Redis for n events.
-func (f *front) allow(ctx context.Context, key string, l redis_rate.Limit,
+func (f *front) allow(ctx context.Context, key []byte, l redis_rate.Limit,
 	charge func(ctx context.Context, n int) (*redis_rate.Result, error)) (*redis_rate.Result, error) {
 	block := blockOf(l)
 	f.mu.Lock()
 	for {
 		u := f.entry(key)
-		if wait := u.until.Sub(f.now()); wait > 0 {
+		if wait := u.until - f.age(f.now()); wait > 0 {
 			f.mu.Unlock()
 			return &redis_rate.Result{Limit: l, Allowed: 0, RetryAfter: wait}, nil
 		}
@@ -126,7 +127,7 @@ func (f *front) chargeFor(ctx context.Context, u *use, l redis_rate.Limit, block
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if res.Allowed == 0 {
-		u.until = f.now().Add(res.RetryAfter)
+		u.until = f.age(f.now()) + res.RetryAfter
 		return res, nil
 	}
 	u.n++
@@ -135,26 +136,33 @@ func (f *front) chargeFor(ctx context.Context, u *use, l redis_rate.Limit, block
 	return &redis_rate.Result{Limit: l, Allowed: 1, Remaining: res.Remaining}, nil
 }
 
+// age is t as the time since the front's base.
+func (f *front) age(t time.Time) time.Duration { return t.Sub(f.base) }
+
 // entry returns key's use in the current window; f.mu is held.
-func (f *front) entry(key string) *use {
-	now := f.now()
-	if now.Sub(f.rotated) >= f.period {
-		f.prev, f.cur, f.rotated = f.cur, make(map[string]*use, len(f.cur)), now
+func (f *front) entry(key []byte) *use {
+	wall := f.now()
+	if f.base.IsZero() {
+		f.base = wall
 	}
-	u, ok := f.cur[key]
+	if wall.Sub(f.rotated) >= f.period {
+		f.prev, f.cur, f.rotated = f.cur, make(map[string]*use, len(f.cur)), wall
+	}
+	now := f.age(wall)
+	u, ok := f.cur[string(key)] // a lookup by string(key) does not copy key
 	if !ok {
-		if u, ok = f.prev[key]; ok {
-			delete(f.prev, key)
+		if u, ok = f.prev[string(key)]; ok {
+			delete(f.prev, string(key))
 		} else {
 			u = &use{start: now}
 		}
-		f.cur[key] = u
+		f.cur[string(key)] = u
 	}
-	if now.Sub(u.start) >= f.period {
+	if now-u.start >= f.period {
 		// A new window: what was let through uncharged is forgiven, and
 		// credit older than a window is dropped (Redis has let it go too).
 		credit := u.credit
-		if now.Sub(u.start) >= 2*f.period {
+		if now-u.start >= 2*f.period {
 			credit = 0
 		}
 		*u = use{start: now, credit: credit, charging: u.charging}

@@ -34,7 +34,7 @@ func TestFrontSparesRedisAndKeepsTheBudget(t *testing.T) {
 
 	allowed := 0
 	for range 100 {
-		res, err := f.allow(ctx, "k", l, b.charge)
+		res, err := f.allow(ctx, []byte("k"), l, b.charge)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +53,7 @@ func TestFrontSparesRedisAndKeepsTheBudget(t *testing.T) {
 		t.Fatalf("%d Redis calls for 100 requests, want blocks", callsAtLimit)
 	}
 	// Refused: the node refuses on its own until Redis's Retry-After.
-	res, _ := f.allow(ctx, "k", l, b.charge)
+	res, _ := f.allow(ctx, []byte("k"), l, b.charge)
 	if res.Allowed != 0 || res.RetryAfter <= 0 || b.calls != callsAtLimit {
 		t.Fatalf("after refusal: %+v, %d calls (was %d)", res, b.calls, callsAtLimit)
 	}
@@ -68,7 +68,7 @@ func TestFrontLeavesColdKeysInMemory(t *testing.T) {
 	b := &budget{left: 600}
 	for minute := range 5 {
 		for range 60 { // one a second: a busy real user
-			if res, _ := f.allow(ctx, "k", l, b.charge); res.Allowed != 1 {
+			if res, _ := f.allow(ctx, []byte("k"), l, b.charge); res.Allowed != 1 {
 				t.Fatalf("minute %d: refused", minute)
 			}
 			now = now.Add(time.Second)
@@ -80,10 +80,10 @@ func TestFrontLeavesColdKeysInMemory(t *testing.T) {
 	// Entries of keys gone quiet are dropped.
 	now = now.Add(3 * time.Minute)
 	f.mu.Lock()
-	f.entry("other")
-	f.entry("other2")
+	f.entry([]byte("other"))
+	f.entry([]byte("other2"))
 	now = now.Add(time.Minute)
-	f.entry("other")
+	f.entry([]byte("other"))
 	_, kept := f.cur["k"]
 	_, keptPrev := f.prev["k"]
 	f.mu.Unlock()
@@ -96,16 +96,16 @@ func TestFrontPassesRedisErrors(t *testing.T) {
 	f := newFront(time.Second)
 	l := redis_rate.PerSecond(16) // blocks of 2
 	fail := func(context.Context, int) (*redis_rate.Result, error) { return nil, context.DeadlineExceeded }
-	f.allow(context.Background(), "k", l, fail) // cold
-	f.allow(context.Background(), "k", l, fail) // cold
-	if _, err := f.allow(context.Background(), "k", l, fail); err == nil {
+	f.allow(context.Background(), []byte("k"), l, fail) // cold
+	f.allow(context.Background(), []byte("k"), l, fail) // cold
+	if _, err := f.allow(context.Background(), []byte("k"), l, fail); err == nil {
 		t.Fatal("a Redis failure on a hot key was swallowed")
 	}
 	tight := redis_rate.PerMinute(10) // block of 1: the first is cold
-	if _, err := f.allow(context.Background(), "tight", tight, fail); err != nil {
+	if _, err := f.allow(context.Background(), []byte("tight"), tight, fail); err != nil {
 		t.Fatalf("a cold request asked Redis: %v", err)
 	}
-	if _, err := f.allow(context.Background(), "tight", tight, fail); err == nil {
+	if _, err := f.allow(context.Background(), []byte("tight"), tight, fail); err == nil {
 		t.Fatal("a Redis failure on a tight budget was swallowed")
 	}
 }
@@ -132,7 +132,7 @@ func TestFrontChargesOnceUnderConcurrency(t *testing.T) {
 	for range 64 {
 		wg.Go(func() {
 			for range 20 {
-				res, err := f.allow(ctx, "k", l, charge)
+				res, err := f.allow(ctx, []byte("k"), l, charge)
 				if err != nil {
 					t.Error(err)
 					return

@@ -99,9 +99,16 @@ func New(rdb redis.UniversalClient, prefix string) *Limiter {
 
 // allow spends one request of a budget.
 func (r *Limiter) allow(ctx context.Context, tenantID int64, budget, id string, limit redis_rate.Limit) error {
-	key := r.prefix + ":t:" + strconv.FormatInt(tenantID, 10) + ":rl:" + budget + ":" + id
-	charge := func(ctx context.Context, n int) (*redis_rate.Result, error) { return r.l.AllowN(ctx, key, limit, n) }
-	res, err := r.fronts[budget].allow(ctx, key, limit, charge)
+	// The front knows the key as "<tenant>:<id>", built on the stack: only
+	// a key new to this node is copied into its memory. Redis's key is
+	// built only when Redis is asked.
+	var buf [128]byte
+	local := append(append(strconv.AppendInt(buf[:0], tenantID, 10), ':'), id...)
+	charge := func(ctx context.Context, n int) (*redis_rate.Result, error) {
+		key := r.prefix + ":t:" + strconv.FormatInt(tenantID, 10) + ":rl:" + budget + ":" + id
+		return r.l.AllowN(ctx, key, limit, n)
+	}
+	res, err := r.fronts[budget].allow(ctx, local, limit, charge)
 	if err != nil {
 		return fmt.Errorf("ratelimit: %w", err)
 	}

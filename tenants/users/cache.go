@@ -43,8 +43,19 @@ func WithCache(bus *memo.Bus, cfg CacheConfig) Option {
 type hot struct {
 	user    User
 	revoked []string         // ids of the user's sessions revoked one by one, sorted
-	openids map[int64]string // app id → openid of the identity that logged in last
+	openids []appOpenID // per app, the openid of the identity that logged in last
 }
+
+// appOpenID is one app's openid of a user. A user has one to a few: a
+// slice is a tenth of the memory of a map, searched as fast.
+type appOpenID struct {
+	app    int64
+	openid string
+}
+
+// statuses are the users' statuses as constants, so that a cached user
+// does not hold its own copy of the word read from MySQL.
+var statuses = map[string]string{StatusActive: StatusActive, StatusBanned: StatusBanned}
 
 func cacheKey(tenantID, userID int64) string {
 	return strconv.FormatInt(tenantID, 10) + ":" + strconv.FormatInt(userID, 10)
@@ -105,13 +116,16 @@ func (s *Store) loadHot(ctx context.Context, tenantID, userID int64) (*hot, erro
 	if len(rows) == 0 {
 		return nil, ErrNotFound
 	}
-	h := &hot{user: rows[0].User, openids: make(map[int64]string, 1)}
+	h := &hot{user: rows[0].User}
+	if st, ok := statuses[h.user.Status]; ok {
+		h.user.Status = st
+	}
 	for _, r := range rows {
 		if r.Revoked.Valid {
 			h.revoked = append(h.revoked, r.Revoked.String)
 		}
 		if r.App.Valid {
-			h.openids[r.App.Int64] = r.OpenID.String // rows come oldest login first: the last one wins
+			h.setOpenID(r.App.Int64, r.OpenID.String) // rows come oldest login first: the last one wins
 		}
 	}
 	slices.Sort(h.revoked)
@@ -152,9 +166,22 @@ func (s *Store) OpenIDOf(ctx context.Context, tenantID, userID, appID int64) (st
 	if err != nil {
 		return "", err
 	}
-	openid, ok := h.openids[appID]
-	if !ok {
-		return "", ErrNotFound
+	for _, o := range h.openids {
+		if o.app == appID {
+			return o.openid, nil
+		}
 	}
-	return openid, nil
+	return "", ErrNotFound
+}
+
+// setOpenID records the openid of the user in app, replacing the one it
+// had there.
+func (h *hot) setOpenID(app int64, openid string) {
+	for i := range h.openids {
+		if h.openids[i].app == app {
+			h.openids[i].openid = openid
+			return
+		}
+	}
+	h.openids = append(h.openids, appOpenID{app, openid})
 }
