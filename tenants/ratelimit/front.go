@@ -44,9 +44,9 @@ type front struct {
 // use is what this node knows of one key in the current window.
 type use struct {
 	start  time.Duration // of the window, since the front's base (a third of a time.Time)
-	n      int       // requests let through in the window
-	owed   int       // of those, how many Redis was not told of
-	credit int       // requests Redis already counted that are not used yet
+	n      int           // requests let through in the window
+	owed   int           // of those, how many Redis was not told of
+	credit int           // requests Redis already counted that are not used yet
 	until  time.Duration // refused by Redis until then (since the base): refuse here without asking
 
 	charging chan struct{} // closed when the Redis call in flight for this key answers

@@ -42,7 +42,7 @@ func WithCache(bus *memo.Bus, cfg CacheConfig) Option {
 // never modified once loaded.
 type hot struct {
 	user    User
-	revoked []string         // ids of the user's sessions revoked one by one, sorted
+	revoked []string    // ids of the user's sessions revoked one by one, sorted
 	openids []appOpenID // per app, the openid of the identity that logged in last
 }
 
