@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
@@ -32,7 +33,13 @@ type result struct {
 // rate is 0, else at a constant rate (an open loop, so latency includes
 // queueing).
 func attack(name string, tr vegeta.Targeter, c int, rate float64, d time.Duration) result {
+	// The run's own transport, so that its connections are closed when it
+	// ends: idle ones left open would hold miniauth's per-connection buffers
+	// (until its idle timeout) and the next runs' memory figures with them.
+	ht := &http.Transport{DialContext: (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext}
+	defer ht.CloseIdleConnections()
 	opts := []func(*vegeta.Attacker){
+		vegeta.Client(&http.Client{Transport: ht}), // first: the options below tune ht
 		vegeta.Workers(uint64(c)), vegeta.Connections(c), vegeta.MaxConnections(c),
 		vegeta.KeepAlive(true), vegeta.Timeout(10 * time.Second), vegeta.MaxBody(4096),
 	}

@@ -145,6 +145,7 @@ func smsAttack(name, base, slug, smsURL string, c int, rate float64, d time.Dura
 	}
 	wg.Wait()
 	secs := time.Since(start).Seconds()
+	smsClient.CloseIdleConnections() // as attack does: no idle connection outlives its run
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	q := func(p float64) time.Duration {
 		if len(lat) == 0 {
