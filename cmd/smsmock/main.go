@@ -14,8 +14,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
+	"miniauth/cmd/internal/simserve"
 	"miniauth/tenants/sms/smstest"
 )
 
@@ -51,11 +51,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	var h http.Handler = sim.Handler()
 	if cfg.verbose {
-		h = logRequests(logger, h)
+		h = simserve.LogRequests(logger, h)
 	}
 	logger.Info("smsmock listening", "addr", ln.Addr().String(),
 		"inbox", "curl 'http://"+ln.Addr().String()+"/mock/sms?phone=%2B8613800138000'")
-	return serve(ctx, ln, h, logger)
+	return simserve.Serve(ctx, ln, h, logger)
 }
 
 // newSimulator builds the simulator the configuration asks for; it logs
@@ -88,53 +88,4 @@ func newSimulator(cfg config, logger *slog.Logger) *smstest.Server {
 		sim.AddTemplate(id, text)
 	}
 	return sim
-}
-
-// serve answers on ln until ctx ends, then lets running requests finish for
-// a few seconds.
-func serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		_ = srv.Close()
-	}
-	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-// logRequests logs method, path and status only: queries and bodies carry
-// phones, codes and signatures.
-func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		logger.Info("request", "method", r.Method, "path", r.URL.Path,
-			"status", rec.status, "duration_ms", time.Since(start).Milliseconds())
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(status int) {
-	r.status = status
-	r.ResponseWriter.WriteHeader(status)
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"miniauth/cmd/internal/simserve"
 	"miniauth/tenants/sms"
 )
 
@@ -59,7 +60,9 @@ func TestServeBothProviders(t *testing.T) {
 	base := "http://" + ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, logRequests(logger, newSimulator(cfg, logger).Handler()), logger) }()
+	go func() {
+		done <- simserve.Serve(ctx, ln, simserve.LogRequests(logger, newSimulator(cfg, logger).Handler()), logger)
+	}()
 
 	tc, _ := sms.NewTencent(sms.TencentConfig{SecretID: "AKIDa", SecretKey: tcKey, SDKAppID: "1400000001", SignName: "演示",
 		TemplateID: "100001", Endpoint: base})

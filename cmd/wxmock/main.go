@@ -14,8 +14,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
+	"miniauth/cmd/internal/simserve"
 	"miniauth/tenants/wechat/wechattest"
 )
 
@@ -78,58 +78,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	var h http.Handler = fake.Handler()
 	if cfg.verbose {
-		h = logRequests(logger, h)
+		h = simserve.LogRequests(logger, h)
 	}
 	logger.Info("wxmock listening", "addr", ln.Addr().String())
-	return serve(ctx, ln, h, logger)
-}
-
-// serve answers on ln until ctx ends, then lets running requests finish for
-// a few seconds.
-func serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		// Requests stuck in an injected latency: cut them off.
-		_ = srv.Close()
-	}
-	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-// logRequests logs method, path and status only: queries and bodies carry
-// secrets, codes and session keys.
-func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		logger.Info("request", "method", r.Method, "path", r.URL.Path,
-			"status", rec.status, "duration_ms", time.Since(start).Milliseconds())
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(status int) {
-	r.status = status
-	r.ResponseWriter.WriteHeader(status)
+	return simserve.Serve(ctx, ln, h, logger)
 }

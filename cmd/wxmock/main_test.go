@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"miniauth/cmd/internal/simserve"
 	"miniauth/tenants/wechat/wechattest"
 )
 
@@ -44,7 +45,7 @@ func TestServeUntilCanceled(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, logRequests(logger, fake.Handler()), logger) }()
+	go func() { done <- simserve.Serve(ctx, ln, simserve.LogRequests(logger, fake.Handler()), logger) }()
 
 	resp, err := http.Post("http://"+ln.Addr().String()+"/mock/wx.login", "application/json",
 		strings.NewReader(`{"appid":"wxa","user":"u1"}`))
