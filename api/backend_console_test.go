@@ -1,11 +1,8 @@
 package api_test
 
 import (
-	"context"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -15,39 +12,8 @@ import (
 func TestConsoleBackendsTab(t *testing.T) {
 	e := newAdminEnv(t)
 	recv := newHookReceiver(t)
-	ctx := browser(t)
-	var mu sync.Mutex
-	var problems []string
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if (m.Type == chromedp.ConsoleError || m.IsException()) && m.Source != "network" {
-				mu.Lock()
-				problems = append(problems, m.String())
-				mu.Unlock()
-			}
-		}
-	}()
-	sel := func(test string) chromedp.CSS { return chromedp.CSS(`[data-test="` + test + `"]`) }
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 2*time.Minute) // a deadline for a starved machine
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	text := func(s chromedp.CSS) string {
-		t.Helper()
-		out, err := chromedp.Run(ctx, chromedp.Text(s))
-		if err != nil {
-			t.Fatalf("read %s: %v", s, err)
-		}
-		return out
-	}
+	run := newConsoleRun(t)
+	step, text := run.step, run.text
 
 	step("sign in as acme's admin",
 		chromedp.Navigate(e.base+"/console/"), chromedp.WaitVisible(sel("signin-email")),
@@ -85,10 +51,5 @@ func TestConsoleBackendsTab(t *testing.T) {
 	step("reload", chromedp.Reload(), chromedp.WaitVisible(sel("revoke-key")))
 	if page := text(sel("api-keys")); strings.Contains(page, shown) || !strings.Contains(page, shown[:12]) {
 		t.Fatalf("after a reload the key list shows: %s", page)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(problems) > 0 {
-		t.Fatalf("console errors: %v", problems)
 	}
 }

@@ -1,11 +1,7 @@
 package api_test
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,63 +17,12 @@ import (
 // recovery code, which works once.
 func TestConsoleAdminsInBrowser(t *testing.T) {
 	e := newAdminEnv(t)
-	ctx := browser(t)
-	dir := screenshotDir(t)
-
-	var mu sync.Mutex
-	var problems []string
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if (m.Type == chromedp.ConsoleError || m.IsException()) && m.Source != "network" {
-				mu.Lock()
-				problems = append(problems, m.String())
-				mu.Unlock()
-			}
-		}
-	}()
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			buf, err := chromedp.FullScreenshot(100)(ctx, tg)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dir, "admins-"+name+".png"), buf, 0o644)
-		})
-	}
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			_ = chromedp.Do(ctx, shot("failed-"+strings.ReplaceAll(name, " ", "-")))
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	sel := func(test string) chromedp.CSS { return chromedp.CSS(`[data-test="` + test + `"]`) }
-	eval := func(expr string) string {
-		t.Helper()
-		out, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", expr, err)
-		}
-		return out
-	}
+	run := newConsoleRun(t)
+	shot, step, eval := run.shot, run.step, run.eval
+	setLang := setLanguage
 	text := func(test string) string {
 		t.Helper()
 		return eval(`document.querySelector('[data-test="` + test + `"]').textContent`)
-	}
-	js := func(expr string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Evaluate[bool](expr)(ctx, tg)
-			return err
-		})
-	}
-	setLang := func(l string) chromedp.Action[chromedp.Void] {
-		return js(`(() => { const s = document.querySelector('[data-test="lang"]'); s.value = "` + l + `"; s.dispatchEvent(new Event("change")); return true; })()`)
 	}
 	signIn := func(email, password string) chromedp.Action[chromedp.Void] {
 		return chromedp.Steps(chromedp.WaitVisible(sel("signin-email")),
@@ -200,10 +145,5 @@ func TestConsoleAdminsInBrowser(t *testing.T) {
 	}
 	if n := e.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'admin.mfa_recovery_code_used' AND target_id = ?`, invitee); n != 1 {
 		t.Fatalf("%d recovery code uses audited", n)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(problems) > 0 {
-		t.Fatalf("console errors: %v", problems)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -72,67 +71,11 @@ func TestConsoleInBrowser(t *testing.T) {
 	e := newAdminEnv(t)
 	const shopApp, shopSecret = "wxshop00000001", "shop-app-secret-0123456789"
 	e.wx.AddApp(shopApp, shopSecret, "")
-	ctx := browser(t)
-	dir := screenshotDir(t)
+	run := newConsoleRun(t)
+	ctx, shot, step, text := run.ctx, run.shot, run.step, run.text
+	setLang := setLanguage
 
-	// Every console error and uncaught exception is kept: a CSP violation
-	// or a script error fails the test. (Failed requests, such as the 401 of
-	// a wrong password, are the network's and expected.)
-	var mu sync.Mutex
-	var problems []string
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if (m.Type == chromedp.ConsoleError || m.IsException()) && m.Source != "network" {
-				mu.Lock()
-				problems = append(problems, m.String())
-				mu.Unlock()
-			}
-		}
-	}()
-
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			buf, err := chromedp.FullScreenshot(100)(ctx, tg)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
-		})
-	}
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			_ = chromedp.Do(ctx, shot("failed-"+strings.ReplaceAll(name, " ", "-")))
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	sel := func(test string) chromedp.CSS { return chromedp.CSS(`[data-test="` + test + `"]`) }
-	text := func(s chromedp.CSS) string {
-		t.Helper()
-		out, err := chromedp.Run(ctx, chromedp.Text(s))
-		if err != nil {
-			t.Fatalf("read %s: %v", s, err)
-		}
-		return out
-	}
 	confirm := chromedp.Steps(chromedp.WaitVisible(sel("confirm-ok")), chromedp.Click(sel("confirm-ok")))
-	// js runs an expression in the page (DevTools may; the page's CSP
-	// binds the page's own scripts).
-	js := func(expr string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Evaluate[bool](expr)(ctx, tg)
-			return err
-		})
-	}
-	setLang := func(l string) chromedp.Action[chromedp.Void] {
-		return js(`(() => { const s = document.querySelector('[data-test="lang"]'); s.value = "` + l + `"; s.dispatchEvent(new Event("change")); return true; })()`)
-	}
 
 	step("sign-in page",
 		chromedp.Navigate(e.base+"/console/"), chromedp.WaitVisible(sel("signin-email")), shot("01-signin"))
@@ -304,9 +247,4 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("a tenant admin on another tenant sees %q", got)
 	}
 
-	mu.Lock()
-	defer mu.Unlock()
-	if len(problems) > 0 {
-		t.Fatalf("the console logged errors:\n%s", strings.Join(problems, "\n"))
-	}
 }

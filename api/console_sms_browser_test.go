@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -17,19 +16,11 @@ func TestConsoleSMSInBrowser(t *testing.T) {
 	e := newAdminEnv(t)
 	e.sms.AddTencent(smsTencentID, smsTencentKey, smsTencentApp)
 	remember(smsTencentKey, "Tencent SecretKey")
-	ctx := browser(t)
+	run := newConsoleRun(t)
+	ctx, step := run.ctx, run.step
 	// The browser starts under ctx, not under a step's shorter context.
 	if _, err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatal(err)
-	}
-	sel := func(test string) chromedp.CSS { return chromedp.CSS(`[data-test="` + test + `"]`) }
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
 	}
 	eventually := func(what string, ok func() bool) {
 		t.Helper()

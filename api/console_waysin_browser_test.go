@@ -1,11 +1,7 @@
 package api_test
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,56 +27,8 @@ func TestConsoleWaysInBrowser(t *testing.T) {
 		t.Fatalf("bind phone: %d %s", p.Status, p.Raw)
 	}
 
-	ctx := browser(t)
-	dir := screenshotDir(t)
-	var mu sync.Mutex
-	var problems []string
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if (m.Type == chromedp.ConsoleError || m.IsException()) && m.Source != "network" {
-				mu.Lock()
-				problems = append(problems, m.String())
-				mu.Unlock()
-			}
-		}
-	}()
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			buf, err := chromedp.FullScreenshot(100)(ctx, tg)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
-		})
-	}
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 2*time.Minute) // a deadline for a starved machine, not a speed
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			_ = chromedp.Do(ctx, shot("ways-in-failed-"+strings.ReplaceAll(name, " ", "-")))
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	sel := func(test string) chromedp.CSS { return chromedp.CSS(`[data-test="` + test + `"]`) }
-	text := func(s chromedp.CSS) string {
-		t.Helper()
-		out, err := chromedp.Run(ctx, chromedp.Text(s))
-		if err != nil {
-			t.Fatalf("read %s: %v", s, err)
-		}
-		return out
-	}
-	js := func(expr string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Evaluate[bool](expr)(ctx, tg)
-			return err
-		})
-	}
+	run := newConsoleRun(t)
+	shot, step, text := run.shot, run.step, run.text
 
 	step("sign in as acme's admin",
 		chromedp.Navigate(e.base+"/console/"), chromedp.WaitVisible(sel("signin-email")),
@@ -119,9 +67,4 @@ func TestConsoleWaysInBrowser(t *testing.T) {
 		t.Errorf("the app's row in Chinese reads %q", got)
 	}
 
-	mu.Lock()
-	defer mu.Unlock()
-	if len(problems) > 0 {
-		t.Fatalf("the console logged errors:\n%s", strings.Join(problems, "\n"))
-	}
 }

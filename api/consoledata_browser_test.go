@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,50 +34,9 @@ func TestConsoleDataScreens(t *testing.T) {
 	firstSecret := r.str("secret")
 	remember(firstSecret, "webhook secret")
 
-	ctx := browser(t)
-	dir := screenshotDir(t)
-	var mu sync.Mutex
-	var problems []string
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if (m.Type == chromedp.ConsoleError || m.IsException()) && m.Source != "network" {
-				mu.Lock()
-				problems = append(problems, m.String())
-				mu.Unlock()
-			}
-		}
-	}()
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			buf, err := chromedp.FullScreenshot(100)(ctx, tg)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dir, "cd-"+name+".png"), buf, 0o644)
-		})
-	}
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 2*time.Minute) // a deadline for a starved machine
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			_ = chromedp.Do(ctx, shot("failed-"+strings.ReplaceAll(name, " ", "-")))
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	sel := func(test string) chromedp.CSS { return chromedp.CSS(`[data-test="` + test + `"]`) }
-	text := func(s chromedp.CSS) string {
-		t.Helper()
-		out, err := chromedp.Run(ctx, chromedp.Text(s))
-		if err != nil {
-			t.Fatalf("read %s: %v", s, err)
-		}
-		return out
-	}
+	run := newConsoleRun(t)
+	ctx, shot, step, text := run.ctx, run.shot, run.step, run.text
+	setLang := setLanguage
 	// until waits for a page expression to hold (no timing: the step's
 	// deadline is the only clock).
 	until := func(expr string) chromedp.Action[chromedp.Void] {
@@ -97,9 +55,6 @@ func TestConsoleDataScreens(t *testing.T) {
 		return out
 	}
 	confirm := chromedp.Steps(chromedp.WaitVisible(sel("confirm-ok")), chromedp.Click(sel("confirm-ok")))
-	setLang := func(l string) chromedp.Action[chromedp.Void] {
-		return until(`(() => { const s = document.querySelector('[data-test="lang"]'); s.value = "` + l + `"; s.dispatchEvent(new Event("change")); return true; })()`)
-	}
 	csvFile := func(name, content string) string {
 		p := filepath.Join(t.TempDir(), name)
 		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
@@ -268,9 +223,4 @@ func TestConsoleDataScreens(t *testing.T) {
 		chromedp.Navigate(tenant+"/audit"), chromedp.WaitVisible(sel("audit-table")), until(onScreen), shot("17-phone-audit"),
 		chromedp.Navigate(tenant+"/users/"+alice), chromedp.WaitVisible(sel("logins-table")), shot("18-phone-user"))
 
-	mu.Lock()
-	defer mu.Unlock()
-	if len(problems) > 0 {
-		t.Fatalf("the console logged errors:\n%s", strings.Join(problems, "\n"))
-	}
 }

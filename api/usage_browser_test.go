@@ -3,10 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -50,48 +47,8 @@ func TestUsageChartsInBrowser(t *testing.T) {
 		t.Fatalf("bad code: %d %s", r.Status, r.Raw)
 	}
 
-	ctx := browser(t)
-	dir := screenshotDir(t)
-	var mu sync.Mutex
-	var problems []string
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if (m.Type == chromedp.ConsoleError || m.IsException()) && m.Source != "network" {
-				mu.Lock()
-				problems = append(problems, m.String())
-				mu.Unlock()
-			}
-		}
-	}()
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			buf, err := chromedp.FullScreenshot(100)(ctx, tg)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dir, "usage-"+name+".png"), buf, 0o644)
-		})
-	}
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			_ = chromedp.Do(ctx, shot("failed-"+strings.ReplaceAll(name, " ", "-")))
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	sel := func(test string) chromedp.CSS { return chromedp.CSS(`[data-test="` + test + `"]`) }
-	js := func(expr string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Evaluate[bool](expr)(ctx, tg)
-			return err
-		})
-	}
+	run := newConsoleRun(t)
+	ctx, shot, step := run.ctx, run.shot, run.step
 	// until waits for a condition of the page (generous: a starved
 	// machine draws slowly).
 	until := func(expr string) chromedp.Action[chromedp.Void] {
@@ -204,9 +161,4 @@ func TestUsageChartsInBrowser(t *testing.T) {
 		}
 	}
 
-	mu.Lock()
-	defer mu.Unlock()
-	if len(problems) > 0 {
-		t.Fatalf("the console logged errors:\n%s", strings.Join(problems, "\n"))
-	}
 }
