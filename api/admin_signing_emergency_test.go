@@ -46,7 +46,7 @@ func TestAdminEmergencySigningKeyRotation(t *testing.T) {
 	path := "/admin/api/tenants/acme/signing-keys"
 	leaked := e.loginFull("alice").str("access_token")
 	var retired, current string // the keys the emergency rotation retired and promoted
-	var fresh string       // a token signed after it
+	var fresh string            // a token signed after it
 	// introspect is a row asking node base whether token is active.
 	introspect := func(name, base string, token *string, want bool) scenario {
 		return scenario{name: name, path: base + "/t/acme/introspect", header: bearer(key),
