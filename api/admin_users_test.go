@@ -131,10 +131,15 @@ func TestAdminSessions(t *testing.T) {
 					t.Fatalf("session without ip/created/id: %v", m)
 				}
 			}
+			// The one to revoke, and which of alice's tokens it is.
 			id = get[string](t, list[0], "id")
-			revoked, kept = a1, a2
-			if sessions.IDOf(a2) == id {
+			switch id {
+			case sessions.IDOf(a1):
+				revoked, kept = a1, a2
+			case sessions.IDOf(a2):
 				revoked, kept = a2, a1
+			default:
+				t.Fatalf("session %s is neither of alice's: %s", id, r.Raw)
 			}
 		}},
 		// Revoke one: that one dies, the other lives.
