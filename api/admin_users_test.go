@@ -9,16 +9,16 @@ import (
 	"miniauth/tenants/sessions"
 )
 
-// me is a row of GET /t/acme/me with the session *token holds when the
+// meRow is a row of GET /t/acme/me with the session *token holds when the
 // row runs.
-func me(name string, token *string, status int, code string) scenario {
+func meRow(name string, token *string, status int, code string) scenario {
 	return scenario{name: name, method: "GET", path: "/t/acme/me", headerFn: func(*env) []string { return bearer(*token) },
 		status: status, code: code}
 }
 
-// loginRow is a row of a login to acme by user, keeping the session in
+// acmeLoginRow is a row of a login to acme by user, keeping the session in
 // *token (when not nil).
-func loginRow(name, user string, token *string, status int, code string, delta state) scenario {
+func acmeLoginRow(name, user string, token *string, status int, code string, delta state) scenario {
 	return scenario{name: name, path: "/t/acme/login", header: []string{}, bodyFn: func(e *env) string { return `{"code":"` + e.code(user) + `"}` },
 		status: status, code: code, delta: delta, check: func(t *testing.T, r response) {
 			if token != nil {
@@ -37,9 +37,9 @@ func TestAdminBanAndDelete(t *testing.T) {
 		return func(*env) string { return "/admin/api/tenants/acme/users/" + alice + suffix }
 	}
 	openid := e.wx.OpenID(demoAppID, "alice")
-	whoIsAlice := me("alice's id", &token, 200, "")
+	whoIsAlice := meRow("alice's id", &token, 200, "")
 	whoIsAlice.check = func(t *testing.T, r response) { alice = r.str("user", "id") }
-	newAlice := loginRow("login after delete", "alice", nil, 200, "", state{users: 1, identities: 1, sessions: 1})
+	newAlice := acmeLoginRow("login after delete", "alice", nil, 200, "", state{users: 1, identities: 1, sessions: 1})
 	newAlice.check = func(t *testing.T, r response) {
 		if r.obj("user")["is_new"] != true || r.str("user", "id") == alice {
 			t.Fatalf("login after delete: %s", r.Raw)
@@ -62,11 +62,11 @@ func TestAdminBanAndDelete(t *testing.T) {
 					t.Fatalf("ban: %s", r.Raw)
 				}
 			}},
-		me("a banned user's session", &token, 401, "invalid_session"),
-		loginRow("a banned user's login", "alice", nil, 403, "user_banned", state{}),
-		me("banning alice did not hit bob", &bob, 200, ""),
+		meRow("a banned user's session", &token, 401, "invalid_session"),
+		acmeLoginRow("a banned user's login", "alice", nil, 403, "user_banned", state{}),
+		meRow("banning alice did not hit bob", &bob, 200, ""),
 		{name: "unban", pathFn: upath("/unban"), status: 200, audit: []string{"user.unbanned"}},
-		loginRow("login after the unban", "alice", &token, 200, "", state{sessions: 1}),
+		acmeLoginRow("login after the unban", "alice", &token, 200, "", state{sessions: 1}),
 		// Delete: identities, sessions and profile go; the audit log keeps a tombstone.
 		{name: "delete", method: "DELETE", pathFn: upath(""), status: 204, delta: state{users: -1, identities: -1, sessions: -1},
 			audit: []string{"user.deleted"}, check: func(t *testing.T, r response) {
@@ -80,7 +80,7 @@ func TestAdminBanAndDelete(t *testing.T) {
 					t.Fatal("no tombstone in the audit log")
 				}
 			}},
-		me("a deleted user's session", &token, 401, "invalid_session"),
+		meRow("a deleted user's session", &token, 401, "invalid_session"),
 		newAlice,
 		{name: "the deleted user", method: "GET", pathFn: upath(""), status: 404, code: "not_found"},
 	})
@@ -100,7 +100,7 @@ func TestAdminSessions(t *testing.T) {
 	upath := func(suffix string) func(*env) string {
 		return func(*env) string { return "/admin/api/tenants/acme/users/" + alice + suffix }
 	}
-	whoIsAlice := me("alice's id", &a1, 200, "")
+	whoIsAlice := meRow("alice's id", &a1, 200, "")
 	whoIsAlice.check = func(t *testing.T, r response) { alice = r.str("user", "id") }
 	// The overview's count of live sessions follows every revocation.
 	active := func(want float64) scenario {
@@ -115,7 +115,7 @@ func TestAdminSessions(t *testing.T) {
 		c, _ := e.wx.IssueCode(otherAppID, "carol")
 		return `{"code":"` + c + `"}`
 	}, status: 200, delta: state{users: 1, identities: 1, sessions: 1}, check: func(t *testing.T, r response) { globex = r.str("session") }}
-	globexMe := me("acme's revoke-all did not hit globex", &globex, 200, "")
+	globexMe := meRow("acme's revoke-all did not hit globex", &globex, 200, "")
 	globexMe.path = "/t/globex/me"
 	runStory(t, e.env, scenario{header: adminHeader(e.callers[own])}, []scenario{
 		whoIsAlice,
@@ -145,8 +145,8 @@ func TestAdminSessions(t *testing.T) {
 		// Revoke one: that one dies, the other lives.
 		{name: "revoke one", method: "DELETE", pathFn: func(e *env) string { return upath("/sessions/")(e) + id }, status: 204,
 			delta: state{sessions: -1}, audit: []string{"session.revoked"}},
-		me("the revoked session", &revoked, 401, "invalid_session"),
-		me("the other session", &kept, 200, ""),
+		meRow("the revoked session", &revoked, 401, "invalid_session"),
+		meRow("the other session", &kept, 200, ""),
 		{name: "revoke it again", method: "DELETE", pathFn: func(e *env) string { return upath("/sessions/")(e) + id }, status: 404, code: "not_found"},
 		active(2),
 		// Revoke all of the user.
@@ -156,9 +156,9 @@ func TestAdminSessions(t *testing.T) {
 					t.Fatalf("revoke user: %s", r.Raw)
 				}
 			}},
-		me("alice's second session", &a2, 401, "invalid_session"),
-		me("alice's first session", &a1, 401, "invalid_session"),
-		me("bob keeps his session", &bob, 200, ""),
+		meRow("alice's second session", &a2, 401, "invalid_session"),
+		meRow("alice's first session", &a1, 401, "invalid_session"),
+		meRow("bob keeps his session", &bob, 200, ""),
 		active(1),
 		// Revoke all of the tenant: bob too; globex untouched.
 		globexLogin,
@@ -166,11 +166,11 @@ func TestAdminSessions(t *testing.T) {
 		// records are not deleted, so no delta.
 		{name: "revoke all of the tenant", path: "/admin/api/tenants/acme/sessions/revoke-all", status: 204,
 			audit: []string{"sessions.revoked_all"}},
-		me("bob's session after revoke-all", &bob, 401, "invalid_session"),
+		meRow("bob's session after revoke-all", &bob, 401, "invalid_session"),
 		active(0),
 		globexMe,
-		loginRow("a login after revoke-all", "bob", &bobAgain, 200, "", state{sessions: 1}),
-		me("its session", &bobAgain, 200, ""),
+		acmeLoginRow("a login after revoke-all", "bob", &bobAgain, 200, "", state{sessions: 1}),
+		meRow("its session", &bobAgain, 200, ""),
 	})
 }
 
@@ -187,14 +187,14 @@ func TestAdminDisableTenant(t *testing.T) {
 	runStory(t, e.env, scenario{header: adminHeader(e.callers[platform])}, []scenario{
 		{name: "disable", path: "/admin/api/tenants/acme/disable", status: 200, audit: []string{"tenant.disabled"}, check: tenantIs("disabled")},
 		// Refused logins change nothing (the runner's fingerprint).
-		loginRow("login of a disabled tenant", "alice", nil, 403, "tenant_disabled", state{}),
-		me("session of a disabled tenant", &token, 403, "tenant_disabled"),
+		acmeLoginRow("login of a disabled tenant", "alice", nil, 403, "tenant_disabled", state{}),
+		meRow("session of a disabled tenant", &token, 403, "tenant_disabled"),
 		// The tenant's own admin still sees it, disabled.
 		{name: "own admin on a disabled tenant", method: "GET", path: "/admin/api/tenants/acme", header: adminHeader(e.callers[own]), status: 200,
 			check: tenantIs("disabled")},
 		{name: "enable", path: "/admin/api/tenants/acme/enable", status: 200, audit: []string{"tenant.enabled"}},
-		loginRow("login after enable", "alice", nil, 200, "", state{sessions: 1}),
-		me("a session from before the disable", &token, 401, "invalid_session"),
+		acmeLoginRow("login after enable", "alice", nil, 200, "", state{sessions: 1}),
+		meRow("a session from before the disable", &token, 401, "invalid_session"),
 		// Deleting a tenant removes it with its users; the audit log keeps it.
 		{name: "delete", method: "DELETE", path: "/admin/api/tenants/acme", status: 204, delta: state{users: -1, identities: -1}, audit: []string{"tenant.deleted"},
 			check: func(t *testing.T, r response) {
@@ -205,7 +205,7 @@ func TestAdminDisableTenant(t *testing.T) {
 					t.Fatal("no audit line for the deletion")
 				}
 			}},
-		loginRow("login of a deleted tenant", "alice", nil, 404, "tenant_not_found", state{}),
+		acmeLoginRow("login of a deleted tenant", "alice", nil, 404, "tenant_not_found", state{}),
 	})
 }
 
@@ -257,14 +257,14 @@ func TestAdminApps(t *testing.T) {
 				t.Fatalf("test with a wrong secret: %s", r.Raw)
 			}
 		}},
-		loginRow("login with a wrong secret", "alice", nil, 502, "tenant_misconfigured", state{}),
+		acmeLoginRow("login with a wrong secret", "alice", nil, 502, "tenant_misconfigured", state{}),
 		{name: "the overview shows the errors", method: "GET", path: "/admin/api/tenants/acme/overview", status: 200, check: func(t *testing.T, r response) {
 			if errs := r.list("wechat_errors"); len(errs) < 2 || get[string](t, errs[0], "api") != "jscode2session" {
 				t.Fatalf("overview errors: %s", r.Raw)
 			}
 		}},
 		rotate("rotate back to the right secret", demoSecret),
-		loginRow("login after fixing the secret", "alice", nil, 200, "", state{users: 1, identities: 1, sessions: 1}),
+		acmeLoginRow("login after fixing the secret", "alice", nil, 200, "", state{users: 1, identities: 1, sessions: 1}),
 		// Bad input changes nothing: the runner's fingerprint holds the
 		// sealed secret of every app.
 		{name: "a short secret", method: "PUT", path: app + "/secret", body: `{"secret":"short"}`, status: 400, code: "invalid_request"},
