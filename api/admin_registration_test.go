@@ -21,10 +21,11 @@ func TestAdminRegistration(t *testing.T) {
 		}
 	}
 	imp := "/admin/api/tenants/acme/users/import"
+	imported := []string{"users.imported"}
 	rows := []scenario{
-		{name: "import CSV", header: by(own, csv...), path: imp, body: csvBody, status: 200, delta: state{users: 2}, check: has(`"created":2`)},
-		{name: "import JSON", header: by(platform), path: imp, body: jsonBody, status: 200, delta: state{users: 1}, check: has(`"created":1`)},
-		{name: "import again updates", header: by(own, csv...), path: imp, body: csvBody, status: 200, check: has(`"updated":2`)},
+		{name: "import CSV", header: by(own, csv...), path: imp, body: csvBody, status: 200, delta: state{users: 2}, audit: imported, check: has(`"created":2`)},
+		{name: "import JSON", header: by(platform), path: imp, body: jsonBody, status: 200, delta: state{users: 1}, audit: imported, check: has(`"created":1`)},
+		{name: "import again updates", header: by(own, csv...), path: imp, body: csvBody, status: 200, audit: imported, check: has(`"updated":2`)},
 		{name: "bad lines", header: by(own, csv...), path: imp, body: "phone,name\n123,x\n13700000009,ok\n", status: 400, code: "invalid_request", check: has(`"line":2`)},
 		{name: "no phone column", header: by(own, csv...), path: imp, body: "name\nx\n", status: 400, code: "invalid_request"},
 		{name: "other tenant's admin", header: by(other), path: imp, body: jsonBody, status: 404, code: "tenant_not_found"},
@@ -45,16 +46,18 @@ func TestAdminRegistration(t *testing.T) {
 	if n := e.count("SELECT COUNT(*) FROM users WHERE external_id LIKE 'crm-%'"); n != 3 {
 		t.Fatalf("%d imported users, want 3", n)
 	}
-	// Admins find imported users by phone (any spelling) and external id.
-	for _, q := range []string{"13700000001", "%2B86%20137%200000%200001", "crm-1"} {
-		r := e.as(e.callers[own], "GET", "/admin/api/tenants/acme/users?q="+q, "")
-		if r.Status != 200 || !strings.Contains(r.Raw, "王小明") {
-			t.Fatalf("search %s: %d %s", q, r.Status, r.Raw)
-		}
-	}
-	// The settings reached the public API: CORS for the new origin.
-	r := e.do("GET", "/t/acme/me", "", "Origin", "https://h5.acme.example")
-	if r.Header.Get("Access-Control-Allow-Origin") != "https://h5.acme.example" {
-		t.Fatalf("CORS after the admin change: %v", r.Header)
-	}
+	// Admins find imported users by phone (any spelling) and external id;
+	// the settings reached the public API: CORS for the new origin.
+	found := has("王小明")
+	runScenarios(t, e.env, scenario{method: "GET", header: by(own)}, []scenario{
+		{name: "search by phone", path: "/admin/api/tenants/acme/users?q=13700000001", status: 200, check: found},
+		{name: "search by phone, spelled out", path: "/admin/api/tenants/acme/users?q=%2B86%20137%200000%200001", status: 200, check: found},
+		{name: "search by external id", path: "/admin/api/tenants/acme/users?q=crm-1", status: 200, check: found},
+		{name: "CORS for the new origin", path: "/t/acme/me", header: []string{"Origin", "https://h5.acme.example"}, status: 401, code: "invalid_session",
+			check: func(t *testing.T, r response) {
+				if r.Header.Get("Access-Control-Allow-Origin") != "https://h5.acme.example" {
+					t.Fatalf("CORS after the admin change: %v", r.Header)
+				}
+			}},
+	})
 }
