@@ -43,7 +43,7 @@ func (e *adminEnv) enrolMFA(c adminClient) (secret string, codes []string) {
 		e.t.Fatalf("confirm: %d %s", r.Status, r.Raw)
 	}
 	for _, x := range r.list("recovery_codes") {
-		codes = append(codes, x.(string))
+		codes = append(codes, get[string](e.t, x))
 	}
 	e.clock.Add(30 * time.Second)
 	return secret, codes
@@ -106,9 +106,9 @@ func TestAdminMFA(t *testing.T) {
 				firstCode = totpCode(t, secret, e.clock.Now())
 				return `{"code":"` + firstCode + `"}`
 			},
-			status: 200, check: func(t *testing.T, r response) {
+			status: 200, audit: []string{"admin.mfa_enabled"}, check: func(t *testing.T, r response) {
 				for _, x := range r.list("recovery_codes") {
-					recovery = append(recovery, x.(string))
+					recovery = append(recovery, get[string](t, x))
 				}
 				if len(recovery) != 10 {
 					t.Fatalf("%d recovery codes", len(recovery))
@@ -124,7 +124,8 @@ func TestAdminMFA(t *testing.T) {
 
 	// Signing in: the password gives an MFA token, not a session.
 	token := e.mfaToken(acmeEmail)
-	runScenarios(t, e.env, scenario{path: "/admin/api/session/mfa"}, []scenario{
+	var signedIn adminClient
+	runStory(t, e.env, scenario{path: "/admin/api/session/mfa"}, []scenario{
 		{name: "no code", body: `{"mfa_token":"` + token + `"}`, status: 400, code: "invalid_request"},
 		{name: "wrong code", body: mfaBody(token, "000000"), status: 401, code: "invalid_mfa_code",
 			changes: true, audit: []string{"admin.mfa_failed"}},
@@ -135,11 +136,14 @@ func TestAdminMFA(t *testing.T) {
 			bodyFn: func(*env) string {
 				e.clock.Add(30 * time.Second)
 				return mfaBody(token, totpCode(t, secret, e.clock.Now()))
-			}, status: 200,
+			}, status: 200, audit: []string{"admin.signed_in"},
 			check: func(t *testing.T, r response) {
-				c := adminClient{cookie: sessionCookie(t, r), csrf: r.str("csrf_token")}
-				if s := e.as(c, "GET", "/admin/api/session", ""); s.Status != 200 || s.obj("admin")["email"] != acmeEmail {
-					t.Fatalf("session after MFA: %d %s", s.Status, s.Raw)
+				signedIn = adminClient{cookie: sessionCookie(t, r), csrf: r.str("csrf_token")}
+			}},
+		{name: "the session after MFA", method: "GET", path: "/admin/api/session",
+			headerFn: func(*env) []string { return adminHeader(signedIn) }, status: 200, check: func(t *testing.T, r response) {
+				if r.str("admin", "email") != acmeEmail {
+					t.Fatalf("session after MFA: %s", r.Raw)
 				}
 			}},
 		{name: "the token again", bodyFn: func(*env) string { return mfaBody(token, totpCode(t, secret, e.clock.Now())) }, status: 401, code: "invalid_mfa_token"},
@@ -147,7 +151,7 @@ func TestAdminMFA(t *testing.T) {
 			status: 401, code: "invalid_mfa_code", changes: true, audit: []string{"admin.mfa_failed"}},
 		{name: "a recovery code, upper case, no hyphens", bodyFn: func(*env) string {
 			return mfaBody(e.mfaToken(acmeEmail), strings.ToUpper(strings.ReplaceAll(recovery[0], "-", "")))
-		}, status: 200},
+		}, status: 200, audit: []string{"admin.mfa_recovery_code_used", "admin.signed_in"}},
 		{name: "the recovery code again", bodyFn: func(*env) string { return mfaBody(e.mfaToken(acmeEmail), recovery[0]) }, status: 401, code: "invalid_mfa_code",
 			changes: true, audit: []string{"admin.mfa_failed"}},
 	})
@@ -160,28 +164,41 @@ func TestAdminMFA(t *testing.T) {
 
 	// New recovery codes need a current code; the old ones die.
 	e.clock.Add(30 * time.Second)
-	var fresh []any
-	runScenarios(t, e.env, scenario{header: cookie}, []scenario{
+	var fresh []string
+	runStory(t, e.env, scenario{header: cookie}, []scenario{
 		{name: "new recovery codes, no code", path: "/admin/api/account/mfa/recovery-codes", body: `{}`, status: 400, code: "invalid_request"},
 		{name: "new recovery codes, the password", path: "/admin/api/account/mfa/recovery-codes", body: `{"password":"` + adminPassword + `"}`, status: 400, code: "invalid_request"},
 		{name: "new recovery codes", path: "/admin/api/account/mfa/recovery-codes",
 			bodyFn: func(*env) string { return `{"code":"` + totpCode(t, secret, e.clock.Now()) + `"}` }, status: 200,
-			check: func(t *testing.T, r response) { fresh = r.list("recovery_codes") }},
+			audit: []string{"admin.mfa_recovery_codes_regenerated"},
+			check: func(t *testing.T, r response) {
+				for _, x := range r.list("recovery_codes") {
+					fresh = append(fresh, get[string](t, x))
+				}
+				if len(fresh) == 0 {
+					t.Fatalf("no recovery codes: %s", r.Raw)
+				}
+			}},
 		{name: "an old recovery code", path: "/admin/api/session/mfa", header: []string{},
 			bodyFn: func(*env) string { return mfaBody(e.mfaToken(acmeEmail), recovery[1]) }, status: 401, code: "invalid_mfa_code",
 			changes: true, audit: []string{"admin.mfa_failed"}},
 		{name: "a new recovery code", path: "/admin/api/session/mfa", header: []string{},
-			bodyFn: func(*env) string { return mfaBody(e.mfaToken(acmeEmail), fresh[0].(string)) }, status: 200},
+			bodyFn: func(*env) string { return mfaBody(e.mfaToken(acmeEmail), fresh[0]) }, status: 200,
+			audit: []string{"admin.mfa_recovery_code_used", "admin.signed_in"}},
 		{name: "off, nothing given", path: "/admin/api/account/mfa/disable", body: `{}`, status: 400, code: "invalid_request"},
 		{name: "off, code and password", path: "/admin/api/account/mfa/disable", body: `{"code":"123456","password":"` + adminPassword + `"}`, status: 400, code: "invalid_request"},
 		{name: "off, wrong password", path: "/admin/api/account/mfa/disable", body: `{"password":"not the password"}`, status: 403, code: "wrong_password"},
 		{name: "off, wrong code", path: "/admin/api/account/mfa/disable", body: `{"code":"000000"}`, status: 400, code: "invalid_mfa_code"},
-		{name: "off, the password", path: "/admin/api/account/mfa/disable", body: `{"password":"` + adminPassword + `"}`, status: 204},
+		{name: "off, the password", path: "/admin/api/account/mfa/disable", body: `{"password":"` + adminPassword + `"}`, status: 204,
+			audit: []string{"admin.mfa_disabled"}},
 		{name: "off again", path: "/admin/api/account/mfa/disable", body: `{"password":"` + adminPassword + `"}`, status: 409, code: "mfa_not_enabled"},
+		{name: "sign-in after MFA is off", path: "/admin/api/session", header: []string{}, body: signInBody(acmeEmail, adminPassword), status: 200,
+			audit: []string{"admin.signed_in"}, check: func(t *testing.T, r response) {
+				if r.str("csrf_token") == "" {
+					t.Fatalf("sign-in after MFA is off: %s", r.Raw)
+				}
+			}},
 	})
-	if r := e.do("POST", "/admin/api/session", signInBody(acmeEmail, adminPassword)); r.Status != 200 || r.Body["csrf_token"] == nil {
-		t.Fatalf("sign-in after MFA is off: %d %s", r.Status, r.Raw)
-	}
 	for _, action := range []string{"admin.mfa_enabled", "admin.mfa_recovery_codes_regenerated", "admin.mfa_disabled"} {
 		if n := e.count(`SELECT COUNT(*) FROM audit_log WHERE action = ? AND target_id = ?`, action, acmeEmail); n != 1 {
 			t.Fatalf("%s audited %d times, want 1", action, n)
@@ -209,22 +226,36 @@ func TestAdminMFALockout(t *testing.T) {
 			IPSlow: 100, IPLock: 100, LockFor: 10 * time.Minute, MaxSlow: time.Minute}
 	})
 	secret, _ := e.enrolMFA(e.callers[own])
-	if r := e.do("POST", "/admin/api/session", signInBody(acmeEmail, "wrong password!")); r.Status != 401 {
-		t.Fatalf("wrong password: %d %s", r.Status, r.Raw)
+	var token string
+	steps := []scenario{
+		{name: "wrong password", path: "/admin/api/session", body: signInBody(acmeEmail, "wrong password!"), status: 401, code: "invalid_credentials",
+			changes: true, audit: []string{"admin.signin_failed"}},
 	}
-	token := e.mfaToken(acmeEmail) // right password: the failure above still counts
 	for i := 2; i <= lockAt; i++ {
-		if r := e.do("POST", "/admin/api/session/mfa", mfaBody(token, "000000")); r.Status != 401 || r.errCode() != "invalid_mfa_code" {
-			t.Fatalf("wrong code, failure %d: %d %s", i, r.Status, r.Raw)
+		sc := scenario{name: fmt.Sprintf("wrong code, failure %d", i), bodyFn: func(*env) string { return mfaBody(token, "000000") },
+			status: 401, code: "invalid_mfa_code", changes: true, audit: []string{"admin.mfa_failed"}}
+		if i == 2 {
+			sc.bodyFn = func(*env) string {
+				token = e.mfaToken(acmeEmail) // right password: the failure above still counts
+				return mfaBody(token, "000000")
+			}
 		}
+		if i == lockAt {
+			sc.audit = append(sc.audit, "admin.locked_out")
+		}
+		steps = append(steps, sc)
 	}
-	r := e.do("POST", "/admin/api/session/mfa", mfaBody(token, totpCode(t, secret, e.clock.Now())))
-	if r.Status != 429 || r.errCode() != "rate_limited" || r.Header.Get("Retry-After") == "" {
-		t.Fatalf("right code while locked: %d %q %s", r.Status, r.Header.Get("Retry-After"), r.Raw)
-	}
-	if r := e.do("POST", "/admin/api/session", signInBody(acmeEmail, adminPassword)); r.Status != 429 || r.errCode() != "rate_limited" {
-		t.Fatalf("right password while locked: %d %s", r.Status, r.Raw)
-	}
+	steps = append(steps,
+		scenario{name: "right code while locked", bodyFn: func(*env) string { return mfaBody(token, totpCode(t, secret, e.clock.Now())) },
+			status: 429, code: "rate_limited", check: func(t *testing.T, r response) {
+				if r.Header.Get("Retry-After") == "" {
+					t.Fatalf("no Retry-After: %v", r.Header)
+				}
+			}},
+		scenario{name: "right password while locked", path: "/admin/api/session", body: signInBody(acmeEmail, adminPassword),
+			status: 429, code: "rate_limited"},
+	)
+	runStory(t, e.env, scenario{path: "/admin/api/session/mfa"}, steps)
 	if n := e.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'admin.locked_out' AND target_id = ?`, acmeEmail); n != 1 {
 		t.Fatalf("%d lockouts audited, want 1", n)
 	}
@@ -239,40 +270,48 @@ func TestAdminMFALockout(t *testing.T) {
 func TestAdminRequireMFA(t *testing.T) {
 	e := newAdminEnv(t)
 	p, ta := e.callers[platform], e.callers[own]
-	if r := e.as(ta, "PATCH", "/admin/api/platform/settings", `{"require_mfa_for_platform_admins":true}`); r.Status != 403 || r.errCode() != "forbidden" {
-		t.Fatalf("a tenant admin changes the setting: %d %s", r.Status, r.Raw)
+	pHeader := func(*env) []string { return adminHeader(p) }
+	const settings = "/admin/api/platform/settings"
+	steps := []scenario{
+		{name: "a tenant admin changes the setting", method: "PATCH", path: settings, header: adminHeader(ta),
+			body: `{"require_mfa_for_platform_admins":true}`, status: 403, code: "forbidden"},
+		{name: "no value", method: "PATCH", path: settings, headerFn: pHeader, body: `{}`, status: 400, code: "invalid_request"},
+		{name: "turn on", method: "PATCH", path: settings, headerFn: pHeader, body: `{"require_mfa_for_platform_admins":true}`, status: 200,
+			audit: []string{"platform.setting_changed"}, check: func(t *testing.T, r response) {
+				if r.Body["require_mfa_for_platform_admins"] != true {
+					t.Fatalf("turn on: %s", r.Raw)
+				}
+			}},
+		{name: "session", method: "GET", path: "/admin/api/session", headerFn: pHeader, status: 200, check: func(t *testing.T, r response) {
+			if r.Body["mfa_enrolment_required"] != true {
+				t.Fatalf("session: %s", r.Raw)
+			}
+		}},
 	}
-	if r := e.as(p, "PATCH", "/admin/api/platform/settings", `{}`); r.Status != 400 {
-		t.Fatalf("no value: %d %s", r.Status, r.Raw)
+	for _, path := range []string{"/admin/api/tenants", "/admin/api/admins", settings, "/admin/api/tenants/acme/users"} {
+		steps = append(steps, scenario{name: "GET " + path + " before set-up", method: "GET", path: path, headerFn: pHeader,
+			status: 401, code: "mfa_enrolment_required"})
 	}
-	r := e.as(p, "PATCH", "/admin/api/platform/settings", `{"require_mfa_for_platform_admins":true}`)
-	if r.Status != 200 || r.Body["require_mfa_for_platform_admins"] != true {
-		t.Fatalf("turn on: %d %s", r.Status, r.Raw)
-	}
-	if r := e.as(p, "GET", "/admin/api/session", ""); r.Status != 200 || r.Body["mfa_enrolment_required"] != true {
-		t.Fatalf("session: %d %s", r.Status, r.Raw)
-	}
-	for _, path := range []string{"/admin/api/tenants", "/admin/api/admins", "/admin/api/platform/settings", "/admin/api/tenants/acme/users"} {
-		if r := e.as(p, "GET", path, ""); r.Status != 401 || r.errCode() != "mfa_enrolment_required" {
-			t.Fatalf("GET %s before set-up: %d %s", path, r.Status, r.Raw)
-		}
-	}
-	// A fresh sign-in says so too; a tenant admin is not concerned.
-	fresh := e.do("POST", "/admin/api/session", signInBody(platformEmail, adminPassword))
-	if fresh.Status != 200 || fresh.Body["mfa_enrolment_required"] != true {
-		t.Fatalf("sign-in: %d %s", fresh.Status, fresh.Raw)
-	}
-	p = adminClient{cookie: sessionCookie(t, fresh), csrf: fresh.str("csrf_token")}
-	if r := e.as(ta, "GET", "/admin/api/tenants/acme", ""); r.Status != 200 {
-		t.Fatalf("tenant admin: %d %s", r.Status, r.Raw)
-	}
-	e.enrolMFA(p)
-	if r := e.as(p, "GET", "/admin/api/tenants", ""); r.Status != 200 {
-		t.Fatalf("after set-up: %d %s", r.Status, r.Raw)
-	}
-	if r := e.as(p, "GET", "/admin/api/session", ""); r.Body["mfa_enrolment_required"] != false {
-		t.Fatalf("session after set-up: %s", r.Raw)
-	}
+	steps = append(steps,
+		// A fresh sign-in says so too; a tenant admin is not concerned.
+		scenario{name: "sign-in", path: "/admin/api/session", header: []string{}, body: signInBody(platformEmail, adminPassword), status: 200,
+			audit: []string{"admin.signed_in"}, check: func(t *testing.T, r response) {
+				if r.Body["mfa_enrolment_required"] != true {
+					t.Fatalf("sign-in: %s", r.Raw)
+				}
+				p = adminClient{cookie: sessionCookie(t, r), csrf: r.str("csrf_token")}
+			}},
+		scenario{name: "tenant admin", method: "GET", path: "/admin/api/tenants/acme", header: adminHeader(ta), status: 200},
+		scenario{name: "after set-up", method: "GET", path: "/admin/api/tenants", headerFn: pHeader, status: 200,
+			before: func(*env) { e.enrolMFA(p) }},
+		scenario{name: "session after set-up", method: "GET", path: "/admin/api/session", headerFn: pHeader, status: 200,
+			check: func(t *testing.T, r response) {
+				if r.Body["mfa_enrolment_required"] != false {
+					t.Fatalf("session after set-up: %s", r.Raw)
+				}
+			}},
+	)
+	runStory(t, e.env, scenario{}, steps)
 	if n := e.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'platform.setting_changed'`); n != 1 {
 		t.Fatalf("%d setting changes audited, want 1", n)
 	}

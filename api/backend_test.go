@@ -34,78 +34,68 @@ func (e *env) loginFull(user string) response {
 
 func TestLoginReturnsAccessToken(t *testing.T) {
 	e := newEnv(t)
-	r := e.loginFull("alice")
-	at, _ := r.Body["access_token"].(string)
-	if at == "" || r.Body["token_type"] != "Bearer" || r.Body["access_token_expires_in"] != float64(900) {
-		t.Fatalf("login answer = %s", r.Raw)
-	}
-	c, err := e.tokens.Verify(context.Background(), at, sessions.Expect{TenantID: e.tenant.ID, Issuer: e.base + "/t/acme", Audience: "acme"})
-	if err != nil {
-		t.Fatalf("access token does not verify: %v", err)
-	}
-	user := r.obj("user")
-	if c.Subject != user["id"] || c.OpenID != e.wx.OpenID(demoAppID, "alice") || c.AppID != demoAppID ||
-		c.SessionID != sessions.IDOf(r.str("session")) {
-		t.Fatalf("claims = %+v", c)
-	}
+	runScenarios(t, e, scenario{}, []scenario{
+		{name: "login", path: "/t/acme/login", bodyFn: func(e *env) string { return `{"code":"` + e.code("alice") + `"}` },
+			status: 200, delta: state{1, 1, 1}, check: func(t *testing.T, r response) {
+				at := r.str("access_token")
+				if r.str("token_type") != "Bearer" || r.num("access_token_expires_in") != 900 {
+					t.Fatalf("login answer = %s", r.Raw)
+				}
+				c, err := e.tokens.Verify(context.Background(), at, sessions.Expect{TenantID: e.tenant.ID, Issuer: e.base + "/t/acme", Audience: "acme"})
+				if err != nil {
+					t.Fatalf("access token does not verify: %v", err)
+				}
+				if c.Subject != r.str("user", "id") || c.OpenID != e.wx.OpenID(demoAppID, "alice") || c.AppID != demoAppID ||
+					c.SessionID != sessions.IDOf(r.str("session")) {
+					t.Fatalf("claims = %+v", c)
+				}
+			}},
+	})
 }
 
 func TestTokenEndpoint(t *testing.T) {
 	e := newEnv(t)
 	session := e.login("alice")
-	for _, sc := range []struct {
-		name   string
-		header []string
-		status int
-		code   string
-	}{
-		{"with a session", bearer(session), 200, ""},
-		{"without a session", nil, 401, "invalid_session"},
-		{"with an API key", bearer(e.apiKey(e.tenant.ID)), 401, "invalid_session"},
-		{"with garbage", bearer("mas_nope"), 401, "invalid_session"},
-	} {
-		t.Run(sc.name, func(t *testing.T) {
-			e.t = t
-			r := e.do("POST", "/t/acme/token", "", sc.header...)
-			if r.Status != sc.status || r.errCode() != sc.code {
-				t.Fatalf("%d %q, want %d %q: %s", r.Status, r.errCode(), sc.status, sc.code, r.Raw)
+	runScenarios(t, e, scenario{path: "/t/acme/token"}, []scenario{
+		{name: "with a session", header: bearer(session), status: 200, check: func(t *testing.T, r response) {
+			if _, err := e.tokens.Verify(context.Background(), r.str("access_token"), sessions.Expect{TenantID: e.tenant.ID,
+				Issuer: e.base + "/t/acme", Audience: "acme"}); err != nil || r.num("access_token_expires_in") != 900 {
+				t.Fatalf("token answer %s: %v", r.Raw, err)
 			}
-			if sc.status == 200 {
-				at := r.str("access_token")
-				if _, err := e.tokens.Verify(context.Background(), at, sessions.Expect{TenantID: e.tenant.ID,
-					Issuer: e.base + "/t/acme", Audience: "acme"}); err != nil || r.Body["access_token_expires_in"] != float64(900) {
-					t.Fatalf("token answer %s: %v", r.Raw, err)
-				}
-			}
-		})
-	}
+		}},
+		{name: "without a session", header: []string{}, status: 401, code: "invalid_session"},
+		{name: "with an API key", header: bearer(e.apiKey(e.tenant.ID)), status: 401, code: "invalid_session"},
+		{name: "with garbage", header: bearer("mas_nope"), status: 401, code: "invalid_session"},
+	})
 }
 
 func TestJWKS(t *testing.T) {
 	e := newAdminEnv(t)
-	r := e.do("GET", "/t/acme/.well-known/jwks.json", "")
-	keys, _ := r.Body["keys"].([]any)
-	if r.Status != 200 || len(keys) != 2 || !strings.Contains(r.Header.Get("Cache-Control"), "max-age=300") || r.Header.Get("ETag") == "" {
-		t.Fatalf("jwks: %d %v %s", r.Status, r.Header, r.Raw)
-	}
-	k := get[map[string]any](t, keys[0])
-	if k["kty"] != "EC" || k["crv"] != "P-256" || k["alg"] != "ES256" || k["use"] != "sig" || k["kid"] == "" || k["d"] != nil {
-		t.Fatalf("key = %v", k)
-	}
-	if again := e.do("GET", "/t/acme/.well-known/jwks.json", "", "If-None-Match", r.Header.Get("ETag")); again.Status != 304 {
-		t.Fatalf("conditional GET: %d", again.Status)
-	}
-	other := e.do("GET", "/t/globex/.well-known/jwks.json", "")
-	for _, ok := range other.list("keys") {
-		for _, ak := range keys {
-			if get[any](t, ok, "kid") == get[any](t, ak, "kid") {
-				t.Fatal("two tenants publish the same key")
+	var keys []any
+	var etag string
+	runStory(t, e.env, scenario{method: "GET", path: "/t/acme/.well-known/jwks.json"}, []scenario{
+		{name: "acme's keys", status: 200, check: func(t *testing.T, r response) {
+			keys, etag = r.list("keys"), r.Header.Get("ETag")
+			if len(keys) != 2 || !strings.Contains(r.Header.Get("Cache-Control"), "max-age=300") || etag == "" {
+				t.Fatalf("jwks: %v %s", r.Header, r.Raw)
 			}
-		}
-	}
-	if r := e.do("GET", "/t/nobody/.well-known/jwks.json", ""); r.Status != 404 {
-		t.Fatalf("jwks of no tenant: %d", r.Status)
-	}
+			k := get[map[string]any](t, keys[0])
+			if k["kty"] != "EC" || k["crv"] != "P-256" || k["alg"] != "ES256" || k["use"] != "sig" || k["kid"] == "" || k["d"] != nil {
+				t.Fatalf("key = %v", k)
+			}
+		}},
+		{name: "conditional GET", headerFn: func(*env) []string { return []string{"If-None-Match", etag} }, raw: true, status: 304},
+		{name: "another tenant's keys", path: "/t/globex/.well-known/jwks.json", status: 200, check: func(t *testing.T, r response) {
+			for _, ok := range r.list("keys") {
+				for _, ak := range keys {
+					if get[any](t, ok, "kid") == get[any](t, ak, "kid") {
+						t.Fatal("two tenants publish the same key")
+					}
+				}
+			}
+		}},
+		{name: "no tenant", path: "/t/nobody/.well-known/jwks.json", status: 404, code: "tenant_not_found"},
+	})
 }
 
 func TestIntrospect(t *testing.T) {
@@ -129,103 +119,78 @@ func TestIntrospect(t *testing.T) {
 	tampered := parts[0] + "." + parts[1] + "x." + parts[2]
 
 	body := func(tok string) string { return `{"token":"` + tok + `"}` }
-	type scenario struct {
-		name   string
-		key    string
-		body   string
-		status int
-		code   string
-		active bool
-	}
-	scenarios := []scenario{
-		{"session token", key, body(session), 200, "", true},
-		{"access token", key, body(access), 200, "", true},
-		{"no API key", "", body(session), 401, "invalid_api_key", false},
-		{"session token as API key", session, body(session), 401, "invalid_api_key", false},
-		{"another tenant's API key", globexKey, body(session), 401, "invalid_api_key", false},
-		{"revoked API key", revoked, body(session), 401, "invalid_api_key", false},
-		{"missing token", key, `{}`, 400, "invalid_request", false},
-		{"garbage token", key, body("hello"), 200, "", false},
-		{"tampered access token", key, body(tampered), 200, "", false},
-		{"another tenant's session", key, body(ginaSession), 200, "", false},
-		{"another tenant's access token", key, body(ginaAccess), 200, "", false},
-	}
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			e.t = t
-			var h []string
-			if sc.key != "" {
-				h = bearer(sc.key)
-			}
-			r := e.do("POST", "/t/acme/introspect", sc.body, h...)
-			if r.Status != sc.status || r.errCode() != sc.code {
-				t.Fatalf("%d %q, want %d %q: %s", r.Status, r.errCode(), sc.status, sc.code, r.Raw)
-			}
-			if sc.status != 200 {
-				return
-			}
-			if r.Body["active"] != sc.active {
-				t.Fatalf("active = %v, want %v: %s", r.Body["active"], sc.active, r.Raw)
-			}
-			if !sc.active && len(r.Body) != 1 {
-				t.Fatalf("an inactive answer says more than that: %s", r.Raw)
-			}
-			if sc.active && (r.Body["user_id"] != aliceID || r.Body["sub"] != aliceID ||
-				r.Body["openid"] != e.wx.OpenID(demoAppID, "alice") || r.Body["app_id"] != demoAppID ||
-				r.Body["exp"] == nil || r.Body["iat"] == nil) {
-				t.Fatalf("active answer = %s", r.Raw)
-			}
-		})
-	}
-	e.t = t
-
-	inactive := func(what, tok string) {
-		t.Helper()
-		r := e.do("POST", "/t/acme/introspect", body(tok), bearer(key)...)
-		if r.Status != 200 || r.Body["active"] != false {
-			t.Fatalf("%s: %d %s", what, r.Status, r.Raw)
+	// active is alice's token, described in full; inactive says nothing
+	// but that.
+	active := func(t *testing.T, r response) {
+		if r.Body["active"] != true || r.Body["user_id"] != aliceID || r.Body["sub"] != aliceID ||
+			r.Body["openid"] != e.wx.OpenID(demoAppID, "alice") || r.Body["app_id"] != demoAppID ||
+			r.Body["exp"] == nil || r.Body["iat"] == nil {
+			t.Fatalf("active answer = %s", r.Raw)
 		}
 	}
-	// A session ended by logout takes its access tokens with it.
-	bob := e.loginFull("bob")
-	if r := e.do("POST", "/t/acme/logout", "", bearer(bob.str("session"))...); r.Status != 204 {
-		t.Fatal(r.Raw)
+	inactive := func(t *testing.T, r response) {
+		if r.Body["active"] != false || len(r.Body) != 1 {
+			t.Fatalf("want only active = false: %s", r.Raw)
+		}
 	}
-	inactive("logged-out session", bob.str("session"))
-	inactive("access token of a logged-out session", bob.str("access_token"))
+	runScenarios(t, e.env, scenario{path: "/t/acme/introspect", header: bearer(key)}, []scenario{
+		{name: "session token", body: body(session), status: 200, check: active},
+		{name: "access token", body: body(access), status: 200, check: active},
+		{name: "no API key", header: []string{}, body: body(session), status: 401, code: "invalid_api_key"},
+		{name: "session token as API key", header: bearer(session), body: body(session), status: 401, code: "invalid_api_key"},
+		{name: "another tenant's API key", header: bearer(globexKey), body: body(session), status: 401, code: "invalid_api_key"},
+		{name: "revoked API key", header: bearer(revoked), body: body(session), status: 401, code: "invalid_api_key"},
+		{name: "missing token", body: `{}`, status: 400, code: "invalid_request"},
+		{name: "garbage token", body: body("hello"), status: 200, check: inactive},
+		{name: "tampered access token", body: body(tampered), status: 200, check: inactive},
+		{name: "another tenant's session", body: body(ginaSession), status: 200, check: inactive},
+		{name: "another tenant's access token", body: body(ginaAccess), status: 200, check: inactive},
+	})
 
-	// Banned users' tokens are inactive.
-	carol := e.loginFull("carol")
-	carolID := carol.str("user", "id")
-	if r := e.as(e.callers[own], "POST", "/admin/api/tenants/acme/users/"+carolID+"/ban", ""); r.Status != 200 {
-		t.Fatal(r.Raw)
+	// A session ended by logout takes its access tokens with it; banned
+	// users' tokens, expired access tokens and a disabled tenant's are
+	// inactive too, and a disabled tenant's backend still authenticates.
+	bob, carol := e.loginFull("bob"), e.loginFull("carol")
+	introspect := func(name, tok string) scenario {
+		return scenario{name: name, path: "/t/acme/introspect", header: bearer(key), body: body(tok), status: 200, check: inactive}
 	}
-	inactive("banned user's session", carol.str("session"))
-	inactive("banned user's access token", carol.str("access_token"))
+	own := e.callers[own]
+	runStory(t, e.env, scenario{}, []scenario{
+		{name: "bob logs out", path: "/t/acme/logout", header: bearer(bob.str("session")), status: 204, delta: state{0, 0, -1}},
+		introspect("logged-out session", bob.str("session")),
+		introspect("access token of a logged-out session", bob.str("access_token")),
+		{name: "carol banned", path: "/admin/api/tenants/acme/users/" + carol.str("user", "id") + "/ban", header: adminHeader(own),
+			status: 200, delta: state{0, 0, -1}, audit: []string{"user.banned"}},
+		introspect("banned user's session", carol.str("session")),
+		introspect("banned user's access token", carol.str("access_token")),
+		withClock(introspect("expired access token", access), e.env, 16*time.Minute),
+		{name: "acme disabled, its session", path: "/t/acme/introspect", header: bearer(key), body: body(session), status: 200, check: inactive,
+			before: func(e *env) {
+				if err := e.reg.SetStatus(ctx, e.tenant.ID, tenants.StatusDisabled, audit.CLI); err != nil {
+					e.t.Fatal(err)
+				}
+				e.reg.Invalidate(ctx, "acme")
+			}},
+		introspect("disabled tenant's access token", access),
+		{name: "access token from a disabled tenant", path: "/t/acme/token", header: bearer(session), status: 403, code: "tenant_disabled"},
+	})
+}
 
-	// Expired access tokens are inactive.
-	e.clock.Add(16 * time.Minute)
-	inactive("expired access token", access)
-	e.clock.Add(-16 * time.Minute)
-
-	// A disabled tenant's backend still authenticates, and learns that
-	// nothing is active.
-	if err := e.reg.SetStatus(ctx, e.tenant.ID, tenants.StatusDisabled, audit.CLI); err != nil {
-		t.Fatal(err)
-	}
-	e.reg.Invalidate(ctx, "acme")
-	inactive("disabled tenant's session", session)
-	inactive("disabled tenant's access token", access)
-	if r := e.do("POST", "/t/acme/token", "", bearer(session)...); r.Status != 403 {
-		t.Fatalf("access token from a disabled tenant: %d", r.Status)
-	}
+// withClock runs row sc with the clock moved on by d, and puts it back
+// afterwards.
+func withClock(sc scenario, e *env, d time.Duration) scenario {
+	sc.before = func(*env) { e.clock.Add(d) }
+	sc.cleanup = func(*env) { e.clock.Add(-d) }
+	return sc
 }
 
 func TestAPIKeysNeverLogged(t *testing.T) {
 	e := newEnv(t)
 	key := e.apiKey(e.tenant.ID)
-	e.do("POST", "/t/acme/introspect", `{"token":"x"}`, bearer(key)...)
-	e.do("POST", "/t/acme/introspect", `{"token":"x"}`, bearer(key[:len(key)-2]+"zz")...)
+	runScenarios(t, e, scenario{path: "/t/acme/introspect"}, []scenario{
+		{name: "the key", header: bearer(key), body: `{"token":"x"}`, status: 200},
+		{name: "the key, altered", header: bearer(key[:len(key)-2] + "zz"), body: `{"token":"x"}`, status: 401, code: "invalid_api_key"},
+	})
 	if strings.Contains(e.logs.String(), key[8:]) {
 		t.Fatal("an API key reached the log")
 	}

@@ -237,19 +237,19 @@ func openAPIPath(p string) string {
 // GET /openapi.json serves the description, cacheably, to anyone.
 func TestOpenAPIServed(t *testing.T) {
 	e := newEnv(t)
-	r := e.do("GET", "/openapi.json", "")
-	if r.Status != 200 || r.Body["openapi"] != "3.1.0" || r.Header.Get("ETag") == "" ||
-		!strings.Contains(r.Header.Get("Cache-Control"), "max-age") {
-		t.Fatalf("GET /openapi.json: %d %v %.200s", r.Status, r.Header, r.Raw)
-	}
-	paths, _ := r.Body["paths"].(map[string]any)
-	if paths["/t/{tenant}/login"] == nil {
-		t.Fatalf("the JSON has no login path: %.300s", r.Raw)
-	}
-	res, _ := e.hop("/openapi.json", "If-None-Match", r.Header.Get("ETag"))
-	if res.StatusCode != 304 {
-		t.Fatalf("revalidation: %d", res.StatusCode)
-	}
+	var etag string
+	runStory(t, e, scenario{method: "GET", path: "/openapi.json"}, []scenario{
+		{name: "the spec", status: 200, check: func(t *testing.T, r response) {
+			if r.str("openapi") != "3.1.0" || r.Header.Get("ETag") == "" || !strings.Contains(r.Header.Get("Cache-Control"), "max-age") {
+				t.Fatalf("GET /openapi.json: %v %.200s", r.Header, r.Raw)
+			}
+			if r.obj("paths")["/t/{tenant}/login"] == nil {
+				t.Fatalf("the JSON has no login path: %.300s", r.Raw)
+			}
+			etag = r.Header.Get("ETag")
+		}},
+		{name: "revalidation", headerFn: func(*env) []string { return []string{"If-None-Match", etag} }, raw: true, status: 304},
+	})
 }
 
 func reportSpecFailures() int {
