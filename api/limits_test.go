@@ -22,8 +22,8 @@ func (e *env) setLimits(l ratelimit.Limits) {
 	e.reg.Invalidate(context.Background(), "acme")
 }
 
-// loginRow is a login of user with a fresh code.
-func loginRow(name, user string, status int, delta state) scenario {
+// limitedLogin is a login of user with a fresh code.
+func limitedLogin(name, user string, status int, delta state) scenario {
 	sc := scenario{name: name, path: "/t/acme/login", status: status, delta: delta,
 		bodyFn: func(e *env) string { return `{"code":"` + e.code(user) + `"}` }}
 	if status == 429 {
@@ -40,7 +40,7 @@ func TestRateLimits(t *testing.T) {
 			e.login("user" + strconv.Itoa(i))
 		}
 		// A refusal changes nothing: the runner checks it.
-		late := loginRow("4th login from one address", "late", 429, state{})
+		late := limitedLogin("4th login from one address", "late", 429, state{})
 		late.header = []string{"X-Forwarded-For", "203.0.113.9"}
 		late.check = func(t *testing.T, r response) {
 			if ra, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || ra < 1 || ra > 60 {
@@ -58,11 +58,11 @@ func TestRateLimits(t *testing.T) {
 		e.setLimits(ratelimit.Limits{LoginPerIPPerMinute: 1})
 		var rows []scenario
 		for i, ip := range []string{"203.0.113.1", "203.0.113.2", "203.0.113.3"} {
-			sc := loginRow("first login from "+ip, "nat"+strconv.Itoa(i), 200, state{1, 1, 1})
+			sc := limitedLogin("first login from "+ip, "nat"+strconv.Itoa(i), 200, state{1, 1, 1})
 			sc.header = []string{"X-Forwarded-For", ip}
 			rows = append(rows, sc)
 		}
-		again := loginRow("second login from 203.0.113.1", "again", 429, state{})
+		again := limitedLogin("second login from 203.0.113.1", "again", 429, state{})
 		again.header = []string{"X-Forwarded-For", "203.0.113.1"}
 		runScenarios(t, e, scenario{}, append(rows, again))
 	})
@@ -73,8 +73,8 @@ func TestRateLimits(t *testing.T) {
 		e.login("alice")
 		e.login("alice")
 		runScenarios(t, e, scenario{}, []scenario{
-			loginRow("3rd login of one person", "alice", 429, state{}),
-			loginRow("others are not affected", "bob", 200, state{1, 1, 1}),
+			limitedLogin("3rd login of one person", "alice", 429, state{}),
+			limitedLogin("others are not affected", "bob", 200, state{1, 1, 1}),
 		})
 	})
 

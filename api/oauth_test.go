@@ -112,9 +112,9 @@ func (f *oauthFlow) back(sc scenario) scenario {
 	return sc
 }
 
-// fragment is what the tenant's page gets in the fragment of r's redirect;
+// oauthFragment is what the tenant's page gets in the fragment of r's redirect;
 // the test fails where there is a query instead.
-func fragment(t *testing.T, r response) url.Values {
+func oauthFragment(t *testing.T, r response) url.Values {
 	t.Helper()
 	u := r.locationURL()
 	frag, err := url.ParseQuery(u.Fragment)
@@ -156,7 +156,7 @@ func TestWebOAuth(t *testing.T) {
 	steps = append(steps,
 		hong.back(scenario{name: "hong is back with the mini-program's user, joined by unionid", delta: state{0, 1, 1},
 			check: func(t *testing.T, r response) {
-				frag := fragment(t, r)
+				frag := oauthFragment(t, r)
 				session = frag.Get("session")
 				if session == "" || frag.Get("token_type") != "Bearer" ||
 					frag.Get("user_id") != mp.str("user", "id") || frag.Get("is_new") != "false" {
@@ -187,7 +187,7 @@ func TestWebOAuth(t *testing.T) {
 	steps = append(append(steps, more...),
 		lan.back(scenario{name: "lan is a newcomer with no unionid", delta: state{1, 1, 1},
 			check: func(t *testing.T, r response) {
-				if frag := fragment(t, r); frag.Get("is_new") != "true" || e.count("SELECT COUNT(*) FROM users WHERE unionid IS NULL") != 1 {
+				if frag := oauthFragment(t, r); frag.Get("is_new") != "true" || e.count("SELECT COUNT(*) FROM users WHERE unionid IS NULL") != 1 {
 					t.Fatalf("snsapi_base newcomer: %s", r.locationURL())
 				}
 			}}),
@@ -201,7 +201,7 @@ func TestWebOAuth(t *testing.T) {
 	steps = append(append(steps, more...),
 		lan2.back(scenario{name: "lan's consent merges the two users", delta: state{-1, 0, 1}, audit: []string{"user.merged"},
 			check: func(t *testing.T, r response) {
-				if frag := fragment(t, r); frag.Get("session") == "" {
+				if frag := oauthFragment(t, r); frag.Get("session") == "" {
 					t.Fatalf("no session after the merge (mini-program user %s): %s", mpLan, r.locationURL())
 				}
 			}}),
@@ -284,7 +284,7 @@ func TestWebOAuthUnderSignup(t *testing.T) {
 	runStory(t, e, scenario{}, append(steps,
 		f.back(scenario{name: "an unknown web user gets a signup ticket",
 			check: func(t *testing.T, r response) {
-				frag := fragment(t, r)
+				frag := oauthFragment(t, r)
 				ticket = frag.Get("signup_ticket")
 				remember(ticket, "signup ticket")
 				if frag.Get("registered") != "false" || ticket == "" || frag.Get("session") != "" {

@@ -16,7 +16,7 @@ func TestUsageCountsWebOAuth(t *testing.T) {
 	ann, steps := oauthSteps(e, "snsapi_base", "ann")
 	steps = append(steps, ann.back(scenario{name: "ann signs in", delta: state{1, 1, 1},
 		check: func(t *testing.T, r response) {
-			if fragment(t, r).Get("session") == "" {
+			if oauthFragment(t, r).Get("session") == "" {
 				t.Fatalf("no session in %s", r.locationURL())
 			}
 		}}))

@@ -88,7 +88,7 @@ func TestWebhookOrderForNewUser(t *testing.T) {
 			f, steps := oauthSteps(e, "snsapi_base", "nora")
 			return append(steps, f.back(scenario{name: "callback", delta: state{1, 1, 1},
 				check: func(t *testing.T, r response) {
-					if fragment(t, r).Get("is_new") != "true" {
+					if oauthFragment(t, r).Get("is_new") != "true" {
 						t.Fatalf("web OAuth made no new user: %s", r.locationURL())
 					}
 				}}))

@@ -98,7 +98,7 @@ func TestWebsiteQRLogin(t *testing.T) {
 	steps = append(steps,
 		hong.back(scenario{name: "hong's first QR login: one identity and one session", delta: state{0, 1, 1},
 			check: func(t *testing.T, r response) {
-				frag := fragment(t, r)
+				frag := oauthFragment(t, r)
 				session = frag.Get("session")
 				if session == "" || frag.Get("token_type") != "Bearer" || frag.Get("user_id") != mp || frag.Get("is_new") != "false" {
 					t.Fatalf("hong on the website: %v; want the mini-program's user %s, joined by unionid", frag, mp)
@@ -119,7 +119,7 @@ func TestWebsiteQRLogin(t *testing.T) {
 	again, more := qrSteps(e, "hong")
 	steps = append(append(steps, more...), again.back(scenario{name: "hong again", delta: state{0, 0, 1},
 		check: func(t *testing.T, r response) {
-			if frag := fragment(t, r); frag.Get("user_id") != mp || frag.Get("session") == session {
+			if frag := oauthFragment(t, r); frag.Get("user_id") != mp || frag.Get("session") == session {
 				t.Fatalf("hong again: %v", frag)
 			}
 		}}))
@@ -128,7 +128,7 @@ func TestWebsiteQRLogin(t *testing.T) {
 	steps = append(append(steps, more...),
 		lan.back(scenario{name: "lan is new", delta: state{1, 1, 1},
 			check: func(t *testing.T, r response) {
-				frag := fragment(t, r)
+				frag := oauthFragment(t, r)
 				if lanSession = frag.Get("session"); frag.Get("is_new") != "true" {
 					t.Fatalf("lan: %v", frag)
 				}

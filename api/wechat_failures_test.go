@@ -124,7 +124,7 @@ func TestSnapshotUserIsRefused(t *testing.T) {
 	f, more := oauthSteps(e, "snsapi_userinfo", "wen") // the real consent
 	steps = append(append(steps, more...), f.back(scenario{name: "after using the full service", delta: state{0, 1, 1},
 		check: func(t *testing.T, r response) {
-			if frag := fragment(t, r); frag.Get("session") == "" || frag.Get("is_new") != "false" {
+			if frag := oauthFragment(t, r); frag.Get("session") == "" || frag.Get("is_new") != "false" {
 				t.Fatalf("after using the full service: %s", r.locationURL())
 			}
 		}}))
