@@ -75,7 +75,7 @@ func TestClientAddress(t *testing.T) {
 
 	t.Run("what the proxy saw, with no X-Forwarded-For from the client", func(t *testing.T) {
 		e := newEnv(t, trustProxy)
-		runScenarios(t, e, scenario{}, []scenario{{name: "/healthz through the proxy", method: "GET",
+		runScenarios(t, e, scenario{}, []scenario{{name: "GET /healthz through the proxy", method: "GET",
 			path: tenantstest.ForwardingProxy(t, e.base) + "/healthz", status: 200, check: ipIs(e, "127.0.0.1")}})
 	})
 

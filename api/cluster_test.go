@@ -45,7 +45,7 @@ func TestOnRedisCluster(t *testing.T) {
 	// does not use: no row's change of sessions can be checked here.
 	var steps []scenario
 	for i := range tokens {
-		steps = append(steps, scenario{name: fmt.Sprintf("/me of user%d on the cluster", i), method: "GET", path: "/t/acme/me",
+		steps = append(steps, scenario{name: fmt.Sprintf("GET /me of user%d on the cluster", i), method: "GET", path: "/t/acme/me",
 			header: bearer(tokens[i]), status: 200, anyDelta: true})
 	}
 	code := e.code("replayer")
@@ -56,7 +56,7 @@ func TestOnRedisCluster(t *testing.T) {
 					e.t.Fatalf("sessions sit on %d master(s); the test proves nothing about slots", masters)
 				}
 			}},
-		scenario{name: "/me after logout", method: "GET", path: "/t/acme/me", header: bearer(tokens[0]), status: 401, anyDelta: true},
+		scenario{name: "GET /me after logout", method: "GET", path: "/t/acme/me", header: bearer(tokens[0]), status: 401, anyDelta: true},
 		scenario{name: "a code's first login", path: "/t/acme/login", body: `{"code":"` + code + `"}`, status: 200, anyDelta: true},
 		scenario{name: "the code replayed", path: "/t/acme/login", body: `{"code":"` + code + `"}`, status: 401, code: "invalid_code", anyDelta: true},
 	)
@@ -72,7 +72,7 @@ func TestOnRedisCluster(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second) // milliseconds in practice; generous for a slow machine
 	steps = nil
 	for i, tok := range tokens[1:] {
-		steps = append(steps, scenario{name: fmt.Sprintf("/me of user%d after revoke-all", i+1), method: "GET", path: "/t/acme/me",
+		steps = append(steps, scenario{name: fmt.Sprintf("GET /me of user%d after revoke-all", i+1), method: "GET", path: "/t/acme/me",
 			header: bearer(tok), status: 401, anyDelta: true,
 			// The invalidation reaches the node soon, not at once: wait
 			// for this session to be refused before the row asks.

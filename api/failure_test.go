@@ -32,7 +32,7 @@ func TestDependenciesDownAndBack(t *testing.T) {
 		runStory(t, e, scenario{}, []scenario{
 			// alice's /me puts her in the node's memory; carol logged in,
 			// but this node does not hold her.
-			me("/me", &alice, 200, ""),
+			me("GET /me", &alice, 200, ""),
 			{name: "carol logs in", path: "/t/acme/login", status: 200, delta: state{1, 1, 1},
 				bodyFn: func(e *env) string { return `{"code":"` + e.code("carol") + `"}` },
 				check:  func(t *testing.T, r response) { carol = r.str("session") }},
@@ -48,10 +48,10 @@ func TestDependenciesDownAndBack(t *testing.T) {
 				}},
 			// Sessions are in Redis and alice in the node's memory: her /me
 			// needs no MySQL. carol's needs her row, and fails cleanly.
-			me("/me of a user in memory with MySQL down", &alice, 200, ""),
-			me("/me of a user not in memory with MySQL down", &carol, 503, "unavailable"),
-			readyz("/readyz with MySQL down", 503),
-			{name: "/me after MySQL came back", method: "GET", path: "/t/acme/me", status: 200,
+			me("GET /me of a user in memory with MySQL down", &alice, 200, ""),
+			me("GET /me of a user not in memory with MySQL down", &carol, 503, "unavailable"),
+			readyz("GET /readyz with MySQL down", 503),
+			{name: "GET /me after MySQL came back", method: "GET", path: "/t/acme/me", status: 200,
 				headerFn: func(*env) []string { return bearer(alice) }, before: func(e *env) { e.mysqlProxy.Up(e.t) }},
 			login("login after MySQL came back", "second", 200, "", state{1, 1, 1}),
 		})
@@ -63,17 +63,17 @@ func TestDependenciesDownAndBack(t *testing.T) {
 			{name: "login with Redis down", path: "/t/acme/login", status: 503, code: "unavailable",
 				bodyFn: func(e *env) string { return `{"code":"` + e.code("newcomer") + `"}` },
 				before: func(e *env) { e.redisProxy.Down(); start = time.Now() }},
-			me("/me with Redis down", &alice, 503, "unavailable"),
-			readyz("/readyz with Redis down", 503),
-			{name: "/healthz with Redis down", method: "GET", path: "/healthz", status: 200,
+			me("GET /me with Redis down", &alice, 503, "unavailable"),
+			readyz("GET /readyz with Redis down", 503),
+			{name: "GET /healthz with Redis down", method: "GET", path: "/healthz", status: 200,
 				check: func(t *testing.T, r response) {
 					if elapsed := time.Since(start); elapsed > 15*time.Second {
 						t.Fatalf("requests hung for %v with Redis down", elapsed) // a hang, not a speed assertion
 					}
 				}},
-			{name: "/me after Redis came back", method: "GET", path: "/t/acme/me", status: 200,
+			{name: "GET /me after Redis came back", method: "GET", path: "/t/acme/me", status: 200,
 				headerFn: func(*env) []string { return bearer(alice) }, before: func(e *env) { e.redisProxy.Up(e.t) }},
-			readyz("/readyz after Redis came back", 200),
+			readyz("GET /readyz after Redis came back", 200),
 			login("login after Redis came back", "newcomer", 200, "", state{1, 1, 1}),
 		})
 	})
@@ -119,6 +119,6 @@ func TestOperationalEndpoints(t *testing.T) {
 					t.Fatal("the caller's request id was not kept")
 				}
 			}},
-		scenario{name: "/readyz while draining", path: "/readyz", status: 503, before: func(e *env) { e.srv.Drain() }})
+		scenario{name: "GET /readyz while draining", path: "/readyz", status: 503, before: func(e *env) { e.srv.Drain() }})
 	runScenarios(t, e, scenario{method: "GET"}, rows)
 }

@@ -84,10 +84,10 @@ func TestRateLimits(t *testing.T) {
 		alice, bob := e.login("alice"), e.login("bob")
 		var rows []scenario
 		for i := range 3 {
-			rows = append(rows, scenario{name: fmt.Sprintf("/me %d within budget", i+1), header: bearer(alice), status: 200})
+			rows = append(rows, scenario{name: fmt.Sprintf("GET /me %d within budget", i+1), header: bearer(alice), status: 200})
 		}
 		rows = append(rows,
-			scenario{name: "/me over budget", header: bearer(alice), status: 429, code: "rate_limited",
+			scenario{name: "GET /me over budget", header: bearer(alice), status: 429, code: "rate_limited",
 				check: func(t *testing.T, r response) {
 					if r.Header.Get("Retry-After") == "" {
 						t.Fatal("429 without Retry-After")
@@ -106,9 +106,9 @@ func TestRateLimits(t *testing.T) {
 			{name: "the thief's /me 1", status: 200},
 			{name: "the thief's /me 2", status: 200},
 			{name: "the thief's /me 3", status: 429, code: "rate_limited"},
-			{name: "/me over budget", status: 429, code: "rate_limited"},
+			{name: "GET /me over budget", status: 429, code: "rate_limited"},
 			{name: "the owner's logout", method: "POST", path: "/t/acme/logout", status: 204, delta: state{0, 0, -1}},
-			{name: "/me after logout", status: 401},
+			{name: "GET /me after logout", status: 401},
 			{name: "logout needs a live session", method: "POST", path: "/t/acme/logout", status: 401},
 		})
 	})
