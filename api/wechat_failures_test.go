@@ -66,9 +66,7 @@ func metricsURL(t *testing.T, e *env) string {
 // own address (MINIAUTH_METRICS_ADDR), never on the public one.
 func metrics(t *testing.T, e *env) string {
 	t.Helper()
-	srv := httptest.NewServer(e.metrics.Handler())
-	defer srv.Close()
-	res, err := http.Get(srv.URL + "/metrics")
+	res, err := http.Get(metricsURL(t, e))
 	if err != nil {
 		t.Fatal(err)
 	}
