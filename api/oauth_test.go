@@ -71,8 +71,8 @@ func oauthSteps(e *env, scope, user string) (f *oauthFlow, steps []scenario) {
 }
 
 // wechat is the row of WeChat's page (the simulator) for the person
-// mock_user, with extra query parameters: it sends the browser to the
-// callback, which f keeps.
+// mockUser, with extra query parameters of the simulator: it sends the
+// browser to the callback, which f keeps.
 func (f *oauthFlow) wechat(name string, mockUser string, extra ...string) scenario {
 	return scenario{name: name, method: "GET", raw: true, status: http.StatusFound,
 		pathFn: func(*env) string {
@@ -228,9 +228,7 @@ func TestWebOAuthRefusals(t *testing.T) {
 	})
 
 	// Each callback refusal is a sign-in of its own up to the callback.
-	cookie := func(c string) func(*env) []string {
-		return func(*env) []string { return []string{"Cookie", "miniauth_oauth_state=" + c} }
-	}
+	cookie := func(c string) []string { return []string{"Cookie", "miniauth_oauth_state=" + c} }
 	query := func(f *oauthFlow, change func(q url.Values)) func(*env) string {
 		return func(e *env) string {
 			u, err := url.Parse(f.callback)
@@ -248,10 +246,10 @@ func TestWebOAuthRefusals(t *testing.T) {
 		rows func(f *oauthFlow) []scenario
 	}{
 		{"no state cookie", func(f *oauthFlow) []scenario {
-			return []scenario{f.back(scenario{headerFn: cookie(""), status: 400, code: "invalid_state"})}
+			return []scenario{f.back(scenario{header: cookie(""), status: 400, code: "invalid_state"})}
 		}},
 		{"another browser's state", func(f *oauthFlow) []scenario {
-			return []scenario{f.back(scenario{headerFn: func(*env) []string { return cookie(used.cookie)(e) }, status: 400, code: "invalid_state"})}
+			return []scenario{f.back(scenario{header: cookie(used.cookie), status: 400, code: "invalid_state"})}
 		}},
 		{"state used twice", func(f *oauthFlow) []scenario {
 			return []scenario{f.back(scenario{name: "the first callback", delta: state{1, 1, 1}}),
