@@ -90,7 +90,8 @@ func TestOnRedisCluster(t *testing.T) {
 			}})
 	}
 	runStory(t, e, scenario{}, append(steps, scenario{name: "a login after revoke-all", path: "/t/acme/login",
-		bodyFn: func(e *env) string { return `{"code":"` + e.code("after") + `"}` }, status: 200, anyDelta: true}))
+		bodyFn: func(e *env) string { return `{"code":"` + e.code("after") + `"}` }, status: 200, anyDelta: true,
+		check: func(t *testing.T, r response) { remember(e.wx.SessionKey(demoAppID, "after"), "session_key") }}))
 }
 
 // mastersHolding counts the masters that hold keys matching pattern.

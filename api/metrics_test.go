@@ -18,7 +18,8 @@ func TestMetricsEndpoint(t *testing.T) {
 	runStory(t, e, scenario{}, []scenario{
 		{name: "public /metrics", method: "GET", path: "/metrics", status: 404},
 		{name: "a login", path: "/t/acme/login", bodyFn: func(e *env) string { return `{"code":"` + e.code("alice") + `"}` },
-			status: 200, delta: state{1, 1, 1}},
+			status: 200, delta: state{1, 1, 1},
+			check: func(t *testing.T, r response) { remember(e.wx.SessionKey(demoAppID, "alice"), "session_key") }},
 		{name: "an unknown code", path: "/t/acme/login", body: `{"code":"0123456789abcdefABCDEF0123456789"}`, status: 401, code: "invalid_code"},
 		{name: "an unknown tenant", path: "/t/nobody/login", body: `{"code":"abc"}`, status: 404, code: "tenant_not_found"},
 		{name: "private /metrics", method: "GET", path: private.URL + "/metrics", raw: true, status: 200,

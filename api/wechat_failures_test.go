@@ -318,7 +318,10 @@ func TestSessionKeyRotatedByWxLogin(t *testing.T) {
 		{name: "data under the rotated key", path: "/t/acme/me/decrypt", header: bearer(session), bodyFn: openData,
 			status: 409, code: "session_key_stale"},
 		{name: "log in again", path: "/t/acme/login", bodyFn: codeBodyOf("rita"), status: 200, delta: state{0, 0, 1},
-			check: func(t *testing.T, r response) { fresh = r.str("session") }},
+			check: func(t *testing.T, r response) {
+				fresh = r.str("session")
+				remember(e.wx.SessionKey(demoAppID, "rita"), "session_key")
+			}},
 		{name: "after logging in again", path: "/t/acme/me/decrypt", bodyFn: openData, status: 200,
 			headerFn: func(*env) []string { return bearer(fresh) }},
 	})
