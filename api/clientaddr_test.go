@@ -19,13 +19,6 @@ func trustProxy(d *api.Deps) {
 	d.TrustedProxies = []netip.Prefix{netip.MustParsePrefix(tenantstest.ProxyPeer + "/32")}
 }
 
-// via is e reached through the proxy at base.
-func (e *env) via(base string) *env {
-	c := *e
-	c.base = base
-	return &c
-}
-
 // lastIP is the client address of the last request the access log wrote.
 func (e *env) lastIP() string {
 	e.t.Helper()
@@ -43,50 +36,63 @@ func (e *env) lastIP() string {
 // Behind a trusted proxy the client's address is the rightmost
 // X-Forwarded-For entry the proxies did not write (DESIGN §6), never what
 // the client wrote itself.
+// ipIs checks that the access log's last request came from ip.
+func ipIs(e *env, ip string) func(*testing.T, response) {
+	return func(t *testing.T, r response) {
+		if got := e.lastIP(); got != ip {
+			t.Fatalf("client address = %q, want %s", got, ip)
+		}
+	}
+}
+
 func TestClientAddress(t *testing.T) {
+	login := func(name, base, user string, status int, check func(*testing.T, response), header ...string) scenario {
+		sc := scenario{name: name, path: base + "/t/acme/login", header: header, status: status, check: check,
+			bodyFn: func(e *env) string { return `{"code":"` + e.code(user) + `"}` }}
+		if status == 200 {
+			sc.delta = state{1, 1, 1}
+		} else {
+			sc.code = "rate_limited"
+		}
+		return sc
+	}
+
 	t.Run("a forged X-Forwarded-For through the proxy gets no fresh login budget", func(t *testing.T) {
 		e := newEnv(t, trustProxy)
 		e.setLimits(ratelimit.Limits{LoginPerIPPerMinute: 2})
-		proxied := e.via(tenantstest.ForwardingProxy(t, e.base))
-		login := func(user, forged string) response {
-			return proxied.do("POST", "/t/acme/login", `{"code":"`+e.code(user)+`"}`, "X-Forwarded-For", forged)
-		}
+		proxy := tenantstest.ForwardingProxy(t, e.base)
+		var rows []scenario
 		for i := range 2 {
-			if r := login("u"+strconv.Itoa(i), "203.0.113."+strconv.Itoa(i+1)); r.Status != 200 {
-				t.Fatalf("login %d within budget: %d %s", i, r.Status, r.Raw)
-			}
-			if ip := e.lastIP(); ip != "127.0.0.1" {
-				t.Fatalf("client address = %q, want the proxy's client 127.0.0.1", ip)
-			}
+			rows = append(rows, login(fmt.Sprintf("login %d within budget", i), proxy, "u"+strconv.Itoa(i), 200,
+				ipIs(e, "127.0.0.1"), "X-Forwarded-For", "203.0.113."+strconv.Itoa(i+1))) // the proxy's client
 		}
-		if r := login("u2", "203.0.113.3"); r.Status != 429 {
-			t.Fatalf("3rd login with a new forged address: %d %s", r.Status, r.Raw)
-		}
-		// The same client straight to the server spends the same budget.
-		if r := e.do("POST", "/t/acme/login", `{"code":"`+e.code("u3")+`"}`); r.Status != 429 {
-			t.Fatalf("direct login from the same address: %d %s", r.Status, r.Raw)
-		}
+		runStory(t, e, scenario{}, append(rows,
+			login("3rd login with a new forged address", proxy, "u2", 429, nil, "X-Forwarded-For", "203.0.113.3"),
+			// The same client straight to the server spends the same budget.
+			login("direct login from the same address", "", "u3", 429, nil),
+		))
 	})
 
 	t.Run("what the proxy saw, with no X-Forwarded-For from the client", func(t *testing.T) {
 		e := newEnv(t, trustProxy)
-		if r := e.via(tenantstest.ForwardingProxy(t, e.base)).do("GET", "/healthz", ""); r.Status != 200 {
-			t.Fatalf("/healthz: %d", r.Status)
-		}
-		if ip := e.lastIP(); ip != "127.0.0.1" {
-			t.Fatalf("client address = %q, want 127.0.0.1", ip)
-		}
+		runScenarios(t, e, scenario{}, []scenario{{name: "GET /healthz through the proxy", method: "GET",
+			path: tenantstest.ForwardingProxy(t, e.base) + "/healthz", status: 200, check: ipIs(e, "127.0.0.1")}})
 	})
 
 	t.Run("a trusted peer without X-Forwarded-For is the client", func(t *testing.T) {
 		e := newEnv(t, trustProxy)
 		tenantstest.ForwardingProxy(t, e.base) // skips where ProxyPeer cannot be bound
+		// Not a row: the request must come from the peer's own address,
+		// which the runner's client cannot connect from.
 		res, err := tenantstest.ClientFrom(tenantstest.ProxyPeer).Get(e.base + "/healthz")
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, _ = io.Copy(io.Discard, res.Body)
 		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("/healthz from the peer: %d", res.StatusCode)
+		}
 		if ip := e.lastIP(); ip != tenantstest.ProxyPeer {
 			t.Fatalf("client address = %q, want the peer %s", ip, tenantstest.ProxyPeer)
 		}
@@ -95,41 +101,41 @@ func TestClientAddress(t *testing.T) {
 	t.Run("an untrusted peer's X-Forwarded-For is ignored", func(t *testing.T) {
 		e := newEnv(t, trustProxy)
 		e.setLimits(ratelimit.Limits{LoginPerIPPerMinute: 1})
+		var rows []scenario
 		for i, want := range []int{200, 429} {
-			r := e.do("POST", "/t/acme/login", `{"code":"`+e.code("u"+strconv.Itoa(i))+`"}`,
-				"X-Forwarded-For", "203.0.113."+strconv.Itoa(i+1))
-			if r.Status != want {
-				t.Fatalf("login %d: %d %s, want %d", i, r.Status, r.Raw, want)
-			}
-			if ip := e.lastIP(); ip != "127.0.0.1" {
-				t.Fatalf("client address = %q, want the peer 127.0.0.1", ip)
-			}
+			rows = append(rows, login(fmt.Sprintf("login %d", i), "", "u"+strconv.Itoa(i), want,
+				ipIs(e, "127.0.0.1"), "X-Forwarded-For", "203.0.113."+strconv.Itoa(i+1))) // the peer
 		}
+		runStory(t, e, scenario{}, rows)
 	})
 
 	t.Run("garbage longer than the audit column does not break the audit log", func(t *testing.T) {
 		e := newAdminEnv(t, trustProxy)
-		proxied := e.via(tenantstest.ForwardingProxy(t, e.base))
+		proxy := tenantstest.ForwardingProxy(t, e.base)
 		garbage := "<script>" + strings.Repeat("x", 60)
-		r := proxied.do("POST", "/admin/api/session", fmt.Sprintf(`{"email":%q,"password":%q}`, acmeEmail, adminPassword),
-			"X-Forwarded-For", garbage)
-		if r.Status != 200 {
-			t.Fatalf("sign-in: %d %s", r.Status, r.Raw)
-		}
-		own := adminClient{cookie: sessionCookie(t, r), csrf: r.str("csrf_token")}
-		r = proxied.do("PATCH", "/admin/api/tenants/acme", `{"name":"Acme Two"}`, "X-Forwarded-For", garbage,
-			"Cookie", "miniauth_admin="+own.cookie, "X-CSRF-Token", own.csrf)
-		if r.Status != 200 {
-			t.Fatalf("an audited change: %d %s", r.Status, r.Raw)
-		}
-		for _, action := range []string{"admin.signed_in", "tenant.updated"} {
-			var ip string
-			if err := e.db.Get(&ip, "SELECT ip FROM audit_log WHERE action = ? ORDER BY id DESC LIMIT 1", action); err != nil {
-				t.Fatalf("%s not in the audit log: %v", action, err)
-			}
-			if ip != "127.0.0.1" {
-				t.Fatalf("%s recorded ip %q, want 127.0.0.1", action, ip)
+		var own adminClient
+		recorded := func(action string) func(*testing.T, response) {
+			return func(t *testing.T, r response) {
+				var ip string
+				if err := e.db.Get(&ip, "SELECT ip FROM audit_log WHERE action = ? ORDER BY id DESC LIMIT 1", action); err != nil {
+					t.Fatalf("%s not in the audit log: %v", action, err)
+				}
+				if ip != "127.0.0.1" {
+					t.Fatalf("%s recorded ip %q, want 127.0.0.1", action, ip)
+				}
 			}
 		}
+		runStory(t, e.env, scenario{}, []scenario{
+			{name: "sign-in", path: proxy + "/admin/api/session", header: []string{"X-Forwarded-For", garbage},
+				body:   fmt.Sprintf(`{"email":%q,"password":%q}`, acmeEmail, adminPassword),
+				status: 200, audit: []string{"admin.signed_in"},
+				check: func(t *testing.T, r response) {
+					own = adminClient{cookie: sessionCookie(t, r), csrf: r.str("csrf_token")}
+					recorded("admin.signed_in")(t, r)
+				}},
+			{name: "an audited change", method: "PATCH", path: proxy + "/admin/api/tenants/acme", body: `{"name":"Acme Two"}`,
+				headerFn: func(*env) []string { return append(adminHeader(own), "X-Forwarded-For", garbage) },
+				status:   200, audit: []string{"tenant.updated"}, check: recorded("tenant.updated")},
+		})
 	})
 }

@@ -1,8 +1,6 @@
 package api_test
 
 import (
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -17,34 +15,32 @@ func TestMetricsEndpoint(t *testing.T) {
 	// they name every tenant and AppID.
 	private := httptest.NewServer(metrics.Handler())
 	t.Cleanup(private.Close)
-	if r := e.do("GET", "/metrics", ""); r.Status != 404 {
-		t.Fatalf("public /metrics: %d %s", r.Status, r.Raw)
-	}
-	e.login("alice")
-	e.do("POST", "/t/acme/login", `{"code":"0123456789abcdefABCDEF0123456789"}`)
-	e.do("POST", "/t/nobody/login", `{"code":"abc"}`)
-	res, err := http.Get(private.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	body := string(raw)
-	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain") {
-		t.Fatalf("/metrics: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
-	}
-	for _, want := range []string{
-		`miniauth_http_requests_total{method="POST",route="/t/:tenant/login",status="200"} 1`,
-		`miniauth_http_requests_total{method="POST",route="/t/:tenant/login",status="401"} 1`,
-		`miniauth_logins_total{outcome="ok",tenant="acme"} 1`,
-		`miniauth_logins_total{outcome="invalid_code",tenant="acme"} 1`,
-		`miniauth_http_request_duration_seconds_bucket{route="/t/:tenant/login"`,
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("/metrics lacks %s", want)
-		}
-	}
-	if strings.Contains(body, `tenant="nobody"`) {
-		t.Error("an unknown tenant's slug became a label: anyone could grow the series without bound")
-	}
+	runStory(t, e, scenario{}, []scenario{
+		{name: "public /metrics", method: "GET", path: "/metrics", status: 404},
+		{name: "a login", path: "/t/acme/login", bodyFn: func(e *env) string { return `{"code":"` + e.code("alice") + `"}` },
+			status: 200, delta: state{1, 1, 1},
+			check: func(t *testing.T, r response) { remember(e.wx.SessionKey(demoAppID, "alice"), "session_key") }},
+		{name: "an unknown code", path: "/t/acme/login", body: `{"code":"0123456789abcdefABCDEF0123456789"}`, status: 401, code: "invalid_code"},
+		{name: "an unknown tenant", path: "/t/nobody/login", body: `{"code":"abc"}`, status: 404, code: "tenant_not_found"},
+		{name: "private /metrics", method: "GET", path: private.URL + "/metrics", raw: true, status: 200,
+			check: func(t *testing.T, r response) {
+				if !strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain") {
+					t.Fatalf("/metrics: %s", r.Header.Get("Content-Type"))
+				}
+				for _, want := range []string{
+					`miniauth_http_requests_total{method="POST",route="/t/:tenant/login",status="200"} 1`,
+					`miniauth_http_requests_total{method="POST",route="/t/:tenant/login",status="401"} 1`,
+					`miniauth_logins_total{outcome="ok",tenant="acme"} 1`,
+					`miniauth_logins_total{outcome="invalid_code",tenant="acme"} 1`,
+					`miniauth_http_request_duration_seconds_bucket{route="/t/:tenant/login"`,
+				} {
+					if !strings.Contains(r.Raw, want) {
+						t.Errorf("/metrics lacks %s", want)
+					}
+				}
+				if strings.Contains(r.Raw, `tenant="nobody"`) {
+					t.Error("an unknown tenant's slug became a label: anyone could grow the series without bound")
+				}
+			}},
+	})
 }

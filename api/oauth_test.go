@@ -35,29 +35,96 @@ func withOfficialAccount(t *testing.T) *env {
 	return e
 }
 
-// authorize runs start and WeChat's page for user; it returns the callback
-// URL and the state cookie.
-func (e *env) authorize(scope, user string) (callback, cookie string) {
-	e.t.Helper()
-	res, _ := e.hop("/t/acme/oauth/wechat/start?redirect_uri=" + url.QueryEscape(h5Page) + "&scope=" + scope)
-	wx := location(e.t, res)
-	for _, c := range res.Cookies() {
-		if c.Name == "miniauth_oauth_state" {
-			cookie = c.Value
-			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/t/acme/oauth/wechat" {
-				e.t.Errorf("state cookie %+v", c)
+// oauthFlow carries one web sign-in through the rows of a story: the
+// WeChat page start sends the browser to, the state cookie it sets, and
+// the callback WeChat sends the browser back to. Each row keeps what the
+// next one needs.
+type oauthFlow struct {
+	wx       *url.URL
+	cookie   string
+	callback string
+}
+
+// oauthSteps are the rows of an official-account sign-in of user up to
+// WeChat sending the browser back: start, which must redirect to WeChat's
+// authorize page for the official account with the state in a cookie only
+// the callback gets, and WeChat's page (the simulator), where user
+// consents. The callback's row is f.back.
+func oauthSteps(e *env, scope, user string) (f *oauthFlow, steps []scenario) {
+	f = &oauthFlow{}
+	start := scenario{name: "start " + scope + " for " + user, method: "GET", raw: true, status: http.StatusFound,
+		path: "/t/acme/oauth/wechat/start?redirect_uri=" + url.QueryEscape(h5Page) + "&scope=" + scope,
+		check: func(t *testing.T, r response) {
+			f.wx, f.cookie = r.locationURL(), r.cookie("miniauth_oauth_state")
+			for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+				if c.Name == "miniauth_oauth_state" && (!c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/t/acme/oauth/wechat") {
+					t.Errorf("state cookie %+v", c)
+				}
 			}
-		}
+			q := f.wx.Query()
+			if q.Get("appid") != oaAppID || q.Get("scope") != scope || q.Get("state") != f.cookie || f.cookie == "" ||
+				q.Get("redirect_uri") != e.base+"/t/acme/oauth/wechat/callback" || f.wx.Fragment != "wechat_redirect" {
+				t.Fatalf("authorize URL %s (cookie %q)", f.wx, f.cookie)
+			}
+		}}
+	return f, []scenario{start, f.wechat(user+" consents on WeChat's page", user)}
+}
+
+// wechat is the row of WeChat's page (the simulator) for the person
+// mockUser, with extra query parameters of the simulator: it sends the
+// browser to the callback, which f keeps.
+func (f *oauthFlow) wechat(name string, mockUser string, extra ...string) scenario {
+	return scenario{name: name, method: "GET", raw: true, status: http.StatusFound,
+		pathFn: func(*env) string {
+			q := f.wx.Query()
+			q.Set("mock_user", mockUser)
+			for i := 0; i+1 < len(extra); i += 2 {
+				q.Set(extra[i], extra[i+1])
+			}
+			u := *f.wx
+			u.RawQuery, u.Fragment = q.Encode(), ""
+			return u.String()
+		},
+		check: func(t *testing.T, r response) { f.callback = r.locationURL().String() }}
+}
+
+// back is the row of the callback WeChat sends the browser to, with the
+// state cookie unless sc has its own header; sc says what it must do. A
+// redirect must go to the tenant's page unless sc says where.
+func (f *oauthFlow) back(sc scenario) scenario {
+	sc.method = "GET"
+	if sc.pathFn == nil {
+		sc.pathFn = func(*env) string { return f.callback }
 	}
-	q := wx.Query()
-	if q.Get("appid") != oaAppID || q.Get("scope") != scope || q.Get("state") != cookie || cookie == "" ||
-		q.Get("redirect_uri") != e.base+"/t/acme/oauth/wechat/callback" || wx.Fragment != "wechat_redirect" {
-		e.t.Fatalf("authorize URL %s (cookie %q)", wx, cookie)
+	if sc.header == nil && sc.headerFn == nil {
+		sc.headerFn = func(*env) []string { return []string{"Cookie", "miniauth_oauth_state=" + f.cookie} }
 	}
-	q.Set("mock_user", user)
-	wx.RawQuery, wx.Fragment = q.Encode(), ""
-	res, _ = e.hop(wx.String())
-	return location(e.t, res).String(), cookie
+	if sc.name == "" {
+		sc.name = "callback"
+	}
+	if sc.status == 0 {
+		sc.status = http.StatusFound
+	}
+	if sc.status == http.StatusFound && sc.location == "" {
+		sc.location = h5Page
+	}
+	sc.raw = sc.status < 400
+	return sc
+}
+
+// oauthFragment is what the tenant's page gets in the fragment of r's redirect;
+// the test fails where there is a query instead.
+func oauthFragment(t *testing.T, r response) url.Values {
+	t.Helper()
+	u := r.locationURL()
+	frag, err := url.ParseQuery(u.Fragment)
+	if err != nil || u.RawQuery != "" {
+		t.Fatalf("back at %s", u)
+	}
+	if s := frag.Get("session"); s != "" {
+		remember(s, "session token")
+	}
+	return frag
 }
 
 // finish calls the callback and returns where the browser is sent.
@@ -78,139 +145,163 @@ func TestWebOAuth(t *testing.T) {
 	e := withOfficialAccount(t)
 	mp := e.loginBody(`{"code":"` + e.code("hong") + `"}`) // the mini-program knows hong already
 	e.wx.SetPerson("hong", "", "", "小红", "https://thirdwx.qlogo.cn/hong/132")
-
-	back := e.finish(e.authorize("snsapi_userinfo", "hong"))
-	frag, _ := url.ParseQuery(back.Fragment)
-	session := frag.Get("session")
-	remember(session, "session token")
-	if back.RawQuery != "" || session == "" || frag.Get("token_type") != "Bearer" ||
-		frag.Get("user_id") != mp.obj("user")["id"] || frag.Get("is_new") != "false" {
-		t.Fatalf("back at %s; want the mini-program's user, joined by unionid", back)
-	}
-	me := e.do("GET", "/t/acme/me", "", append(bearer(session), "Origin", "https://h5.acme.example")...)
-	if me.Status != 200 || me.Header.Get("Access-Control-Allow-Origin") != "https://h5.acme.example" {
-		t.Fatalf("the H5 page's call: %d %v %s", me.Status, me.Header, me.Raw)
-	}
-
-	// An official account cannot take a wx.login code; backends may read
-	// its access token like a mini-program's.
-	if r := e.do("POST", "/t/acme/login", `{"code":"`+e.code("hong")+`","appid":"`+oaAppID+`"}`); r.Status != 400 {
-		t.Fatalf("login with the official account's appid: %d %s", r.Status, r.Raw)
-	}
 	key, _, err := e.apiKeys.Create(context.Background(), e.tenant.ID, "backend", tenantsCLI())
 	if err != nil {
 		t.Fatal(err)
 	}
 	remember(key, "API key")
-	if r := e.do("GET", "/t/acme/wechat/access-token?appid="+oaAppID, "", bearer(key)...); r.Status != 200 || r.Body["appid"] != oaAppID {
-		t.Fatalf("official account's token: %d %s", r.Status, r.Raw)
-	}
 
+	var session, mpLan string
+	hong, steps := oauthSteps(e, "snsapi_userinfo", "hong")
+	steps = append(steps,
+		hong.back(scenario{name: "hong is back with the mini-program's user, joined by unionid", delta: state{0, 1, 1},
+			check: func(t *testing.T, r response) {
+				frag := oauthFragment(t, r)
+				session = frag.Get("session")
+				if session == "" || frag.Get("token_type") != "Bearer" ||
+					frag.Get("user_id") != mp.str("user", "id") || frag.Get("is_new") != "false" {
+					t.Fatalf("back at %s; want the mini-program's user, joined by unionid", r.locationURL())
+				}
+			}}),
+		scenario{name: "the H5 page's call", method: "GET", path: "/t/acme/me", status: 200,
+			headerFn: func(*env) []string { return append(bearer(session), "Origin", "https://h5.acme.example") },
+			check: func(t *testing.T, r response) {
+				if r.Header.Get("Access-Control-Allow-Origin") != "https://h5.acme.example" {
+					t.Fatalf("the H5 page's call: %v %s", r.Header, r.Raw)
+				}
+			}},
+		// An official account cannot take a wx.login code; backends may
+		// read its access token like a mini-program's.
+		scenario{name: "login with the official account's appid", path: "/t/acme/login", status: 400, code: "invalid_request",
+			bodyFn: func(e *env) string { return `{"code":"` + e.code("hong") + `","appid":"` + oaAppID + `"}` }},
+		scenario{name: "the official account's access token", method: "GET", path: "/t/acme/wechat/access-token?appid=" + oaAppID,
+			header: bearer(key), status: 200,
+			check: func(t *testing.T, r response) {
+				if r.str("appid") != oaAppID {
+					t.Fatalf("official account's token: %s", r.Raw)
+				}
+			}},
+	)
 	// A new person through snsapi_base: no unionid, no profile, a new user.
-	back = e.finish(e.authorize("snsapi_base", "lan"))
-	frag, _ = url.ParseQuery(back.Fragment)
-	remember(frag.Get("session"), "session token")
-	if frag.Get("is_new") != "true" || e.count("SELECT COUNT(*) FROM users WHERE unionid IS NULL") != 1 {
-		t.Fatalf("snsapi_base newcomer: %s", back)
-	}
-	// The same person consents to snsapi_userinfo after using the
-	// mini-program: the unionid shows up and the two users merge.
-	mpLan := e.loginBody(`{"code":"` + e.code("lan") + `"}`)
-	back = e.finish(e.authorize("snsapi_userinfo", "lan"))
-	frag, _ = url.ParseQuery(back.Fragment)
-	remember(frag.Get("session"), "session token")
-	if e.count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.merged'") != 1 {
-		t.Fatalf("no merge recorded; mini-program user %s, web user %s", mpLan.Body["user"], frag.Get("user_id"))
-	}
+	lan, more := oauthSteps(e, "snsapi_base", "lan")
+	steps = append(append(steps, more...),
+		lan.back(scenario{name: "lan is a newcomer with no unionid", delta: state{1, 1, 1},
+			check: func(t *testing.T, r response) {
+				if frag := oauthFragment(t, r); frag.Get("is_new") != "true" || e.count("SELECT COUNT(*) FROM users WHERE unionid IS NULL") != 1 {
+					t.Fatalf("snsapi_base newcomer: %s", r.locationURL())
+				}
+			}}),
+		// The same person consents to snsapi_userinfo after using the
+		// mini-program: the unionid shows up and the two users merge.
+		scenario{name: "lan uses the mini-program", path: "/t/acme/login", status: 200, delta: state{1, 1, 1},
+			bodyFn: func(e *env) string { return `{"code":"` + e.code("lan") + `"}` },
+			check:  func(t *testing.T, r response) { mpLan = r.str("user", "id") }},
+	)
+	lan2, more := oauthSteps(e, "snsapi_userinfo", "lan")
+	steps = append(append(steps, more...),
+		lan2.back(scenario{name: "lan's consent merges the two users", delta: state{-1, 0, 1}, audit: []string{"user.merged"},
+			check: func(t *testing.T, r response) {
+				if frag := oauthFragment(t, r); frag.Get("session") == "" {
+					t.Fatalf("no session after the merge (mini-program user %s): %s", mpLan, r.locationURL())
+				}
+			}}),
+	)
+	runStory(t, e, scenario{}, steps)
 }
 
 func TestWebOAuthRefusals(t *testing.T) {
 	e := withOfficialAccount(t)
-	used, usedCookie := e.authorize("snsapi_base", "used")
-	e.finish(used, usedCookie)
+	used, steps := oauthSteps(e, "snsapi_base", "used")
+	runStory(t, e, scenario{}, append(steps, used.back(scenario{name: "a first sign-in", delta: state{1, 1, 1}})))
 
-	start := func(q string) func() (int, string, string) {
-		return func() (int, string, string) {
-			res, body := e.hop("/t/acme/oauth/wechat/start?" + q)
-			return res.StatusCode, body, res.Header.Get("Location")
+	start := func(name, q, code string) scenario {
+		return scenario{name: name, method: "GET", path: "/t/acme/oauth/wechat/start?" + q, status: 400, code: code}
+	}
+	runScenarios(t, e, scenario{}, []scenario{
+		start("redirect_uri not allow-listed", "redirect_uri="+url.QueryEscape("https://evil.example/done"), "invalid_redirect_uri"),
+		start("redirect_uri with userinfo", "redirect_uri="+url.QueryEscape("https://h5.acme.example@evil.example/done"), "invalid_redirect_uri"),
+		start("redirect_uri on another path", "redirect_uri="+url.QueryEscape("https://h5.acme.example/done/../../evil"), "invalid_redirect_uri"),
+		start("redirect_uri over http", "redirect_uri="+url.QueryEscape("http://h5.acme.example/done"), "invalid_redirect_uri"),
+		start("no redirect_uri", "", "invalid_redirect_uri"),
+		start("unknown scope", "scope=snsapi_login&redirect_uri="+url.QueryEscape(h5Page), "invalid_request"),
+		start("a mini-program's appid", "appid="+demoAppID+"&redirect_uri="+url.QueryEscape(h5Page), "invalid_request"),
+	})
+
+	// Each callback refusal is a sign-in of its own up to the callback.
+	cookie := func(c string) []string { return []string{"Cookie", "miniauth_oauth_state=" + c} }
+	query := func(f *oauthFlow, change func(q url.Values)) func(*env) string {
+		return func(e *env) string {
+			u, err := url.Parse(f.callback)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			q := u.Query()
+			change(q)
+			u.RawQuery = q.Encode()
+			return u.String()
 		}
 	}
-	callback := func(mutate func(cb *url.URL, cookie string) (string, string)) func() (int, string, string) {
-		return func() (int, string, string) {
-			cb, cookie := e.authorize("snsapi_base", "someone")
-			u, _ := url.Parse(cb)
-			target, c := mutate(u, cookie)
-			res, body := e.hop(target, "Cookie", "miniauth_oauth_state="+c)
-			return res.StatusCode, body, res.Header.Get("Location")
-		}
-	}
-	scenarios := []struct {
-		name   string
-		run    func() (int, string, string)
-		status int
-		want   string // in the body (errors) or the Location (redirects)
+	for _, c := range []struct {
+		name string
+		rows func(f *oauthFlow) []scenario
 	}{
-		{"redirect_uri not allow-listed", start("redirect_uri=" + url.QueryEscape("https://evil.example/done")), 400, "invalid_redirect_uri"},
-		{"redirect_uri with userinfo", start("redirect_uri=" + url.QueryEscape("https://h5.acme.example@evil.example/done")), 400, "invalid_redirect_uri"},
-		{"redirect_uri on another path", start("redirect_uri=" + url.QueryEscape("https://h5.acme.example/done/../../evil")), 400, "invalid_redirect_uri"},
-		{"redirect_uri over http", start("redirect_uri=" + url.QueryEscape("http://h5.acme.example/done")), 400, "invalid_redirect_uri"},
-		{"no redirect_uri", start(""), 400, "invalid_redirect_uri"},
-		{"unknown scope", start("scope=snsapi_login&redirect_uri=" + url.QueryEscape(h5Page)), 400, "invalid_request"},
-		{"a mini-program's appid", start("appid=" + demoAppID + "&redirect_uri=" + url.QueryEscape(h5Page)), 400, "invalid_request"},
-		{"no state cookie", callback(func(cb *url.URL, _ string) (string, string) { return cb.String(), "" }), 400, "invalid_state"},
-		{"another browser's state", callback(func(cb *url.URL, _ string) (string, string) { return cb.String(), usedCookie }), 400, "invalid_state"},
-		{"state used twice", callback(func(cb *url.URL, c string) (string, string) {
-			e.finish(cb.String(), c)
-			return cb.String(), c
-		}), 400, "invalid_state"},
-		{"user refused", callback(func(cb *url.URL, c string) (string, string) {
-			q := cb.Query()
-			q.Del("code")
-			cb.RawQuery = q.Encode()
-			return cb.String(), c
-		}), 302, h5Page + "?error=access_denied"},
-		{"code already used (40163)", callback(func(cb *url.URL, c string) (string, string) {
-			usedURL, _ := url.Parse(used)
-			q := cb.Query()
-			q.Set("code", usedURL.Query().Get("code"))
-			cb.RawQuery = q.Encode()
-			return cb.String(), c
-		}), 302, h5Page + "?error=invalid_code"},
-	}
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			e.t = t
-			before := e.state()
-			status, body, loc := sc.run()
-			if status != sc.status || !strings.Contains(body+loc, sc.want) {
-				t.Fatalf("%d %s %s, want %d with %q", status, body, loc, sc.status, sc.want)
-			}
-			if sc.status != 302 && !strings.Contains(sc.name, "twice") {
-				if after := e.state(); after != before {
-					t.Fatalf("a refused request changed %+v → %+v", before, after)
-				}
-			}
+		{"no state cookie", func(f *oauthFlow) []scenario {
+			return []scenario{f.back(scenario{header: cookie(""), status: 400, code: "invalid_state"})}
+		}},
+		{"another browser's state", func(f *oauthFlow) []scenario {
+			return []scenario{f.back(scenario{header: cookie(used.cookie), status: 400, code: "invalid_state"})}
+		}},
+		{"state used twice", func(f *oauthFlow) []scenario {
+			return []scenario{f.back(scenario{name: "the first callback", delta: state{1, 1, 1}}),
+				f.back(scenario{name: "the same callback again", status: 400, code: "invalid_state"})}
+		}},
+		{"user refused", func(f *oauthFlow) []scenario {
+			return []scenario{f.back(scenario{pathFn: query(f, func(q url.Values) { q.Del("code") }),
+				location: h5Page + "?error=access_denied"})}
+		}},
+		{"code already used (40163)", func(f *oauthFlow) []scenario {
+			return []scenario{f.back(scenario{pathFn: query(f, func(q url.Values) {
+				u, _ := url.Parse(used.callback)
+				q.Set("code", u.Query().Get("code"))
+			}), location: h5Page + "?error=invalid_code"})}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f, steps := oauthSteps(e, "snsapi_base", "someone")
+			runStory(t, e, scenario{}, append(steps, c.rows(f)...))
 		})
 	}
+	e.t = t
 }
 
 func TestWebOAuthUnderSignup(t *testing.T) {
 	e := withOfficialAccount(t)
 	e.settings(func(s *tenants.Settings) { s.Registration = tenants.RegistrationSignup })
-	back := e.finish(e.authorize("snsapi_userinfo", "newbie"))
-	frag, _ := url.ParseQuery(back.Fragment)
-	ticket := frag.Get("signup_ticket")
-	remember(ticket, "signup ticket")
-	if frag.Get("registered") != "false" || ticket == "" || frag.Get("session") != "" {
-		t.Fatalf("unknown web user under signup: %s", back)
-	}
-	if r := e.do("POST", "/t/acme/register", `{"signup_ticket":"`+ticket+`","phone_code":"`+e.phoneCode(demoAppID, "newbie")+`"}`); r.Status != 400 {
-		t.Fatalf("phone_code with an H5 ticket: %d %s", r.Status, r.Raw)
-	}
-	r := e.do("POST", "/t/acme/register", `{"signup_ticket":"`+ticket+`","nickname":"新手"}`, "Origin", "https://h5.acme.example")
-	if r.Status != 200 || r.Body["session"] == nil || r.Header.Get("Access-Control-Allow-Credentials") != "true" {
-		t.Fatalf("register from the H5 page: %d %v %s", r.Status, r.Header, r.Raw)
-	}
+	var ticket string
+	f, steps := oauthSteps(e, "snsapi_userinfo", "newbie")
+	runStory(t, e, scenario{}, append(steps,
+		f.back(scenario{name: "an unknown web user gets a signup ticket",
+			check: func(t *testing.T, r response) {
+				frag := oauthFragment(t, r)
+				ticket = frag.Get("signup_ticket")
+				remember(ticket, "signup ticket")
+				if frag.Get("registered") != "false" || ticket == "" || frag.Get("session") != "" {
+					t.Fatalf("unknown web user under signup: %s", r.locationURL())
+				}
+			}}),
+		scenario{name: "phone_code with an H5 ticket", path: "/t/acme/register", status: 400,
+			bodyFn: func(e *env) string {
+				return `{"signup_ticket":"` + ticket + `","phone_code":"` + e.phoneCode(demoAppID, "newbie") + `"}`
+			}},
+		scenario{name: "register from the H5 page", path: "/t/acme/register", header: []string{"Origin", "https://h5.acme.example"},
+			bodyFn: func(*env) string { return `{"signup_ticket":"` + ticket + `","nickname":"新手"}` },
+			status: 200, delta: state{1, 1, 1},
+			check: func(t *testing.T, r response) {
+				if r.str("session") == "" || r.Header.Get("Access-Control-Allow-Credentials") != "true" {
+					t.Fatalf("register from the H5 page: %v %s", r.Header, r.Raw)
+				}
+			}},
+	))
 }
 
 func TestCORS(t *testing.T) {
@@ -219,19 +310,8 @@ func TestCORS(t *testing.T) {
 		s.AllowedOrigins = []string{"https://h5.acme.example", "http://localhost:5173"}
 	})
 	token := e.login("alice")
-	preflight := func(origin string) *http.Response {
-		req, _ := http.NewRequest("OPTIONS", e.base+"/t/acme/me", nil)
-		req.Header.Set("Origin", origin)
-		req.Header.Set("Access-Control-Request-Method", "PATCH")
-		req.Header.Set("Access-Control-Request-Headers", "authorization, content-type")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return res
-	}
-	tests := []struct {
+	var rows []scenario
+	for _, tt := range []struct {
 		name, origin string
 		allowed      bool
 	}{
@@ -243,27 +323,42 @@ func TestCORS(t *testing.T) {
 		{"scheme differs", "http://h5.acme.example", false},
 		{"port differs", "https://h5.acme.example:8443", false},
 		{"null origin", "null", false},
+	} {
+		preflight := scenario{name: tt.name + ": preflight", method: "OPTIONS", raw: true, status: 404,
+			header: []string{"Origin", tt.origin, "Access-Control-Request-Method", "PATCH",
+				"Access-Control-Request-Headers", "authorization, content-type"},
+			check: func(t *testing.T, r response) {
+				if strings.Contains(r.Header.Get("Access-Control-Allow-Methods"), "PATCH") {
+					t.Fatalf("preflight of %q allowed: %v", tt.origin, r.Header)
+				}
+			}}
+		if tt.allowed {
+			preflight.status = 204
+			preflight.check = func(t *testing.T, r response) {
+				if !strings.Contains(r.Header.Get("Access-Control-Allow-Methods"), "PATCH") {
+					t.Fatalf("preflight: %v", r.Header)
+				}
+			}
+		}
+		rows = append(rows, scenario{name: tt.name, header: append(bearer(token), "Origin", tt.origin), status: 200,
+			check: func(t *testing.T, r response) {
+				got := r.Header.Get("Access-Control-Allow-Origin")
+				if tt.allowed != (got == tt.origin) || (got != "" && got != tt.origin) {
+					t.Fatalf("Allow-Origin %q for %q", got, tt.origin)
+				}
+				if tt.allowed && r.Header.Get("Access-Control-Allow-Credentials") != "true" {
+					t.Fatal("credentials not allowed")
+				}
+				if !strings.Contains(r.Header.Get("Vary"), "Origin") {
+					t.Fatal("no Vary: Origin")
+				}
+			}}, preflight)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := e.do("GET", "/t/acme/me", "", append(bearer(token), "Origin", tt.origin)...)
-			got := r.Header.Get("Access-Control-Allow-Origin")
-			if tt.allowed != (got == tt.origin) || (got != "" && got != tt.origin) || r.Status != 200 {
-				t.Fatalf("Allow-Origin %q for %q (status %d)", got, tt.origin, r.Status)
+	rows = append(rows, scenario{name: "no Origin (a mini-program)", header: bearer(token), status: 200,
+		check: func(t *testing.T, r response) {
+			if r.Header.Get("Access-Control-Allow-Origin") != "" {
+				t.Fatal("CORS headers without an Origin (a mini-program)")
 			}
-			if tt.allowed && r.Header.Get("Access-Control-Allow-Credentials") != "true" {
-				t.Fatal("credentials not allowed")
-			}
-			if !strings.Contains(r.Header.Get("Vary"), "Origin") {
-				t.Fatal("no Vary: Origin")
-			}
-			p := preflight(tt.origin)
-			if tt.allowed != (p.StatusCode == 204) || tt.allowed != strings.Contains(p.Header.Get("Access-Control-Allow-Methods"), "PATCH") {
-				t.Fatalf("preflight: %d %v", p.StatusCode, p.Header)
-			}
-		})
-	}
-	if r := e.do("GET", "/t/acme/me", "", bearer(token)...); r.Header.Get("Access-Control-Allow-Origin") != "" {
-		t.Fatal("CORS headers without an Origin (a mini-program)")
-	}
+		}})
+	runScenarios(t, e, scenario{method: "GET", path: "/t/acme/me"}, rows)
 }

@@ -13,22 +13,32 @@ import (
 // refuses under the error code the page is sent back with.
 func TestUsageCountsWebOAuth(t *testing.T) {
 	e := withOfficialAccount(t)
-	callback, cookie := e.authorize("snsapi_base", "ann")
-	if u := e.finish(callback, cookie); u.Fragment == "" {
-		t.Fatalf("no session in %s", u)
-	}
-	callback, cookie = e.authorize("snsapi_base", "bob")
-	bad, err := url.Parse(callback)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := bad.Query()
-	q.Set("code", "never-issued-0004")
-	bad.RawQuery = q.Encode()
-	refused := e.finish(bad.String(), cookie).Query().Get("error")
-	if refused == "" {
-		t.Fatal("a code WeChat never issued was not refused")
-	}
+	ann, steps := oauthSteps(e, "snsapi_base", "ann")
+	steps = append(steps, ann.back(scenario{name: "ann signs in", delta: state{1, 1, 1},
+		check: func(t *testing.T, r response) {
+			if oauthFragment(t, r).Get("session") == "" {
+				t.Fatalf("no session in %s", r.locationURL())
+			}
+		}}))
+	var refused string
+	bob, more := oauthSteps(e, "snsapi_base", "bob")
+	steps = append(append(steps, more...), bob.back(scenario{name: "a code WeChat never issued", location: h5Page + "?error=",
+		pathFn: func(e *env) string {
+			bad, err := url.Parse(bob.callback)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			q := bad.Query()
+			q.Set("code", "never-issued-0004")
+			bad.RawQuery = q.Encode()
+			return bad.String()
+		},
+		check: func(t *testing.T, r response) {
+			if refused = r.locationURL().Query().Get("error"); refused == "" {
+				t.Fatal("a code WeChat never issued was not refused")
+			}
+		}}))
+	runStory(t, e, scenario{}, steps)
 
 	counter := stats.NewCounter(e.rdb, e.prefix)
 	counter.SetClock(e.clock.Now)
@@ -58,12 +68,13 @@ func TestUsageCountsWebOAuth(t *testing.T) {
 // the app is answered with.
 func TestUsageCountsWeChatApp(t *testing.T) {
 	e := withOpenApps(t)
-	e.appLogin("ann")
-	e.appLogin("ann")
-	r := e.do("POST", "/t/acme/login/wechat-app", `{"code":"never-issued-0005"}`)
-	if r.Status < 400 {
-		t.Fatalf("a code WeChat never issued: %d %s", r.Status, r.Raw)
-	}
+	var refused string
+	runScenarios(t, e, scenario{path: "/t/acme/login/wechat-app"}, []scenario{
+		{name: "ann is new", bodyFn: appBody("ann"), status: 200, delta: state{1, 1, 1}},
+		{name: "ann again", bodyFn: appBody("ann"), status: 200, delta: state{0, 0, 1}},
+		{name: "a code WeChat never issued", body: `{"code":"never-issued-0005"}`, status: 401, code: "invalid_code",
+			check: func(t *testing.T, r response) { refused = r.errCode() }},
+	})
 	counter := stats.NewCounter(e.rdb, e.prefix)
 	counter.SetClock(e.clock.Now)
 	u, err := stats.NewStore(e.db, counter).Tenant(context.Background(), e.tenant.ID, stats.Query{Way: stats.WayApp})
@@ -75,8 +86,8 @@ func TestUsageCountsWeChatApp(t *testing.T) {
 		t.Fatalf("the app today: %d logins, %d new users, %d failed, DAU %d; want 2, 1, 1, 1",
 			u.Logins[last], u.NewUsers[last], u.Failed[last], u.DAU[last])
 	}
-	if len(u.FailedByCause) != 1 || u.FailedByCause[0].Cause != r.errCode() {
-		t.Fatalf("failed by cause %v, want the answer's %s", u.FailedByCause, r.errCode())
+	if len(u.FailedByCause) != 1 || u.FailedByCause[0].Cause != refused {
+		t.Fatalf("failed by cause %v, want the answer's %s", u.FailedByCause, refused)
 	}
 	var appID int64
 	if err := e.db.Get(&appID, `SELECT id FROM apps WHERE appid = ?`, mobileAppID); err != nil {

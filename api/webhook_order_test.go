@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -63,22 +62,36 @@ func newOrderReceiver(t *testing.T, hold time.Duration) *orderReceiver {
 func TestWebhookOrderForNewUser(t *testing.T) {
 	for _, c := range []struct {
 		name string
-		join func(e *env) // makes a new user of acme
+		join func(e *env) []scenario // the rows that make a new user of acme
 	}{
-		{"login (auto policy)", func(e *env) { e.loginFull("nora") }},
-		{"sign-up (signup policy)", func(e *env) {
-			e.settings(func(s *tenants.Settings) { s.Registration = tenants.RegistrationSignup })
-			r := e.loginBody(`{"code":"` + e.code("nora") + `"}`)
-			ticket, _ := r.Body["signup_ticket"].(string)
-			if r := e.do("POST", "/t/acme/register", `{"signup_ticket":"`+ticket+`"}`); r.Status != 200 {
-				t.Fatalf("register: %d %s", r.Status, r.Raw)
+		{"login (auto policy)", func(e *env) []scenario {
+			return []scenario{{name: "login", path: "/t/acme/login", bodyFn: func(e *env) string { return `{"code":"` + e.code("nora") + `"}` },
+				status: 200, delta: state{1, 1, 1}}}
+		}},
+		{"sign-up (signup policy)", func(e *env) []scenario {
+			var ticket string
+			return []scenario{
+				{name: "login", path: "/t/acme/login", status: 200,
+					before: func(e *env) {
+						e.settings(func(s *tenants.Settings) { s.Registration = tenants.RegistrationSignup })
+					},
+					bodyFn: func(e *env) string { return `{"code":"` + e.code("nora") + `"}` },
+					check: func(t *testing.T, r response) {
+						ticket = r.str("signup_ticket")
+						remember(ticket, "signup ticket")
+					}},
+				{name: "register", path: "/t/acme/register", bodyFn: func(*env) string { return `{"signup_ticket":"` + ticket + `"}` },
+					status: 200, delta: state{1, 1, 1}},
 			}
 		}},
-		{"web OAuth", func(e *env) {
-			back := e.finish(e.authorize("snsapi_base", "nora"))
-			if frag, _ := url.ParseQuery(back.Fragment); frag.Get("is_new") != "true" {
-				t.Fatalf("web OAuth made no new user: %s", back)
-			}
+		{"web OAuth", func(e *env) []scenario {
+			f, steps := oauthSteps(e, "snsapi_base", "nora")
+			return append(steps, f.back(scenario{name: "callback", delta: state{1, 1, 1},
+				check: func(t *testing.T, r response) {
+					if oauthFragment(t, r).Get("is_new") != "true" {
+						t.Fatalf("web OAuth made no new user: %s", r.locationURL())
+					}
+				}}))
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -90,7 +103,7 @@ func TestWebhookOrderForNewUser(t *testing.T) {
 				t.Fatal(err)
 			}
 			remember(secret, "webhook secret")
-			c.join(e)
+			runStory(t, e, scenario{}, c.join(e))
 			if _, err := e.hooks.DeliverDue(context.Background()); err != nil {
 				t.Fatal(err)
 			}
