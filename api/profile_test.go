@@ -138,7 +138,7 @@ func TestNicknameCheck(t *testing.T) {
 		{name: "pass", body: nickname("小明"), status: 200, check: after("小明", 1, 0)},
 		{name: "unchanged nickname is not checked again", body: nickname("小明"), status: 200, check: after("小明", 0, 0)},
 		{name: "risky (§4.2 errcode 0, result.suggest risky)", body: nickname("我是坏词"), status: 422, code: "nickname_rejected", check: after("小明", 1, 0)},
-		{name: "review is accepted and audited", body: nickname("有点可疑"), status: 200, check: after("有点可疑", 1, 1)},
+		{name: "review is accepted and audited", body: nickname("有点可疑"), status: 200, audit: []string{"user.nickname_review"}, check: after("有点可疑", 1, 1)},
 		{name: "WeChat busy (-1 twice), fail open", before: func(e *env) { e.wx.SetFaults(wechattest.Faults{SystemErrors: 2}) },
 			body: nickname("小红"), status: 200, check: after("小红", 2, 1)},
 		settings("fail closed", `{"nickname_check_fail_open":false}`),
