@@ -9,44 +9,52 @@ import (
 // nothing, and POST /token gives an access token when one is needed.
 func TestAccessTokenOnLoginSetting(t *testing.T) {
 	e := newAdminEnv(t)
-	own := e.callers[own]
-
-	r := e.as(own, "GET", "/admin/api/tenants/acme", "")
-	if r.at("tenant", "settings", "access_token_on_login") != true {
-		t.Fatalf("a new tenant's settings: %s; want access_token_on_login true", r.Raw)
-	}
-	r = e.do("POST", "/t/acme/login", `{"code":"`+e.code("alice")+`"}`)
-	if r.Status != 200 || r.str("access_token") == "" || r.Body["access_token_expires_in"] == nil {
-		t.Fatalf("login with the default settings: %d %s; want an access token", r.Status, r.Raw)
-	}
-
-	if r := e.as(own, "PATCH", "/admin/api/tenants/acme", `{"settings":{"access_token_on_login":false}}`); r.Status != 200 {
-		t.Fatalf("PATCH: %d %s", r.Status, r.Raw)
-	}
-	r = e.as(own, "GET", "/admin/api/tenants/acme", "")
-	if r.at("tenant", "settings", "access_token_on_login") != false {
-		t.Fatalf("settings after the PATCH: %s", r.Raw)
-	}
-	for _, user := range []string{"alice", "bob"} { // returning, new
-		r := e.do("POST", "/t/acme/login", `{"code":"`+e.code(user)+`"}`)
-		if r.Status != 200 || r.str("session") == "" {
-			t.Fatalf("login %s: %d %s", user, r.Status, r.Raw)
-		}
-		if _, ok := r.Body["access_token"]; ok {
-			t.Fatalf("login %s with access_token_on_login off: %s; want no access token", user, r.Raw)
-		}
-		tok := e.do("POST", "/t/acme/token", "", bearer(r.str("session"))...)
-		if tok.Status != 200 || tok.str("access_token") == "" {
-			t.Fatalf("POST /token: %d %s", tok.Status, tok.Raw)
+	const tenant = "/admin/api/tenants/acme"
+	setting := func(want bool) func(t *testing.T, r response) {
+		return func(t *testing.T, r response) {
+			if r.at("tenant", "settings", "access_token_on_login") != want {
+				t.Fatalf("settings: %s; want access_token_on_login %v", r.Raw, want)
+			}
 		}
 	}
-
-	// A setting of the wrong type changes nothing.
-	if r := e.as(own, "PATCH", "/admin/api/tenants/acme", `{"settings":{"access_token_on_login":"yes"}}`); r.Status != 400 {
-		t.Fatalf("PATCH with a string: %d %s; want 400", r.Status, r.Raw)
+	login := func(user string, d state, session *string) scenario {
+		return scenario{name: "login " + user, method: "POST", path: "/t/acme/login", header: []string{},
+			bodyFn: func(e *env) string { return `{"code":"` + e.code(user) + `"}` }, status: 200, delta: d,
+			check: func(t *testing.T, r response) {
+				if *session = r.str("session"); *session == "" {
+					t.Fatalf("login %s: %s", user, r.Raw)
+				}
+				if _, ok := r.Body["access_token"]; ok {
+					t.Fatalf("login %s with access_token_on_login off: %s; want no access token", user, r.Raw)
+				}
+			}}
 	}
-	r = e.as(own, "GET", "/admin/api/tenants/acme", "")
-	if r.at("tenant", "settings", "access_token_on_login") != false {
-		t.Fatalf("settings after a refused PATCH: %s", r.Raw)
+	token := func(user string, session *string) scenario {
+		return scenario{name: "POST /token for " + user, method: "POST", path: "/t/acme/token", headerFn: func(*env) []string { return bearer(*session) },
+			status: 200, check: func(t *testing.T, r response) {
+				if r.str("access_token") == "" {
+					t.Fatalf("POST /token: %s", r.Raw)
+				}
+			}}
 	}
+	var alice, bob string
+	runStory(t, e.env, scenario{method: "GET", path: tenant, header: adminHeader(e.callers[own])}, []scenario{
+		{name: "a new tenant's settings", status: 200, check: setting(true)},
+		{name: "login with the default settings", method: "POST", path: "/t/acme/login", header: []string{},
+			bodyFn: func(e *env) string { return `{"code":"` + e.code("alice") + `"}` }, status: 200, delta: state{1, 1, 1},
+			check: func(t *testing.T, r response) {
+				if r.str("access_token") == "" || r.Body["access_token_expires_in"] == nil {
+					t.Fatalf("login with the default settings: %s; want an access token", r.Raw)
+				}
+			}},
+		{name: "turn it off", method: "PATCH", body: `{"settings":{"access_token_on_login":false}}`, status: 200, audit: []string{"tenant.updated"}},
+		{name: "settings after the PATCH", status: 200, check: setting(false)},
+		login("alice", state{0, 0, 1}, &alice), // returning
+		token("alice", &alice),
+		login("bob", state{1, 1, 1}, &bob), // new
+		token("bob", &bob),
+		// A setting of the wrong type changes nothing.
+		{name: "PATCH with a string", method: "PATCH", body: `{"settings":{"access_token_on_login":"yes"}}`, status: 400},
+		{name: "settings after a refused PATCH", status: 200, check: setting(false)},
+	})
 }

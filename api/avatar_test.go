@@ -12,16 +12,21 @@ import (
 	"testing"
 )
 
-// upload posts data as wx.uploadFile does: multipart/form-data, the file
-// in field (normally "file").
-func (e *env) upload(token, field, filename string, data []byte) response {
-	e.t.Helper()
+// avatarForm is data as wx.uploadFile posts it: a multipart/form-data
+// body with the file in field (normally "file"), and its Content-Type.
+func avatarForm(field, filename string, data []byte) (body, ctype string) {
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
 	fw, _ := mw.CreateFormFile(field, filename)
 	fw.Write(data)
 	mw.Close()
-	return e.do("POST", "/t/acme/me/avatar", b.String(), "Content-Type", mw.FormDataContentType(), "Authorization", "Bearer "+token)
+	return b.String(), mw.FormDataContentType()
+}
+
+// upload is the row that posts data as avatarForm builds it.
+func upload(name, field, filename string, data []byte) scenario {
+	body, ctype := avatarForm(field, filename, data)
+	return scenario{name: name, path: "/t/acme/me/avatar", body: body, ctype: ctype}
 }
 
 // fetch is a GET whose answer need not be JSON.
@@ -69,7 +74,12 @@ func TestAvatarUpload(t *testing.T) {
 	e := newEnv(t)
 	token := e.login("alice")
 	big := append(pngImage(t), make([]byte, 1<<20)...)
-	scenarios := []struct {
+	avatarURL := func() string {
+		var u string
+		e.db.Get(&u, "SELECT avatar_url FROM users")
+		return u
+	}
+	for _, sc := range []struct {
 		name     string
 		field    string
 		filename string
@@ -88,25 +98,20 @@ func TestAvatarUpload(t *testing.T) {
 		{"wrong field", "avatar", "a.png", pngImage(t), 400, "invalid_request", ""},
 		{"just over 1 MiB", "file", "a.png", big, 413, "request_too_large", ""},
 		{"far over 1 MiB (cut off before parsing)", "file", "a.png", append(big, make([]byte, 1<<19)...), 413, "request_too_large", ""},
-	}
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			e.t = t
-			var before string
-			e.db.Get(&before, "SELECT avatar_url FROM users")
-			r := e.upload(token, sc.field, sc.filename, sc.data)
-			if r.Status != sc.status || r.errCode() != sc.code {
-				t.Fatalf("%d %q, want %d %q: %.300s", r.Status, r.errCode(), sc.status, sc.code, r.Raw)
-			}
-			var after string
-			e.db.Get(&after, "SELECT avatar_url FROM users")
+	} {
+		var before, url, etag string
+		row := upload("upload", sc.field, sc.filename, sc.data)
+		row.status, row.code = sc.status, sc.code
+		row.before = func(e *env) { before = avatarURL() }
+		row.check = func(t *testing.T, r response) {
+			after := avatarURL()
 			if sc.status != 200 {
 				if after != before {
 					t.Fatalf("a refused upload changed avatar_url %q → %q", before, after)
 				}
 				return
 			}
-			url := r.str("user", "avatar_url")
+			url = r.str("user", "avatar_url")
 			prefix := e.base + "/t/acme/avatars/av_"
 			if url != after || !strings.HasPrefix(url, prefix) || len(url) < len(prefix)+20 {
 				t.Fatalf("avatar_url %q (MySQL %q), want a random one under %s", url, after, prefix)
@@ -114,32 +119,43 @@ func TestAvatarUpload(t *testing.T) {
 			if n := e.count("SELECT COUNT(*) FROM avatars"); n != 1 {
 				t.Fatalf("%d avatars stored: old ones are pruned", n)
 			}
-			res, body := e.fetch(strings.TrimPrefix(url, e.base))
-			if res.StatusCode != 200 || !bytes.Equal(body, sc.data) || res.Header.Get("Content-Type") != sc.ctype ||
-				res.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" ||
-				res.Header.Get("X-Content-Type-Options") != "nosniff" || res.Header.Get("ETag") == "" {
-				t.Fatalf("GET %s: %d %v", url, res.StatusCode, res.Header)
-			}
-			again, body := e.fetch(strings.TrimPrefix(url, e.base), "If-None-Match", res.Header.Get("ETag"))
-			if again.StatusCode != 304 || len(body) != 0 {
-				t.Fatalf("If-None-Match: %d, %d bytes", again.StatusCode, len(body))
-			}
-			if me := e.do("GET", "/t/acme/me", "", bearer(token)...); me.obj("user")["avatar_url"] != url {
-				t.Fatalf("/me: %s", me.Raw)
-			}
-		})
+		}
+		steps := []scenario{row}
+		if sc.status == 200 {
+			served := func(*env) string { return strings.TrimPrefix(url, e.base) }
+			steps = append(steps,
+				scenario{name: "served", method: "GET", pathFn: served, header: []string{}, raw: true, status: 200,
+					check: func(t *testing.T, r response) {
+						if r.Raw != string(sc.data) || r.Header.Get("Content-Type") != sc.ctype ||
+							r.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" ||
+							r.Header.Get("X-Content-Type-Options") != "nosniff" || r.Header.Get("ETag") == "" {
+							t.Fatalf("GET %s: %d bytes, %v", url, len(r.Raw), r.Header)
+						}
+						etag = r.Header.Get("ETag")
+					}},
+				scenario{name: "If-None-Match", method: "GET", pathFn: served, headerFn: func(*env) []string { return []string{"If-None-Match", etag} },
+					raw: true, status: 304, check: func(t *testing.T, r response) {
+						if len(r.Raw) != 0 {
+							t.Fatalf("If-None-Match: %d bytes", len(r.Raw))
+						}
+					}},
+				scenario{name: "the profile", method: "GET", path: "/t/acme/me", status: 200, check: func(t *testing.T, r response) {
+					if r.obj("user")["avatar_url"] != url {
+						t.Fatalf("/me: %s", r.Raw)
+					}
+				}})
+		}
+		t.Run(sc.name, func(t *testing.T) { runStory(t, e, scenario{header: bearer(token)}, steps) })
 	}
 	e.t = t
-	if r := e.upload("", "file", "a.png", pngImage(t)); r.Status != 401 {
-		t.Fatalf("no session: %d", r.Status)
-	}
-	// The avatar route's limit is its own: other routes keep 64 KiB.
-	if r := e.do("PATCH", "/t/acme/me", `{"nickname":"`+strings.Repeat("a", 70_000)+`"}`, bearer(token)...); r.Status != 413 {
-		t.Fatalf("PATCH /me with 70 KB: %d", r.Status)
-	}
-	if r := e.do("POST", "/t/acme/me/decrypt", `{"iv":"`+strings.Repeat("a", 200_000)+`"}`, bearer(token)...); r.Status != 413 {
-		t.Fatalf("decrypt with 200 KB: %d", r.Status)
-	}
+	noSession := upload("no session", "file", "a.png", pngImage(t))
+	noSession.header, noSession.status = bearer(""), 401
+	runScenarios(t, e, scenario{header: bearer(token)}, []scenario{
+		noSession,
+		// The avatar route's limit is its own: other routes keep 64 KiB.
+		{name: "PATCH /me with 70 KB", method: "PATCH", path: "/t/acme/me", body: `{"nickname":"` + strings.Repeat("a", 70_000) + `"}`, status: 413},
+		{name: "decrypt with 200 KB", path: "/t/acme/me/decrypt", body: `{"iv":"` + strings.Repeat("a", 200_000) + `"}`, status: 413},
+	})
 }
 
 // TestAvatarScope: avatar URLs are random and scoped by tenant; an old
@@ -148,34 +164,32 @@ func TestAvatarScope(t *testing.T) {
 	a := newAdminEnv(t)
 	e := a.env
 	token := e.login("alice")
-	first := e.upload(token, "file", "a.png", pngImage(t)).str("user", "avatar_url")
-	r := e.upload(token, "file", "b.jpg", jpegImage(t))
-	u := r.obj("user")
-	second := get[string](t, u, "avatar_url")
-	id := second[strings.LastIndex(second, "/")+1:]
-	if first == second {
-		t.Fatal("two uploads share a URL")
+	var first, second, id, userID string
+	one, two := upload("first upload", "file", "a.png", pngImage(t)), upload("second upload", "file", "b.jpg", jpegImage(t))
+	one.status, two.status = 200, 200
+	one.check = func(t *testing.T, r response) { first = r.str("user", "avatar_url") }
+	two.check = func(t *testing.T, r response) {
+		second, userID = r.str("user", "avatar_url"), r.str("user", "id")
+		id = second[strings.LastIndex(second, "/")+1:]
+		if first == second {
+			t.Fatal("two uploads share a URL")
+		}
 	}
-	for _, sc := range []struct {
-		name, path string
-		status     int
-	}{
-		{"current", "/t/acme/avatars/" + id, 200},
-		{"replaced one is pruned", strings.TrimPrefix(first, e.base), 404},
-		{"another tenant's path", "/t/globex/avatars/" + id, 404},
-		{"guessed id", "/t/acme/avatars/av_00000000000000000000000000", 404},
-	} {
-		t.Run(sc.name, func(t *testing.T) {
-			if res, _ := e.fetch(sc.path); res.StatusCode != sc.status {
-				t.Fatalf("GET %s: %d, want %d", sc.path, res.StatusCode, sc.status)
-			}
-		})
-	}
-	e.t = t
-	if r := a.as(a.callers[own], "DELETE", "/admin/api/tenants/acme/users/"+get[string](t, u, "id"), ""); r.Status != 204 {
-		t.Fatalf("delete: %d %s", r.Status, r.Raw)
-	}
-	if res, _ := e.fetch("/t/acme/avatars/" + id); res.StatusCode != 404 || e.count("SELECT COUNT(*) FROM avatars") != 0 {
-		t.Fatalf("the deleted user's avatar: %d, %d rows", res.StatusCode, e.count("SELECT COUNT(*) FROM avatars"))
-	}
+	runStory(t, e, scenario{header: bearer(token)}, []scenario{one, two})
+	runScenarios(t, e, scenario{method: "GET", header: []string{}, raw: true}, []scenario{
+		{name: "current", pathFn: func(*env) string { return "/t/acme/avatars/" + id }, status: 200},
+		{name: "replaced one is pruned", pathFn: func(*env) string { return strings.TrimPrefix(first, e.base) }, status: 404},
+		{name: "another tenant's path", pathFn: func(*env) string { return "/t/globex/avatars/" + id }, status: 404},
+		{name: "guessed id", path: "/t/acme/avatars/av_00000000000000000000000000", status: 404},
+	})
+	runStory(t, e, scenario{}, []scenario{
+		{name: "delete the user", method: "DELETE", pathFn: func(*env) string { return "/admin/api/tenants/acme/users/" + userID },
+			header: adminHeader(a.callers[own]), status: 204, delta: state{-1, -1, -1}, audit: []string{"user.deleted"}},
+		{name: "the deleted user's avatar", method: "GET", pathFn: func(*env) string { return "/t/acme/avatars/" + id }, raw: true, status: 404,
+			check: func(t *testing.T, r response) {
+				if n := e.count("SELECT COUNT(*) FROM avatars"); n != 0 {
+					t.Fatalf("%d avatar rows after the delete", n)
+				}
+			}},
+	})
 }

@@ -32,9 +32,6 @@ func (e *env) openData(user string, signed bool) string {
 func TestDecrypt(t *testing.T) {
 	e := newEnv(t)
 	alice := e.login("alice")
-	if r := e.do("PATCH", "/t/acme/me", `{"nickname":"爱丽丝","avatar_url":"https://cdn.acme.example/alice.png"}`, bearer(alice)...); r.Status != 200 {
-		t.Fatalf("profile: %d %s", r.Status, r.Raw)
-	}
 	key := e.wx.SessionKey(demoAppID, "alice")
 	sealed := func(plain string) string {
 		d := wechattest.Encrypt(key, []byte(plain))
@@ -59,7 +56,10 @@ func TestDecrypt(t *testing.T) {
 	}
 
 	// Every row changes no user, identity or session (the runner's delta).
+	// The first gives alice the profile the others must leave alone.
 	rows := []scenario{
+		{name: "set the profile", method: "PATCH", path: "/t/acme/me",
+			body: `{"nickname":"爱丽丝","avatar_url":"https://cdn.acme.example/alice.png"}`, status: 200},
 		{name: "user info is anonymous now (§5.2) and overwrites nothing", body: good, status: 200, check: func(t *testing.T, r response) {
 			data := r.obj("data")
 			if data["openId"] != e.wx.OpenID(demoAppID, "alice") || data["nickName"] != "微信用户" || data["is_demote"] != true {
@@ -119,54 +119,47 @@ func TestDecryptFillsOnlyAnEmptyProfile(t *testing.T) {
 	carol := e.login("carol")
 	key := e.wx.SessionKey(demoAppID, "carol")
 	open := e.wx.OpenID(demoAppID, "carol")
-	decrypt := func(profile string) map[string]any {
-		t.Helper()
+	sealed := func(profile string) string {
 		d := wechattest.Encrypt(key, []byte(`{"openId":"`+open+`",`+profile+`"watermark":{"appid":"`+demoAppID+`","timestamp":1}}`))
-		r := e.do("POST", "/t/acme/me/decrypt", `{"encrypted_data":"`+d.EncryptedData+`","iv":"`+d.IV+`"}`, bearer(carol)...)
-		if r.Status != 200 {
-			t.Fatalf("decrypt: %d %s", r.Status, r.Raw)
+		return `{"encrypted_data":"` + d.EncryptedData + `","iv":"` + d.IV + `"}`
+	}
+	// profile is the check that the answer's user has nickname and avatar.
+	profile := func(nickname, avatar string) func(t *testing.T, r response) {
+		return func(t *testing.T, r response) {
+			if u := r.obj("user"); u["nickname"] != nickname || u["avatar_url"] != avatar {
+				t.Fatalf("user %v, want nickname %q and avatar %q", u, nickname, avatar)
+			}
 		}
-		return r.obj("user")
 	}
-	if u := decrypt(`"nickName":"微信用户","avatarUrl":"` + wechattest.AnonymousAvatarURL + `",`); u["nickname"] != "" || u["avatar_url"] != "" {
-		t.Fatalf("filled with the anonymous placeholders: %v", u)
-	}
-	if u := decrypt(`"nickName":"真名","avatarUrl":"https://cdn.example/c.png","is_demote":true,`); u["nickname"] != "" {
-		t.Fatalf("filled from demoted data: %v", u)
-	}
-	if u := decrypt(`"nickName":"卡萝","avatarUrl":"http://insecure.example/c.png",`); u["nickname"] != "卡萝" || u["avatar_url"] != "" {
-		t.Fatalf("empty profile, real nickname, http avatar: %v", u)
-	}
-	if u := decrypt(`"nickName":"别人","avatarUrl":"https://cdn.example/c.png",`); u["nickname"] != "卡萝" || u["avatar_url"] != "https://cdn.example/c.png" {
-		t.Fatalf("a set nickname was overwritten, or the empty avatar not filled: %v", u)
-	}
+	runStory(t, e, scenario{path: "/t/acme/me/decrypt", header: bearer(carol)}, []scenario{
+		{name: "the anonymous placeholders fill nothing",
+			body: sealed(`"nickName":"微信用户","avatarUrl":"` + wechattest.AnonymousAvatarURL + `",`), status: 200, check: profile("", "")},
+		{name: "demoted data fills nothing",
+			body: sealed(`"nickName":"真名","avatarUrl":"https://cdn.example/c.png","is_demote":true,`), status: 200, check: profile("", "")},
+		{name: "empty profile, real nickname, http avatar: the nickname only",
+			body: sealed(`"nickName":"卡萝","avatarUrl":"http://insecure.example/c.png",`), status: 200, check: profile("卡萝", "")},
+		{name: "a set nickname is kept, the empty avatar filled",
+			body: sealed(`"nickName":"别人","avatarUrl":"https://cdn.example/c.png",`), status: 200, check: profile("卡萝", "https://cdn.example/c.png")},
+	})
 }
 
 func TestSessionKeyCheck(t *testing.T) {
 	e := newEnv(t)
 	alice := e.login("alice")
-	valid := func() any {
-		r := e.do("GET", "/t/acme/me/session-key", "", bearer(alice)...)
-		if r.Status != 200 {
-			t.Fatalf("session-key: %d %s", r.Status, r.Raw)
+	valid := func(want bool) func(t *testing.T, r response) {
+		return func(t *testing.T, r response) {
+			if v := r.at("valid"); v != want {
+				t.Fatalf("valid = %v, want %v: %s", v, want, r.Raw)
+			}
 		}
-		return r.Body["valid"]
 	}
-	if v := valid(); v != true {
-		t.Fatalf("fresh session: valid = %v", v)
-	}
-	e.wx.ExpireSessionKey(demoAppID, "alice")
-	if v := valid(); v != false {
-		t.Fatalf("expired key: valid = %v", v)
-	}
-	e.wx.SetFaults(wechattest.Faults{SystemErrors: 2})
-	if r := e.do("GET", "/t/acme/me/session-key", "", bearer(alice)...); r.Status != 502 || r.errCode() != "wechat_unavailable" {
-		t.Fatalf("WeChat busy: %d %s", r.Status, r.Raw)
-	}
-	e.wx.SetFaults(wechattest.Faults{})
-	if r := e.do("GET", "/t/acme/me/session-key", ""); r.Status != 401 {
-		t.Fatalf("no session: %d", r.Status)
-	}
+	runScenarios(t, e, scenario{method: "GET", path: "/t/acme/me/session-key", header: bearer(alice)}, []scenario{
+		{name: "fresh session", status: 200, check: valid(true)},
+		{name: "expired key", before: func(e *env) { e.wx.ExpireSessionKey(demoAppID, "alice") }, status: 200, check: valid(false)},
+		{name: "WeChat busy", before: func(e *env) { e.wx.SetFaults(wechattest.Faults{SystemErrors: 2}) },
+			cleanup: func(e *env) { e.wx.SetFaults(wechattest.Faults{}) }, status: 502, code: "wechat_unavailable"},
+		{name: "no session", header: []string{}, status: 401},
+	})
 }
 
 // TestDecryptNeverMerges: a unionId in decrypted data, even a genuine one,
@@ -184,18 +177,19 @@ func TestDecryptNeverMerges(t *testing.T) {
 	e.loginBody(`{"code":"` + code + `","appid":"` + otherAppID + `"}`)
 	newer := e.login("kai")                         // first app, not bound: a second user
 	e.wx.AddApp(demoAppID, demoSecret, "acme-open") // now bound: user info carries the unionId
-	before := e.state()
-	r := e.do("POST", "/t/acme/me/decrypt", e.openData("kai", false), bearer(newer)...)
-	if r.Status != 200 || r.Body["session"] != nil || r.obj("data")["unionId"] == nil {
-		t.Fatalf("decrypt: %d %s", r.Status, r.Raw)
-	}
-	if after := e.state(); after != before || e.count("SELECT COUNT(*) FROM user_merges") != 0 ||
-		e.count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.merged'") != 0 {
-		t.Fatalf("decrypt merged: %+v → %+v", before, after)
-	}
-	if me := e.do("GET", "/t/acme/me", "", bearer(newer)...); me.Status != 200 {
-		t.Fatalf("the session ended: %d", me.Status)
-	}
+	// The runner's delta (none) says no user, identity or session changed.
+	runStory(t, e, scenario{header: bearer(newer)}, []scenario{
+		{name: "decrypt a genuine unionId", path: "/t/acme/me/decrypt", body: e.openData("kai", false), status: 200,
+			audit: []string{}, check: func(t *testing.T, r response) {
+				if r.Body["session"] != nil || r.obj("data")["unionId"] == nil {
+					t.Fatalf("decrypt: %s", r.Raw)
+				}
+				if e.count("SELECT COUNT(*) FROM user_merges") != 0 || e.count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.merged'") != 0 {
+					t.Fatal("decrypt merged")
+				}
+			}},
+		{name: "the session still works", method: "GET", path: "/t/acme/me", status: 200},
+	})
 }
 
 // TestDecryptForgedUnionID is the attack: CBC lets whoever holds the
@@ -237,21 +231,27 @@ func TestDecryptForgedUnionID(t *testing.T) {
 	e.users.Invalidate(ctx, e.tenant.ID, victimID)
 
 	body, _ := json.Marshal(map[string]string{"encrypted_data": d.EncryptedData, "iv": base64.StdEncoding.EncodeToString(iv)})
-	before := e.state()
-	r := e.do("POST", "/t/acme/me/decrypt", string(body), bearer(attacker)...)
-	if r.Status != 200 || r.obj("data")["unionId"] != forgedUnionID {
-		t.Fatalf("the forgery did not decrypt as built: %d %s", r.Status, r.Raw)
-	}
-	if r.Body["session"] != nil {
-		t.Fatalf("the attacker got a session: %s", r.Raw)
-	}
-	if after := e.state(); after != before || e.count("SELECT COUNT(*) FROM user_merges") != 0 ||
-		e.count("SELECT COUNT(*) FROM users WHERE unionid IS NOT NULL") != 1 {
-		t.Fatalf("the forged unionId changed something: %+v → %+v", before, after)
-	}
-	me := e.do("GET", "/t/acme/me", "", bearer(attacker)...)
-	vm := e.do("GET", "/t/acme/me", "", bearer(victim)...)
-	if me.Status != 200 || vm.Status != 200 || me.obj("user")["id"] == vm.obj("user")["id"] {
-		t.Fatalf("attacker %d %s, victim %d %s", me.Status, me.Raw, vm.Status, vm.Raw)
-	}
+	var attackerID string
+	// The runner's delta (none) says no user, identity or session changed.
+	runStory(t, e, scenario{method: "GET", path: "/t/acme/me"}, []scenario{
+		{name: "the forgery decrypts as built, and changes nothing", method: "POST", path: "/t/acme/me/decrypt", header: bearer(attacker),
+			body: string(body), status: 200, check: func(t *testing.T, r response) {
+				if r.obj("data")["unionId"] != forgedUnionID {
+					t.Fatalf("the forgery did not decrypt as built: %s", r.Raw)
+				}
+				if r.Body["session"] != nil {
+					t.Fatalf("the attacker got a session: %s", r.Raw)
+				}
+				if e.count("SELECT COUNT(*) FROM user_merges") != 0 || e.count("SELECT COUNT(*) FROM users WHERE unionid IS NOT NULL") != 1 {
+					t.Fatal("the forged unionId merged or moved a unionid")
+				}
+			}},
+		{name: "the attacker is still itself", header: bearer(attacker), status: 200,
+			check: func(t *testing.T, r response) { attackerID = r.str("user", "id") }},
+		{name: "the victim is still another user", header: bearer(victim), status: 200, check: func(t *testing.T, r response) {
+			if r.str("user", "id") == attackerID {
+				t.Fatalf("the victim's /me is the attacker's: %s", r.Raw)
+			}
+		}},
+	})
 }

@@ -59,6 +59,7 @@ func TestIdentities(t *testing.T) {
 	}
 	app := func(user string) func(e *env) string { return func(e *env) string { return e.appCode(user) } }
 	mp := func(user string) func(e *env) string { return func(e *env) string { return e.code(user) } }
+	var usedCode string
 
 	rows := []scenario{
 		{name: "the mini-program only", method: "GET", status: 200, check: func(t *testing.T, r response) {
@@ -70,18 +71,16 @@ func TestIdentities(t *testing.T) {
 		}},
 		{name: "no session", method: "GET", header: []string{}, status: 401, code: "invalid_session"},
 		{name: "link the app", bodyFn: link("mobileapp", app("hong")), status: 200, delta: state{0, 1, 0},
-			check: wantKinds("miniprogram", "mobileapp")},
+			audit: []string{"user.identity_linked"}, check: wantKinds("miniprogram", "mobileapp")},
 		{name: "link the app again: no change", bodyFn: link("mobileapp", app("hong")), status: 200,
-			check: wantKinds("miniprogram", "mobileapp")},
+			audit: []string{}, check: wantKinds("miniprogram", "mobileapp")},
 		{name: "another user's app identity", bodyFn: link("mobileapp", app("lan")), status: 409, code: "identity_in_use"},
 		{name: "an app identity whose unionid another user holds", bodyFn: link("mobileapp", app("mei")), status: 409, code: "identity_in_use"},
 		{name: "a mini-program identity whose unionid another user holds", bodyFn: link("miniprogram", mp("lan")), status: 409, code: "identity_in_use"},
 		{name: "another user's mini-program identity", bodyFn: link("miniprogram", mp("mei")), status: 409, code: "identity_in_use"},
-		{name: "a used code", bodyFn: func(e *env) string {
-			c := e.appCode("hong")
-			e.do("POST", "/t/acme/login/wechat-app", `{"code":"`+c+`"}`)
-			return `{"kind":"mobileapp","code":"` + c + `"}`
-		}, status: 401, code: "invalid_code"},
+		{name: "hong signs in on the app, the code used from then on", path: "/t/acme/login/wechat-app", header: []string{},
+			bodyFn: func(e *env) string { usedCode = e.appCode("hong"); return `{"code":"` + usedCode + `"}` }, status: 200, delta: state{0, 0, 1}},
+		{name: "a used code", bodyFn: func(*env) string { return `{"kind":"mobileapp","code":"` + usedCode + `"}` }, status: 401, code: "invalid_code"},
 		{name: "a kind linked otherwise", body: `{"kind":"website","code":"abc"}`, status: 400, code: "invalid_request"},
 		{name: "no code", body: `{"kind":"mobileapp"}`, status: 400, code: "invalid_request"},
 		{name: "unknown field", body: `{"kind":"mobileapp","code":"abc","openid":"x"}`, status: 400, code: "invalid_request"},
@@ -100,29 +99,31 @@ func TestIdentities(t *testing.T) {
 		{name: "no phone bound", path: del + "phone", status: 404, code: "not_found"},
 		{name: "not an id", path: del + "x%20y", status: 404, code: "not_found"},
 		{name: "without a session", path: del + appID, header: []string{}, status: 401, code: "invalid_session"},
-		{name: "unlink the app", path: del + appID, status: 204, delta: state{0, -1, 0}},
+		{name: "unlink the app", path: del + appID, status: 204, delta: state{0, -1, 0}, audit: []string{"user.identity_unlinked"}},
 		{name: "the list without it", method: "GET", path: "/t/acme/me/identities", status: 200, check: wantKinds("miniprogram")},
 		{name: "the last one", path: del + mpID, status: 409, code: "last_identity"},
 		{name: "bind a phone", method: "POST", path: "/t/acme/me/phone", bodyFn: func(e *env) string {
 			return `{"code":"` + e.phoneCode(demoAppID, "hong") + `"}`
 		}, status: 200},
 		{name: "the phone is a way in", method: "GET", path: "/t/acme/me/identities", status: 200, check: wantKinds("miniprogram", "phone")},
-		{name: "unlink the phone", path: del + "phone", status: 204, check: func(t *testing.T, r response) {
+		{name: "unlink the phone", path: del + "phone", status: 204, audit: []string{"user.identity_unlinked"}, check: func(t *testing.T, r response) {
 			if n := e.count(`SELECT COUNT(*) FROM users WHERE public_id = ? AND phone IS NULL`, hong); n != 1 {
 				t.Error("the phone is still bound")
 			}
 		}},
 		{name: "the last one still", path: del + mpID, status: 409, code: "last_identity"},
+		// The app identity unlinked shares hong's unionid with the
+		// mini-program: the unionid rule joins it back on its next sign-in.
+		{name: "hong on the app after the unlink", method: "POST", path: "/t/acme/login/wechat-app", header: []string{},
+			bodyFn: appBody("hong"), status: 200, delta: state{0, 1, 1}, check: func(t *testing.T, r response) {
+				if r.str("user", "id") != hong {
+					t.Fatalf("hong on the app after the unlink: %s", r.Raw)
+				}
+			}},
 	}
 	runScenarios(t, e, scenario{method: "DELETE", header: auth}, rows)
 	if n := e.count(`SELECT COUNT(*) FROM audit_log WHERE action IN ('user.identity_linked', 'user.identity_unlinked') AND target_id = ?`, hong); n != 3 {
 		t.Errorf("%d audit entries of links and unlinks, want 3", n)
-	}
-
-	// The app identity unlinked shares hong's unionid with the
-	// mini-program: the unionid rule joins it back on its next sign-in.
-	if again := e.appLogin("hong"); again.str("user", "id") != hong {
-		t.Fatalf("hong on the app after the unlink: %s", again.Raw)
 	}
 }
 
@@ -135,21 +136,27 @@ func TestUnlinkForgetsUnionID(t *testing.T) {
 	r := e.loginBody(`{"code":"` + e.code("solo") + `"}`)
 	solo, token := r.str("user", "id"), r.str("session")
 	remember(token, "session token")
-	if l := e.do("POST", "/t/acme/me/identities", `{"kind":"mobileapp","code":"`+e.appCode("solo")+`"}`, bearer(token)...); l.Status != 200 {
-		t.Fatalf("link: %d %s", l.Status, l.Raw)
+	unionIDs := func(cond string) func(t *testing.T, r response) {
+		return func(t *testing.T, r response) {
+			if n := e.count(`SELECT COUNT(*) FROM users WHERE public_id = ? AND unionid IS `+cond, solo); n != 1 {
+				t.Fatalf("the user's unionid is not %s", cond)
+			}
+		}
 	}
-	if n := e.count(`SELECT COUNT(*) FROM users WHERE public_id = ? AND unionid IS NOT NULL`, solo); n != 1 {
-		t.Fatal("the link did not give the user the app's unionid")
-	}
-	if d := e.do("DELETE", "/t/acme/me/identities/"+e.identityID(solo, "mobileapp"), "", bearer(token)...); d.Status != 204 {
-		t.Fatalf("unlink: %d %s", d.Status, d.Raw)
-	}
-	if n := e.count(`SELECT COUNT(*) FROM users WHERE public_id = ? AND unionid IS NULL`, solo); n != 1 {
-		t.Fatal("the user kept the unionid of the identity unlinked")
-	}
-	if again := e.appLogin("solo"); again.str("user", "id") == solo || again.obj("user")["is_new"] != true {
-		t.Fatalf("solo on the app after the unlink: %s", again.Raw)
-	}
+	runStory(t, e, scenario{header: bearer(token)}, []scenario{
+		{name: "link: the user gets the app's unionid", path: "/t/acme/me/identities",
+			bodyFn: func(e *env) string { return `{"kind":"mobileapp","code":"` + e.appCode("solo") + `"}` },
+			status: 200, delta: state{0, 1, 0}, check: unionIDs("NOT NULL")},
+		{name: "unlink: the user loses it", method: "DELETE", pathFn: func(e *env) string {
+			return "/t/acme/me/identities/" + e.identityID(solo, "mobileapp")
+		}, status: 204, delta: state{0, -1, 0}, check: unionIDs("NULL")},
+		{name: "solo on the app after the unlink is new", path: "/t/acme/login/wechat-app", header: []string{}, bodyFn: appBody("solo"),
+			status: 200, delta: state{1, 1, 1}, check: func(t *testing.T, r response) {
+				if r.str("user", "id") == solo || r.obj("user")["is_new"] != true {
+					t.Fatalf("solo on the app after the unlink: %s", r.Raw)
+				}
+			}},
+	})
 }
 
 // issue 16 item 6: an identity's last sign-in moves on every login, on the
@@ -159,42 +166,62 @@ func TestIdentityLastLoginMoves(t *testing.T) {
 	r := e.loginBody(`{"code":"` + e.code("hong") + `"}`)
 	token := r.str("session")
 	remember(token, "session token")
-	lastUsed := func() string {
+	list := func(e *env) response {
+		e.t.Helper()
 		l := e.do("GET", "/t/acme/me/identities", "", bearer(token)...)
 		if l.Status != 200 {
-			t.Fatalf("list: %d %s", l.Status, l.Raw)
+			e.t.Fatalf("list: %d %s", l.Status, l.Raw)
 		}
-		return get[string](t, l.list("identities")[0], "last_used_at")
+		return l
 	}
-	first := lastUsed()
-	// Each login takes well over the column's millisecond; a starved
-	// machine gets more tries, never a shorter wait.
-	for deadline := time.Now().Add(60 * time.Second); lastUsed() == first; {
-		if time.Now().After(deadline) {
-			t.Fatal("the identity's last use never moved")
-		}
-		e.loginBody(`{"code":"` + e.code("hong") + `"}`)
+	lastUsed := func(t *testing.T, r response) string {
+		t.Helper()
+		return get[string](t, r.list("identities")[0], "last_used_at")
 	}
-	// The transaction's path: the unionid is learnt on this login.
-	e.wx.AddMobileApp(mobileAppID, mobileAppSecret, "") // the app off the open platform: no unionid at first
-	a := e.appLogin("li")
-	remember(a.str("session"), "session token")
-	e.wx.AddMobileApp(mobileAppID, mobileAppSecret, acmeOpen)
+	var first string
 	var before time.Time
-	if err := e.db.Get(&before, `SELECT last_login_at FROM identities WHERE openid = ?`, e.wx.OpenID(mobileAppID, "li")); err != nil {
-		t.Fatal(err)
+	loginAt := func(e *env) time.Time {
+		e.t.Helper()
+		var at time.Time
+		if err := e.db.Get(&at, `SELECT last_login_at FROM identities WHERE openid = ?`, e.wx.OpenID(mobileAppID, "li")); err != nil {
+			e.t.Fatal(err)
+		}
+		return at
 	}
-	for deadline := time.Now().Add(60 * time.Second); ; {
-		e.appLogin("li")
-		var now time.Time
-		if err := e.db.Get(&now, `SELECT last_login_at FROM identities WHERE openid = ?`, e.wx.OpenID(mobileAppID, "li")); err != nil {
-			t.Fatal(err)
-		}
-		if now.After(before) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the identity's last use never moved on the transaction's path")
-		}
-	}
+	runStory(t, e, scenario{}, []scenario{
+		{name: "the last use", method: "GET", path: "/t/acme/me/identities", header: bearer(token), status: 200,
+			check: func(t *testing.T, r response) { first = lastUsed(t, r) }},
+		// Each login takes well over the column's millisecond; a starved
+		// machine gets more tries, never a shorter wait. The tries are an
+		// eventually loop, not rows: they go in the check.
+		{name: "a login moves it", path: "/t/acme/login", bodyFn: func(e *env) string { return `{"code":"` + e.code("hong") + `"}` },
+			status: 200, delta: state{0, 0, 1}, check: func(t *testing.T, r response) {
+				for deadline := time.Now().Add(60 * time.Second); lastUsed(t, list(e)) == first; {
+					if time.Now().After(deadline) {
+						t.Fatal("the identity's last use never moved")
+					}
+					e.loginBody(`{"code":"` + e.code("hong") + `"}`)
+				}
+			}},
+		{name: "the list shows the new last use", method: "GET", path: "/t/acme/me/identities", header: bearer(token), status: 200,
+			check: func(t *testing.T, r response) {
+				if lastUsed(t, r) == first {
+					t.Fatalf("last use still %s", first)
+				}
+			}},
+		// The transaction's path: the unionid is learnt on this login. The
+		// app is off the open platform (no unionid) for li's first sign-in.
+		{name: "li learns the unionid on a sign-in", path: "/t/acme/login/wechat-app", bodyFn: appBody("li"), before: func(e *env) {
+			e.wx.AddMobileApp(mobileAppID, mobileAppSecret, "")
+			remember(e.appLogin("li").str("session"), "session token")
+			e.wx.AddMobileApp(mobileAppID, mobileAppSecret, acmeOpen)
+			before = loginAt(e)
+		}, status: 200, delta: state{0, 0, 1}, check: func(t *testing.T, r response) {
+			for deadline := time.Now().Add(60 * time.Second); !loginAt(e).After(before); e.appLogin("li") {
+				if time.Now().After(deadline) {
+					t.Fatal("the identity's last use never moved on the transaction's path")
+				}
+			}
+		}},
+	})
 }

@@ -16,21 +16,22 @@ func TestMe(t *testing.T) {
 	bob := e.login("bob")
 
 	// A second tenant with its own users: its tokens mean nothing to acme.
-	other, err := e.reg.Create(context.Background(), tenants.NewTenant{Slug: "globex", Name: "Globex",
-		AppID: otherAppID, Secret: "other-app-secret-0123456789"})
-	if err != nil {
+	if _, err := e.reg.Create(context.Background(), tenants.NewTenant{Slug: "globex", Name: "Globex",
+		AppID: otherAppID, Secret: "other-app-secret-0123456789"}); err != nil {
 		t.Fatal(err)
 	}
-	c, _ := e.wx.IssueCode(otherAppID, "alice")
-	r := e.do("POST", "/t/globex/login", `{"code":"`+c+`"}`)
-	if r.Status != 200 {
-		t.Fatalf("globex login: %d %s", r.Status, r.Raw)
-	}
-	globexToken := r.str("session")
-	if r.obj("user")["is_new"] != true {
-		t.Fatal("the same WeChat user in another tenant must be another user")
-	}
-	_ = other
+	var globexToken, aliceID string
+	runStory(t, e, scenario{}, []scenario{
+		{name: "globex login", path: "/t/globex/login", bodyFn: func(e *env) string {
+			c, _ := e.wx.IssueCode(otherAppID, "alice")
+			return `{"code":"` + c + `"}`
+		}, status: 200, delta: state{1, 1, 1}, check: func(t *testing.T, r response) {
+			globexToken = r.str("session")
+			if r.obj("user")["is_new"] != true {
+				t.Fatal("the same WeChat user in another tenant must be another user")
+			}
+		}},
+	})
 
 	runScenarios(t, e, scenario{method: "GET", path: "/t/acme/me"}, []scenario{
 		{name: "valid", header: bearer(alice), status: 200},
@@ -39,19 +40,23 @@ func TestMe(t *testing.T) {
 		{name: "forged token", header: bearer(sessions.TokenPrefix + strings.Repeat("A", 43)), status: 401, code: "invalid_session"},
 		{name: "garbage token", header: bearer("'; DROP TABLE users; --"), status: 401, code: "invalid_session"},
 		{name: "oversized token", header: bearer(strings.Repeat("x", 4000)), status: 401, code: "invalid_session"},
-		{name: "token of another tenant", header: bearer(globexToken), status: 401, code: "invalid_session"},
+		{name: "token of another tenant", headerFn: func(*env) []string { return bearer(globexToken) }, status: 401, code: "invalid_session"},
 	})
-	r = e.do("GET", "/t/acme/me", "", bearer(alice)...)
-	me := r.obj("user")
-	if _, has := me["is_new"]; has || me["id"] == "" {
-		t.Fatalf("/me body = %s", r.Raw)
-	}
-	if r2 := e.do("GET", "/t/acme/me", "", bearer(bob)...); r2.obj("user")["id"] == me["id"] {
-		t.Fatal("two users share an id")
-	}
-	if r := e.do("GET", "/t/globex/me", "", bearer(globexToken)...); r.Status != 200 {
-		t.Fatalf("globex token on globex: %d", r.Status)
-	}
+	runStory(t, e, scenario{method: "GET", path: "/t/acme/me"}, []scenario{
+		{name: "the /me body", header: bearer(alice), status: 200, check: func(t *testing.T, r response) {
+			me := r.obj("user")
+			if _, has := me["is_new"]; has || me["id"] == "" {
+				t.Fatalf("/me body = %s", r.Raw)
+			}
+			aliceID = r.str("user", "id")
+		}},
+		{name: "another user, another id", header: bearer(bob), status: 200, check: func(t *testing.T, r response) {
+			if r.str("user", "id") == aliceID {
+				t.Fatal("two users share an id")
+			}
+		}},
+		{name: "globex token on globex", path: "/t/globex/me", headerFn: func(*env) []string { return bearer(globexToken) }, status: 200},
+	})
 }
 
 func TestUpdateMe(t *testing.T) {
@@ -73,31 +78,19 @@ func TestUpdateMe(t *testing.T) {
 		{name: "broken JSON", body: `{"nickname":`, status: 400, code: "invalid_request", check: nickname("小明")},
 		{name: "wrong type", body: `{"nickname":7}`, status: 400, code: "invalid_request", check: nickname("小明")},
 		{name: "clear nickname", body: `{"nickname":""}`, status: 200, check: nickname("")},
+		{name: "without a session", header: []string{}, body: `{"nickname":"x"}`, status: 401, check: nickname("")},
 	})
-	if r := e.do("PATCH", "/t/acme/me", `{"nickname":"x"}`); r.Status != 401 {
-		t.Fatalf("PATCH without a session: %d", r.Status)
-	}
 }
 
 func TestLogout(t *testing.T) {
 	e := newEnv(t)
 	a1, a2 := e.login("alice"), e.login("alice")
-	before := e.sessionKeys()
-	if r := e.do("POST", "/t/acme/logout", "", bearer(a1)...); r.Status != 204 {
-		t.Fatalf("logout: %d %s", r.Status, r.Raw)
-	}
-	if got := e.sessionKeys(); got != before-1 {
-		t.Fatalf("session records %d → %d, want one fewer", before, got)
-	}
-	if r := e.do("GET", "/t/acme/me", "", bearer(a1)...); r.Status != 401 {
-		t.Fatalf("/me after logout: %d", r.Status)
-	}
-	if r := e.do("POST", "/t/acme/logout", "", bearer(a1)...); r.Status != 401 {
-		t.Fatalf("second logout: %d", r.Status)
-	}
-	if r := e.do("GET", "/t/acme/me", "", bearer(a2)...); r.Status != 200 {
-		t.Fatalf("logout ended the user's other session: %d", r.Status)
-	}
+	runStory(t, e, scenario{method: "GET", path: "/t/acme/me", header: bearer(a1)}, []scenario{
+		{name: "logout ends one session record", method: "POST", path: "/t/acme/logout", status: 204, delta: state{sessions: -1}},
+		{name: "/me after logout", status: 401},
+		{name: "second logout", method: "POST", path: "/t/acme/logout", status: 401},
+		{name: "the user's other session lives on", header: bearer(a2), status: 200},
+	})
 }
 
 func TestBannedAndRevoked(t *testing.T) {
@@ -114,25 +107,18 @@ func TestBannedAndRevoked(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.users.Invalidate(ctx, e.tenant.ID, aliceID) // what every change made through the store does
-	if r := e.do("GET", "/t/acme/me", "", bearer(alice)...); r.Status != 403 || r.errCode() != "user_banned" {
-		t.Fatalf("/me of a banned user: %d %s", r.Status, r.Raw)
-	}
-	before := e.state()
-	if r := e.do("POST", "/t/acme/login", `{"code":"`+e.code("alice")+`"}`); r.Status != 403 || r.errCode() != "user_banned" {
-		t.Fatalf("login of a banned user: %d %s", r.Status, r.Raw)
-	}
-	if after := e.state(); after != before {
-		t.Fatalf("a banned login changed state: %+v → %+v", before, after)
-	}
-	// Revoking every session of the tenant is one epoch bump in MySQL.
-	if err := e.reg.RevokeAllSessions(ctx, e.tenant.ID, audit.CLI); err != nil {
-		t.Fatal(err)
-	}
-	e.reg.Invalidate(ctx, "acme")
-	if r := e.do("GET", "/t/acme/me", "", bearer(bob)...); r.Status != 401 {
-		t.Fatalf("session survived revoke-all: %d", r.Status)
-	}
-	if r := e.do("GET", "/t/acme/me", "", bearer(e.login("bob"))...); r.Status != 200 {
-		t.Fatalf("a new login after revoke-all: %d", r.Status)
-	}
+	// A refusal changes nothing (the runner's delta and fingerprint).
+	runStory(t, e, scenario{method: "GET", path: "/t/acme/me"}, []scenario{
+		{name: "/me of a banned user", header: bearer(alice), status: 403, code: "user_banned"},
+		{name: "login of a banned user", method: "POST", path: "/t/acme/login",
+			bodyFn: func(e *env) string { return `{"code":"` + e.code("alice") + `"}` }, status: 403, code: "user_banned"},
+		// Revoking every session of the tenant is one epoch bump in MySQL.
+		{name: "a session after revoke-all", header: bearer(bob), before: func(e *env) {
+			if err := e.reg.RevokeAllSessions(ctx, e.tenant.ID, audit.CLI); err != nil {
+				e.t.Fatal(err)
+			}
+			e.reg.Invalidate(ctx, "acme")
+		}, status: 401},
+		{name: "a new login after revoke-all", headerFn: func(e *env) []string { return bearer(e.login("bob")) }, status: 200},
+	})
 }

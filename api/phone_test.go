@@ -15,12 +15,8 @@ func TestBindPhone(t *testing.T) {
 	e.wx.SetPerson("bob", "86", "13600000001", "", "")
 	e.wx.SetPerson("abroad", "1", "2025550123", "", "")
 	owner := e.login("owner")
-	if r := e.do("POST", "/t/acme/me/phone", `{"code":"`+e.phoneCode(demoAppID, "owner")+`"}`, bearer(owner)...); r.Status != 200 {
-		t.Fatalf("owner binds: %d %s", r.Status, r.Raw)
-	}
 	alice, bob, abroad := e.login("alice"), e.login("bob"), e.login("abroad")
 	used := e.phoneCode(demoAppID, "alice")
-	e.do("POST", "/t/acme/me/phone", `{"code":"`+used+`"}`, bearer(alice)...)
 
 	code := func(user string) func(e *env) string {
 		return func(e *env) string { return `{"code":"` + e.phoneCode(demoAppID, user) + `"}` }
@@ -34,6 +30,8 @@ func TestBindPhone(t *testing.T) {
 		}
 	}
 	rows := []scenario{
+		{name: "owner binds", header: bearer(owner), bodyFn: code("owner"), status: 200, check: bound("+8613600000001")},
+		{name: "alice binds, the code used from then on", body: `{"code":"` + used + `"}`, status: 200, check: bound("+8613600000002")},
 		{name: "no session", header: []string{}, body: `{"code":"x"}`, status: 401, code: "invalid_session"},
 		{name: "no code", body: `{}`, status: 400, code: "invalid_request"},
 		{name: "bound to another user", header: bearer(bob), bodyFn: code("bob"), status: 409, code: "phone_in_use"},
@@ -79,11 +77,15 @@ func TestPhoneMinuteQuota(t *testing.T) {
 	e := newEnv(t)
 	alice := e.login("alice")
 	e.wx.SetPhonePerMinute(1)
-	e.do("POST", "/t/acme/me/phone", `{"code":"`+e.phoneCode(demoAppID, "alice")+`"}`, bearer(alice)...)
-	r := e.do("POST", "/t/acme/me/phone", `{"code":"`+e.phoneCode(demoAppID, "alice")+`"}`, bearer(alice)...)
-	if r.Status != 429 || r.errCode() != "rate_limited" || r.Header.Get("Retry-After") == "" {
-		t.Fatalf("45011: %d %s", r.Status, r.Raw)
-	}
+	code := func(e *env) string { return `{"code":"` + e.phoneCode(demoAppID, "alice") + `"}` }
+	runStory(t, e, scenario{path: "/t/acme/me/phone", header: bearer(alice)}, []scenario{
+		{name: "the minute's one number", bodyFn: code, status: 200},
+		{name: "45011", bodyFn: code, status: 429, code: "rate_limited", check: func(t *testing.T, r response) {
+			if r.Header.Get("Retry-After") == "" {
+				t.Fatalf("429 without Retry-After: %s", r.Raw)
+			}
+		}},
+	})
 }
 
 func TestBackendAccessToken(t *testing.T) {
@@ -93,28 +95,36 @@ func TestBackendAccessToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	remember(key, "API key")
-	if r := e.do("GET", "/t/acme/wechat/access-token", ""); r.Status != 401 || r.errCode() != "invalid_api_key" {
-		t.Fatalf("without a key: %d %s", r.Status, r.Raw)
-	}
-	a := e.do("GET", "/t/acme/wechat/access-token", "", bearer(key)...)
-	b := e.do("GET", "/t/acme/wechat/access-token?appid="+demoAppID, "", bearer(key)...)
-	tok, _ := a.Body["access_token"].(string)
-	if a.Status != 200 || tok == "" || b.Body["access_token"] != tok || a.num("expires_in") < 7000 {
-		t.Fatalf("access token: %s / %s", a.Raw, b.Raw)
-	}
-	// The login path (phone numbers) uses the very same token: one fetch.
-	alice := e.login("alice")
-	e.do("POST", "/t/acme/me/phone", `{"code":"`+e.phoneCode(demoAppID, "alice")+`"}`, bearer(alice)...)
-	if n := e.wx.Calls("stable_token"); n != 1 {
-		t.Fatalf("%d stable_token calls, want 1", n)
-	}
-	// A backend told 40001 asks for a token other than the stale one.
-	e.wx.InvalidateTokens(demoAppID)
-	c := e.do("GET", "/t/acme/wechat/access-token?stale="+tok, "", bearer(key)...)
-	if c.Status != 200 || c.Body["access_token"] == tok {
-		t.Fatalf("stale token: %s", c.Raw)
-	}
-	if r := e.do("GET", "/t/acme/wechat/access-token?appid="+otherAppID, "", bearer(key)...); r.Status != 400 {
-		t.Fatalf("app of no tenant: %d %s", r.Status, r.Raw)
-	}
+	var tok string
+	const path = "/t/acme/wechat/access-token"
+	runStory(t, e, scenario{method: "GET", path: path, header: bearer(key)}, []scenario{
+		{name: "without a key", header: []string{}, status: 401, code: "invalid_api_key"},
+		{name: "access token", status: 200, check: func(t *testing.T, r response) {
+			if tok = r.str("access_token"); tok == "" || r.num("expires_in") < 7000 {
+				t.Fatalf("access token: %s", r.Raw)
+			}
+		}},
+		{name: "the default app's, named", path: path + "?appid=" + demoAppID, status: 200, check: func(t *testing.T, r response) {
+			if r.Body["access_token"] != tok {
+				t.Fatalf("access token %s, want %s", r.Raw, tok)
+			}
+		}},
+		// The login path (phone numbers) uses the very same token: one fetch.
+		{name: "a phone number on the same token", method: "POST", path: "/t/acme/me/phone",
+			headerFn: func(e *env) []string { return bearer(e.login("alice")) },
+			bodyFn:   func(e *env) string { return `{"code":"` + e.phoneCode(demoAppID, "alice") + `"}` }, status: 200,
+			check: func(t *testing.T, r response) {
+				if n := e.wx.Calls("stable_token"); n != 1 {
+					t.Fatalf("%d stable_token calls, want 1", n)
+				}
+			}},
+		// A backend told 40001 asks for a token other than the stale one.
+		{name: "stale token", before: func(e *env) { e.wx.InvalidateTokens(demoAppID) },
+			pathFn: func(*env) string { return path + "?stale=" + tok }, status: 200, check: func(t *testing.T, r response) {
+				if r.Body["access_token"] == tok {
+					t.Fatalf("stale token: %s", r.Raw)
+				}
+			}},
+		{name: "app of no tenant", path: path + "?appid=" + otherAppID, status: 400},
+	})
 }

@@ -16,9 +16,6 @@ func TestUpdateMeRules(t *testing.T) {
 	e := newEnv(t)
 	token := e.login("alice")
 	own := e.base + "/t/acme/avatars/av_x"
-	if r := e.do("PATCH", "/t/acme/me", `{"nickname":"小明","avatar_url":"https://cdn.acme.example/a.png"}`, bearer(token)...); r.Status != 200 {
-		t.Fatalf("set: %d %s", r.Status, r.Raw)
-	}
 	var nickBefore string
 	// after: the avatar in MySQL afterwards, the nickname kept on a refusal,
 	// and msg in the error message.
@@ -37,6 +34,7 @@ func TestUpdateMeRules(t *testing.T) {
 	}
 	kept := "https://cdn.acme.example/a.png"
 	rows := []scenario{
+		{name: "set", body: `{"nickname":"小明","avatar_url":"` + kept + `"}`, status: 200, check: after("", kept)},
 		{name: "WeChat's temporary path", body: `{"avatar_url":"http://tmp/abc.jpg"}`, status: 400, code: "invalid_request", check: after("https", kept)},
 		{name: "wxfile path", body: `{"avatar_url":"wxfile://tmp_abc.jpg"}`, status: 400, code: "invalid_request", check: after("https", kept)},
 		{name: "plain http elsewhere", body: `{"avatar_url":"http://cdn.acme.example/a.png"}`, status: 400, code: "invalid_request", check: after("https", kept)},
@@ -64,38 +62,36 @@ func TestUpdateMeRules(t *testing.T) {
 // rule too, and register the content check.
 func TestNicknameCharactersEverywhere(t *testing.T) {
 	a := newAdminEnv(t)
-	r := a.as(a.callers[own], "POST", "/admin/api/tenants/acme/users/import", `[{"phone":"13800000001","name":"x\u202ey"}]`)
-	if r.Status != 400 || !strings.Contains(r.Raw, "bidi") || a.count("SELECT COUNT(*) FROM users") != 0 {
-		t.Fatalf("import: %d %s", r.Status, r.Raw)
+	admin := adminHeader(a.callers[own])
+	var ticket string
+	register := func(rest string) func(*env) string {
+		return func(*env) string { return `{"signup_ticket":"` + ticket + `",` + rest + `}` }
 	}
-	if r := a.as(a.callers[own], "PATCH", "/admin/api/tenants/acme", `{"settings":{"registration":"signup"}}`); r.Status != 200 {
-		t.Fatalf("policy: %d %s", r.Status, r.Raw)
-	}
-	a.reg.Invalidate(t.Context(), "acme")
-	login := a.do("POST", "/t/acme/login", `{"code":"`+a.code("newcomer")+`"}`)
-	ticket, _ := login.Body["signup_ticket"].(string)
-	if ticket == "" {
-		t.Fatalf("no ticket: %s", login.Raw)
-	}
-	for _, body := range []string{
-		`{"signup_ticket":"` + ticket + `","nickname":"a\u0000b"}`,
-		`{"signup_ticket":"` + ticket + `","nickname":"a\u2066b"}`,
-		`{"signup_ticket":"` + ticket + `","avatar_url":"http://tmp/x.png"}`,
-	} {
-		if r := a.do("POST", "/t/acme/register", body); r.Status != 400 || r.errCode() != "invalid_request" {
-			t.Fatalf("register %s: %d %s", body, r.Status, r.Raw)
-		}
-	}
-	a.wx.SetContentRule("坏词", "risky", 20006) // the content check runs at sign-up too
-	if r := a.do("POST", "/t/acme/register", `{"signup_ticket":"`+ticket+`","nickname":"坏词"}`); r.Status != 422 || r.errCode() != "nickname_rejected" {
-		t.Fatalf("register with a risky nickname: %d %s", r.Status, r.Raw)
-	}
-	if a.count("SELECT COUNT(*) FROM users") != 0 {
-		t.Fatal("a refused sign-up wrote a user")
-	}
-	if r := a.do("POST", "/t/acme/register", `{"signup_ticket":"`+ticket+`","nickname":"新人"}`); r.Status != 200 {
-		t.Fatalf("the ticket should still work: %d %s", r.Status, r.Raw)
-	}
+	// A refusal changes nothing (the runner's fingerprint): no user is
+	// written by the import or a sign-up refused.
+	runStory(t, a.env, scenario{path: "/t/acme/register"}, []scenario{
+		{name: "import", path: "/admin/api/tenants/acme/users/import", header: admin,
+			body: `[{"phone":"13800000001","name":"x\u202ey"}]`, status: 400, check: func(t *testing.T, r response) {
+				if !strings.Contains(r.Raw, "bidi") {
+					t.Fatalf("import: %s", r.Raw)
+				}
+			}},
+		{name: "policy", method: "PATCH", path: "/admin/api/tenants/acme", header: admin,
+			body: `{"settings":{"registration":"signup"}}`, status: 200, audit: []string{"tenant.updated"}},
+		{name: "a ticket", path: "/t/acme/login", before: func(e *env) { e.reg.Invalidate(t.Context(), "acme") },
+			bodyFn: func(e *env) string { return `{"code":"` + e.code("newcomer") + `"}` }, status: 200, check: func(t *testing.T, r response) {
+				if ticket, _ = r.Body["signup_ticket"].(string); ticket == "" {
+					t.Fatalf("no ticket: %s", r.Raw)
+				}
+			}},
+		{name: "register with NUL", bodyFn: register(`"nickname":"a\u0000b"`), status: 400, code: "invalid_request"},
+		{name: "register with an isolate", bodyFn: register(`"nickname":"a\u2066b"`), status: 400, code: "invalid_request"},
+		{name: "register with a temporary avatar", bodyFn: register(`"avatar_url":"http://tmp/x.png"`), status: 400, code: "invalid_request"},
+		{name: "register with a risky nickname", before: func(e *env) {
+			e.wx.SetContentRule("坏词", "risky", 20006) // the content check runs at sign-up too
+		}, bodyFn: register(`"nickname":"坏词"`), status: 422, code: "nickname_rejected"},
+		{name: "the ticket still works", bodyFn: register(`"nickname":"新人"`), status: 200, delta: state{1, 1, 1}},
+	})
 }
 
 // TestNicknameCheck: with nickname_check on (new tenants), a changed
@@ -108,15 +104,10 @@ func TestNicknameCheck(t *testing.T) {
 	e.wx.SetContentRule("坏词", "risky", 20006)
 	e.wx.SetContentRule("可疑", "review", 20012)
 	token := e.login("alice")
-	settings := func(body string) { // e.t is the running row's
-		e.t.Helper()
-		if r := a.as(a.callers[own], "PATCH", "/admin/api/tenants/acme", `{"settings":`+body+`}`); r.Status != 200 {
-			e.t.Fatalf("settings: %d %s", r.Status, r.Raw)
-		}
-	}
-	if r := a.as(a.callers[own], "GET", "/admin/api/tenants/acme", ""); r.obj("tenant", "settings")["nickname_check"] != true ||
-		r.obj("tenant", "settings")["nickname_check_fail_open"] != true {
-		t.Fatalf("a new tenant should check nicknames, failing open: %s", r.Raw)
+	admin := adminHeader(a.callers[own])
+	settings := func(name, body string) scenario {
+		return scenario{name: name, method: "PATCH", path: "/admin/api/tenants/acme", header: admin,
+			body: `{"settings":` + body + `}`, status: 200, audit: []string{"tenant.updated"}}
 	}
 	// The content check's calls during the row (counted from its before),
 	// the nickname in MySQL afterwards, and the review entries audited.
@@ -138,14 +129,20 @@ func TestNicknameCheck(t *testing.T) {
 	}
 	nickname := func(n string) string { return `{"nickname":"` + n + `"}` }
 	rows := []scenario{
+		{name: "a new tenant checks nicknames, failing open", method: "GET", path: "/admin/api/tenants/acme", header: admin, status: 200,
+			check: func(t *testing.T, r response) {
+				if r.obj("tenant", "settings")["nickname_check"] != true || r.obj("tenant", "settings")["nickname_check_fail_open"] != true {
+					t.Fatalf("a new tenant should check nicknames, failing open: %s", r.Raw)
+				}
+			}},
 		{name: "pass", body: nickname("小明"), status: 200, check: after("小明", 1, 0)},
 		{name: "unchanged nickname is not checked again", body: nickname("小明"), status: 200, check: after("小明", 0, 0)},
 		{name: "risky (§4.2 errcode 0, result.suggest risky)", body: nickname("我是坏词"), status: 422, code: "nickname_rejected", check: after("小明", 1, 0)},
-		{name: "review is accepted and audited", body: nickname("有点可疑"), status: 200, check: after("有点可疑", 1, 1)},
+		{name: "review is accepted and audited", body: nickname("有点可疑"), status: 200, audit: []string{"user.nickname_review"}, check: after("有点可疑", 1, 1)},
 		{name: "WeChat busy (-1 twice), fail open", before: func(e *env) { e.wx.SetFaults(wechattest.Faults{SystemErrors: 2}) },
 			body: nickname("小红"), status: 200, check: after("小红", 2, 1)},
+		settings("fail closed", `{"nickname_check_fail_open":false}`),
 		{name: "WeChat busy, fail closed", before: func(e *env) {
-			settings(`{"nickname_check_fail_open":false}`)
 			e.wx.SetFaults(wechattest.Faults{SystemErrors: 2})
 		}, body: nickname("小刚"), status: 502, code: "wechat_unavailable", check: after("小红", 2, 1)},
 		// Three hours on, the cached access token has expired too: the token
@@ -153,7 +150,8 @@ func TestNicknameCheck(t *testing.T) {
 		// answers 61010.
 		{name: "visit older than 2 hours (61010), fail closed", before: func(e *env) { e.clock.Add(3 * time.Hour) },
 			body: nickname("小刚"), status: 502, code: "wechat_unavailable", check: after("小红", 1, 1)},
-		{name: "check off: risky words pass untouched", before: func(e *env) { settings(`{"nickname_check":false}`) },
+		settings("check off", `{"nickname_check":false}`),
+		{name: "check off: risky words pass untouched",
 			body: nickname("坏词"), status: 200, check: after("坏词", 0, 1)},
 	}
 	for i := range rows {
@@ -181,7 +179,11 @@ func TestNicknameCheckStoredSettings(t *testing.T) {
 	e.db.MustExec(`UPDATE tenants SET settings = '{}' WHERE id = ?`, e.tenant.ID)
 	e.reg.Invalidate(t.Context(), "acme")
 	token := e.login("alice")
-	if r := e.do("PATCH", "/t/acme/me", `{"nickname":"坏词"}`, bearer(token)...); r.Status != 200 || e.wx.Calls("msg_sec_check") != 0 {
-		t.Fatalf("old settings: %d %s, %d checks", r.Status, r.Raw, e.wx.Calls("msg_sec_check"))
-	}
+	runScenarios(t, e, scenario{method: "PATCH", path: "/t/acme/me", header: bearer(token)}, []scenario{
+		{name: "old settings: not checked", body: `{"nickname":"坏词"}`, status: 200, check: func(t *testing.T, r response) {
+			if n := e.wx.Calls("msg_sec_check"); n != 0 {
+				t.Fatalf("old settings: %d checks", n)
+			}
+		}},
+	})
 }

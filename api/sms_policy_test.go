@@ -91,33 +91,40 @@ func TestSMSSameAccountAsMiniProgram(t *testing.T) {
 	e.enableSMS(sms.Tencent, smsRoomy)
 	e.wx.SetPerson("meimei", "86", "13600136001", "", "")
 	tok := e.login("meimei")
-	r := e.do("POST", "/t/acme/me/phone", `{"code":"`+e.phoneCode(demoAppID, "meimei")+`"}`, bearer(tok)...)
-	if r.Status != 200 {
-		t.Fatalf("bind by getPhoneNumber: %d %s", r.Status, r.Raw)
-	}
-	mpUser := r.str("user", "id")
-	runScenarios(t, e, scenario{path: "/t/acme/login/sms"}, []scenario{
+	var mpUser, smsSession, smsUser string
+	runStory(t, e, scenario{path: "/t/acme/login/sms"}, []scenario{
+		{name: "bind by getPhoneNumber", path: "/t/acme/me/phone", header: bearer(tok), bodyFn: func(e *env) string {
+			return `{"code":"` + e.phoneCode(demoAppID, "meimei") + `"}`
+		}, status: 200, check: func(t *testing.T, r response) { mpUser = r.str("user", "id") }},
 		{name: "SMS login with the mini-program user's number", bodyFn: smsLoginBody("+8613600136001"), status: 200,
 			delta: state{sessions: 1}, check: func(t *testing.T, r response) {
 				if r.str("user", "id") != mpUser || r.obj("user")["is_new"] != false {
 					t.Fatalf("answer %s, want the mini-program's user %s", r.Raw, mpUser)
 				}
-				// The SMS session is that user's: /me answers it.
-				if me := e.do("GET", "/t/acme/me", "", bearer(r.str("session"))...); me.Status != 200 || me.str("user", "id") != mpUser {
-					t.Fatalf("/me: %d %s", me.Status, me.Raw)
+				smsSession = r.str("session")
+			}},
+		// The SMS session is that user's: /me answers it.
+		{name: "/me of the SMS session", method: "GET", path: "/t/acme/me", headerFn: func(*env) []string { return bearer(smsSession) },
+			status: 200, check: func(t *testing.T, r response) {
+				if r.str("user", "id") != mpUser {
+					t.Fatalf("/me: %s", r.Raw)
 				}
 			}},
+		// An SMS user first; the mini-program comes later under existing_only
+		// and binds its identity to that account by the same number.
+		{name: "an SMS user", bodyFn: smsLoginBody("+8613600136002"), status: 200, delta: state{users: 1, sessions: 1},
+			check: func(t *testing.T, r response) { smsUser = r.str("user", "id") }},
+		{name: "mini-program login of the SMS user's number", path: "/t/acme/login", before: func(e *env) {
+			e.settings(func(s *tenants.Settings) { s.Registration = tenants.RegistrationExistingOnly })
+		}, bodyFn: func(e *env) string {
+			e.wx.SetPerson("lilei", "86", "13600136002", "", "")
+			return `{"code":"` + e.code("lilei") + `","phone_code":"` + e.phoneCode(demoAppID, "lilei") + `"}`
+		}, status: 200, delta: state{identities: 1, sessions: 1}, check: func(t *testing.T, r response) {
+			if r.str("user", "id") != smsUser {
+				t.Fatalf("mini-program login of the SMS user's number: %s, want %s", r.Raw, smsUser)
+			}
+		}},
 	})
-
-	// An SMS user first; the mini-program comes later under existing_only
-	// and binds its identity to that account by the same number.
-	smsUser := e.smsLogin("+8613600136002").str("user", "id")
-	e.settings(func(s *tenants.Settings) { s.Registration = tenants.RegistrationExistingOnly })
-	e.wx.SetPerson("lilei", "86", "13600136002", "", "")
-	r = e.do("POST", "/t/acme/login", `{"code":"`+e.code("lilei")+`","phone_code":"`+e.phoneCode(demoAppID, "lilei")+`"}`)
-	if r.Status != 200 || r.str("user", "id") != smsUser {
-		t.Fatalf("mini-program login of the SMS user's number: %d %s, want %s", r.Status, r.Raw, smsUser)
-	}
 	noSMSCodeIn(t, e.logs.String())
 }
 

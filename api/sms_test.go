@@ -108,23 +108,20 @@ func TestSMSLogin(t *testing.T) {
 	})
 
 	// Five wrong tries end the code: the right one is refused after them.
-	send("login")(e)
+	rows := []scenario{}
 	for i := 0; i < 5; i++ {
-		if r := e.do("POST", "/t/acme/login/sms", `{"phone":"`+phone+`","code":"99999`+strconv.Itoa(i)+`"}`); r.Status != 401 {
-			t.Fatalf("wrong try %d: %d %s", i, r.Status, r.Raw)
-		}
+		rows = append(rows, scenario{name: "wrong try " + strconv.Itoa(i), body: `{"phone":"` + phone + `","code":"99999` + strconv.Itoa(i) + `"}`, status: 401})
 	}
-	if r := e.do("POST", "/t/acme/login/sms", withCode(e)); r.Status != 401 || r.errCode() != "invalid_sms_code" {
-		t.Fatalf("the right code after five wrong tries: %d %s", r.Status, r.Raw)
-	}
-
-	// A banned user's code is spent, and the answer is user_banned.
-	if _, err := e.db.Exec("UPDATE users SET status = 'banned' WHERE public_id = ?", userID); err != nil {
-		t.Fatal(err)
-	}
-	send("login")(e)
-	if r := e.do("POST", "/t/acme/login/sms", withCode(e)); r.Status != 403 || r.errCode() != "user_banned" {
-		t.Fatalf("banned: %d %s", r.Status, r.Raw)
-	}
+	rows[0].before = send("login")
+	rows = append(rows,
+		scenario{name: "the right code after five wrong tries", bodyFn: withCode, status: 401, code: "invalid_sms_code"},
+		// A banned user's code is spent, and the answer is user_banned.
+		scenario{name: "banned", bodyFn: func(e *env) string {
+			if _, err := e.db.Exec("UPDATE users SET status = 'banned' WHERE public_id = ?", userID); err != nil {
+				e.t.Fatal(err)
+			}
+			return sendThen("login")(e)
+		}, status: 403, code: "user_banned"})
+	runStory(t, e, scenario{path: "/t/acme/login/sms"}, rows)
 	noSMSCodeIn(t, e.logs.String())
 }

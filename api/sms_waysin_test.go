@@ -18,26 +18,28 @@ func TestPhoneWayInLastUse(t *testing.T) {
 	r := e.smsLogin(phone)
 	session, id := r.str("session"), r.str("user", "id")
 
-	ways := e.do("GET", "/t/acme/me/identities", "", bearer(session)...)
-	if ways.Status != 200 {
-		t.Fatalf("GET /me/identities: %d %s", ways.Status, ways.Raw)
-	}
-	var phoneWay map[string]any
-	for _, w := range ways.list("identities") {
-		if m, ok := w.(map[string]any); ok && m["kind"] == "phone" {
-			phoneWay = m
-		}
-	}
-	if phoneWay == nil {
-		t.Fatalf("no phone among the ways in: %s", ways.Raw)
-	}
-	used, ok := phoneWay["last_used_at"].(string)
-	if at, err := time.Parse(time.RFC3339Nano, used); !ok || err != nil || at.Before(before) {
-		t.Fatalf("the phone's last use %v: want the SMS login's time", phoneWay["last_used_at"])
-	}
-
-	u := e.as(e.callers[own], "GET", "/admin/api/tenants/acme/users/"+id, "")
-	if u.Status != 200 || u.str("user", "phone_last_login_at") == "" {
-		t.Fatalf("the console's user: %d %s; want phone_last_login_at", u.Status, u.Raw)
-	}
+	runScenarios(t, e.env, scenario{method: "GET"}, []scenario{
+		{name: "the user's ways in", path: "/t/acme/me/identities", header: bearer(session), status: 200,
+			check: func(t *testing.T, r response) {
+				var phoneWay map[string]any
+				for _, w := range r.list("identities") {
+					if m, ok := w.(map[string]any); ok && m["kind"] == "phone" {
+						phoneWay = m
+					}
+				}
+				if phoneWay == nil {
+					t.Fatalf("no phone among the ways in: %s", r.Raw)
+				}
+				used, ok := phoneWay["last_used_at"].(string)
+				if at, err := time.Parse(time.RFC3339Nano, used); !ok || err != nil || at.Before(before) {
+					t.Fatalf("the phone's last use %v: want the SMS login's time", phoneWay["last_used_at"])
+				}
+			}},
+		{name: "the console's user", path: "/admin/api/tenants/acme/users/" + id, header: adminHeader(e.callers[own]), status: 200,
+			check: func(t *testing.T, r response) {
+				if r.str("user", "phone_last_login_at") == "" {
+					t.Fatalf("the console's user: %s; want phone_last_login_at", r.Raw)
+				}
+			}},
+	})
 }
