@@ -27,10 +27,11 @@ const Retention = 90 * 24 * time.Hour
 
 // The defaults of Config.
 const (
-	DefaultFlushEvery = 200 * time.Millisecond
-	DefaultBatch      = 256
-	DefaultQueue      = 8192
-	DefaultPruneEvery = time.Hour
+	DefaultFlushEvery    = 200 * time.Millisecond
+	DefaultBatch         = 256
+	DefaultQueue         = 8192
+	DefaultPruneEvery    = time.Hour
+	DefaultInsertTimeout = 5 * time.Second
 	// PruneBatch is how many old rows one DELETE removes: small enough that
 	// it holds its locks briefly.
 	PruneBatch = 5000
@@ -57,7 +58,11 @@ type Config struct {
 	Queue      int           // entries waiting at most; more are dropped; DefaultQueue
 	PruneEvery time.Duration // how often rows older than Retention are deleted; DefaultPruneEvery
 	Retention  time.Duration // Retention
-	Logger     *slog.Logger  // nil: slog.Default()
+	// InsertTimeout bounds one batch's INSERT, so that a stalled MySQL
+	// costs the history that batch, not the queue behind it for ever;
+	// DefaultInsertTimeout.
+	InsertTimeout time.Duration
+	Logger        *slog.Logger // nil: slog.Default()
 	// Metrics, when set, gets miniauth_login_history_dropped_total.
 	Metrics prometheus.Registerer
 	// Now is the clock of the retention; nil: time.Now.
@@ -98,6 +103,9 @@ func New(db *sqlx.DB, cfg Config) *Writer {
 	}
 	if cfg.Retention <= 0 {
 		cfg.Retention = Retention
+	}
+	if cfg.InsertTimeout <= 0 {
+		cfg.InsertTimeout = DefaultInsertTimeout
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -229,14 +237,10 @@ func (w *Writer) run() {
 	}
 }
 
-// insertTimeout bounds one batch's INSERT: a stalled MySQL costs the
-// history that batch, not the queue behind it forever.
-const insertTimeout = 5 * time.Second
-
 // insert writes batch in one statement; a failure drops it with one log
 // line.
 func (w *Writer) insert(ins *inserter, batch []Entry) {
-	ctx, cancel := context.WithTimeout(context.Background(), insertTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.InsertTimeout)
 	defer cancel()
 	query, args := ins.build(batch)
 	if _, err := w.db.ExecContext(ctx, query, args...); err != nil {
