@@ -22,7 +22,8 @@ import (
 )
 
 // Retention is how long the history keeps a login (docs/performance.md):
-// older rows are deleted, PruneBatch at a time, about once an hour.
+// older rows are deleted about once an hour, PruneBatch a round and a
+// round a second while there are more.
 const Retention = 90 * 24 * time.Hour
 
 // The defaults of Config.
@@ -186,7 +187,7 @@ func (w *Writer) run() {
 	ins := &inserter{}
 	timer := time.NewTimer(w.cfg.FlushEvery)
 	timer.Stop()
-	prune := time.NewTicker(w.cfg.PruneEvery)
+	prune := time.NewTimer(w.cfg.PruneEvery)
 	defer prune.Stop()
 	write := func() {
 		if len(batch) > 0 {
@@ -195,19 +196,16 @@ func (w *Writer) run() {
 		}
 		timer.Stop()
 	}
-	// drain moves what is queued into batches, writing each full one.
+	// drain writes what is queued now, in full batches and the rest; what
+	// comes meanwhile waits for the next round, so that a busy node's
+	// flush ends.
 	drain := func() {
-		for {
-			select {
-			case e := <-w.queue:
-				if batch = append(batch, e); len(batch) >= w.cfg.Batch {
-					write()
-				}
-			default:
+		for n := len(w.queue); n > 0; n-- {
+			if batch = append(batch, <-w.queue); len(batch) >= w.cfg.Batch {
 				write()
-				return
 			}
 		}
+		write()
 	}
 	for {
 		select {
@@ -225,11 +223,17 @@ func (w *Writer) run() {
 			drain()
 			close(req)
 		case <-prune.C:
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			if _, err := w.Prune(ctx); err != nil {
+			// One DELETE a round, the queue's batches written in between: a
+			// backlog of old rows is worked off a round a second.
+			next := w.cfg.PruneEvery
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			if n, err := w.pruneOnce(ctx); err != nil {
 				w.log.Warn("login history pruning failed", "err", err)
+			} else if n == PruneBatch {
+				next = time.Second
 			}
 			cancel()
+			prune.Reset(next)
 		case <-w.stop:
 			drain()
 			return
@@ -313,19 +317,26 @@ func (w *Writer) List(ctx context.Context, tenantID, userID int64, limit int) ([
 }
 
 // Prune deletes the rows older than the retention, PruneBatch at a time,
-// and returns how many went.
+// and returns how many went. The Writer's goroutine does the same, a
+// DELETE a round.
 func (w *Writer) Prune(ctx context.Context) (int64, error) {
-	cutoff := w.cfg.Now().Add(-w.cfg.Retention).UTC()
 	var total int64
 	for {
-		res, err := w.db.ExecContext(ctx, `DELETE FROM login_history WHERE at < ? LIMIT ?`, cutoff, PruneBatch)
-		if err != nil {
-			return total, fmt.Errorf("loginlog: prune: %w", err)
-		}
-		n, _ := res.RowsAffected()
+		n, err := w.pruneOnce(ctx)
 		total += n
-		if n < PruneBatch {
-			return total, nil
+		if err != nil || n < PruneBatch {
+			return total, err
 		}
 	}
+}
+
+// pruneOnce deletes at most PruneBatch rows older than the retention.
+func (w *Writer) pruneOnce(ctx context.Context) (int64, error) {
+	cutoff := w.cfg.Now().Add(-w.cfg.Retention).UTC()
+	res, err := w.db.ExecContext(ctx, `DELETE FROM login_history WHERE at < ? LIMIT ?`, cutoff, PruneBatch)
+	if err != nil {
+		return 0, fmt.Errorf("loginlog: prune: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }

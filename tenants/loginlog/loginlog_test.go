@@ -326,3 +326,21 @@ func TestPruneRetention(t *testing.T) {
 		t.Fatalf("Prune again = %d, %v; want 0", n, err)
 	}
 }
+
+// The writer's goroutine prunes by itself, a DELETE a round, rounds
+// following each other while there are old rows left.
+func TestWriterPrunesByItself(t *testing.T) {
+	db, _ := tenantstest.DB(t)
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	old := now.Add(-loginlog.Retention - time.Minute)
+	db.MustExec(`INSERT INTO login_history (tenant_id, user_id, at) VALUES (1, 1, ?), (1, 2, ?)`, old, now)
+	for rows(t, db, "WHERE at < ?", now) < loginlog.PruneBatch+1 {
+		db.MustExec(`INSERT INTO login_history (tenant_id, user_id, at) SELECT tenant_id, user_id, at FROM login_history WHERE at < ? LIMIT ?`,
+			now, loginlog.PruneBatch+1-rows(t, db, "WHERE at < ?", now))
+	}
+	newWriter(t, db, loginlog.Config{PruneEvery: 20 * time.Millisecond, Now: func() time.Time { return now }})
+	eventually(t, "the old rows pruned in two rounds", func() bool { return rows(t, db, "WHERE at < ?", now) == 0 })
+	if n := rows(t, db, ""); n != 1 {
+		t.Fatalf("%d rows left, want the recent one", n)
+	}
+}
