@@ -231,12 +231,30 @@ func TestConsoleLoginHistoryAndIdentityLastLogin(t *testing.T) {
 	upath := "/admin/api/tenants/acme/users/" + alice
 	e.db.MustExec(`UPDATE identities SET last_login_at = '2020-01-01' WHERE user_id = (SELECT id FROM users WHERE public_id = ?)`, alice)
 	e.login("alice")
+	// The history is written in batches (tenants/loginlog): both logins
+	// are there within a flush interval, so the first row waits for them.
+	waitLogins := func(e *env) {
+		for deadline := time.Now().Add(time.Minute); e.count(`SELECT COUNT(*) FROM login_history WHERE tenant_id = ?`, e.tenant.ID) < 2; {
+			if time.Now().After(deadline) {
+				t.Fatal("the two logins are not in the history within a minute")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 	runScenarios(t, e.env, scenario{method: "GET", header: adminHeader(e.callers[own])}, []scenario{
-		{name: "logins", path: upath + "/logins", status: 200, check: func(t *testing.T, r response) {
-			if len(r.list("logins")) != 2 || get[string](t, r.list("logins")[0], "appid") != demoAppID {
+		{name: "logins", path: upath + "/logins", before: waitLogins, status: 200, check: func(t *testing.T, r response) {
+			if len(r.list("logins")) != 2 || get[string](t, r.list("logins")[0], "appid") != demoAppID ||
+				get[string](t, r.list("logins")[0], "way") != "miniprogram" {
 				t.Fatalf("logins: %s", r.Raw)
 			}
 		}},
+		{name: "logins, limit 1", path: upath + "/logins?limit=1", status: 200, check: func(t *testing.T, r response) {
+			if len(r.list("logins")) != 1 {
+				t.Fatalf("logins?limit=1: %s", r.Raw)
+			}
+		}},
+		{name: "logins, limit 0", path: upath + "/logins?limit=0", status: 400, code: "invalid_request"},
+		{name: "logins, limit 101", path: upath + "/logins?limit=101", status: 400, code: "invalid_request"},
 		{name: "the identity's last login", path: upath, status: 200, check: func(t *testing.T, r response) {
 			if last := get[string](t, r.list("identities")[0], "last_login_at"); strings.HasPrefix(last, "2020-") {
 				t.Fatalf("the identity's last login did not move: %s", last)

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/tenants"
+	"miniauth/tenants/loginlog"
 	"miniauth/tenants/users"
 )
 
@@ -39,26 +40,33 @@ type loginJSON struct {
 	AppID     string    `json:"appid"`
 	IP        string    `json:"ip"`
 	UserAgent string    `json:"user_agent"`
+	Way       string    `json:"way"` // how the user came in (tenants/stats), "" for logins before it was kept
 }
 
 type loginsResponse struct {
 	Logins []loginJSON `json:"logins"`
 }
 
-// adminUserLogins is the user's last logins, newest first, from the
-// sessions store's login history (it keeps sessions.MaxLoginHistory).
+// adminUserLogins is the user's last logins, newest first (?limit=, 20 by
+// default, at most 100), from the login history in MySQL
+// (tenants/loginlog). The history is written in batches: a login of the
+// last fraction of a second may not be there yet.
 func (s *Server) adminUserLogins(c *fiber.Ctx) error {
 	t, u, err := s.adminUser(c)
 	if err != nil {
 		return err
 	}
-	list, err := s.deps.Sessions.LoginHistory(c.UserContext(), t.ID, u.ID)
+	limit := c.QueryInt("limit", 20)
+	if limit <= 0 || limit > loginlog.MaxLimit {
+		return badRequest("limit must be between 1 and 100")
+	}
+	list, err := s.deps.LoginHistory.List(c.UserContext(), t.ID, u.ID, limit)
 	if err != nil {
 		return err
 	}
 	out := make([]loginJSON, 0, len(list))
 	for _, l := range list {
-		out = append(out, loginJSON{At: l.At.UTC(), AppID: appidOf(t, l.AppID), IP: l.IP, UserAgent: l.UserAgent})
+		out = append(out, loginJSON{At: l.At.UTC(), AppID: appidOf(t, l.AppID), IP: l.IP, UserAgent: l.Device, Way: l.Way})
 	}
 	return c.JSON(loginsResponse{Logins: out})
 }

@@ -19,6 +19,7 @@ import (
 	"miniauth/tenants/admins"
 	"miniauth/tenants/apikeys"
 	"miniauth/tenants/audit"
+	"miniauth/tenants/loginlog"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/signin"
@@ -98,6 +99,9 @@ type Deps struct {
 	// SMS one-time codes (sms.go, docs/sms.md): the tenants' settings (the
 	// codes and budgets are the sign-in core's).
 	SMS *sms.Store
+	// LoginHistory is the users' logins in MySQL (tenants/loginlog): the
+	// sign-in core notes them, the console reads them.
+	LoginHistory *loginlog.Writer
 }
 
 // CodeExchanger is what login needs of WeChat: code2session.

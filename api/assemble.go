@@ -15,6 +15,7 @@ import (
 	"miniauth/tenants/apikeys"
 	"miniauth/tenants/audit"
 	"miniauth/tenants/keyring"
+	"miniauth/tenants/loginlog"
 	"miniauth/tenants/memo"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
@@ -65,7 +66,8 @@ type Settings struct {
 	SigningKeys        sessions.KeyPolicy
 	Webhooks           webhooks.Config
 	RequestTimeout     time.Duration
-	SMS                sms.Endpoints // where the SMS providers are; the real services when empty
+	SMS                sms.Endpoints   // where the SMS providers are; the real services when empty
+	LoginHistory       loginlog.Config // Logger, Metrics and Now are set here
 }
 
 // Assembly is an API's dependencies, and the background work they need.
@@ -102,6 +104,11 @@ func Assemble(b Base, s Settings) *Assembly {
 	if b.Now != nil {
 		counter.SetClock(b.Now) // days turn over by the tests' clock too
 	}
+	s.LoginHistory.Logger, s.LoginHistory.Metrics = b.Logger, b.Metrics
+	if b.Now != nil {
+		s.LoginHistory.Now = b.Now // the retention counts by the tests' clock
+	}
+	history := loginlog.New(b.DB, s.LoginHistory) // its goroutine runs until Close
 	hooks := webhooks.NewStore(b.DB, keys, s.Webhooks, webhooks.WithCache(bus, orTTL(s.CacheTTL)))
 	a := &Assembly{Bus: bus, Deps: Deps{
 		Tenants: tenants.NewRegistry(b.DB, keys, tenants.WithCache(bus, s.TenantCache)),
@@ -134,6 +141,7 @@ func Assemble(b Base, s Settings) *Assembly {
 		Webhooks:     hooks,
 		Usage:        stats.NewStore(b.DB, counter),
 		SMS:          sms.NewStore(b.DB, keys),
+		LoginHistory: history,
 	}}
 	a.MFA = admins.NewMFA(b.DB, admins.MFAConfig{Keys: keys, Lockout: a.Lockout, Now: b.Now})
 	a.AdminSignIn = admins.NewSignIn(admins.SignInConfig{Admins: a.Admins, MFA: a.MFA, Lockout: a.Lockout,
@@ -145,7 +153,7 @@ func Assemble(b Base, s Settings) *Assembly {
 	a.SignIn = signin.New(signin.Config{Tenants: a.Tenants, Users: a.Users, Sessions: a.Sessions,
 		AccessTokens: a.AccessTokens, Webhooks: hooks, Audit: a.Audit, Logger: b.Logger, PublicURL: s.PublicURL,
 		WeChat: wx, Signup: a.Signup, Codes: a.Codes, Tokens: a.Tokens, Limiter: a.Limiter,
-		SMS: sender, Stats: counter, Cause: FailureCause})
+		SMS: sender, Stats: counter, Cause: FailureCause, History: history})
 	return a
 }
 
@@ -163,6 +171,12 @@ func (a *Assembly) Listening() bool { return a.Bus.Listening() }
 func (a *Assembly) RunBackground(ctx context.Context) {
 	go a.AccessTokens.Keys().RunRotation(ctx, time.Hour, a.Logger)
 	go a.Webhooks.Run(ctx, a.Logger)
+}
+
+// Close writes the login history still queued and stops its writer;
+// serve calls it once the API has stopped taking requests.
+func (a *Assembly) Close(ctx context.Context) error {
+	return a.LoginHistory.Close(ctx)
 }
 
 func orLockout(p admins.LockoutPolicy) admins.LockoutPolicy {

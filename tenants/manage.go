@@ -65,7 +65,7 @@ func (r *Registry) Update(ctx context.Context, id int64, u Update) error {
 }
 
 // Delete removes a tenant with its apps, users, identities and admins (the
-// foreign keys cascade). The audit log keeps the tombstone.
+// foreign keys cascade) and its login history. The audit log keeps the tombstone.
 func (r *Registry) Delete(ctx context.Context, id int64, actor audit.Actor) error {
 	return r.change(ctx, id, func(tx *sqlx.Tx) error {
 		var slug string
@@ -74,6 +74,10 @@ func (r *Registry) Delete(ctx context.Context, id int64, actor audit.Actor) erro
 				return ErrNotFound
 			}
 			return fmt.Errorf("tenants: delete: %w", err)
+		}
+		// The login history has no foreign key to cascade: its rows go here.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM login_history WHERE tenant_id = ?`, id); err != nil {
+			return fmt.Errorf("tenants: delete login history: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM tenants WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("tenants: delete: %w", err)

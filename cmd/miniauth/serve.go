@@ -47,6 +47,13 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 			}
 			return nil
 		}}, cfg.settings())
+	defer func() { // after the API (and before MySQL closes): the logins of the drain are written too
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := a.Close(ctx); err != nil {
+			log.Warn("login history not all written", "err", err)
+		}
+	}()
 	a.Start(ctx) // caches drop what other nodes change
 	a.RunBackground(ctx)
 	stopRollup := runRollup(ctx, a.Usage, cfg.UsageRollupEvery, log) // the charts of use

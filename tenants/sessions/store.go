@@ -109,7 +109,6 @@ func (s *Store) Create(ctx context.Context, n New) (token string, sess *Session,
 	pipe.Set(ctx, s.recordKey(n.TenantID, []byte(field)), sess.encode(), ttl)
 	pipe.HSet(ctx, s.userKey(n.TenantID, n.UserID), field, "")
 	pipe.Expire(ctx, s.userKey(n.TenantID, n.UserID), n.Absolute)
-	s.noteLogin(ctx, pipe, n, now)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return "", nil, fmt.Errorf("sessions: create: %w", err)
 	}

@@ -7,11 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
 	"github.com/redis/go-redis/v9"
 
 	"miniauth/tenants"
 	"miniauth/tenants/audit"
+	"miniauth/tenants/loginlog"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/signin"
 	"miniauth/tenants/signup"
@@ -36,17 +38,21 @@ type env struct {
 	rdb    redis.UniversalClient
 	prefix string
 	redis  *tenantstest.Proxy // between the sessions store and Redis
-	reg    *tenants.Registry
-	users  *users.Store
-	signup *signup.Store
-	wx     *wechattest.Server
-	svc    *signin.Service
-	tenant *tenants.Tenant
+	// The login history, on MySQL through a proxy of its own; it writes
+	// when a test flushes it.
+	history   *loginlog.Writer
+	historyDB *tenantstest.Proxy
+	reg       *tenants.Registry
+	users     *users.Store
+	signup    *signup.Store
+	wx        *wechattest.Server
+	svc       *signin.Service
+	tenant    *tenants.Tenant
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	db, _ := tenantstest.DB(t)
+	db, dsn := tenantstest.DB(t)
 	ring := tenantstest.Keyring(t)
 	rdb, prefix := tenantstest.Redis(t)
 	e := &env{db: db, rdb: rdb, prefix: prefix, reg: tenants.NewRegistry(db, ring)}
@@ -72,12 +78,22 @@ func newEnv(t *testing.T) *env {
 	e.users = users.NewStore(db, users.WithEvents(hooks))
 	e.signup = signup.NewStore(rdb, prefix, ring)
 	logger := slog.New(slog.DiscardHandler)
+	mcfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.historyDB = tenantstest.NewProxy(t, mcfg.Addr)
+	mcfg.Addr, mcfg.Timeout = e.historyDB.Addr(), 2*time.Second
+	historyDB := sqlx.MustOpen("mysql", mcfg.FormatDSN())
+	t.Cleanup(func() { historyDB.Close() })
+	e.history = loginlog.New(historyDB, loginlog.Config{FlushEvery: time.Hour, Logger: logger})
+	t.Cleanup(func() { _ = e.history.Close(context.Background()) })
 	e.svc = signin.New(signin.Config{Tenants: e.reg, Users: e.users,
 		Sessions:     sessions.NewStore(sessRedis, prefix, ring),
 		AccessTokens: sessions.NewAccessTokens(sessions.NewSigningKeys(db, ring, sessions.KeyPolicy{}, nil)),
 		Webhooks:     hooks, Audit: audit.NewLog(db), Logger: logger, PublicURL: "https://auth.example",
 		WeChat: wx, Signup: e.signup, Codes: wx,
-		Tokens: tokens.New(rdb, prefix, wx, tokens.Config{Keys: ring})})
+		Tokens: tokens.New(rdb, prefix, wx, tokens.Config{Keys: ring}), History: e.history})
 
 	if e.tenant, err = e.reg.Create(context.Background(), tenants.NewTenant{Slug: "signin", Name: "Sign-in",
 		AppID: appID, Secret: secret, Actor: audit.CLI}); err != nil {

@@ -21,6 +21,7 @@ import (
 
 	"miniauth/tenants"
 	"miniauth/tenants/audit"
+	"miniauth/tenants/loginlog"
 	"miniauth/tenants/ratelimit"
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/signup"
@@ -53,6 +54,9 @@ type Config struct {
 	Stats *stats.Counter
 	Cause func(error) string
 	SMS   *sms.Sender // one-time codes by SMS (sms.go)
+	// History hears of every login that worked, for the console's login
+	// history (tenants/loginlog); nil: none is kept.
+	History *loginlog.Writer
 }
 
 // Service is the sign-in core. It is safe for concurrent use.
@@ -143,6 +147,11 @@ func (s *Service) Enter(ctx context.Context, t *tenants.Tenant, e Entry) (in Ent
 		}
 	}
 	s.counted(ctx, t, way, appID, &in)
+	if s.cfg.History != nil {
+		// Queued, never waited for: a login does not fail for its history.
+		s.cfg.History.Note(loginlog.Entry{TenantID: t.ID, UserID: in.User.ID, At: in.Session.IssuedAt, AppID: appID,
+			IP: in.Session.IP, Device: in.Session.Device, Way: string(way)})
+	}
 	return in, nil
 }
 

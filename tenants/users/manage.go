@@ -208,7 +208,7 @@ func (s *Store) setBan(ctx context.Context, tenantID, userID int64, b *Ban, acto
 	})
 }
 
-// Delete removes a user with its identities, profile and uploaded avatars. The audit log
+// Delete removes a user with its identities, profile, uploaded avatars and login history. The audit log
 // keeps a tombstone (the public id and the openids it had); the same WeChat
 // user logging in again becomes a new user.
 func (s *Store) Delete(ctx context.Context, tenantID, userID int64, actor audit.Actor) error {
@@ -229,6 +229,11 @@ func (s *Store) Delete(ctx context.Context, tenantID, userID int64, actor audit.
 		// The foreign key would cascade; said here so that nobody wonders.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM avatars WHERE tenant_id = ? AND user_id = ?`, tenantID, userID); err != nil {
 			return fmt.Errorf("users: delete avatars: %w", err)
+		}
+		// No foreign key holds the login history (it costs every batch's
+		// insert), so its rows go here, with the user.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM login_history WHERE tenant_id = ? AND user_id = ?`, tenantID, userID); err != nil {
+			return fmt.Errorf("users: delete login history: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE tenant_id = ? AND id = ?`, tenantID, userID); err != nil {
 			return fmt.Errorf("users: delete: %w", err)

@@ -132,6 +132,9 @@ func merge(ctx context.Context, tx *sqlx.Tx, tenantID, a, b int64, reason string
 		// The loser's uploaded avatar follows its URL to a winner without one;
 		// otherwise it goes with the loser's row.
 		{`UPDATE avatars SET user_id = ? WHERE tenant_id = ? AND user_id = ? AND ? = ''`, []any{win.ID, tenantID, lose.ID, win.AvatarURL}},
+		// The loser's logins were the same person's: the winner's history
+		// shows them.
+		{`UPDATE login_history SET user_id = ? WHERE tenant_id = ? AND user_id = ?`, []any{win.ID, tenantID, lose.ID}},
 		{`INSERT INTO user_merges (tenant_id, winner_id, loser_public_id, reason, snapshot) VALUES (?, ?, ?, ?, ?)`,
 			[]any{tenantID, win.ID, lose.PublicID, reason, snapshot}},
 		{`DELETE FROM users WHERE id = ? AND tenant_id = ?`, []any{lose.ID, tenantID}},

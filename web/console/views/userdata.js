@@ -1,6 +1,7 @@
 import { api, apiText, ApiError } from "../api.js";
 import { h, mount, field, table, fmtTime } from "../dom.js";
 import { t, lang } from "../i18n.js";
+import { wayLabel } from "../chart.js";
 import { guard, toast, confirmAction, showError } from "../app.js";
 
 // What the users screens do with data: the CSV import (parsed here for a
@@ -119,8 +120,11 @@ export function loginsCard(path) {
   const body = h("div", {}, h("p", { class: "hint" }, "…"));
   api("GET", path + "/logins").then((r) => {
     mount(body, r.logins.length
-      ? table([t("time"), "AppID", "IP", t("userAgent")], r.logins.map((l) => h("tr", { "data-test": "login-row" },
-        h("td", { "data-label": t("time") }, fmtTime(l.at, lang())), h("td", { "data-label": "AppID" }, h("code", {}, l.appid || "—")),
+      ? table([t("time"), t("loginWay"), "AppID", "IP", t("userAgent")], r.logins.map((l) => h("tr", { "data-test": "login-row" },
+        h("td", { "data-label": t("time") }, fmtTime(l.at, lang())),
+        // Logins noted before the history kept its way in have none.
+        h("td", { "data-label": t("loginWay"), "data-test": "login-way" }, l.way ? wayLabel(l.way) : "—"),
+        h("td", { "data-label": "AppID" }, h("code", {}, l.appid || "—")),
         h("td", { "data-label": "IP" }, l.ip || "—"), h("td", { class: "wrap", "data-label": t("userAgent") }, l.user_agent || "—"))),
       { class: "stack", "data-test": "logins-table" })
       : h("p", { class: "empty", "data-test": "no-logins" }, t("noLogins")));
