@@ -73,7 +73,7 @@ const en = {
   chartDAU: "Daily active users", chartMAU: "Monthly active users (30 days)", chartFailedByCause: "Failed logins by cause",
   chartLast30: "Last 30 days", chartLast90: "Last 90 days", chartAllApps: "All apps", chartAllWays: "All ways in",
   chartZone: "Days are counted in Beijing time (Asia/Shanghai).",
-  way_miniprogram: "Mini-program", way_oauth: "WeChat web OAuth", way_sms: "SMS", way_app: "Mobile app", way_website: "Website",
+  way_miniprogram: "Mini-program", way_oauth: "WeChat web OAuth", way_sms: "SMS", way_app: "Mobile app", way_website: "Website QR",
   cause_invalid_code: "Invalid or used code", cause_wechat_unavailable: "WeChat unavailable", cause_user_banned: "User banned",
   cause_rate_limited: "Rate limited", cause_tenant_misconfigured: "Wrong AppID or AppSecret",
   cause_tenant_disabled: "Tenant disabled", cause_wechat_user_blocked: "Blocked by WeChat as high-risk",
@@ -221,7 +221,7 @@ const zh = {
   chartDAU: "日活跃用户", chartMAU: "月活跃用户（30 天）", chartFailedByCause: "登录失败原因",
   chartLast30: "最近 30 天", chartLast90: "最近 90 天", chartAllApps: "全部应用", chartAllWays: "全部登录方式",
   chartZone: "按北京时间（Asia/Shanghai）计日。",
-  way_miniprogram: "小程序", way_oauth: "微信网页授权", way_sms: "短信", way_app: "移动应用", way_website: "网站",
+  way_miniprogram: "小程序", way_oauth: "微信网页授权", way_sms: "短信", way_app: "移动应用", way_website: "网站扫码",
   cause_invalid_code: "code 无效或已使用", cause_wechat_unavailable: "微信服务不可用", cause_user_banned: "用户已封禁",
   cause_rate_limited: "请求过于频繁", cause_tenant_misconfigured: "AppID 或 AppSecret 错误",
   cause_tenant_disabled: "租户已停用", cause_wechat_user_blocked: "被微信判定为高风险用户",
@@ -302,13 +302,11 @@ const zh = {
 // The user page's ways in (views/users.js), issue 15.
 Object.assign(en, {
   waysIn: "Ways in", wayKind: "Way in", lastUsed: "Last used", neverUsed: "never", notRecorded: "not recorded",
-  way_miniprogram: "Mini-program", way_officialaccount: "Official account (H5)", way_mobileapp: "WeChat app (iOS/Android)",
-  way_website: "Website QR", way_phone: "Phone",
+  way_officialaccount: "Official account (H5)", way_mobileapp: "WeChat app (iOS/Android)", way_phone: "Phone",
 });
 Object.assign(zh, {
   waysIn: "登录方式", wayKind: "方式", lastUsed: "最近使用", neverUsed: "从未", notRecorded: "未记录",
-  way_miniprogram: "小程序", way_officialaccount: "公众号（H5）", way_mobileapp: "微信 App 登录（iOS/Android）",
-  way_website: "网站扫码", way_phone: "手机号",
+  way_officialaccount: "公众号（H5）", way_mobileapp: "微信 App 登录（iOS/Android）", way_phone: "手机号",
 });
 // Every error code the admin API can answer (api/errors.go), every status
 // and key state, and every audit action, in both languages. A Go test
