@@ -57,6 +57,7 @@ type Settings struct {
 	PublicURL          string
 	TrustedProxies     []netip.Prefix
 	CacheTTL           time.Duration // users, API keys and webhook endpoints in memory
+	UserCacheMax       int           // users kept in memory per node; 0: users.CacheConfig's default
 	TenantCache        tenants.CacheConfig
 	PasswordChecks     int                  // console bcrypt checks at once; 0: 2×GOMAXPROCS
 	AdminGate          *admins.Gate         // the console's password checks; nil: one of PasswordChecks slots
@@ -114,7 +115,7 @@ func Assemble(b Base, s Settings) *Assembly {
 		Tenants: tenants.NewRegistry(b.DB, keys, tenants.WithCache(bus, s.TenantCache)),
 		// Webhooks hear of user changes in their transaction.
 		Users: users.NewStore(b.DB, users.WithEvents(hooks),
-			users.WithCache(bus, users.CacheConfig{TTL: s.CacheTTL})),
+			users.WithCache(bus, users.CacheConfig{TTL: s.CacheTTL, MaxUsers: s.UserCacheMax})),
 		Sessions:       sessions.NewStore(rdb, prefix, keys),
 		WeChat:         wx,
 		Codes:          guard.New(wx, rdb, s.Breaker, b.Metrics),

@@ -60,6 +60,7 @@ type Config struct {
 	ForceRefreshes int
 	BreakerTrips   int           // consecutive WeChat failures that open it
 	UserCacheTTL   time.Duration // how long a node may keep a user in memory (changes are announced at once)
+	UserCacheMax   int           // users a node keeps in memory at most
 	PasswordChecks int           // console password checks (bcrypt) running at once on this node; 0: 2×GOMAXPROCS
 	PprofAddr      string        // where Go's profiler listens; empty: off
 	MetricsAddr    string        // where Prometheus scrapes /metrics; empty: off
@@ -86,6 +87,7 @@ func (c Config) settings() api.Settings {
 		PublicURL:          c.PublicURL,
 		TrustedProxies:     c.TrustedProxies,
 		CacheTTL:           c.UserCacheTTL,
+		UserCacheMax:       c.UserCacheMax,
 		PasswordChecks:     c.PasswordChecks,
 		Breaker:            guard.Config{Failures: uint32(c.BreakerTrips), OpenFor: c.BreakerOpenFor},
 		ForceRefreshes:     c.ForceRefreshes,
@@ -176,6 +178,9 @@ func loadConfig(cmd string) (Config, error) {
 	}
 	if c.UserCacheTTL, err = time.ParseDuration(env("MINIAUTH_USER_CACHE_TTL", "2m")); err != nil || c.UserCacheTTL <= 0 {
 		errs = append(errs, errors.New("MINIAUTH_USER_CACHE_TTL must be a positive duration such as 2m"))
+	}
+	if c.UserCacheMax, err = strconv.Atoi(env("MINIAUTH_USER_CACHE_MAX", "50000")); err != nil || c.UserCacheMax < 1 {
+		errs = append(errs, errors.New("MINIAUTH_USER_CACHE_MAX must be a positive number"))
 	}
 	if c.PasswordChecks, err = strconv.Atoi(env("MINIAUTH_ADMIN_PASSWORD_CHECKS", "0")); err != nil || c.PasswordChecks < 0 {
 		errs = append(errs, errors.New("MINIAUTH_ADMIN_PASSWORD_CHECKS must be a number, 0 for twice the CPUs"))

@@ -23,7 +23,7 @@ import (
 // CacheConfig tunes the user cache.
 type CacheConfig struct {
 	TTL      time.Duration // how long a copy may live at most; default 2m
-	MaxUsers int           // copies kept per node; default 200,000
+	MaxUsers int           // copies kept per node; default 50,000 (about 30 MB)
 }
 
 // WithCache makes the Store keep the request path's view of users in
@@ -33,7 +33,10 @@ func WithCache(bus *memo.Bus, cfg CacheConfig) Option {
 		cfg.TTL = 2 * time.Minute
 	}
 	if cfg.MaxUsers <= 0 {
-		cfg.MaxUsers = 200_000
+		// A copy is about 600 bytes with its key: 50,000 users seen within
+		// the TTL keep a node near 30 MB, and a node serving more active
+		// users than that reads the others from MySQL (MINIAUTH_USER_CACHE_MAX).
+		cfg.MaxUsers = 50_000
 	}
 	return func(s *Store) { s.cache = memo.NewCache[*hot](bus, "users", cfg.TTL, cfg.MaxUsers) }
 }
