@@ -344,32 +344,3 @@ func (c *Cache[V]) forgetAll() {
 	c.m = make(map[string]entry[V])
 	c.mu.Unlock()
 }
-
-// Hook lets a store that keeps its own copies (in a shape a Cache does not
-// fit) hear of the changes announced for them on every node. Unlike a
-// Cache, the store keeps its copies while the bus is not listening: its
-// own TTL is then the bound.
-type Hook struct {
-	name string
-	bus  *Bus
-	drop func(key string) // "" for everything
-}
-
-// Hook registers forget under name (unique on the bus); forget("") drops
-// everything.
-func (b *Bus) Hook(name string, forget func(key string)) *Hook {
-	h := &Hook{name: name, bus: b, drop: forget}
-	b.register(name, h)
-	return h
-}
-
-// Announce drops key on every node, this one included. Call it after the
-// change has committed.
-func (h *Hook) Announce(ctx context.Context, key string) {
-	if h != nil {
-		h.bus.announce(ctx, h.name, key)
-	}
-}
-
-func (h *Hook) forget(key string) { h.drop(key) }
-func (h *Hook) forgetAll()        { h.drop("") }
