@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -40,6 +41,7 @@ type options struct {
 	profiles    string // directory for CPU profiles of miniauth during its maximum-throughput runs
 	rounds      int    // rounds of miniauth then the floor per path (rounds.go)
 	only        string // run only the paths whose names contain this ("" all)
+	serverEnv   []string
 }
 
 func main() {
@@ -71,6 +73,13 @@ func main() {
 	fs.StringVar(&o.profiles, "profiles", "", "write a CPU profile of miniauth during each maximum-throughput run into this directory (go tool pprof)")
 	fs.IntVar(&o.rounds, "rounds", 0, "rounds of miniauth then the floor per path; the median is reported (default 3, quick 1)")
 	fs.StringVar(&o.only, "only", "", "measure only the paths whose names contain this (me, introspect, login, sms; the scale runs need --only scale or none)")
+	fs.Func("server-env", "NAME=VALUE for miniauth's environment only (e.g. GOGC=400); repeatable", func(v string) error {
+		if !strings.Contains(v, "=") {
+			return fmt.Errorf("want NAME=VALUE, not %q", v)
+		}
+		o.serverEnv = append(o.serverEnv, v)
+		return nil
+	})
 	_ = fs.Parse(os.Args[1:])
 	def := func(v *int, full, q int) {
 		if *v == 0 {

@@ -164,6 +164,7 @@ func run(ctx context.Context, o options) error {
 		b.pprofAddr, _ = freeAddr()
 		env = append(env, "MINIAUTH_PPROF_ADDR="+b.pprofAddr)
 	}
+	env = append(env, o.serverEnv...) // --server-env: miniauth's alone, never the floor's
 	b.server, err = start("miniauth", logDir, env, o.bin+"/miniauth", "serve")
 	if err != nil {
 		return err
@@ -609,6 +610,9 @@ func (b *bench) report(m memory, took time.Duration) {
 	fmt.Fprintf(&sb, "### mabench run, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&sb, "Machine: %d CPU cores (GOMAXPROCS %d), %s/%s, %s. Concurrency %d, %s per run; the load generator, miniauth, the floor, the simulator, MariaDB and Redis share these cores. Whole run: %s.\n\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version(), o.concurrency, o.duration, took.Round(time.Second))
+	if len(o.serverEnv) > 0 {
+		fmt.Fprintf(&sb, "miniauth ran with `%s` (--server-env).\n\n", strings.Join(o.serverEnv, " "))
+	}
 	fmt.Fprintf(&sb, "Each path: %d rounds of miniauth then the floor at full speed; the round with the median ratio is shown, with every round's ratio. Then miniauth at half the median maximum, %d times, the run with the median p99 shown, and the floor once at that same rate. The cold run has one round of each: its never-seen users run out in one.\n\n", max(1, o.rounds), max(1, o.rounds))
 	sb.WriteString("| run | offered | ok/s | p50 | p99 | p99.9 | errors | vs floor (rounds) | CPU µs/req: load · server · wxmock · Redis · MariaDB |\n|---|---|---|---|---|---|---|---|---|\n")
 	row := func(r result, ratio string) {
