@@ -2,6 +2,8 @@ package ratelimit
 
 import (
 	"context"
+	"encoding/binary"
+	"hash/maphash"
 	"sync"
 	"time"
 
@@ -36,7 +38,8 @@ type front struct {
 	now    func() time.Time
 
 	mu        sync.Mutex
-	cur, prev map[string]*use // two generations: entries idle for two periods are dropped
+	cur, prev map[keyHash]*use // two generations: entries idle for two periods are dropped
+	seeds     [2]maphash.Seed  // this node's, for keyHash
 	rotated   time.Time
 	base      time.Time // the entries' times count from here: set by the first request
 }
@@ -53,7 +56,22 @@ type use struct {
 }
 
 func newFront(period time.Duration) *front {
-	return &front{period: period, now: time.Now, cur: make(map[string]*use), prev: make(map[string]*use)}
+	return &front{period: period, now: time.Now, cur: make(map[keyHash]*use), prev: make(map[keyHash]*use),
+		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+}
+
+// keyHash is a key as the front keeps it: 128 bits of two seeded hashes
+// of it, so that an entry costs no copy of its key (a session id, an
+// identity's app and openid) and every key takes 16 bytes. Two keys that
+// share a hash would share a budget: with random seeds of each node's own,
+// nobody can aim for that, and by chance it takes ~2^64 keys.
+type keyHash [16]byte
+
+func (f *front) hash(key []byte) keyHash {
+	var h keyHash
+	binary.LittleEndian.PutUint64(h[:8], maphash.Bytes(f.seeds[0], key))
+	binary.LittleEndian.PutUint64(h[8:], maphash.Bytes(f.seeds[1], key))
+	return h
 }
 
 // blockOf is both the cold share and the size of a hot block.
@@ -146,17 +164,18 @@ func (f *front) entry(key []byte) *use {
 		f.base = wall
 	}
 	if wall.Sub(f.rotated) >= f.period {
-		f.prev, f.cur, f.rotated = f.cur, make(map[string]*use, len(f.cur)), wall
+		f.prev, f.cur, f.rotated = f.cur, make(map[keyHash]*use, len(f.cur)), wall
 	}
 	now := f.age(wall)
-	u, ok := f.cur[string(key)] // a lookup by string(key) does not copy key
+	k := f.hash(key)
+	u, ok := f.cur[k]
 	if !ok {
-		if u, ok = f.prev[string(key)]; ok {
-			delete(f.prev, string(key))
+		if u, ok = f.prev[k]; ok {
+			delete(f.prev, k)
 		} else {
 			u = &use{start: now}
 		}
-		f.cur[string(key)] = u
+		f.cur[k] = u
 	}
 	if now-u.start >= f.period {
 		// A new window: what was let through uncharged is forgiven, and

@@ -84,8 +84,8 @@ func TestFrontLeavesColdKeysInMemory(t *testing.T) {
 	f.entry([]byte("other2"))
 	now = now.Add(time.Minute)
 	f.entry([]byte("other"))
-	_, kept := f.cur["k"]
-	_, keptPrev := f.prev["k"]
+	_, kept := f.cur[f.hash([]byte("k"))]
+	_, keptPrev := f.prev[f.hash([]byte("k"))]
 	f.mu.Unlock()
 	if kept || keptPrev {
 		t.Fatal("an idle key's entry outlived two periods")

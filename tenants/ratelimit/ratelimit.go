@@ -99,9 +99,9 @@ func New(rdb redis.UniversalClient, prefix string) *Limiter {
 
 // allow spends one request of a budget.
 func (r *Limiter) allow(ctx context.Context, tenantID int64, budget, id string, limit redis_rate.Limit) error {
-	// The front knows the key as "<tenant>:<id>", built on the stack: only
-	// a key new to this node is copied into its memory. Redis's key is
-	// built only when Redis is asked.
+	// The front knows the key by a hash of "<tenant>:<id>", built on the
+	// stack: it keeps no copy of the key. Redis's key is built only when
+	// Redis is asked.
 	var buf [128]byte
 	local := append(append(strconv.AppendInt(buf[:0], tenantID, 10), ':'), id...)
 	charge := func(ctx context.Context, n int) (*redis_rate.Result, error) {
