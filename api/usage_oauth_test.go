@@ -40,27 +40,7 @@ func TestUsageCountsWebOAuth(t *testing.T) {
 		}}))
 	runStory(t, e, scenario{}, steps)
 
-	counter := stats.NewCounter(e.rdb, e.prefix)
-	counter.SetClock(e.clock.Now)
-	u, err := stats.NewStore(e.db, counter).Tenant(context.Background(), e.tenant.ID, stats.Query{Way: stats.WayOAuth})
-	if err != nil {
-		t.Fatal(err)
-	}
-	last := len(u.Days) - 1
-	if u.Logins[last] != 1 || u.NewUsers[last] != 1 || u.Failed[last] != 1 || u.DAU[last] != 1 {
-		t.Fatalf("web OAuth today: %d logins, %d new users, %d failed, DAU %d; want 1 each",
-			u.Logins[last], u.NewUsers[last], u.Failed[last], u.DAU[last])
-	}
-	if len(u.FailedByCause) != 1 || u.FailedByCause[0].Cause != refused {
-		t.Fatalf("failed by cause %v, want the page's error %s", u.FailedByCause, refused)
-	}
-	var oaID int64
-	if err := e.db.Get(&oaID, `SELECT id FROM apps WHERE appid = ?`, oaAppID); err != nil {
-		t.Fatal(err)
-	}
-	if len(u.Apps) != 1 || u.Apps[0].AppID != oaID || u.Apps[0].Logins != 1 || u.Apps[0].Failed != 1 {
-		t.Fatalf("per app %+v, want the official account (%d) only", u.Apps, oaID)
-	}
+	wantUsageToday(t, e, stats.WayOAuth, oaAppID, usageToday{logins: 1, newUsers: 1, failed: 1, dau: 1, cause: refused})
 }
 
 // TestUsageCountsWeChatApp: the WeChat app's way in is counted under
@@ -75,25 +55,38 @@ func TestUsageCountsWeChatApp(t *testing.T) {
 		{name: "a code WeChat never issued", body: `{"code":"never-issued-0005"}`, status: 401, code: "invalid_code",
 			check: func(t *testing.T, r response) { refused = r.errCode() }},
 	})
+	wantUsageToday(t, e, stats.WayApp, mobileAppID, usageToday{logins: 2, newUsers: 1, failed: 1, dau: 1, cause: refused})
+}
+
+// usageToday is what a way in's charts must show for today: its counts,
+// the one cause its failures were counted under, and (checked by
+// wantUsageToday) one app, the one given, with the same logins and
+// failures.
+type usageToday struct {
+	logins, newUsers, failed, dau int64
+	cause                         string
+}
+
+func wantUsageToday(t *testing.T, e *env, way stats.Way, appid string, want usageToday) {
+	t.Helper()
 	counter := stats.NewCounter(e.rdb, e.prefix)
 	counter.SetClock(e.clock.Now)
-	u, err := stats.NewStore(e.db, counter).Tenant(context.Background(), e.tenant.ID, stats.Query{Way: stats.WayApp})
+	u, err := stats.NewStore(e.db, counter).Tenant(context.Background(), e.tenant.ID, stats.Query{Way: way})
 	if err != nil {
 		t.Fatal(err)
 	}
 	last := len(u.Days) - 1
-	if u.Logins[last] != 2 || u.NewUsers[last] != 1 || u.Failed[last] != 1 || u.DAU[last] != 1 {
-		t.Fatalf("the app today: %d logins, %d new users, %d failed, DAU %d; want 2, 1, 1, 1",
-			u.Logins[last], u.NewUsers[last], u.Failed[last], u.DAU[last])
+	if got := (usageToday{u.Logins[last], u.NewUsers[last], u.Failed[last], u.DAU[last], want.cause}); got != want {
+		t.Fatalf("%s today: %+v, want %+v", way, got, want)
 	}
-	if len(u.FailedByCause) != 1 || u.FailedByCause[0].Cause != refused {
-		t.Fatalf("failed by cause %v, want the answer's %s", u.FailedByCause, refused)
+	if len(u.FailedByCause) != 1 || u.FailedByCause[0].Cause != want.cause {
+		t.Fatalf("%s failed by cause %v, want %s only", way, u.FailedByCause, want.cause)
 	}
 	var appID int64
-	if err := e.db.Get(&appID, `SELECT id FROM apps WHERE appid = ?`, mobileAppID); err != nil {
+	if err := e.db.Get(&appID, `SELECT id FROM apps WHERE appid = ?`, appid); err != nil {
 		t.Fatal(err)
 	}
-	if len(u.Apps) != 1 || u.Apps[0].AppID != appID || u.Apps[0].Logins != 2 || u.Apps[0].Failed != 1 {
-		t.Fatalf("per app %+v, want the mobile application (%d) only", u.Apps, appID)
+	if len(u.Apps) != 1 || u.Apps[0].AppID != appID || u.Apps[0].Logins != want.logins || u.Apps[0].Failed != want.failed {
+		t.Fatalf("%s per app %+v, want %s (%d) only, %d logins and %d failed", way, u.Apps, appid, appID, want.logins, want.failed)
 	}
 }

@@ -15,11 +15,7 @@ import (
 func TestLoginHistoryFollowsTheUser(t *testing.T) {
 	ctx := context.Background()
 	db, store, tn := setup(t)
-	res, err := db.Exec(`INSERT INTO apps (tenant_id, appid, secret_sealed, secret_key_id) VALUES (?, 'wxsecond0001', x'00', 'k')`, tn.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app1, _ := res.LastInsertId()
+	app1 := secondApp(t, db, tn)
 	note := func(userID int64, n int) {
 		for i := range n {
 			db.MustExec(`INSERT INTO login_history (tenant_id, user_id, at, app_id, way) VALUES (?, ?, ?, ?, 'miniprogram')`,

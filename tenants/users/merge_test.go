@@ -17,11 +17,7 @@ import (
 func TestMergeRule(t *testing.T) {
 	ctx := context.Background()
 	db, store, tn := setup(t)
-	res, err := db.Exec(`INSERT INTO apps (tenant_id, appid, secret_sealed, secret_key_id) VALUES (?, 'wxsecond0001', x'00', 'k')`, tn.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app1, _ := res.LastInsertId()
+	app1 := secondApp(t, db, tn)
 	app0 := tn.Apps[0].ID
 
 	tests := []struct {
@@ -126,8 +122,7 @@ func TestMergeRule(t *testing.T) {
 func TestMergeFailureWritesNothing(t *testing.T) {
 	ctx := context.Background()
 	db, store, tn := setup(t)
-	res, _ := db.Exec(`INSERT INTO apps (tenant_id, appid, secret_sealed, secret_key_id) VALUES (?, 'wxsecond0001', x'00', 'k')`, tn.ID)
-	app1, _ := res.LastInsertId()
+	app1 := secondApp(t, db, tn)
 	if _, _, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oA"}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -215,8 +210,7 @@ func TestMergeTellsBackends(t *testing.T) {
 	db, _, tn := setup(t)
 	rec := &recorder{}
 	store := users.NewStore(db, users.WithEvents(rec))
-	res, _ := db.Exec(`INSERT INTO apps (tenant_id, appid, secret_sealed, secret_key_id) VALUES (?, 'wxsecond0001', x'00', 'k')`, tn.ID)
-	app1, _ := res.LastInsertId()
+	app1 := secondApp(t, db, tn)
 	older, _, _ := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oA"}, nil)
 	newer, _, _ := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: app1, OpenID: "oB", UnionID: "uE"}, nil)
 	rec.events = nil
@@ -236,8 +230,7 @@ func TestMergeTellsBackends(t *testing.T) {
 func TestConcurrentLoginsMergeOnce(t *testing.T) {
 	ctx := context.Background()
 	db, store, tn := setup(t)
-	res, _ := db.Exec(`INSERT INTO apps (tenant_id, appid, secret_sealed, secret_key_id) VALUES (?, 'wxsecond0001', x'00', 'k')`, tn.ID)
-	app1, _ := res.LastInsertId()
+	app1 := secondApp(t, db, tn)
 	older, _, _ := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oA"}, nil)
 	if _, _, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: app1, OpenID: "oB", UnionID: "uC"}, nil); err != nil {
 		t.Fatal(err)

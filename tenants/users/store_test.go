@@ -24,6 +24,21 @@ func setup(t *testing.T) (*sqlx.DB, *users.Store, *tenants.Tenant) {
 	return db, users.NewStore(db), tn
 }
 
+// secondApp gives tn a second app (a row only: these tests never reach
+// WeChat) and returns its id.
+func secondApp(t *testing.T, db *sqlx.DB, tn *tenants.Tenant) int64 {
+	t.Helper()
+	res, err := db.Exec(`INSERT INTO apps (tenant_id, appid, secret_sealed, secret_key_id) VALUES (?, 'wxsecond0001', x'00', 'k')`, tn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 func count(t *testing.T, db *sqlx.DB, query string, args ...any) int {
 	t.Helper()
 	var n int
@@ -145,12 +160,7 @@ func TestFailedLoginWritesNothing(t *testing.T) {
 func TestUnionIDJoinsAppsOfOneTenant(t *testing.T) {
 	ctx := context.Background()
 	db, store, tn := setup(t)
-	var app2 int64
-	res, err := db.Exec(`INSERT INTO apps (tenant_id, appid, secret_sealed, secret_key_id) VALUES (?, 'wxsecond0001', x'00', 'k')`, tn.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app2, _ = res.LastInsertId()
+	app2 := secondApp(t, db, tn)
 	a, _, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oApp1", UnionID: "uSAME"}, nil)
 	if err != nil {
 		t.Fatal(err)
