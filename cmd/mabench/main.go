@@ -60,7 +60,7 @@ func main() {
 	fs.StringVar(&o.database, "database", "miniauth_bench", "database for the bench's data (dropped afterwards)")
 	fs.StringVar(&o.redisAddr, "redis", envOr("REDIS_HOST", "127.0.0.1")+":"+envOr("REDIS_PORT", "6379"), "Redis host:port")
 	fs.IntVar(&o.redisDB, "redis-db", 9, "Redis database number for the bench's keys (flushed before and after; not 0)")
-	fs.StringVar(&o.prefix, "prefix", "mabench", "Redis key prefix")
+	fs.StringVar(&o.prefix, "prefix", "ma", "Redis key prefix (miniauth's own default; the bench has its Redis database to itself)")
 	fs.BoolVar(&quick, "quick", os.Getenv("BENCH_QUICK") != "", "short runs and a small data set (also BENCH_QUICK=1)")
 	fs.DurationVar(&o.duration, "duration", 0, "length of each timed run (default 8s, quick 3s)")
 	fs.IntVar(&o.concurrency, "c", 64, "concurrent connections and workers, the same for miniauth and the floor")

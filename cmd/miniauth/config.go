@@ -397,7 +397,17 @@ func maskURL(raw string) string {
 func redisOptions(raw, master string) (*redis.UniversalOptions, error) {
 	// Short timeouts: with Redis gone, a request should fail in about a
 	// second with 503, not wait on a pool.
-	o := &redis.UniversalOptions{MasterName: master, MaxRetries: 1, PoolSize: 64,
+	//
+	// RESP2: miniauth uses no RESP3 feature (no client-side caching, no
+	// push notifications), and under RESP3 the client looks for pending
+	// push notifications around every command (docs/performance.md).
+	//
+	// Small buffers: our commands and replies are a few hundred bytes (the
+	// largest, a user's session list, a few KiB), and the client's defaults
+	// (32 KiB each way per connection, 128 KiB on its pipeline pool) held
+	// about 7 MB of a node's heap; a longer reply only takes another read.
+	o := &redis.UniversalOptions{MasterName: master, MaxRetries: 1, PoolSize: 64, Protocol: 2,
+		ReadBufferSize: 4 << 10, WriteBufferSize: 4 << 10, PipelineReadBufferSize: 16 << 10, PipelineWriteBufferSize: 16 << 10,
 		DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second, PoolTimeout: time.Second}
 	for i, p := range strings.Split(raw, ",") {
 		p = strings.TrimSpace(p)

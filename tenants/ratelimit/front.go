@@ -39,24 +39,27 @@ type front struct {
 
 	mu        sync.Mutex
 	cur, prev map[keyHash]*use // two generations: entries idle for two periods are dropped
+	// The keys whose Redis call is in flight, closed when it answers: few
+	// at a time, so kept here rather than in every entry.
+	charging map[*use]chan struct{}
 	seeds     [2]maphash.Seed  // this node's, for keyHash
 	rotated   time.Time
 	base      time.Time // the entries' times count from here: set by the first request
 }
 
-// use is what this node knows of one key in the current window.
+// use is what this node knows of one key in the current window: 28
+// bytes, a 32-byte allocation (budgets fit 32 bits).
 type use struct {
 	start  time.Duration // of the window, since the front's base (a third of a time.Time)
-	n      int           // requests let through in the window
-	owed   int           // of those, how many Redis was not told of
-	credit int           // requests Redis already counted that are not used yet
 	until  time.Duration // refused by Redis until then (since the base): refuse here without asking
-
-	charging chan struct{} // closed when the Redis call in flight for this key answers
+	n      int32         // requests let through in the window
+	owed   int32         // of those, how many Redis was not told of
+	credit int32         // requests Redis already counted that are not used yet
 }
 
 func newFront(period time.Duration) *front {
 	return &front{period: period, now: time.Now, cur: make(map[keyHash]*use), prev: make(map[keyHash]*use),
+		charging: make(map[*use]chan struct{}),
 		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 }
 
@@ -75,7 +78,7 @@ func (f *front) hash(key []byte) keyHash {
 }
 
 // blockOf is both the cold share and the size of a hot block.
-func blockOf(l redis_rate.Limit) int { return max(1, l.Burst/shares) }
+func blockOf(l redis_rate.Limit) int32 { return int32(max(1, l.Burst/shares)) }
 
 // allow decides about one request of key; charge asks Redis for n events.
 func (f *front) allow(ctx context.Context, key []byte, l redis_rate.Limit,
@@ -100,12 +103,12 @@ func (f *front) allow(ctx context.Context, key []byte, l redis_rate.Limit,
 			f.mu.Unlock()
 			return &redis_rate.Result{Limit: l, Allowed: 1}, nil
 		}
-		if u.charging == nil {
+		wait, busy := f.charging[u]
+		if !busy {
 			return f.chargeFor(ctx, u, l, block, charge) // unlocks f.mu
 		}
 		// Another request of this key is asking Redis: wait for its answer
 		// (and its block) rather than charge the same owed requests twice.
-		wait := u.charging
 		f.mu.Unlock()
 		select {
 		case <-wait:
@@ -118,26 +121,26 @@ func (f *front) allow(ctx context.Context, key []byte, l redis_rate.Limit,
 
 // chargeFor asks Redis for u's owed requests, this one and a block in
 // advance; f.mu is held on entry and released.
-func (f *front) chargeFor(ctx context.Context, u *use, l redis_rate.Limit, block int,
+func (f *front) chargeFor(ctx context.Context, u *use, l redis_rate.Limit, block int32,
 	charge func(ctx context.Context, n int) (*redis_rate.Result, error)) (*redis_rate.Result, error) {
 	owed, done := u.owed, make(chan struct{})
-	u.charging = done
+	f.charging[u] = done
 	f.mu.Unlock()
 	defer func() {
 		f.mu.Lock()
-		u.charging = nil
+		delete(f.charging, u)
 		f.mu.Unlock()
 		close(done)
 	}()
 
-	res, err := charge(ctx, owed+block)
+	res, err := charge(ctx, int(owed+block))
 	if err != nil {
 		return nil, err
 	}
 	credit := block - 1
 	if res.Allowed == 0 {
 		// Not that much left: is there room for the owed and this one?
-		if res, err = charge(ctx, owed+1); err != nil {
+		if res, err = charge(ctx, int(owed+1)); err != nil {
 			return nil, err
 		}
 		credit = 0
@@ -184,7 +187,7 @@ func (f *front) entry(key []byte) *use {
 		if now-u.start >= 2*f.period {
 			credit = 0
 		}
-		*u = use{start: now, credit: credit, charging: u.charging}
+		*u = use{start: now, credit: credit}
 	}
 	return u
 }
