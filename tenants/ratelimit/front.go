@@ -42,9 +42,9 @@ type front struct {
 	// The keys whose Redis call is in flight, closed when it answers: few
 	// at a time, so kept here rather than in every entry.
 	charging map[*use]chan struct{}
-	seeds     [2]maphash.Seed  // this node's, for keyHash
-	rotated   time.Time
-	base      time.Time // the entries' times count from here: set by the first request
+	seeds    [2]maphash.Seed // this node's, for keyHash
+	rotated  time.Time
+	base     time.Time // the entries' times count from here: set by the first request
 }
 
 // use is what this node knows of one key in the current window: 28
@@ -60,7 +60,7 @@ type use struct {
 func newFront(period time.Duration) *front {
 	return &front{period: period, now: time.Now, cur: make(map[keyHash]*use), prev: make(map[keyHash]*use),
 		charging: make(map[*use]chan struct{}),
-		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+		seeds:    [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 }
 
 // keyHash is a key as the front keeps it: 128 bits of two seeded hashes
