@@ -4,9 +4,10 @@ import (
 	"testing"
 )
 
-// A tenant whose backends do not need an access token in every login's
-// answer turns access_token_on_login off (issue 18): the login then signs
-// nothing, and POST /token gives an access token when one is needed.
+// access_token_on_login (issue 18): on, every login's answer carries an
+// access token; off, the login signs nothing and POST /token gives an
+// access token when one is needed. New tenants start with it off; acme,
+// the test tenant, has it on, as a tenant that turned it on.
 func TestAccessTokenOnLoginSetting(t *testing.T) {
 	e := newAdminEnv(t)
 	const tenant = "/admin/api/tenants/acme"
@@ -39,12 +40,15 @@ func TestAccessTokenOnLoginSetting(t *testing.T) {
 	}
 	var alice, bob string
 	runStory(t, e.env, scenario{method: "GET", path: tenant, header: adminHeader(e.callers[own])}, []scenario{
-		{name: "a new tenant's settings", status: 200, check: setting(true)},
-		{name: "login with the default settings", method: "POST", path: "/t/acme/login", header: []string{},
+		{name: "a tenant made now starts with it off", method: "POST", path: "/admin/api/tenants", header: adminHeader(e.callers[platform]),
+			body: `{"slug":"newco","name":"NewCo","appid":"wxnewco00000001","secret":"newco-app-secret-0123456789"}`,
+			status: 201, changes: true, audit: []string{"tenant.created"}, check: setting(false)},
+		{name: "acme's settings", status: 200, check: setting(true)},
+		{name: "login with it on", method: "POST", path: "/t/acme/login", header: []string{},
 			bodyFn: func(e *env) string { return `{"code":"` + e.code("alice") + `"}` }, status: 200, delta: state{1, 1, 1},
 			check: func(t *testing.T, r response) {
 				if r.str("access_token") == "" || r.Body["access_token_expires_in"] == nil {
-					t.Fatalf("login with the default settings: %s; want an access token", r.Raw)
+					t.Fatalf("login with access_token_on_login on: %s; want an access token", r.Raw)
 				}
 			}},
 		{name: "turn it off", method: "PATCH", body: `{"settings":{"access_token_on_login":false}}`, status: 200, audit: []string{"tenant.updated"}},

@@ -64,7 +64,7 @@ func newTunedAdminEnv(t *testing.T, tune func(*api.Base, *api.Settings), opts ..
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.globex = g
+	e.globex = e.tokensOnLogin(g)
 	for _, a := range []admins.New{
 		{Email: platformEmail, Password: adminPassword, Role: admins.RolePlatform},
 		{Email: acmeEmail, Password: adminPassword, Role: admins.RoleTenant, TenantID: e.tenant.ID},

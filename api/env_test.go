@@ -188,8 +188,22 @@ func newTunedEnv(t *testing.T, tune func(*api.Base, *api.Settings), opts ...func
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.tenant = tn
+	e.tenant = e.tokensOnLogin(tn)
 	return e
+}
+
+// tokensOnLogin makes tn a tenant whose every login's answer carries an
+// access token, as acme and globex are (new tenants start without:
+// TestAccessTokenOnLoginSetting), and returns it so.
+func (e *env) tokensOnLogin(tn *tenants.Tenant) *tenants.Tenant {
+	e.t.Helper()
+	if _, err := e.db.Exec(`UPDATE tenants SET settings = JSON_SET(settings, '$.access_token_on_login', true) WHERE id = ?`, tn.ID); err != nil {
+		e.t.Fatal(err)
+	}
+	e.reg.Invalidate(context.Background(), tn.Slug)
+	on := true
+	tn.Settings.AccessTokenOnLogin = &on
+	return tn
 }
 
 // code is what wx.login would give user on the phone.

@@ -65,8 +65,11 @@ func (r *Registry) Create(ctx context.Context, n NewTenant) (*Tenant, error) {
 	if err := n.validate(); err != nil {
 		return nil, err
 	}
-	on := true // new tenants check nicknames (Settings.NicknameCheck)
-	settings, _ := json.Marshal(Settings{NicknameCheck: &on})
+	// New tenants check nicknames (Settings.NicknameCheck) and sign no
+	// access token at login (Settings.AccessTokenOnLogin): the app asks
+	// for one when its backend needs it.
+	on, off := true, false
+	settings, _ := json.Marshal(Settings{NicknameCheck: &on, AccessTokenOnLogin: &off})
 	err := r.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx,
 			`INSERT INTO tenants (slug, name, status, settings) VALUES (?, ?, ?, ?)`,

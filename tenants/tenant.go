@@ -100,11 +100,12 @@ type Settings struct {
 	// when the check cannot run; false refuses it.
 	NicknameCheck         *bool `json:"nickname_check,omitempty"`
 	NicknameCheckFailOpen *bool `json:"nickname_check_fail_open,omitempty"`
-	// AccessTokenOnLogin (default true) puts an access token for the
-	// tenant's backend in every mini-program login's answer. A tenant
-	// whose backends introspect session tokens, or fetch access tokens
-	// from POST /t/{tenant}/token when they need one, turns it off and
-	// saves an ES256 signature on each login.
+	// AccessTokenOnLogin puts an access token for the tenant's backend in
+	// every login's answer. Off, the app fetches one from POST
+	// /t/{tenant}/token when its backend needs one (the SDK's
+	// getAccessToken), and a login spares an ES256 signature. Tenants made
+	// since issue 18 start with it off (Registry.Create); nil, as older
+	// tenants have it, means on, so they keep what they had.
 	AccessTokenOnLogin *bool `json:"access_token_on_login,omitempty"`
 }
 

@@ -244,6 +244,9 @@ func startMiniauth(t *testing.T, wxURL, smsURL, page string) string {
 		"redirect_uris":   []string{jsRedirect, page + "/jsmodule.html"},
 		"allowed_origins": []string{"https://www.acme.test", page},
 		"rate_limits":     budgets,
+		// acme has every login's answer carry an access token (new tenants
+		// start without); the module's tests count the POST /token calls.
+		"access_token_on_login": true,
 	})
 	limits, _ := json.Marshal(map[string]any{"rate_limits": budgets})
 	if _, err := db.Exec("UPDATE tenants SET settings = JSON_MERGE_PATCH(COALESCE(settings, '{}'), ?) WHERE slug = 'acme'", settings); err != nil {

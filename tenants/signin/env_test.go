@@ -99,6 +99,10 @@ func newEnv(t *testing.T) *env {
 		AppID: appID, Secret: secret, Actor: audit.CLI}); err != nil {
 		t.Fatal(err)
 	}
+	// The tenant has every login's answer carry an access token (new
+	// tenants start without; api.TestAccessTokenOnLoginSetting has both).
+	on := true
+	e.tenant.Settings.AccessTokenOnLogin = &on
 	return e
 }
 

@@ -79,7 +79,7 @@ func StartCluster() (*Cluster, error) {
 
 // Client returns a cluster client with the timeouts miniauth uses.
 func (c *Cluster) Client() *redis.ClusterClient {
-	return redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs,
+	return redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs, Protocol: 2,
 		DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second})
 }
 

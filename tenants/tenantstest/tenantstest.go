@@ -92,6 +92,7 @@ func Redis(t testing.TB) (redis.UniversalClient, string) {
 	if err != nil {
 		t.Fatalf("tenantstest: bad MINIAUTH_TEST_REDIS_URL: %v", err)
 	}
+	opt.Protocol = 2 // as the server speaks (cmd/miniauth/config.go)
 	rdb := redis.NewClient(opt)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
