@@ -41,7 +41,7 @@ func TestAccessTokenOnLoginSetting(t *testing.T) {
 	var alice, bob string
 	runStory(t, e.env, scenario{method: "GET", path: tenant, header: adminHeader(e.callers[own])}, []scenario{
 		{name: "a tenant made now starts with it off", method: "POST", path: "/admin/api/tenants", header: adminHeader(e.callers[platform]),
-			body: `{"slug":"newco","name":"NewCo","appid":"wxnewco00000001","secret":"newco-app-secret-0123456789"}`,
+			body:   `{"slug":"newco","name":"NewCo","appid":"wxnewco00000001","secret":"newco-app-secret-0123456789"}`,
 			status: 201, changes: true, audit: []string{"tenant.created"}, check: setting(false)},
 		{name: "acme's settings", status: 200, check: setting(true)},
 		{name: "login with it on", method: "POST", path: "/t/acme/login", header: []string{},
