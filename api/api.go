@@ -102,6 +102,9 @@ type Deps struct {
 	// LoginHistory is the users' logins in MySQL (tenants/loginlog): the
 	// sign-in core notes them, the console reads them.
 	LoginHistory *loginlog.Writer
+	// UsageEvents gathers the sign-in core's counts for Usage and sends
+	// them to Redis together (tenants/stats.Batch).
+	UsageEvents *stats.Batch
 }
 
 // CodeExchanger is what login needs of WeChat: code2session.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/netip"
 	"time"
@@ -69,6 +70,7 @@ type Settings struct {
 	RequestTimeout     time.Duration
 	SMS                sms.Endpoints   // where the SMS providers are; the real services when empty
 	LoginHistory       loginlog.Config // Logger, Metrics and Now are set here
+	UsageFlushEvery    time.Duration   // how often the usage counts go to Redis; 0: stats.DefaultEvery
 }
 
 // Assembly is an API's dependencies, and the background work they need.
@@ -105,6 +107,7 @@ func Assemble(b Base, s Settings) *Assembly {
 	if b.Now != nil {
 		counter.SetClock(b.Now) // days turn over by the tests' clock too
 	}
+	events := stats.NewBatch(counter, b.Logger, s.UsageFlushEvery) // its goroutine runs until Close
 	s.LoginHistory.Logger, s.LoginHistory.Metrics = b.Logger, b.Metrics
 	if b.Now != nil {
 		s.LoginHistory.Now = b.Now // the retention counts by the tests' clock
@@ -142,7 +145,7 @@ func Assemble(b Base, s Settings) *Assembly {
 		Webhooks:     hooks,
 		Usage:        stats.NewStore(b.DB, counter),
 		SMS:          sms.NewStore(b.DB, keys),
-		LoginHistory: history,
+		LoginHistory: history, UsageEvents: events,
 	}}
 	a.MFA = admins.NewMFA(b.DB, admins.MFAConfig{Keys: keys, Lockout: a.Lockout, Now: b.Now})
 	a.AdminSignIn = admins.NewSignIn(admins.SignInConfig{Admins: a.Admins, MFA: a.MFA, Lockout: a.Lockout,
@@ -154,7 +157,7 @@ func Assemble(b Base, s Settings) *Assembly {
 	a.SignIn = signin.New(signin.Config{Tenants: a.Tenants, Users: a.Users, Sessions: a.Sessions,
 		AccessTokens: a.AccessTokens, Webhooks: hooks, Audit: a.Audit, Logger: b.Logger, PublicURL: s.PublicURL,
 		WeChat: wx, Signup: a.Signup, Codes: a.Codes, Tokens: a.Tokens, Limiter: a.Limiter,
-		SMS: sender, Stats: counter, Cause: FailureCause, History: history})
+		SMS: sender, Stats: events, Cause: FailureCause, History: history})
 	return a
 }
 
@@ -174,10 +177,11 @@ func (a *Assembly) RunBackground(ctx context.Context) {
 	go a.Webhooks.Run(ctx, a.Logger)
 }
 
-// Close writes the login history still queued and stops its writer;
-// serve calls it once the API has stopped taking requests.
+// Close writes the login history and the usage counts still queued and
+// stops their writers; serve calls it once the API has stopped taking
+// requests.
 func (a *Assembly) Close(ctx context.Context) error {
-	return a.LoginHistory.Close(ctx)
+	return errors.Join(a.LoginHistory.Close(ctx), a.UsageEvents.Close(ctx))
 }
 
 func orLockout(p admins.LockoutPolicy) admins.LockoutPolicy {

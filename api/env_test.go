@@ -26,6 +26,7 @@ import (
 	"miniauth/tenants/sessions"
 	"miniauth/tenants/sms"
 	"miniauth/tenants/sms/smstest"
+	"miniauth/tenants/stats"
 	"miniauth/tenants/tenantstest"
 	"miniauth/tenants/users"
 	"miniauth/tenants/webhooks"
@@ -62,6 +63,7 @@ type env struct {
 	tokens  *sessions.AccessTokens
 	hooks   *webhooks.Store // the tests deliver with hooks.DeliverDue
 	users   *users.Store
+	usage   *stats.Store // the API's charts: a read sends this node's waiting counts first
 	keys    *keyring.Ring
 	metrics *api.Metrics // served on their own address in production (metrics(t, e) reads them)
 	// The SMS simulator (both providers), over HTTP; no tenant has SMS
@@ -172,7 +174,9 @@ func newTunedEnv(t *testing.T, tune func(*api.Base, *api.Settings), opts ...func
 			t.Fatal("the cache bus did not subscribe within 5s")
 		}
 	}
+	t.Cleanup(func() { _ = a.Close(context.Background()) }) // before the pools close: cleanups run last first
 	e.reg, e.apiKeys, e.tokens, e.hooks, e.users = a.Tenants, a.APIKeys, a.AccessTokens, a.Webhooks, a.Users
+	e.usage = a.Usage
 	deps := a.Deps
 	for _, opt := range opts {
 		opt(&deps)

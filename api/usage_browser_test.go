@@ -9,7 +9,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"miniauth/tenants/stats"
 )
 
 // TestUsageChartsInBrowser: the charts of use on a tenant's overview and
@@ -20,9 +19,7 @@ import (
 // English and 简体中文 and fit a 390 px phone.
 func TestUsageChartsInBrowser(t *testing.T) {
 	e := newAdminEnv(t)
-	counter := stats.NewCounter(e.rdb, e.prefix)
-	counter.SetClock(e.clock.Now)
-	store := stats.NewStore(e.db, counter)
+	store := e.usage // the API's: its rollup sends the node's waiting counts first
 	ctx0 := context.Background()
 	logins := 0
 	for day := range 3 {

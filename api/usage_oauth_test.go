@@ -69,9 +69,7 @@ type usageToday struct {
 
 func wantUsageToday(t *testing.T, e *env, way stats.Way, appid string, want usageToday) {
 	t.Helper()
-	counter := stats.NewCounter(e.rdb, e.prefix)
-	counter.SetClock(e.clock.Now)
-	u, err := stats.NewStore(e.db, counter).Tenant(context.Background(), e.tenant.ID, stats.Query{Way: way})
+	u, err := e.usage.Tenant(context.Background(), e.tenant.ID, stats.Query{Way: way})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,6 +42,9 @@ type options struct {
 	rounds      int    // rounds of miniauth then the floor per path (rounds.go)
 	only        string // run only the paths whose names contain this ("" all)
 	serverEnv   []string
+	// tokensOnLogin gives the bench's tenants access_token_on_login (a new
+	// tenant starts without).
+	tokensOnLogin bool
 }
 
 func main() {
@@ -71,6 +74,7 @@ func main() {
 	fs.StringVar(&o.report, "report", "", "also write the Markdown report to this file")
 	fs.BoolVar(&o.keep, "keep", false, "leave the bench database and Redis keys in place")
 	fs.StringVar(&o.profiles, "profiles", "", "write a CPU profile of miniauth during each maximum-throughput run into this directory (go tool pprof)")
+	fs.BoolVar(&o.tokensOnLogin, "tokens-on-login", false, "give the tenants access_token_on_login, so that every login signs an access token (a new tenant's default is off)")
 	fs.IntVar(&o.rounds, "rounds", 0, "rounds of miniauth then the floor per path; the median is reported (default 3, quick 1)")
 	fs.StringVar(&o.only, "only", "", "measure only the paths whose names contain this (me, introspect, login, sms; the scale runs need --only scale or none)")
 	fs.Func("server-env", "NAME=VALUE for miniauth's environment only (e.g. GOGC=400); repeatable", func(v string) error {

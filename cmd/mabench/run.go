@@ -203,7 +203,7 @@ func (b *bench) runAll(ctx context.Context) error {
 	started := time.Now()
 	// One tenant first: the single-tenant runs.
 	t0 := time.Now()
-	ts, err := seedTenants(ctx, b.db, b.reg, 1, 2)
+	ts, err := seedTenants(ctx, b.db, b.reg, 1, 2, o.tokensOnLogin)
 	if err != nil {
 		return err
 	}
@@ -269,7 +269,7 @@ func (b *bench) runAll(ctx context.Context) error {
 
 	// Scale: the other tenants, users and sessions, then the same runs.
 	t0 = time.Now()
-	rest, err := seedTenants(ctx, b.db, b.reg, 2, o.tenants+1)
+	rest, err := seedTenants(ctx, b.db, b.reg, 2, o.tenants+1, o.tokensOnLogin)
 	if err != nil {
 		return err
 	}
@@ -612,6 +612,11 @@ func (b *bench) report(m memory, took time.Duration) {
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version(), o.concurrency, o.duration, took.Round(time.Second))
 	if len(o.serverEnv) > 0 {
 		fmt.Fprintf(&sb, "miniauth ran with `%s` (--server-env).\n\n", strings.Join(o.serverEnv, " "))
+	}
+	if o.tokensOnLogin {
+		sb.WriteString("Tenants: budgets lifted, and an access token (ES256) in every login's answer (--tokens-on-login).\n\n")
+	} else {
+		sb.WriteString("Tenants: a new tenant's settings with the budgets lifted: no access token in a login's answer (--tokens-on-login adds one).\n\n")
 	}
 	fmt.Fprintf(&sb, "Each path: %d rounds of miniauth then the floor at full speed; the round with the median ratio is shown, with every round's ratio. Then miniauth at half the median maximum, %d times, the run with the median p99 shown, and the floor once at that same rate. The cold run has one round of each: its never-seen users run out in one.\n\n", max(1, o.rounds), max(1, o.rounds))
 	sb.WriteString("| run | offered | ok/s | p50 | p99 | p99.9 | errors | vs floor (rounds) | CPU µs/req: load · server · wxmock · Redis · MariaDB |\n|---|---|---|---|---|---|---|---|---|\n")

@@ -36,17 +36,23 @@ func tenantSpec(i int) benchTenant {
 // benchSettings lift the rate budgets out of the way: one loopback address
 // and a few thousand users would otherwise spend the per-address and
 // per-identity budgets in a second. The limiter still runs on every request.
-func benchSettings() []byte {
+// The rest is a new tenant's settings (no access token at login), unless
+// tokens asks for an access token in every login's answer.
+func benchSettings(tokens bool) []byte {
 	const big = 1_000_000
-	b, _ := json.Marshal(tenants.Settings{RateLimits: ratelimit.Limits{
+	patch := map[string]any{"rate_limits": ratelimit.Limits{
 		LoginPerTenantPerSecond: big, LoginPerIPPerMinute: big, LoginPerIdentityPerMinute: big,
-		SessionPerTokenPerMinute: big, APIKeyPerSecond: big}})
+		SessionPerTokenPerMinute: big, APIKeyPerSecond: big}}
+	if tokens {
+		patch["access_token_on_login"] = true
+	}
+	b, _ := json.Marshal(patch)
 	return b
 }
 
 // seedTenants creates tenants from..to-1 through the Registry (sealed
 // secrets, audit rows), 16 at a time, with the bench's settings.
-func seedTenants(ctx context.Context, db *sqlx.DB, reg *tenants.Registry, from, to int) ([]benchTenant, error) {
+func seedTenants(ctx context.Context, db *sqlx.DB, reg *tenants.Registry, from, to int, tokens bool) ([]benchTenant, error) {
 	out := make([]benchTenant, to-from)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -77,7 +83,7 @@ func seedTenants(ctx context.Context, db *sqlx.DB, reg *tenants.Registry, from, 
 	if err := <-errs; err != nil {
 		return nil, err
 	}
-	if _, err := db.ExecContext(ctx, `UPDATE tenants SET settings = ? WHERE slug LIKE 'bench-%'`, benchSettings()); err != nil {
+	if _, err := db.ExecContext(ctx, `UPDATE tenants SET settings = JSON_MERGE_PATCH(settings, ?) WHERE slug LIKE 'bench-%'`, benchSettings(tokens)); err != nil {
 		return nil, err
 	}
 	return out, nil

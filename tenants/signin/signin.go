@@ -49,14 +49,20 @@ type Config struct {
 	Codes   CodeExchanger      // the mini-program's code2session (miniprogram.go)
 	Tokens  *tokens.Cache      // WeChat access tokens, for the phone number (phone.go)
 	Limiter *ratelimit.Limiter // the identities' login budgets; nil: none
-	// The charts of use (stats.go): Stats counts every way in, nil none;
+	// The charts of use (stats.go): Stats counts every way in (a
+	// stats.Batch, or a stats.Counter that writes each at once), nil none;
 	// Cause names a refusal by its documented error code.
-	Stats *stats.Counter
+	Stats Recorder
 	Cause func(error) string
 	SMS   *sms.Sender // one-time codes by SMS (sms.go)
 	// History hears of every login that worked, for the console's login
 	// history (tenants/loginlog); nil: none is kept.
 	History *loginlog.Writer
+}
+
+// Recorder counts ways in for the charts of use; it never fails a login.
+type Recorder interface {
+	RecordOrLog(ctx context.Context, log *slog.Logger, e stats.Event)
 }
 
 // Service is the sign-in core. It is safe for concurrent use.

@@ -21,6 +21,15 @@ type Counter struct {
 	// expiring remembers, for the current day, the keys this process has
 	// already given their expiry, so that most events cost no EXPIREAT.
 	expiring atomic.Pointer[expirySet]
+	batch    atomic.Pointer[Batch] // this node's waiting events, if batched
+}
+
+// settle sends this node's waiting events before a read, so that a node
+// reads its own writes; a failure is the batch's to log.
+func (c *Counter) settle(ctx context.Context) {
+	if b := c.batch.Load(); b != nil {
+		_ = b.Flush(ctx)
+	}
 }
 
 type expirySet struct {

@@ -35,6 +35,7 @@ func (s *Store) Platform(ctx context.Context, days int) (*Platform, error) {
 	if err := q.normalise(); err != nil {
 		return nil, err
 	}
+	s.c.settle(ctx)
 	today := s.today()
 	from := addDays(today, -q.Days+1)
 

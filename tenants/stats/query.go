@@ -85,6 +85,7 @@ func (s *Store) Tenant(ctx context.Context, tenantID int64, q Query) (*Usage, er
 	if err := q.normalise(); err != nil {
 		return nil, err
 	}
+	s.c.settle(ctx)
 	today := s.today()
 	// At least 30 days are read, for the apps and ways whose users make MAU.
 	rows, err := s.history(ctx, tenantID, addDays(today, -max(q.Days, mauWindow)+1), today)

@@ -15,6 +15,7 @@ import (
 // PFCOUNT over the 30 days' keys (MAU; sub-millisecond even when every key
 // is dense), and one PFCOUNT per app and way used that day.
 func (s *Store) Rollup(ctx context.Context, t time.Time) error {
+	s.c.settle(ctx)
 	ids, err := s.tenantIDs(ctx)
 	if err != nil {
 		return err
