@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
 )
 
 // TestUsageChartsInBrowser: the charts of use on a tenant's overview and
