@@ -71,6 +71,7 @@ type Settings struct {
 	SMS                sms.Endpoints   // where the SMS providers are; the real services when empty
 	LoginHistory       loginlog.Config // Logger, Metrics and Now are set here
 	UsageFlushEvery    time.Duration   // how often the usage counts go to Redis; 0: stats.DefaultEvery
+	LoginTouchEvery    time.Duration   // how often returning logins' times go to MySQL; 0: 200 ms
 }
 
 // Assembly is an API's dependencies, and the background work they need.
@@ -116,9 +117,11 @@ func Assemble(b Base, s Settings) *Assembly {
 	hooks := webhooks.NewStore(b.DB, keys, s.Webhooks, webhooks.WithCache(bus, orTTL(s.CacheTTL)))
 	a := &Assembly{Bus: bus, Deps: Deps{
 		Tenants: tenants.NewRegistry(b.DB, keys, tenants.WithCache(bus, s.TenantCache)),
-		// Webhooks hear of user changes in their transaction.
+		// Webhooks hear of user changes in their transaction; returning
+		// logins' times are written in batches, until Close.
 		Users: users.NewStore(b.DB, users.WithEvents(hooks),
-			users.WithCache(bus, users.CacheConfig{TTL: s.CacheTTL, MaxUsers: s.UserCacheMax})),
+			users.WithCache(bus, users.CacheConfig{TTL: s.CacheTTL, MaxUsers: s.UserCacheMax}),
+			users.WithBatchedTouches(s.LoginTouchEvery, b.Logger)),
 		Sessions:       sessions.NewStore(rdb, prefix, keys),
 		WeChat:         wx,
 		Codes:          guard.New(wx, rdb, s.Breaker, b.Metrics),
@@ -177,11 +180,11 @@ func (a *Assembly) RunBackground(ctx context.Context) {
 	go a.Webhooks.Run(ctx, a.Logger)
 }
 
-// Close writes the login history and the usage counts still queued and
-// stops their writers; serve calls it once the API has stopped taking
-// requests.
+// Close writes the login history, the usage counts and the returning
+// logins' times still queued and stops their writers; serve calls it once
+// the API has stopped taking requests.
 func (a *Assembly) Close(ctx context.Context) error {
-	return errors.Join(a.LoginHistory.Close(ctx), a.UsageEvents.Close(ctx))
+	return errors.Join(a.LoginHistory.Close(ctx), a.UsageEvents.Close(ctx), a.Users.Close(ctx))
 }
 
 func orLockout(p admins.LockoutPolicy) admins.LockoutPolicy {

@@ -120,7 +120,8 @@ func (s *Store) enterOnce(ctx context.Context, a Attempt, then func(*User, bool)
 // Without the transaction, the user may change between the read and the
 // session; the session is then refused on its first use all the same: a
 // ban raises the session epoch the session was made with, a deletion or a
-// merge removes the user it names.
+// merge removes the user it names. With WithBatchedTouches the two times
+// are written a moment later, with other logins' (touches.go).
 func (s *Store) enterReturning(ctx context.Context, a Attempt, u *User, then func(*User, bool) error) (_ *User, done bool, err error) {
 	if a.Phone != "" || a.UnionID != "" && u.UnionID == nil {
 		return nil, false, nil // a phone to bind; a unionid to learn, which may merge two users
@@ -131,15 +132,17 @@ func (s *Store) enterReturning(ctx context.Context, a Attempt, u *User, then fun
 		}
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	res, err := touchLogin(ctx, s.db, a.Login, u.ID, now)
-	if err != nil {
-		return nil, true, fmt.Errorf("users: touch: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		// Merged away or deleted since the read (or logged in within this
-		// very millisecond): Enter goes again. The session just made names
-		// a user that is gone, or is never handed out.
-		return nil, true, errReadAgain
+	if s.touches == nil || !s.touches.note(a.Login, u.ID, now) {
+		res, err := touchLogin(ctx, s.db, a.Login, u.ID, now)
+		if err != nil {
+			return nil, true, fmt.Errorf("users: touch: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			// Merged away or deleted since the read (or logged in within
+			// this very millisecond): Enter goes again. The session just
+			// made names a user that is gone, or is never handed out.
+			return nil, true, errReadAgain
+		}
 	}
 	u.LastLoginAt = &now
 	// Only last_login_at changed: this node drops its copy, the others may

@@ -36,6 +36,7 @@ type Page struct {
 
 // List returns a page of the tenant's users with keyset pagination.
 func (s *Store) List(ctx context.Context, tenantID int64, q Query) (*Page, error) {
+	s.FlushTouches(ctx) // this node's returning logins first (touches.go)
 	if q.Limit <= 0 || q.Limit > 100 {
 		q.Limit = 20
 	}
@@ -82,6 +83,7 @@ func (s *Store) List(ctx context.Context, tenantID int64, q Query) (*Page, error
 
 // ByPublicID loads a user of a tenant by public id.
 func (s *Store) ByPublicID(ctx context.Context, tenantID int64, publicID string) (*User, error) {
+	s.FlushTouches(ctx) // this node's returning logins first (touches.go)
 	var u User
 	err := s.db.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE tenant_id = ? AND public_id = ?`, tenantID, publicID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -106,6 +108,7 @@ type IdentityInfo struct {
 
 // Identities lists the WeChat identities bound to a user.
 func (s *Store) Identities(ctx context.Context, tenantID, userID int64) ([]IdentityInfo, error) {
+	s.FlushTouches(ctx) // this node's returning logins first (touches.go)
 	var out []IdentityInfo
 	err := s.db.SelectContext(ctx, &out,
 		`SELECT i.id, a.kind, a.appid, i.openid, i.unionid, i.created_at, i.last_login_at
@@ -256,6 +259,7 @@ type Stats struct {
 
 // Stats counts a tenant's users.
 func (s *Store) Stats(ctx context.Context, tenantID int64, since time.Time) (Stats, error) {
+	s.FlushTouches(ctx) // this node's returning logins first (touches.go)
 	var st Stats
 	err := s.db.GetContext(ctx, &st,
 		`SELECT COUNT(*) AS users,
@@ -271,6 +275,7 @@ func (s *Store) Stats(ctx context.Context, tenantID int64, since time.Time) (Sta
 // RecentlyActive returns the ids of up to limit users who logged in since
 // since, newest first: the users who may hold live sessions.
 func (s *Store) RecentlyActive(ctx context.Context, tenantID int64, since time.Time, limit int) ([]int64, error) {
+	s.FlushTouches(ctx) // this node's returning logins first (touches.go)
 	var ids []int64
 	err := s.db.SelectContext(ctx, &ids,
 		`SELECT id FROM users WHERE tenant_id = ? AND last_login_at >= ? ORDER BY last_login_at DESC LIMIT ?`,

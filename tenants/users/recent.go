@@ -21,6 +21,7 @@ type RecentPage struct {
 // walks the index (tenant_id, last_login_at, id); an unknown cursor is
 // refused.
 func (s *Store) Recent(ctx context.Context, tenantID int64, since time.Time, after string, limit int) (*RecentPage, error) {
+	s.FlushTouches(ctx) // this node's returning logins first (touches.go)
 	if limit <= 0 || limit > 100 {
 		limit = 20
 	}

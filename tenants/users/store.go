@@ -19,6 +19,9 @@ type Store struct {
 	db     *sqlx.DB
 	events EventSink         // nil: changes are not reported (see WithEvents)
 	cache  *memo.Cache[*hot] // nil: no copies in memory (see WithCache)
+	// touches writes returning logins' times in batches; nil: each at
+	// once (see WithBatchedTouches).
+	touches *touches
 }
 
 // NewStore returns a Store over db.

@@ -56,6 +56,7 @@ const wayColumns = `i.id, a.kind, a.appid, i.unionid, i.last_login_at
 // WaysIn lists the ways u can sign in: its identities, oldest first, then
 // its phone number when one is bound.
 func (s *Store) WaysIn(ctx context.Context, u *User) ([]WayIn, error) {
+	s.FlushTouches(ctx) // this node's returning logins first (touches.go)
 	var rows []wayRow
 	if err := s.db.SelectContext(ctx, &rows, `SELECT `+wayColumns+`
 		WHERE i.tenant_id = ? AND i.user_id = ? ORDER BY i.id`, u.TenantID, u.ID); err != nil {
