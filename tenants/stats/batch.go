@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"miniauth/tenants/internal/flushloop"
 )
 
 // Counted one by one, every login would cost a Redis round trip of its
@@ -21,20 +23,16 @@ import (
 // never blocks or fails a login: past MaxPending waiting events, events
 // are dropped and the next flush logs how many.
 type Batch struct {
-	c     *Counter
-	log   *slog.Logger
-	every time.Duration
+	c   *Counter
+	log *slog.Logger
 
 	mu         sync.Mutex
 	pending    batchData
 	dropped    int
 	maxPending int // DefaultMaxPending; tests lower it
 
-	flushing sync.Mutex // one flush at a time: Flush from a reader, the ticker, Close
-	kick     chan struct{}
-	stop     chan struct{}
-	stopped  chan struct{}
-	once     sync.Once
+	flushing sync.Mutex // one flush at a time: Flush from a reader, the loop, Close
+	loop     *flushloop.Loop
 }
 
 // Batch's defaults.
@@ -65,10 +63,9 @@ func NewBatch(c *Counter, log *slog.Logger, every time.Duration) *Batch {
 	if every <= 0 {
 		every = DefaultEvery
 	}
-	b := &Batch{c: c, log: log, every: every, pending: newBatchData(), maxPending: DefaultMaxPending,
-		kick: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
+	b := &Batch{c: c, log: log, pending: newBatchData(), maxPending: DefaultMaxPending}
 	c.batch.Store(b)
-	go b.run()
+	b.loop = flushloop.Start(every, 5*time.Second, b.Flush)
 	return b
 }
 
@@ -105,27 +102,7 @@ func (b *Batch) RecordOrLog(ctx context.Context, log *slog.Logger, e Event) {
 	full := p.n >= kickAt
 	b.mu.Unlock()
 	if full {
-		select {
-		case b.kick <- struct{}{}:
-		default:
-		}
-	}
-}
-
-func (b *Batch) run() {
-	defer close(b.stopped)
-	t := time.NewTicker(b.every)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-		case <-b.kick:
-		case <-b.stop:
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = b.Flush(ctx)
-		cancel()
+		b.loop.Kick()
 	}
 }
 
@@ -172,11 +149,8 @@ func (b *Batch) Flush(ctx context.Context) error {
 // Close sends what waits and stops the batch; events queued later are
 // sent by no one.
 func (b *Batch) Close(ctx context.Context) error {
-	b.once.Do(func() { close(b.stop) })
-	select {
-	case <-b.stopped:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := b.loop.Stop(ctx); err != nil {
+		return err
 	}
 	return b.Flush(ctx)
 }

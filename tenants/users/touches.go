@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"miniauth/tenants/internal/flushloop"
 )
 
 // A returning user's login changes nothing but two times: the user's
@@ -25,19 +27,15 @@ import (
 // UPDATE: the session just made names a user that is gone and is refused
 // on its first use, as a session made before the change would be.
 type touches struct {
-	db    *sqlx.DB
-	log   *slog.Logger
-	every time.Duration
+	db  *sqlx.DB
+	log *slog.Logger
 
 	mu      sync.Mutex
 	pending map[touchKey]time.Time // the latest login of each user and identity
 	users   map[int64]time.Time    // the latest login of each user
 
-	flushing sync.Mutex
-	kick     chan struct{}
-	stop     chan struct{}
-	stopped  chan struct{}
-	once     sync.Once
+	flushing sync.Mutex // one flush at a time: a read's, the loop's, Close's
+	loop     *flushloop.Loop
 }
 
 type touchKey struct {
@@ -59,9 +57,9 @@ func WithBatchedTouches(every time.Duration, log *slog.Logger) Option {
 		if every <= 0 {
 			every = 200 * time.Millisecond
 		}
-		s.touches = &touches{db: s.db, log: log, every: every, pending: map[touchKey]time.Time{}, users: map[int64]time.Time{},
-			kick: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
-		go s.touches.run()
+		t := &touches{db: s.db, log: log, pending: map[touchKey]time.Time{}, users: map[int64]time.Time{}}
+		t.loop = flushloop.Start(every, 10*time.Second, t.flush)
+		s.touches = t
 	}
 }
 
@@ -83,29 +81,9 @@ func (t *touches) note(l Login, userID int64, now time.Time) bool {
 	full := len(t.pending) >= maxTouchWait
 	t.mu.Unlock()
 	if full {
-		select {
-		case t.kick <- struct{}{}:
-		default:
-		}
+		t.loop.Kick()
 	}
 	return true
-}
-
-func (t *touches) run() {
-	defer close(t.stopped)
-	tick := time.NewTicker(t.every)
-	defer tick.Stop()
-	for {
-		select {
-		case <-tick.C:
-		case <-t.kick:
-		case <-t.stop:
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_ = t.flush(ctx)
-		cancel()
-	}
 }
 
 // flush writes what waits, touchBatch logins a statement. Each statement
@@ -159,11 +137,8 @@ func (t *touches) flush(ctx context.Context) error {
 }
 
 func (t *touches) close(ctx context.Context) error {
-	t.once.Do(func() { close(t.stop) })
-	select {
-	case <-t.stopped:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := t.loop.Stop(ctx); err != nil {
+		return err
 	}
 	return t.flush(ctx)
 }
