@@ -1,10 +1,12 @@
 package users_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,5 +106,28 @@ func TestBatchedTouches(t *testing.T) {
 		if u, i := loginTimes(t, db, ids[o], app, o); u != wants[o] || i != wants[o] {
 			t.Fatalf("%s after Close: user %d, identity %d; want both %d", o, u, i, wants[o])
 		}
+	}
+}
+
+// TestBatchedTouchesMySQLDown: a flush MySQL refuses is a warning naming
+// how many logins lost their times, never a panic; the logins had
+// already succeeded.
+func TestBatchedTouchesMySQLDown(t *testing.T) {
+	ctx := context.Background()
+	db, _, tn := setup(t) // the pool is closed below: the test's cleanup closing it again is harmless
+	var logs bytes.Buffer
+	store := users.NewStore(db, users.WithBatchedTouches(time.Hour, slog.New(slog.NewTextHandler(&logs, nil))))
+	l := users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oDOWN"}
+	for range 2 {
+		if _, _, err := store.FindOrRegister(ctx, l, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	if err := store.Close(ctx); err == nil {
+		t.Fatal("Close with MySQL gone returned nil")
+	}
+	if s := logs.String(); !strings.Contains(s, "level=WARN") || !strings.Contains(s, "last login times not written") || !strings.Contains(s, "logins=1") {
+		t.Fatalf("log %q", s)
 	}
 }
