@@ -94,12 +94,12 @@ func (t *touches) flush(ctx context.Context) error {
 	t.flushing.Lock()
 	defer t.flushing.Unlock()
 	t.mu.Lock()
-	pending, users := t.pending, t.users
-	if len(pending) > 0 {
+	pending, users, n := t.pending, t.users, len(t.pending)
+	if n > 0 { // else pending is still the live map: not to be read unlocked
 		t.pending, t.users = map[touchKey]time.Time{}, map[int64]time.Time{}
 	}
 	t.mu.Unlock()
-	if len(pending) == 0 {
+	if n == 0 {
 		return nil
 	}
 	var firstErr error

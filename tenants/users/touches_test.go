@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -129,5 +130,47 @@ func TestBatchedTouchesMySQLDown(t *testing.T) {
 	}
 	if s := logs.String(); !strings.Contains(s, "level=WARN") || !strings.Contains(s, "last login times not written") || !strings.Contains(s, "logins=1") {
 		t.Fatalf("log %q", s)
+	}
+}
+
+// TestBatchedTouchesWhileLoggingIn: flushes run while logins queue their
+// times (the race detector watches), and after Close every user's time
+// is the latest of its logins.
+func TestBatchedTouchesWhileLoggingIn(t *testing.T) {
+	ctx := context.Background()
+	db, _, tn := setup(t)
+	store := users.NewStore(db, users.WithBatchedTouches(time.Millisecond, slog.New(slog.DiscardHandler)))
+	app := tn.Apps[0].ID
+	var wg sync.WaitGroup
+	latest := make([]int64, 4)
+	ids := make([]int64, 4)
+	errs := make(chan error, 4)
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l := users.Login{TenantID: tn.ID, AppID: app, OpenID: fmt.Sprintf("oRACE%d", w)}
+			for range 30 {
+				u, _, err := store.FindOrRegister(ctx, l, nil)
+				if err != nil {
+					errs <- err
+					return
+				}
+				ids[w], latest[w] = u.ID, u.LastLoginAt.UnixMilli()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if err := store.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for w := range 4 {
+		if u, i := loginTimes(t, db, ids[w], app, fmt.Sprintf("oRACE%d", w)); u != latest[w] || i != latest[w] {
+			t.Fatalf("user %d: user %d, identity %d; want both %d", w, u, i, latest[w])
+		}
 	}
 }
