@@ -77,13 +77,20 @@ func (r *consoleRun) step(name string, actions ...chromedp.Action[chromedp.Void]
 	}
 }
 
+// text reads the text of the element s. A view that renders again (a
+// list refetched after a change) replaces its nodes between the query and
+// the read; the read then queries again, for up to 30 seconds.
 func (r *consoleRun) text(s chromedp.CSS) string {
 	r.t.Helper()
-	out, err := chromedp.Run(r.ctx, chromedp.Text(s))
-	if err != nil {
-		r.t.Fatalf("read %s: %v", s, err)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		out, err := chromedp.Run(r.ctx, chromedp.Text(s))
+		if err == nil {
+			return out
+		}
+		if !strings.Contains(err.Error(), "given id") || time.Now().After(deadline) {
+			r.t.Fatalf("read %s: %v", s, err)
+		}
 	}
-	return out
 }
 
 // eval runs a JavaScript expression in the page and returns its string.
