@@ -53,7 +53,7 @@ type env struct {
 	clock  *clock
 	reg    *tenants.Registry // the API's: its changes reach the API's cache
 	tenant *tenants.Tenant
-	logs   *logBuffer
+	logs   *tenantstest.LogBuffer
 	base   string // the API's real HTTP address
 	// mysqlProxy and redisProxy stand between the API and the real
 	// services, so a test can take them down.
@@ -84,21 +84,6 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// logBuffer collects every log line the API writes, so tests can check
-// what was (and was not) logged.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
 // newEnv starts an API; opts may change its dependencies before it starts.
 func newEnv(t *testing.T, opts ...func(*api.Deps)) *env {
 	t.Helper()
@@ -108,7 +93,7 @@ func newEnv(t *testing.T, opts ...func(*api.Deps)) *env {
 // newTunedEnv is newEnv with tune changing what it is assembled from.
 func newTunedEnv(t *testing.T, tune func(*api.Base, *api.Settings), opts ...func(*api.Deps)) *env {
 	t.Helper()
-	e := &env{t: t, clock: &clock{now: time.Now()}, logs: &logBuffer{}}
+	e := &env{t: t, clock: &clock{now: time.Now()}, logs: &tenantstest.LogBuffer{}}
 	db, dsn := tenantstest.DB(t)
 	e.db = db
 	// The API reaches MySQL and Redis through proxies that tests can cut.

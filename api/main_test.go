@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"miniauth/tenants/tenantstest"
 )
 
 // Every log line any test of this package writes lands in suiteLogs, and
@@ -16,7 +18,7 @@ import (
 // in suiteSecrets. After the whole suite, TestMain checks that not one of
 // them reached a log line.
 var (
-	suiteLogs    logBuffer
+	suiteLogs    tenantstest.LogBuffer
 	suiteSecrets sync.Map // secret → what it is
 )
 

@@ -1,31 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"miniauth/tenants/tenantstest"
 )
-
-// syncBuffer is a log the server writes while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // get fetches url and returns the status and body, or status 0 when
 // nothing answers.
@@ -52,7 +37,7 @@ func TestServeMetricsOnItsOwnAddress(t *testing.T) {
 	t.Setenv("MINIAUTH_METRICS_ADDR", metrics)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var logs syncBuffer
+	var logs tenantstest.LogBuffer
 	errc := make(chan error, 1)
 	go func() { errc <- run(ctx, []string{"serve"}, strings.NewReader(""), io.Discard, &logs) }()
 

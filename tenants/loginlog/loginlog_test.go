@@ -1,11 +1,9 @@
 package loginlog_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,30 +15,11 @@ import (
 	"miniauth/tenants/tenantstest"
 )
 
-// logBuffer is a log destination the writer's goroutine and the test
-// share.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // newWriter is a Writer on db with cfg, its log in logs and its counters
 // in reg; it is closed when the test ends.
-func newWriter(t *testing.T, db *sqlx.DB, cfg loginlog.Config) (*loginlog.Writer, *logBuffer, *prometheus.Registry) {
+func newWriter(t *testing.T, db *sqlx.DB, cfg loginlog.Config) (*loginlog.Writer, *tenantstest.LogBuffer, *prometheus.Registry) {
 	t.Helper()
-	logs, reg := &logBuffer{}, prometheus.NewRegistry()
+	logs, reg := &tenantstest.LogBuffer{}, prometheus.NewRegistry()
 	cfg.Logger, cfg.Metrics = slog.New(slog.NewTextHandler(logs, nil)), reg
 	w := loginlog.New(db, cfg)
 	t.Cleanup(func() {
