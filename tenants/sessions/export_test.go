@@ -10,3 +10,19 @@ var SummarizeUA = summarizeUA
 
 // Decode is decode, for tests of malformed records.
 var Decode = decode
+
+// HoldReads makes s's reads use one lane and takes it, as if a GET were on
+// the wire: the GETs that follow queue. queued tells how many wait; release
+// gives the lane back, and the queue goes out.
+func HoldReads(s *Store) (queued func() int, release func()) {
+	b := s.reads
+	b.mu.Lock()
+	b.lanes, b.running = 1, 1
+	b.mu.Unlock()
+	queued = func() int {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return len(b.queue)
+	}
+	return queued, b.release
+}

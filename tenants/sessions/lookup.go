@@ -16,7 +16,7 @@ func (s *Store) ByID(ctx context.Context, tenantID int64, id string, p Policy) (
 	if !validID(id) {
 		return nil, ErrNotFound
 	}
-	v, err := s.rdb.Get(ctx, s.sessionKey(tenantID, id)).Result()
+	v, err := s.reads.get(ctx, s.sessionKey(tenantID, id))
 	if errors.Is(err, redis.Nil) {
 		return nil, ErrNotFound
 	}

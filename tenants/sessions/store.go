@@ -34,6 +34,7 @@ import (
 // its listpack. A legacy session's index value is "issued|ip|device".
 type Store struct {
 	rdb    redis.UniversalClient
+	reads  *reads // the record's GET of every authenticated request
 	prefix string
 	keys   *keyring.Ring
 	now    func() time.Time
@@ -42,7 +43,7 @@ type Store struct {
 
 // NewStore returns a Store. prefix namespaces every key (e.g. "ma").
 func NewStore(rdb redis.UniversalClient, prefix string, keys *keyring.Ring) *Store {
-	return &Store{rdb: rdb, prefix: prefix, keys: keys, now: time.Now}
+	return &Store{rdb: rdb, reads: newReads(rdb, readLanes), prefix: prefix, keys: keys, now: time.Now}
 }
 
 // sessionKey is the record's key of the session id names.
@@ -137,7 +138,7 @@ func (s *Store) Get(ctx context.Context, tenantID int64, token string, p Policy)
 		id = base64.RawURLEncoding.EncodeToString(sum[:rawIDLen])
 		key = s.recordKey(tenantID, sum[:rawIDLen])
 	}
-	v, err := s.rdb.Get(ctx, key).Result()
+	v, err := s.reads.get(ctx, key)
 	if errors.Is(err, redis.Nil) {
 		return nil, ErrNotFound
 	}
