@@ -53,7 +53,7 @@ type env struct {
 	clock  *clock
 	reg    *tenants.Registry // the API's: its changes reach the API's cache
 	tenant *tenants.Tenant
-	logs   *tenantstest.LogBuffer
+	logs   *tenantstest.SyncBuffer
 	base   string // the API's real HTTP address
 	// mysqlProxy and redisProxy stand between the API and the real
 	// services, so a test can take them down.
@@ -93,7 +93,7 @@ func newEnv(t *testing.T, opts ...func(*api.Deps)) *env {
 // newTunedEnv is newEnv with tune changing what it is assembled from.
 func newTunedEnv(t *testing.T, tune func(*api.Base, *api.Settings), opts ...func(*api.Deps)) *env {
 	t.Helper()
-	e := &env{t: t, clock: &clock{now: time.Now()}, logs: &tenantstest.LogBuffer{}}
+	e := &env{t: t, clock: &clock{now: time.Now()}, logs: &tenantstest.SyncBuffer{}}
 	db, dsn := tenantstest.DB(t)
 	e.db = db
 	// The API reaches MySQL and Redis through proxies that tests can cut.

@@ -18,7 +18,7 @@ import (
 // in suiteSecrets. After the whole suite, TestMain checks that not one of
 // them reached a log line.
 var (
-	suiteLogs    tenantstest.LogBuffer
+	suiteLogs    tenantstest.SyncBuffer
 	suiteSecrets sync.Map // secret → what it is
 )
 

@@ -37,7 +37,7 @@ func TestServeMetricsOnItsOwnAddress(t *testing.T) {
 	t.Setenv("MINIAUTH_METRICS_ADDR", metrics)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var logs tenantstest.LogBuffer
+	var logs tenantstest.SyncBuffer
 	errc := make(chan error, 1)
 	go func() { errc <- run(ctx, []string{"serve"}, strings.NewReader(""), io.Discard, &logs) }()
 

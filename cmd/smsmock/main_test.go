@@ -9,31 +9,13 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"miniauth/cmd/internal/simserve"
 	"miniauth/tenants/sms"
+	"miniauth/tenants/tenantstest"
 )
-
-// syncBuffer collects log output written from the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
@@ -46,7 +28,7 @@ const (
 // refuses a wrong key, and shows the inbox; neither secrets nor codes are
 // logged.
 func TestServeBothProviders(t *testing.T) {
-	var logs syncBuffer
+	var logs tenantstest.SyncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	cfg, err := parseConfig([]string{"--sign", "演示", "--template", "100001={1}为您的验证码，{2}分钟内有效。", "--template", "SMS_1=验证码${code}"},
 		env(map[string]string{"SMSMOCK_TENCENT": "AKIDa:" + tcKey + ":1400000001", "SMSMOCK_ALIYUN": "LTAIa:" + aliSecret}), io.Discard)
@@ -114,7 +96,7 @@ func TestServeBothProviders(t *testing.T) {
 }
 
 func TestRunStopsAndLogsNoSecret(t *testing.T) {
-	var logs syncBuffer
+	var logs tenantstest.SyncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // run listens, logs, and returns at once
 	err := run(ctx, []string{"--addr", "127.0.0.1:0", "--verbose", "--aliyun", "LTAIb:" + aliSecret},
@@ -143,7 +125,7 @@ func TestBadConfig(t *testing.T) {
 		{[]string{"--template", "nope"}, map[string]string{"SMSMOCK_ALIYUN": "LTAI:" + aliSecret}},
 	}
 	for _, c := range cases {
-		var out syncBuffer
+		var out tenantstest.SyncBuffer
 		err := run(context.Background(), c.args, env(c.env), &out)
 		if !errors.Is(err, errUsage) {
 			t.Errorf("%v %v: %v", c.args, c.env, err)

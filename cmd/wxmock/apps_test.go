@@ -19,7 +19,7 @@ import (
 func TestLearnAppsAtRunTime(t *testing.T) {
 	const appid, secret = "wx0123456789abcd01", "learned-secret-must-stay-quiet"
 	addr := "127.0.0.1:" + strconv.Itoa(tenantstest.FreePort(t))
-	var logs syncBuffer
+	var logs tenantstest.SyncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {

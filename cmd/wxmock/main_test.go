@@ -8,31 +8,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"miniauth/cmd/internal/simserve"
+	"miniauth/tenants/tenantstest"
 	"miniauth/tenants/wechat/wechattest"
 )
-
-// syncBuffer collects log output written from the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestServeUntilCanceled(t *testing.T) {
 	fake := wechattest.New(wechattest.Options{})
@@ -41,7 +23,7 @@ func TestServeUntilCanceled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs tenantstest.SyncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -78,7 +60,7 @@ func TestServeUntilCanceled(t *testing.T) {
 
 func TestRunLogsNoSecret(t *testing.T) {
 	const secret = "run-secret-must-stay-quiet"
-	var logs syncBuffer
+	var logs tenantstest.SyncBuffer
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	err := run(ctx, []string{"--addr", "127.0.0.1:0", "--verbose"},
@@ -103,7 +85,7 @@ func TestRunOpenApps(t *testing.T) {
 	addr := "127.0.0.1:" + port
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	var logs syncBuffer
+	var logs tenantstest.SyncBuffer
 	go func() {
 		done <- run(ctx, []string{"--addr", addr, "--open-app", "wxm1234567:sm-secret-0001:op:mobileapp",
 			"--open-app", "wxw1234567:sw-secret-0001:op:website", "--oa-domain", "wxw1234567=www.example.com"}, env(nil), &logs)

@@ -17,9 +17,9 @@ import (
 
 // newWriter is a Writer on db with cfg, its log in logs and its counters
 // in reg; it is closed when the test ends.
-func newWriter(t *testing.T, db *sqlx.DB, cfg loginlog.Config) (*loginlog.Writer, *tenantstest.LogBuffer, *prometheus.Registry) {
+func newWriter(t *testing.T, db *sqlx.DB, cfg loginlog.Config) (*loginlog.Writer, *tenantstest.SyncBuffer, *prometheus.Registry) {
 	t.Helper()
-	logs, reg := &tenantstest.LogBuffer{}, prometheus.NewRegistry()
+	logs, reg := &tenantstest.SyncBuffer{}, prometheus.NewRegistry()
 	cfg.Logger, cfg.Metrics = slog.New(slog.NewTextHandler(logs, nil)), reg
 	w := loginlog.New(db, cfg)
 	t.Cleanup(func() {

@@ -1,13 +1,11 @@
 package sms_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"miniauth/tenants"
@@ -17,31 +15,13 @@ import (
 	"miniauth/tenants/tenantstest"
 )
 
-// syncBuffer is a log sink safe for the handler's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // From settings in MySQL to the simulator's inbox and back, with both
 // providers, over HTTP; every log line at debug level, the standard
 // logger's included, is kept and scanned: no code, SecretKey or AccessKey
 // secret appears in it.
 func TestSendThroughSimulatorLogsNoSecret(t *testing.T) {
 	ctx := context.Background()
-	logs := &syncBuffer{}
+	logs := &tenantstest.SyncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	prev := slog.Default()
 	slog.SetDefault(logger)

@@ -144,7 +144,8 @@ func (p *Process) Exited() bool {
 	}
 }
 
-// SyncBuffer is a bytes.Buffer safe for a process and a test at once.
+// SyncBuffer is an output (a process's, or a logger's in the code under test)
+// written from other goroutines while the test reads it.
 type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
