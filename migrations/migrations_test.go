@@ -124,3 +124,53 @@ func migrated(t *testing.T) (*sqlx.DB, *goose.Provider) {
 	}
 	return db, p
 }
+
+// TestIdentitiesOneUserIndex: 0018 leaves identities one index for a
+// user's identities, the foreign key's (user_id), which the queries by
+// tenant and user use; its Down restores (tenant_id, user_id).
+func TestIdentitiesOneUserIndex(t *testing.T) {
+	ctx := context.Background()
+	db, p := migrated(t)
+	userIndexes := func() []string {
+		var names []string
+		if err := db.Select(&names, `SELECT DISTINCT index_name FROM information_schema.statistics
+			WHERE table_schema = DATABASE() AND table_name = 'identities' AND column_name = 'user_id' ORDER BY index_name`); err != nil {
+			t.Fatal(err)
+		}
+		return names
+	}
+	if got := userIndexes(); len(got) != 1 || got[0] != "fk_identities_user" {
+		t.Fatalf("indexes on identities.user_id after 0018: %v, want [fk_identities_user]", got)
+	}
+	for _, q := range []string{
+		`SELECT openid FROM identities WHERE tenant_id = 1 AND user_id = 2`,
+		`SELECT id FROM identities WHERE tenant_id = 1 AND user_id = 2 AND app_id = 3 ORDER BY last_login_at DESC, id DESC LIMIT 1`,
+	} {
+		var keys []string
+		rows, err := db.Queryx(`EXPLAIN ` + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			m := map[string]any{}
+			if err := rows.MapScan(m); err != nil {
+				t.Fatal(err)
+			}
+			key, _ := m["key"].([]byte)
+			keys = append(keys, string(key))
+		}
+		rows.Close()
+		if len(keys) != 1 || keys[0] == "" {
+			t.Fatalf("%s: plan uses keys %q, want one index", q, keys)
+		}
+	}
+	if _, err := p.DownTo(ctx, 17); err != nil {
+		t.Fatalf("down to 17: %v", err)
+	}
+	if got := userIndexes(); len(got) != 2 {
+		t.Fatalf("indexes on identities.user_id after 0018's Down: %v, want two", got)
+	}
+	if _, err := p.UpTo(ctx, 18); err != nil {
+		t.Fatalf("up to 18 again: %v", err)
+	}
+}
