@@ -153,13 +153,26 @@ func (s *Store) Get(ctx context.Context, tenantID int64, token string, p Policy)
 	if !now.Before(sess.ExpiresAt) || sess.TenantEpoch < p.TenantEpoch {
 		return nil, ErrNotFound
 	}
-	// Slide the idle expiry and note the use, at most once a step per
-	// session and node: a busy session costs one GET per request, as
-	// little as a session lookup can.
-	step := slideStep(p.Idle)
+	// Slide the idle expiry and note the use, at most once a step: a busy
+	// session costs one GET per request, as little as a session lookup
+	// can. A v3 record says when it was last renewed, by whichever node
+	// (LastSeen, to the second), so the record decides and a node keeps
+	// nothing per session; a legacy record does not say, and this node
+	// remembers its own renewals (slides).
+	step, ttl := slideStep(p.Idle), min(p.Idle, sess.ExpiresAt.Sub(now))
+	if len(sess.ID) == idLen {
+		// A record stamped more than a step ahead of this clock (a node
+		// whose clock is ahead) is renewed too, rather than left to lapse.
+		if since := now.Sub(sess.LastSeen); since >= step || since < -step {
+			if err := s.slide(ctx, key, sess, now, ttl); err != nil {
+				return nil, err
+			}
+		}
+		return sess, nil
+	}
 	slot := slideKey{tenant: tenantID, id: [rawIDLen]byte(sum[:rawIDLen])}
 	if s.slid.due(slot, now, step) {
-		if err := s.slide(ctx, key, sess, now, min(p.Idle, sess.ExpiresAt.Sub(now))); err != nil {
+		if err := s.slide(ctx, key, sess, now, ttl); err != nil {
 			return nil, err
 		}
 		s.slid.note(slot, now, step)
@@ -189,12 +202,11 @@ func (s *Store) slide(ctx context.Context, key string, sess *Session, now time.T
 	return nil
 }
 
-// slides remembers when this node last renewed each session's idle
-// expiry. Entries live two steps (two generations of maps); at most
-// maxSlides are kept, beyond which a session is merely renewed again
-// sooner. An entry is a fixed 24-byte key and 8 bytes of time (unix
-// nanoseconds), not the record's key string and a time.Time: at 250,000
-// sessions a generation, that is the difference of tens of megabytes.
+// slides remembers when this node last renewed each legacy session's idle
+// expiry (a v3 record says so itself: Get). Entries live two steps (two
+// generations of maps); at most maxSlides are kept, beyond which a session
+// is merely renewed again sooner. An entry is a fixed 24-byte key and 8
+// bytes of time (unix nanoseconds).
 type slides struct {
 	mu        sync.Mutex
 	cur, prev map[slideKey]int64

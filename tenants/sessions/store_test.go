@@ -130,6 +130,8 @@ func TestIdleExpiry(t *testing.T) {
 		ctx := context.Background()
 		rdb, prefix := b.open(t)
 		s := sessions.NewStore(rdb, prefix, tenantstest.Keyring(t))
+		now := time.Now()
+		sessions.SetClock(s, func() time.Time { return now })
 		token, _, err := s.Create(ctx, sessions.New{TenantID: 1, UserID: 1, AppID: 1, SessionKey: "k",
 			Idle: 2 * time.Hour, Absolute: 24 * time.Hour})
 		if err != nil {
@@ -139,12 +141,38 @@ func TestIdleExpiry(t *testing.T) {
 		if ttl := rdb.TTL(ctx, key).Val(); ttl <= time.Hour || ttl > 2*time.Hour {
 			t.Fatalf("TTL after create = %v, want the idle lifetime", ttl)
 		}
-		rdb.Expire(ctx, key, time.Hour) // as if an hour went by unused
-		if _, err := s.Get(ctx, 1, token, sessions.Policy{Idle: 2 * time.Hour}); err != nil {
-			t.Fatal(err)
+		ttlAfterUse := func(s *sessions.Store) time.Duration {
+			t.Helper()
+			if _, err := s.Get(ctx, 1, token, sessions.Policy{Idle: 2 * time.Hour}); err != nil {
+				t.Fatal(err)
+			}
+			return rdb.TTL(ctx, key).Val()
 		}
-		if ttl := rdb.TTL(ctx, key).Val(); ttl <= time.Hour+30*time.Minute {
+		// Used again within the slide step (72 s for two hours): not renewed.
+		rdb.Expire(ctx, key, 90*time.Minute)
+		now = now.Add(30 * time.Second)
+		if ttl := ttlAfterUse(s); ttl > 90*time.Minute {
+			t.Fatalf("TTL after a use within the step = %v: renewed early", ttl)
+		}
+		// An hour unused: renewed.
+		now = now.Add(time.Hour)
+		rdb.Expire(ctx, key, time.Hour)
+		if ttl := ttlAfterUse(s); ttl <= time.Hour+30*time.Minute {
 			t.Fatalf("TTL after use = %v: idle expiry did not slide", ttl)
+		}
+		// The record says when it was renewed, for every node: another
+		// node using the session right after does not renew it again...
+		other := sessions.NewStore(rdb, prefix, tenantstest.Keyring(t))
+		sessions.SetClock(other, func() time.Time { return now.Add(time.Second) })
+		rdb.Expire(ctx, key, time.Hour)
+		if ttl := ttlAfterUse(other); ttl > time.Hour {
+			t.Fatalf("TTL after another node's use right after = %v: renewed twice in a step", ttl)
+		}
+		// ... but a node whose clock is far behind the stamp renews it
+		// rather than let it lapse.
+		sessions.SetClock(other, func() time.Time { return now.Add(-time.Hour) })
+		if ttl := ttlAfterUse(other); ttl <= time.Hour+30*time.Minute {
+			t.Fatalf("TTL after a use by a node an hour behind = %v: not renewed", ttl)
 		}
 		rdb.Del(ctx, key) // what Redis does when the TTL runs out
 		if _, err := s.Get(ctx, 1, token, sessions.Policy{Idle: 2 * time.Hour}); !errors.Is(err, sessions.ErrNotFound) {
