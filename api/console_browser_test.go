@@ -155,6 +155,9 @@ func TestConsoleInBrowser(t *testing.T) {
 	yanToken, _ := shopLogin("yan")
 	step("revoke every session of the tenant",
 		chromedp.Click(sel("tab-sessions")), chromedp.WaitVisible(sel("revoke-tenant")),
+		// The list loads after the view: once it is there, the button below
+		// it has stopped moving (a click aimed before it moves misses).
+		chromedp.WaitVisible(sel("tenant-sessions-table")),
 		chromedp.Click(sel("revoke-tenant")), confirm, chromedp.WaitVisible(chromedp.CSS(`[data-test="revoke-tenant-done"]:not(:empty)`)))
 	if r := e.do("GET", "/t/shop/me", "", bearer(yanToken)...); r.Status != 401 {
 		t.Fatalf("a session after revoke-all: %d", r.Status)
