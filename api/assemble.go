@@ -37,7 +37,12 @@ import (
 // their Deps from one through Assemble, so that they run what production
 // runs.
 type Base struct {
-	DB      *sqlx.DB
+	DB *sqlx.DB
+	// Batches is a second pool to the same database whose connections
+	// take several statements in one query (users.BatchesDSN), for a new
+	// user's one-round-trip writes (users.WithBatches); nil: those writes
+	// take a round trip a statement over DB.
+	Batches *sqlx.DB
 	Redis   redis.UniversalClient
 	Prefix  string // every Redis key starts with it, e.g. "ma"
 	Keys    *keyring.Ring
@@ -121,7 +126,7 @@ func Assemble(b Base, s Settings) *Assembly {
 		// logins' times are written in batches, until Close.
 		Users: users.NewStore(b.DB, users.WithEvents(hooks),
 			users.WithCache(bus, users.CacheConfig{TTL: s.CacheTTL, MaxUsers: s.UserCacheMax}),
-			users.WithBatchedTouches(s.LoginTouchEvery, b.Logger)),
+			users.WithBatchedTouches(s.LoginTouchEvery, b.Logger), users.WithBatches(b.Batches)),
 		Sessions:       sessions.NewStore(rdb, prefix, keys),
 		WeChat:         wx,
 		Codes:          guard.New(wx, rdb, s.Breaker, b.Metrics),

@@ -103,6 +103,12 @@ func newTunedEnv(t *testing.T, tune func(*api.Base, *api.Settings), opts ...func
 	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = 2*time.Second, 5*time.Second, 5*time.Second
 	apiDB := sqlx.MustOpen("mysql", cfg.FormatDSN())
 	t.Cleanup(func() { apiDB.Close() })
+	batchesDSN, err := users.BatchesDSN(cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	batchesDB := sqlx.MustOpen("mysql", batchesDSN)
+	t.Cleanup(func() { batchesDB.Close() })
 
 	rdb, prefix := tenantstest.Redis(t)
 	e.rdb, e.prefix = rdb, prefix
@@ -146,7 +152,7 @@ func newTunedEnv(t *testing.T, tune func(*api.Base, *api.Settings), opts ...func
 		Webhooks:           webhooks.Config{AllowPrivate: true}, // the tests deliver with hooks.DeliverDue
 		SMS:                sms.Endpoints{Tencent: smsHTTP.URL, Aliyun: smsHTTP.URL, Timeout: 5 * time.Second},
 	}
-	base := api.Base{DB: apiDB, Redis: apiRedis, Prefix: prefix, Keys: keys, Logger: logger, Now: e.clock.Now}
+	base := api.Base{DB: apiDB, Batches: batchesDB, Redis: apiRedis, Prefix: prefix, Keys: keys, Logger: logger, Now: e.clock.Now}
 	if tune != nil {
 		tune(&base, &settings)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/valyala/fasthttp"
 
 	"miniauth/api"
@@ -40,7 +41,13 @@ type benchAPI struct {
 
 func newBenchAPI(b *testing.B) *benchAPI {
 	b.Helper()
-	db, _ := tenantstest.DB(b)
+	db, dsn := tenantstest.DB(b)
+	batchesDSN, err := users.BatchesDSN(dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	batches := sqlx.MustOpen("mysql", batchesDSN)
+	b.Cleanup(func() { batches.Close() })
 	rdb, prefix := tenantstest.Redis(b)
 	keys := tenantstest.Keyring(b)
 	wx := wechattest.New(wechattest.Options{UserPerMinute: -1})
@@ -64,7 +71,7 @@ func newBenchAPI(b *testing.B) *benchAPI {
 	}
 	logger := slog.New(api.Redact(slog.NewJSONHandler(io.Discard, nil)))
 	// Wired as serve wires it (api.Assemble).
-	a := api.Assemble(api.Base{DB: db, Redis: rdb, Prefix: prefix, Keys: keys, Logger: logger,
+	a := api.Assemble(api.Base{DB: db, Batches: batches, Redis: rdb, Prefix: prefix, Keys: keys, Logger: logger,
 		Ready: func(context.Context) error { return nil }},
 		api.Settings{WeChat: wechat.Config{BaseURL: wxHTTP.URL}, TenantCache: tenants.CacheConfig{TTL: time.Minute}})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -227,6 +227,10 @@ func mysqlDSN(dsn string) (string, error) {
 	// Safe with utf8mb4; the driver refuses it for the multibyte charsets
 	// where escaping could be fooled.
 	cfg.InterpolateParams = true
+	// One statement a query on the main pool, whatever the DSN says: a
+	// query that went wrong cannot carry a second one. The few writes sent
+	// several in one query have a pool of their own (users.BatchesDSN).
+	cfg.MultiStatements = false
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 3 * time.Second
 	}

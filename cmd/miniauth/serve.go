@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 
 	"miniauth/api"
 	"miniauth/migrations"
+	"miniauth/tenants/users"
 )
 
 func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
@@ -20,6 +22,20 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
+	// A second, smaller pool for the statements sent several in one query
+	// (a new user's first writes, users.WithBatches); the pool above never
+	// accepts more than one statement a query.
+	batchesDSN, err := users.BatchesDSN(cfg.MySQLDSN)
+	if err != nil {
+		return errors.New("MINIAUTH_MYSQL_DSN is not a valid DSN")
+	}
+	batches, err := openMySQL(ctx, batchesDSN)
+	if err != nil {
+		return err
+	}
+	defer batches.Close()
+	batches.SetMaxOpenConns(32) // one a new user's login in flight, its session included
+	batches.SetMaxIdleConns(32)
 	if cfg.AutoMigrate {
 		if _, err := migrations.Up(ctx, db.DB, log); err != nil {
 			return err
@@ -37,7 +53,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	redis.SetLogger(redisLogger{log})
 
 	reg := newRegistry(db, rdb)
-	a := api.Assemble(api.Base{DB: db, Redis: rdb, Prefix: cfg.RedisPrefix, Keys: cfg.Keys, Logger: log, Metrics: reg,
+	a := api.Assemble(api.Base{DB: db, Batches: batches, Redis: rdb, Prefix: cfg.RedisPrefix, Keys: cfg.Keys, Logger: log, Metrics: reg,
 		Ready: func(ctx context.Context) error {
 			if err := db.PingContext(ctx); err != nil {
 				return fmt.Errorf("mysql: %w", err)

@@ -77,6 +77,17 @@ func (s *Store) enterOnce(ctx context.Context, a Attempt, then func(*User, bool)
 			return u, false, err
 		}
 	}
+	if u == nil && !listens {
+		created, err := s.listens(ctx, a.TenantID, EventCreated)
+		if err != nil {
+			return nil, false, err
+		}
+		if !created {
+			if u, done, err := s.enterNew(ctx, a, then); done {
+				return u, err == nil, err
+			}
+		}
+	}
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, false, fmt.Errorf("users: begin: %w", err)
@@ -181,14 +192,10 @@ func admit(ctx context.Context, tx *sqlx.Tx, a Attempt) (*User, bool, error) {
 			return nil, false, fmt.Errorf("users: lookup unionid: %w", err)
 		}
 	}
-	policy := a.Policy
-	if policy == "" {
-		policy = tenants.RegistrationAuto
-	}
 	switch {
-	case policy == tenants.RegistrationAuto, policy == tenants.RegistrationSignup && a.Register:
+	case createsUser(a):
 		return createUser(ctx, tx, a)
-	case policy == tenants.RegistrationExistingOnly && (a.Register || a.Phone != ""):
+	case a.Policy == tenants.RegistrationExistingOnly && (a.Register || a.Phone != ""):
 		if a.Phone == "" {
 			return nil, false, ErrNotRegistered
 		}
@@ -207,23 +214,10 @@ func admit(ctx context.Context, tx *sqlx.Tx, a Attempt) (*User, bool, error) {
 }
 
 func createUser(ctx context.Context, tx *sqlx.Tx, a Attempt) (*User, bool, error) {
-	var nick, avatar string
-	if a.Profile.Nickname != nil {
-		nick = *a.Profile.Nickname
-	}
-	if a.Profile.AvatarURL != nil {
-		avatar = *a.Profile.AvatarURL
-	}
-	// Every column is known here: the user is built, not read back.
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	u := &User{TenantID: a.TenantID, PublicID: newPublicID(), Nickname: nick, AvatarURL: avatar,
-		Status: StatusActive, CreatedAt: now, LastLoginAt: &now}
-	if a.UnionID != "" {
-		u.UnionID = &a.UnionID
-	}
+	u, nick, avatar := newUser(a)
 	res, err := tx.ExecContext(ctx,
 		`INSERT INTO users (tenant_id, public_id, nickname, avatar_url, unionid, created_at, last_login_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		u.TenantID, u.PublicID, u.Nickname, u.AvatarURL, nullable(a.UnionID), now, now)
+		u.TenantID, u.PublicID, nick, avatar, nullable(a.UnionID), u.CreatedAt, u.CreatedAt)
 	if err != nil {
 		return nil, false, fmt.Errorf("users: insert user: %w", err)
 	}

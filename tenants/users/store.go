@@ -22,6 +22,9 @@ type Store struct {
 	// touches writes returning logins' times in batches; nil: each at
 	// once (see WithBatchedTouches).
 	touches *touches
+	// batches writes a new user in the round trip that opens its
+	// transaction; nil: a round trip a statement (see WithBatches).
+	batches *sqlx.DB
 }
 
 // NewStore returns a Store over db.
