@@ -361,6 +361,12 @@ func TestAdminUserSearch(t *testing.T) {
 			sc.header = adminHeader(e.callers[other])
 			return sc
 		}(),
+		func() scenario {
+			sc := search("globex's admin, by acme's openid", e.wx.OpenID(demoAppID, "u1"), "")
+			sc.path = "/admin/api/tenants/globex/users?q=" + url.QueryEscape(e.wx.OpenID(demoAppID, "u1"))
+			sc.header = adminHeader(e.callers[other])
+			return sc
+		}(),
 	})
 }
 

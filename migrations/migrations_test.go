@@ -3,6 +3,7 @@ package migrations_test
 import (
 	"context"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -172,5 +173,53 @@ func TestIdentitiesOneUserIndex(t *testing.T) {
 	}
 	if _, err := p.UpTo(ctx, 18); err != nil {
 		t.Fatalf("up to 18 again: %v", err)
+	}
+}
+
+// TestIdentitiesLookupIndexes: 0019 leaves identities the indexes its
+// lookups use: the primary key, (app_id, openid) and the foreign key's
+// (user_id); the console's search by openid goes through each of the
+// tenant's apps on (app_id, openid). Its Down restores the two it drops.
+func TestIdentitiesLookupIndexes(t *testing.T) {
+	ctx := context.Background()
+	db, p := migrated(t)
+	indexes := func() []string {
+		var names []string
+		if err := db.Select(&names, `SELECT DISTINCT index_name FROM information_schema.statistics
+			WHERE table_schema = DATABASE() AND table_name = 'identities' ORDER BY index_name`); err != nil {
+			t.Fatal(err)
+		}
+		return names
+	}
+	if got, want := indexes(), []string{"fk_identities_user", "PRIMARY", "uq_identities_app_openid"}; !slices.Equal(got, want) {
+		t.Fatalf("identities' indexes after 0019: %v, want %v", got, want)
+	}
+	rows, err := db.Queryx(`EXPLAIN SELECT i.user_id FROM apps a JOIN identities i ON i.app_id = a.id AND i.openid = 'o' AND i.tenant_id = a.tenant_id
+		WHERE a.tenant_id = 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := map[string]string{}
+	for rows.Next() {
+		m := map[string]any{}
+		if err := rows.MapScan(m); err != nil {
+			t.Fatal(err)
+		}
+		table, _ := m["table"].([]byte)
+		key, _ := m["key"].([]byte)
+		plan[string(table)] = string(key)
+	}
+	rows.Close()
+	if plan["i"] != "uq_identities_app_openid" {
+		t.Fatalf("the search by openid reads identities through %q (plan %v), want uq_identities_app_openid", plan["i"], plan)
+	}
+	if _, err := p.DownTo(ctx, 18); err != nil {
+		t.Fatalf("down to 18: %v", err)
+	}
+	if got := indexes(); !slices.Contains(got, "ix_identities_tenant_openid") || !slices.Contains(got, "ix_identities_tenant_unionid") {
+		t.Fatalf("identities' indexes after 0019's Down: %v", got)
+	}
+	if _, err := p.UpTo(ctx, 19); err != nil {
+		t.Fatalf("up to 19 again: %v", err)
 	}
 }

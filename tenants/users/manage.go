@@ -54,7 +54,8 @@ func (s *Store) List(ctx context.Context, tenantID int64, q Query) (*Page, error
 		// columns would scan the tenant's whole table.
 		where = append(where, `id IN (
 			SELECT id FROM users WHERE tenant_id = ? AND public_id = ?
-			UNION SELECT user_id FROM identities WHERE tenant_id = ? AND openid = ?
+			UNION SELECT i.user_id FROM apps a JOIN identities i ON i.app_id = a.id AND i.openid = ? AND i.tenant_id = a.tenant_id
+				WHERE a.tenant_id = ?
 			UNION SELECT id FROM users WHERE tenant_id = ? AND unionid = ?
 			UNION SELECT id FROM users WHERE tenant_id = ? AND phone = ?
 			UNION SELECT id FROM users WHERE tenant_id = ? AND external_id = ?
@@ -64,7 +65,7 @@ func (s *Store) List(ctx context.Context, tenantID int64, q Query) (*Page, error
 		if p, err := NormalizePhone(q.Search); err == nil {
 			phone = p
 		}
-		args = append(args, tenantID, q.Search, tenantID, q.Search, tenantID, q.Search,
+		args = append(args, tenantID, q.Search, q.Search, tenantID, tenantID, q.Search,
 			tenantID, phone, tenantID, q.Search, tenantID, like)
 	}
 	args = append(args, q.Limit+1)
