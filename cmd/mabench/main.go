@@ -76,7 +76,7 @@ func main() {
 	fs.StringVar(&o.profiles, "profiles", "", "write a CPU profile of miniauth during each maximum-throughput run into this directory (go tool pprof)")
 	fs.BoolVar(&o.tokensOnLogin, "tokens-on-login", false, "give the tenants access_token_on_login, so that every login signs an access token (a new tenant's default is off)")
 	fs.IntVar(&o.rounds, "rounds", 0, "rounds of miniauth then the floor per path; the median is reported (default 3, quick 1)")
-	fs.StringVar(&o.only, "only", "", "measure only the paths whose names contain this (me, introspect, login, sms; the scale runs need --only scale or none)")
+	fs.StringVar(&o.only, "only", "", "measure only the paths whose names contain this (me, introspect, login, sms; the scale runs need --only scale or none), or, after a =, the one path of that name (=login)")
 	fs.Func("server-env", "NAME=VALUE for miniauth's environment only (e.g. GOGC=400); repeatable", func(v string) error {
 		if !strings.Contains(v, "=") {
 			return fmt.Errorf("want NAME=VALUE, not %q", v)

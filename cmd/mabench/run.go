@@ -358,7 +358,12 @@ func (b *bench) runAll(ctx context.Context) error {
 }
 
 // wants tells whether --only lets the run called name go.
-func (b *bench) wants(name string) bool { return b.o.only == "" || strings.Contains(name, b.o.only) }
+func (b *bench) wants(name string) bool {
+	if exact, ok := strings.CutPrefix(b.o.only, "="); ok {
+		return name == exact
+	}
+	return b.o.only == "" || strings.Contains(name, b.o.only)
+}
 
 // pair measures miniauth and the floor at full speed, then miniauth at
 // half its maximum rate for the latency under a normal load (measure).
