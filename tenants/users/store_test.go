@@ -7,11 +7,13 @@ import (
 	"maps"
 	"sync"
 	"testing"
+	"time"
 
 	"miniauth/tenants"
 	"miniauth/tenants/tenantstest"
 	"miniauth/tenants/users"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -296,5 +298,41 @@ func TestNewUserInOneRoundTrip(t *testing.T) {
 	joined, created, err := store.FindOrRegister(ctx, users.Login{TenantID: tn.ID, AppID: secondApp(t, db, tn), OpenID: "oOTHERAPP", UnionID: "uONETRIP"}, nil)
 	if err != nil || created || joined.ID != u.ID {
 		t.Fatalf("another app's identity with the user's unionid: %+v created=%v err=%v, want user %d", joined, created, err, u.ID)
+	}
+}
+
+// TestNewUserMySQLLostBeforeCommit: MySQL goes away while a new user's
+// transaction waits for its session; the login fails, MySQL keeps neither
+// row, and the batches pool serves the next login once MySQL is back.
+func TestNewUserMySQLLostBeforeCommit(t *testing.T) {
+	ctx := context.Background()
+	db, dsn, _, tn := setupDSN(t)
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := tenantstest.NewProxy(t, cfg.Addr)
+	cfg.Addr = proxy.Addr()
+	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = 2*time.Second, 5*time.Second, 5*time.Second
+	store := users.NewStore(db, users.WithBatches(batchesPool(t, cfg.FormatDSN())))
+	login := users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oLOSTCOMMIT"}
+	_, _, err = store.FindOrRegister(ctx, login, func(*users.User, bool) error {
+		proxy.Down() // the session is written; the commit will not reach MySQL
+		return nil
+	})
+	if err == nil {
+		t.Fatal("a login whose commit never reached MySQL worked")
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM users WHERE tenant_id = ?", tn.ID) + count(t, db,
+		"SELECT COUNT(*) FROM identities WHERE tenant_id = ?", tn.ID); n != 0 {
+		t.Fatalf("%d rows left by a transaction that never committed", n)
+	}
+	proxy.Up(t)
+	u, created, err := store.FindOrRegister(ctx, login, nil)
+	if err != nil || !created {
+		t.Fatalf("login after MySQL came back: created=%v err=%v", created, err)
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM identities WHERE user_id = ? AND openid = 'oLOSTCOMMIT'", u.ID); n != 1 {
+		t.Fatalf("%d identities for the user made after MySQL came back, want 1", n)
 	}
 }
