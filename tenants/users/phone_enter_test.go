@@ -3,7 +3,6 @@ package users_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 
 	"miniauth/tenants"
@@ -15,35 +14,9 @@ import (
 func TestConcurrentPhoneLoginsMakeOneUser(t *testing.T) {
 	db, store, tn := setup(t)
 	a := users.Attempt{Login: users.Login{TenantID: tn.ID}, Phone: "+8613800138000"}
-	const n = 16
-	var wg sync.WaitGroup
-	ids := make([]string, n)
-	created := make([]bool, n)
-	errs := make([]error, n)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			u, c, err := store.EnterByPhone(context.Background(), a, nil)
-			if err == nil {
-				ids[i], created[i] = u.PublicID, c
-			}
-			errs[i] = err
-		}(i)
-	}
-	wg.Wait()
-	made := 0
-	for i := range ids {
-		if errs[i] != nil {
-			t.Fatalf("login %d: %v", i, errs[i])
-		}
-		if ids[i] != ids[0] {
-			t.Fatalf("login %d got user %s, login 0 got %s", i, ids[i], ids[0])
-		}
-		if created[i] {
-			made++
-		}
-	}
+	made := raceLogins(t, 16, func() (*users.User, bool, error) {
+		return store.EnterByPhone(context.Background(), a, nil)
+	})
 	if made != 1 || count(t, db, "SELECT COUNT(*) FROM users WHERE tenant_id = ? AND phone = ?", tn.ID, a.Phone) != 1 {
 		t.Fatalf("%d logins made the user; users: %d", made, count(t, db, "SELECT COUNT(*) FROM users"))
 	}

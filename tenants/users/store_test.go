@@ -93,40 +93,48 @@ func count(t *testing.T, db *sqlx.DB, query string, args ...any) int {
 	return n
 }
 
+// raceLogins runs n logins of enter at once; each must work and give the
+// same user. It returns how many said they created it.
+func raceLogins(t *testing.T, n int, enter func() (*users.User, bool, error)) (made int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	ids := make([]string, n)
+	created := make([]bool, n)
+	errs := make([]error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			u, c, err := enter()
+			if err == nil {
+				ids[i], created[i] = u.PublicID, c
+			}
+			errs[i] = err
+		}(i)
+	}
+	wg.Wait()
+	for i := range ids {
+		if errs[i] != nil {
+			t.Fatalf("login %d: %v", i, errs[i])
+		}
+		if ids[i] != ids[0] {
+			t.Fatalf("login %d got user %s, login 0 got %s", i, ids[i], ids[0])
+		}
+		if created[i] {
+			made++
+		}
+	}
+	return made
+}
+
 func TestConcurrentFirstLoginsMakeOneUser(t *testing.T) {
 	eachStore(t, func(t *testing.T, db *sqlx.DB, store *users.Store, tn *tenants.Tenant) {
 		login := users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oNEWUSER000000000000000000001"}
-		const n = 20
-		var wg sync.WaitGroup
-		ids := make([]string, n)
-		created := make([]bool, n)
-		errs := make([]error, n)
-		for i := 0; i < n; i++ {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				u, c, err := store.FindOrRegister(context.Background(), login, nil)
-				if err == nil {
-					ids[i], created[i] = u.PublicID, c
-				}
-				errs[i] = err
-			}(i)
-		}
-		wg.Wait()
-		newCount := 0
-		for i := range ids {
-			if errs[i] != nil {
-				t.Fatalf("login %d: %v", i, errs[i])
-			}
-			if ids[i] != ids[0] {
-				t.Fatalf("login %d got user %s, login 0 got %s", i, ids[i], ids[0])
-			}
-			if created[i] {
-				newCount++
-			}
-		}
-		if newCount != 1 {
-			t.Fatalf("%d logins say they created the user, want 1", newCount)
+		made := raceLogins(t, 20, func() (*users.User, bool, error) {
+			return store.FindOrRegister(context.Background(), login, nil)
+		})
+		if made != 1 {
+			t.Fatalf("%d logins say they created the user, want 1", made)
 		}
 		if got := count(t, db, "SELECT COUNT(*) FROM users WHERE tenant_id = ?", tn.ID); got != 1 {
 			t.Fatalf("%d users in MySQL, want 1", got)
