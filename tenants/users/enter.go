@@ -62,7 +62,7 @@ func (s *Store) enterOnce(ctx context.Context, a Attempt, then func(*User, bool)
 	// Read outside any transaction: the identity's row does not need a
 	// lock, and a registration racing this one loses on the unique key of
 	// (app, openid) and goes again.
-	u, err := byIdentity(ctx, s.db, a.Login)
+	u, err := s.byIdentity(ctx, a.Login)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, false, err
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
@@ -25,6 +27,10 @@ type Store struct {
 	// batches writes a new user in the round trip that opens its
 	// transaction; nil: a round trip a statement (see WithBatches).
 	batches *sqlx.DB
+	stmts   struct {
+		mu       sync.Mutex // held while one is prepared
+		identity atomic.Pointer[sqlx.Stmt]
+	}
 }
 
 // NewStore returns a Store over db.

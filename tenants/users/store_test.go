@@ -344,3 +344,63 @@ func TestNewUserMySQLLostBeforeCommit(t *testing.T) {
 		t.Fatalf("%d identities for the user made after MySQL came back, want 1", n)
 	}
 }
+
+// TestIdentityLookupPrepared: a login's identity lookup runs as a prepared
+// statement, prepared once per connection; after the connection is lost,
+// the next login prepares it again on a new one.
+func TestIdentityLookupPrepared(t *testing.T) {
+	ctx := context.Background()
+	root, dsn, _, tn := setupDSN(t)
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := tenantstest.NewProxy(t, cfg.Addr)
+	cfg.Addr = proxy.Addr()
+	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = 2*time.Second, 5*time.Second, 5*time.Second
+	cfg.InterpolateParams = true // as miniauth serve sends every other query
+	db := sqlx.MustOpen("mysql", cfg.FormatDSN())
+	db.SetMaxOpenConns(1) // one connection: its own counts are the store's
+	db.SetMaxIdleConns(1)
+	t.Cleanup(func() { db.Close() })
+	store := users.NewStore(db)
+	t.Cleanup(func() { store.Close(ctx) })
+	counts := func() (prepares, executes int) {
+		t.Helper()
+		var name string
+		if err := db.QueryRow(`SHOW SESSION STATUS LIKE 'Com_stmt_prepare'`).Scan(&name, &prepares); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow(`SHOW SESSION STATUS LIKE 'Com_stmt_execute'`).Scan(&name, &executes); err != nil {
+			t.Fatal(err)
+		}
+		return prepares, executes
+	}
+	login := users.Login{TenantID: tn.ID, AppID: tn.Apps[0].ID, OpenID: "oPREPARED"}
+	first, _, err := store.FindOrRegister(ctx, login, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if u, created, err := store.FindOrRegister(ctx, login, nil); err != nil || created || u.ID != first.ID || u.PublicID != first.PublicID {
+			t.Fatalf("returning login %d: %+v created=%v err=%v, want user %d", i, u, created, err, first.ID)
+		}
+	}
+	// A returning login within the millisecond of the last one looks again
+	// (its touch changed no row), so at least one execution a login.
+	if p, e := counts(); p != 1 || e < 4 {
+		t.Fatalf("the connection prepared %d statements and executed %d, want 1 and at least 4 (a lookup a login)", p, e)
+	}
+	proxy.Down()
+	proxy.Up(t)
+	u, created, err := store.FindOrRegister(ctx, login, nil)
+	if err != nil || created || u.ID != first.ID {
+		t.Fatalf("login after the connection was lost: %+v created=%v err=%v", u, created, err)
+	}
+	if p, e := counts(); p != 1 || e < 1 {
+		t.Fatalf("the new connection prepared %d statements and executed %d, want 1 and at least 1", p, e)
+	}
+	if n := count(t, root, "SELECT COUNT(*) FROM users WHERE tenant_id = ?", tn.ID); n != 1 {
+		t.Fatalf("%d users, want 1", n)
+	}
+}

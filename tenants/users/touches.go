@@ -144,8 +144,12 @@ func (t *touches) close(ctx context.Context) error {
 }
 
 // Close writes the returning logins' times still waiting (with
-// WithBatchedTouches) and stops their writer.
+// WithBatchedTouches), stops their writer and closes the store's prepared
+// statement.
 func (s *Store) Close(ctx context.Context) error {
+	if st := s.stmts.identity.Swap(nil); st != nil {
+		defer st.Close()
+	}
 	if s.touches == nil {
 		return nil
 	}
