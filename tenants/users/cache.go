@@ -96,9 +96,19 @@ func (s *Store) hotUser(ctx context.Context, tenantID, userID int64) (*hot, erro
 	})
 }
 
+// hotSQL reads a user with its revoked sessions and its identities: one
+// row per (revoked session, identity) pair, which for real users is one to
+// a few rows.
+var hotSQL = `SELECT u.` + strings.ReplaceAll(userColumns, ", ", ", u.") + `,
+		r.session_id AS revoked, i.app_id AS ident_app, i.openid AS ident_openid
+		FROM users u
+		LEFT JOIN revoked_sessions r ON r.tenant_id = u.tenant_id AND r.user_id = u.id AND r.expires_at > ?
+		LEFT JOIN identities i ON i.tenant_id = u.tenant_id AND i.user_id = u.id
+		WHERE u.id = ? AND u.tenant_id = ?
+		ORDER BY i.last_login_at, i.id`
+
 // loadHot reads a user with its revoked sessions and its identities in
-// one query: one row per (revoked session, identity) pair, which for real
-// users is one to a few rows.
+// one query (hotSQL), prepared as a login's lookup is (byIdentity).
 func (s *Store) loadHot(ctx context.Context, tenantID, userID int64) (*hot, error) {
 	var rows []struct {
 		User
@@ -106,13 +116,13 @@ func (s *Store) loadHot(ctx context.Context, tenantID, userID int64) (*hot, erro
 		App     sql.NullInt64  `db:"ident_app"`
 		OpenID  sql.NullString `db:"ident_openid"`
 	}
-	err := s.db.SelectContext(ctx, &rows, `SELECT u.`+strings.ReplaceAll(userColumns, ", ", ", u.")+`,
-		r.session_id AS revoked, i.app_id AS ident_app, i.openid AS ident_openid
-		FROM users u
-		LEFT JOIN revoked_sessions r ON r.tenant_id = u.tenant_id AND r.user_id = u.id AND r.expires_at > ?
-		LEFT JOIN identities i ON i.tenant_id = u.tenant_id AND i.user_id = u.id
-		WHERE u.id = ? AND u.tenant_id = ?
-		ORDER BY i.last_login_at, i.id`, time.Now().UTC(), userID, tenantID)
+	var err error
+	now := time.Now().UTC()
+	if st := s.prepared(ctx, &s.stmts.hot, hotSQL); st != nil {
+		err = st.SelectContext(ctx, &rows, now, userID, tenantID)
+	} else {
+		err = s.db.SelectContext(ctx, &rows, hotSQL, now, userID, tenantID)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("users: load: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -51,23 +52,28 @@ func (s *Store) byIdentity(ctx context.Context, l Login) (*User, error) {
 	return &u, nil
 }
 
-// identityStmt is identitySQL prepared, once for the store (database/sql
-// prepares it again on each connection that runs it); nil while it cannot
-// be, and tried again at the next login.
+// identityStmt is identitySQL prepared (Store.prepared).
 func (s *Store) identityStmt(ctx context.Context) *sqlx.Stmt {
-	if st := s.stmts.identity.Load(); st != nil {
+	return s.prepared(ctx, &s.stmts.identity, identitySQL)
+}
+
+// prepared is query prepared once for the store, kept in slot (database/sql
+// prepares it again on each connection that runs it); nil while it cannot
+// be, and tried again at the next call.
+func (s *Store) prepared(ctx context.Context, slot *atomic.Pointer[sqlx.Stmt], query string) *sqlx.Stmt {
+	if st := slot.Load(); st != nil {
 		return st
 	}
 	s.stmts.mu.Lock()
 	defer s.stmts.mu.Unlock()
-	if st := s.stmts.identity.Load(); st != nil {
+	if st := slot.Load(); st != nil {
 		return st
 	}
-	st, err := s.db.PreparexContext(ctx, identitySQL)
+	st, err := s.db.PreparexContext(ctx, query)
 	if err != nil {
 		return nil
 	}
-	s.stmts.identity.Store(st)
+	slot.Store(st)
 	return st
 }
 

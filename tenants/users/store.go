@@ -28,8 +28,9 @@ type Store struct {
 	// transaction; nil: a round trip a statement (see WithBatches).
 	batches *sqlx.DB
 	stmts   struct {
-		mu       sync.Mutex // held while one is prepared
-		identity atomic.Pointer[sqlx.Stmt]
+		mu       sync.Mutex                // held while one is prepared
+		identity atomic.Pointer[sqlx.Stmt] // identitySQL: every login
+		hot      atomic.Pointer[sqlx.Stmt] // hotSQL: a user's first request on a node
 	}
 }
 

@@ -345,10 +345,11 @@ func TestNewUserMySQLLostBeforeCommit(t *testing.T) {
 	}
 }
 
-// TestIdentityLookupPrepared: a login's identity lookup runs as a prepared
-// statement, prepared once per connection; after the connection is lost,
-// the next login prepares it again on a new one.
-func TestIdentityLookupPrepared(t *testing.T) {
+// TestLookupsPrepared: a login's identity lookup, and the read of a user a
+// node does not hold yet, run as prepared statements, prepared once per
+// connection; after the connection is lost, the next login prepares its
+// lookup again on a new one.
+func TestLookupsPrepared(t *testing.T) {
 	ctx := context.Background()
 	root, dsn, _, tn := setupDSN(t)
 	cfg, err := mysql.ParseDSN(dsn)
@@ -363,7 +364,8 @@ func TestIdentityLookupPrepared(t *testing.T) {
 	db.SetMaxOpenConns(1) // one connection: its own counts are the store's
 	db.SetMaxIdleConns(1)
 	t.Cleanup(func() { db.Close() })
-	store := users.NewStore(db)
+	rdb, prefix := tenantstest.Redis(t)
+	store := users.NewStore(db, users.WithCache(tenantstest.Bus(t, rdb, prefix), users.CacheConfig{TTL: time.Hour}))
 	t.Cleanup(func() { store.Close(ctx) })
 	counts := func() (prepares, executes int) {
 		t.Helper()
@@ -402,5 +404,16 @@ func TestIdentityLookupPrepared(t *testing.T) {
 	}
 	if n := count(t, root, "SELECT COUNT(*) FROM users WHERE tenant_id = ?", tn.ID); n != 1 {
 		t.Fatalf("%d users, want 1", n)
+	}
+	// A user's first request on a node reads them with their revoked
+	// sessions and identities: prepared too, then served from memory.
+	_, e0 := counts()
+	for i := 0; i < 3; i++ {
+		if got, revoked, err := store.ForSession(ctx, tn.ID, first.ID, "sess-1"); err != nil || revoked || got.PublicID != first.PublicID {
+			t.Fatalf("ForSession: %+v revoked=%v err=%v", got, revoked, err)
+		}
+	}
+	if p, e := counts(); p != 2 || e != e0+1 {
+		t.Fatalf("after a user's requests the connection prepared %d statements and executed %d more, want 2 and 1 (the first request; the others from memory)", p, e-e0)
 	}
 }

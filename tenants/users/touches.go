@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -145,10 +146,12 @@ func (t *touches) close(ctx context.Context) error {
 
 // Close writes the returning logins' times still waiting (with
 // WithBatchedTouches), stops their writer and closes the store's prepared
-// statement.
+// statements.
 func (s *Store) Close(ctx context.Context) error {
-	if st := s.stmts.identity.Swap(nil); st != nil {
-		defer st.Close()
+	for _, slot := range []*atomic.Pointer[sqlx.Stmt]{&s.stmts.identity, &s.stmts.hot} {
+		if st := slot.Swap(nil); st != nil {
+			defer st.Close()
+		}
 	}
 	if s.touches == nil {
 		return nil
