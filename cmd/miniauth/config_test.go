@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	"github.com/go-sql-driver/mysql"
+
+	"miniauth/tenants/users"
 )
 
 func TestTrustedProxiesConfig(t *testing.T) {
@@ -75,5 +79,34 @@ func unsetenv(t *testing.T, name string) {
 	t.Setenv(name, "") // restores the old value afterwards
 	if err := os.Unsetenv(name); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestMySQLDSNs: the main pool takes one statement a query even when the
+// operator's DSN asks for more; the batches pool, made from it, takes
+// several, with arguments interpolated.
+func TestMySQLDSNs(t *testing.T) {
+	main, err := mysqlDSN("app:pw@tcp(db:3306)/miniauth?multiStatements=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := mysql.ParseDSN(main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MultiStatements || !cfg.InterpolateParams || !cfg.ParseTime {
+		t.Fatalf("main DSN %q: multiStatements=%v interpolateParams=%v parseTime=%v, want false, true, true",
+			main, cfg.MultiStatements, cfg.InterpolateParams, cfg.ParseTime)
+	}
+	b, err := users.BatchesDSN(main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bcfg, err := mysql.ParseDSN(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bcfg.MultiStatements || !bcfg.InterpolateParams || bcfg.Addr != cfg.Addr || bcfg.DBName != cfg.DBName || bcfg.ReadTimeout != cfg.ReadTimeout {
+		t.Fatalf("batches DSN %q does not take several statements to the same database with the same timeouts", b)
 	}
 }

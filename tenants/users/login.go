@@ -31,14 +31,14 @@ var identitySQL = `SELECT u.` + strings.ReplaceAll(userColumns, ", ", ", u.") + 
 		WHERE i.app_id = ? AND i.openid = ? AND i.tenant_id = ?`
 
 // byIdentity is the user bound to l's identity, or ErrNotFound. It runs as
-// a prepared statement (identityStmt), which costs MySQL about a third less
+// a prepared statement (Store.prepared), which costs MySQL about a third less
 // than the same query as text, and the node a quarter less to send and read
 // (docs/performance.md, "Issue 18, sixth round"); as text while it could
 // not be prepared.
 func (s *Store) byIdentity(ctx context.Context, l Login) (*User, error) {
 	var u User
 	var err error
-	if st := s.identityStmt(ctx); st != nil {
+	if st := s.prepared(ctx, &s.stmts.identity, identitySQL); st != nil {
 		err = st.GetContext(ctx, &u, l.AppID, l.OpenID, l.TenantID)
 	} else {
 		err = s.db.GetContext(ctx, &u, identitySQL, l.AppID, l.OpenID, l.TenantID)
@@ -50,11 +50,6 @@ func (s *Store) byIdentity(ctx context.Context, l Login) (*User, error) {
 		return nil, fmt.Errorf("users: lookup identity: %w", err)
 	}
 	return &u, nil
-}
-
-// identityStmt is identitySQL prepared (Store.prepared).
-func (s *Store) identityStmt(ctx context.Context) *sqlx.Stmt {
-	return s.prepared(ctx, &s.stmts.identity, identitySQL)
 }
 
 // prepared is query prepared once for the store, kept in slot (database/sql

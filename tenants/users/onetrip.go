@@ -16,12 +16,11 @@ import (
 
 // WithBatches lets a new user's first login open its transaction and write
 // the user and the identity in one round trip to MySQL, over db: a pool
-// whose connections send several statements in one query (the DSN's
-// multiStatements) with their arguments interpolated (interpolateParams).
-// Without it, or when db refuses that, the same writes take four round
-// trips (BEGIN, two INSERTs, and what follows). The store's own pool never
-// accepts several statements in one query: only the statements written
-// here are sent over db.
+// whose connections send several statements in one query, with their
+// arguments interpolated (its DSN made by BatchesDSN). Without it the same
+// writes take four round trips (BEGIN, two INSERTs, COMMIT). Only the
+// statements written here are sent over db; the store's own pool need not
+// accept several statements in one query (miniauth serve's never does).
 func WithBatches(db *sqlx.DB) Option { return func(s *Store) { s.batches = db } }
 
 // BatchesDSN is dsn with what WithBatches needs of its pool: several
@@ -65,10 +64,10 @@ func (s *Store) enterNew(ctx context.Context, a Attempt, then func(*User, bool) 
 	defer conn.Close()
 	args := []driver.NamedValue{
 		{Ordinal: 1, Value: u.TenantID}, {Ordinal: 2, Value: u.PublicID}, {Ordinal: 3, Value: nick},
-		{Ordinal: 4, Value: avatar}, {Ordinal: 5, Value: nullValue(a.UnionID)},
+		{Ordinal: 4, Value: avatar}, {Ordinal: 5, Value: nullable(a.UnionID)},
 		{Ordinal: 6, Value: u.CreatedAt}, {Ordinal: 7, Value: u.CreatedAt},
 		{Ordinal: 8, Value: a.TenantID}, {Ordinal: 9, Value: a.AppID}, {Ordinal: 10, Value: a.OpenID},
-		{Ordinal: 11, Value: nullValue(a.UnionID)}, {Ordinal: 12, Value: u.CreatedAt},
+		{Ordinal: 11, Value: nullable(a.UnionID)}, {Ordinal: 12, Value: u.CreatedAt},
 	}
 	var ids []int64
 	err = conn.Raw(func(dc any) error {
@@ -92,8 +91,7 @@ func (s *Store) enterNew(ctx context.Context, a Attempt, then func(*User, bool) 
 		// START TRANSACTION may have run before a statement failed: end it
 		// here, or give the connection up.
 		rollback(ctx, conn)
-		var me *mysql.MySQLError
-		if errors.As(err, &me) && me.Number == 1062 || errors.Is(err, driver.ErrSkip) {
+		if isDuplicate(err) || errors.Is(err, driver.ErrSkip) {
 			return nil, false, nil
 		}
 		return nil, true, fmt.Errorf("users: insert user: %w", err)
@@ -120,14 +118,6 @@ func rollback(ctx context.Context, conn *sql.Conn) {
 	if _, err := conn.ExecContext(rctx, "ROLLBACK"); err != nil {
 		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
-}
-
-// nullValue is s for the driver, NULL for "".
-func nullValue(s string) driver.Value {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 // createsUser reports whether a's policy makes a user of an identity the
